@@ -1,0 +1,463 @@
+"""The Python API: open a store, open or find a plan, and run the same operations as the CLI.
+
+Every write reads the plan's stream, folds it, lets the domain decide, and appends with the
+version it read. If another writer got there first the command is decided again against the
+newer plan (with the same event ids, so a retry after an unknown outcome cannot duplicate).
+"""
+
+from __future__ import annotations
+
+import getpass
+import json
+import os
+import random
+import time
+from collections.abc import Callable, Iterable, Sequence
+from datetime import UTC, date, datetime, timedelta
+from typing import IO, Any
+
+from attrs import frozen
+
+from goalplan.codec import NewEvent, format_timestamp, new_event_from_json
+from goalplan.domain import Meta, PlanState, apply, decide, fold
+from goalplan.errors import ConcurrencyError, NotFoundError, RejectedError
+from goalplan.events import (
+    EntryCorrected,
+    Event,
+    FocusAreaAdded,
+    GoalRevised,
+    GoalSet,
+    GoalStatusChanged,
+    InterventionPlanned,
+    Measure,
+    PlanClosed,
+    PlanOpened,
+    PlanSigned,
+    ProgressRecorded,
+    ReviewHeld,
+    StepAdded,
+    StepCompleted,
+)
+from goalplan.ids import new_event_id, new_id, normalise_prefix
+from goalplan.projections import HistoryEntry, PlanLog, PlanSummary, caseload, parse_moment
+from goalplan.store import AppendResult, ChainBreak, EventStore, open_store
+
+Clock = Callable[[], datetime]
+MAX_ATTEMPTS = 20
+
+
+def default_actor() -> str:
+    env = os.environ.get("GOALPLAN_ACTOR")
+    if env:
+        return env
+    try:
+        return getpass.getuser()
+    except Exception:  # no login name (some containers)
+        return "unknown"
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@frozen
+class ImportReport:
+    plans: int
+    events: int
+    skipped: int
+
+
+class Goalplan:
+    """A store of plans. ``Goalplan.open("goalplan.db")`` or ``Goalplan.open("postgresql://...")``."""
+
+    def __init__(self, store: EventStore, *, actor: str | None = None, clock: Clock | None = None) -> None:
+        self.store = store
+        self.actor = actor or default_actor()
+        self.clock: Clock = clock or _utc_now
+
+    @classmethod
+    def open(cls, url: str | os.PathLike[str], **kwargs: Any) -> Goalplan:
+        return cls(open_store(os.fspath(url)), **kwargs)
+
+    def close(self) -> None:
+        self.store.close()
+
+    def __enter__(self) -> Goalplan:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def today(self) -> date:
+        return self.clock().astimezone().date()
+
+    # plans ---------------------------------------------------------------------------------
+
+    def open_plan(
+        self,
+        *,
+        client: str,
+        clinician: str,
+        credentials: str = "",
+        opened: date | None = None,
+        review_every: int = 90,
+        discharge_criteria: str = "",
+        actor: str | None = None,
+        plan_id: str | None = None,
+    ) -> Plan:
+        plan = Plan(self, plan_id or new_id())
+        plan.execute(
+            lambda state: [
+                PlanOpened(
+                    client_name=client,
+                    clinician_name=clinician,
+                    clinician_credentials=credentials,
+                    opened_on=opened or self.today(),
+                    review_every_days=review_every,
+                    discharge_criteria=discharge_criteria,
+                )
+            ],
+            actor=actor,
+        )
+        return plan
+
+    def resolve_plan_id(self, ref: str) -> str:
+        prefix = normalise_prefix(ref)
+        if not prefix:
+            raise NotFoundError("plan: give a plan id or a unique prefix of one.")
+        matches = self.store.plan_ids(prefix)
+        if prefix in matches:
+            return prefix
+        if not matches:
+            raise NotFoundError(f"plan: no plan id starts with {ref!r}.")
+        if len(matches) > 1:
+            shown = ", ".join(matches[:5]) + (" ..." if len(matches) > 5 else "")
+            raise NotFoundError(f"plan: {ref!r} matches {len(matches)} plans ({shown}); give more characters.")
+        return matches[0]
+
+    def plan(self, ref: str) -> Plan:
+        return Plan(self, self.resolve_plan_id(ref))
+
+    def plans(self) -> list[PlanSummary]:
+        return caseload(self.store)
+
+    def logs(self) -> Iterable[PlanLog]:
+        """Every plan's log, one at a time, so a whole caseload never sits in memory at once."""
+        for plan_id in self.store.plan_ids():
+            yield PlanLog(tuple(self.store.read_stream(plan_id)))
+
+    # integrity and backup ------------------------------------------------------------------
+
+    def verify(self, plan: str | None = None) -> list[ChainBreak]:
+        return self.store.verify(self.resolve_plan_id(plan) if plan else None)
+
+    def export_log(self, out: IO[str], plan: str | None = None) -> int:
+        """Write the log as JSON Lines (one recorded event per line); returns the event count."""
+        if plan:
+            records: Iterable[Any] = self.store.read_stream(self.resolve_plan_id(plan))
+        else:
+            records = self.store.iter_all()
+        count = 0
+        for record in records:
+            out.write(json.dumps(record.to_json(), ensure_ascii=False, sort_keys=True) + "\n")
+            count += 1
+        return count
+
+    def import_log(self, lines: Iterable[str]) -> ImportReport:
+        """Append exported events, checking every hash; events already here are skipped.
+
+        Each plan is appended in one transaction, so a damaged plan is refused whole and the
+        store is never left with half of it.
+        """
+        streams: dict[str, list[tuple[int, NewEvent, str, str]]] = {}
+        for number, line in enumerate(lines, start=1):
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise RejectedError(f"line {number}", f"is not JSON ({exc.msg}).") from None
+            if not isinstance(record, dict):
+                raise RejectedError(f"line {number}", "must be a JSON object, one event per line.")
+            plan_id, version, event, prev_hash, digest = new_event_from_json(record)
+            streams.setdefault(plan_id, []).append((version, event, prev_hash, digest))
+        events = skipped = 0
+        for plan_id, items in streams.items():
+            items.sort(key=lambda item: item[0])
+            current = self.store.stream_version(plan_id)
+            present = [i for i in items if i[0] <= current]
+            fresh = [i for i in items if i[0] > current]
+            if present:
+                stored = {r.version: r.hash for r in self.store.read_stream(plan_id, present[0][0])}
+                for version, _, _, digest in present:
+                    if stored.get(version) != digest:
+                        raise RejectedError(
+                            f"plan {plan_id}",
+                            f"version {version} in the file differs from the one already stored; "
+                            "nothing was imported for this plan.",
+                        )
+                skipped += len(present)
+            if fresh:
+                if fresh[0][0] != current + 1:
+                    raise RejectedError(
+                        f"plan {plan_id}",
+                        f"the file starts at version {fresh[0][0]} but the store has {current}; "
+                        "a stream must be imported from its beginning.",
+                    )
+                self.store.append(
+                    plan_id,
+                    [i[1] for i in fresh],
+                    current,
+                    expect_hashes=[i[3] for i in fresh],
+                )
+                events += len(fresh)
+        return ImportReport(plans=len(streams), events=events, skipped=skipped)
+
+
+class Plan:
+    """One plan's stream. Reading methods fold the log afresh, so they always show the latest."""
+
+    def __init__(self, gp: Goalplan, plan_id: str) -> None:
+        self.gp = gp
+        self.id = plan_id
+
+    def __repr__(self) -> str:
+        return f"Plan({self.id!r})"
+
+    # reading -------------------------------------------------------------------------------
+
+    def log(self) -> PlanLog:
+        return PlanLog(tuple(self.gp.store.read_stream(self.id)))
+
+    @property
+    def state(self) -> PlanState:
+        return fold(self.gp.store.read_stream(self.id), plan_id=self.id)
+
+    def as_of(self, moment: datetime | date | str) -> PlanState:
+        return self.log().as_of(moment)
+
+    def history(self, goal: str | None = None) -> list[HistoryEntry]:
+        goal_id = self.resolve_goal(goal) if goal else None
+        return self.log().history(goal_id)
+
+    def resolve_goal(self, ref: str, state: PlanState | None = None) -> str:
+        return _resolve(ref, (state or self.state).goals, "goal")
+
+    def resolve_step(self, ref: str, state: PlanState | None = None) -> str:
+        return _resolve(ref, (state or self.state).steps, "step")
+
+    # writing -------------------------------------------------------------------------------
+
+    def execute(
+        self, build: Callable[[PlanState], Sequence[Event]], *, actor: str | None = None
+    ) -> AppendResult:
+        """Decide ``build(state)`` against the latest plan and append it, retrying on conflict."""
+        store = self.gp.store
+        who = actor or self.gp.actor
+        event_ids: list[str] = []
+        for attempt in range(MAX_ATTEMPTS):
+            state = fold(store.read_stream(self.id), plan_id=self.id)
+            proposals = list(build(state))
+            while len(event_ids) < len(proposals):
+                event_ids.append(new_event_id())
+            stamp = self._stamp(state)
+            pending: list[NewEvent] = []
+            for event_id, proposal in zip(event_ids, proposals, strict=False):
+                for event in decide(state, proposal):
+                    state = apply(state, event, Meta(event_id, stamp, who))
+                    pending.append(NewEvent.of(event, actor=who, recorded_at=stamp, event_id=event_id))
+            try:
+                return store.append(self.id, pending, state.version - len(pending))
+            except ConcurrencyError:
+                if attempt == MAX_ATTEMPTS - 1:
+                    raise
+                time.sleep(random.uniform(0.001, 0.02) * (attempt + 1))
+        raise AssertionError("unreachable")
+
+    def _stamp(self, state: PlanState) -> str:
+        now = format_timestamp(self.gp.clock())
+        if state.last_recorded_at and now <= state.last_recorded_at:
+            # Keep recorded-at rising within a stream even if the clock steps back.
+            later = parse_moment(state.last_recorded_at) + timedelta(microseconds=1)
+            return format_timestamp(later)
+        return now
+
+    def _one(self, build: Callable[[PlanState], Event], actor: str | None) -> AppendResult:
+        return self.execute(lambda state: [build(state)], actor=actor)
+
+    def add_focus(self, title: str, description: str = "", *, actor: str | None = None) -> str:
+        focus_id = new_id()
+        self._one(lambda s: FocusAreaAdded(focus_id=focus_id, title=title, description=description), actor)
+        return focus_id
+
+    def set_goal(
+        self,
+        statement: str,
+        *,
+        focus: str | None = None,
+        term: str = "short",
+        measure: Measure | None = None,
+        by: date | None = None,
+        relevance: str = "",
+        status: str = "active",
+        actor: str | None = None,
+    ) -> str:
+        """Set a goal; ``focus`` is a focus area's title or id, and a new title adds the area."""
+        goal_id = new_id()
+        focus_id = new_id()
+
+        def build(state: PlanState) -> list[Event]:
+            events: list[Event] = []
+            found = _find_focus(state, focus) if focus else None
+            if focus and found is None:
+                events.append(FocusAreaAdded(focus_id=focus_id, title=focus))
+            events.append(
+                GoalSet(
+                    goal_id=goal_id,
+                    statement=statement,
+                    focus_id=(found or focus_id) if focus else None,
+                    term=term,
+                    measure=measure,
+                    target_date=by,
+                    relevance=relevance,
+                    status=status,
+                )
+            )
+            return events
+
+        self.execute(build, actor=actor)
+        return goal_id
+
+    def revise_goal(
+        self,
+        goal: str,
+        *,
+        reason: str,
+        statement: str | None = None,
+        focus: str | None = None,
+        term: str | None = None,
+        measure: Measure | None = None,
+        by: date | None = None,
+        relevance: str | None = None,
+        clear: Sequence[str] = (),
+        actor: str | None = None,
+    ) -> AppendResult:
+        focus_id = new_id()
+
+        def build(state: PlanState) -> list[Event]:
+            goal_id = self.resolve_goal(goal, state)
+            events: list[Event] = []
+            found = _find_focus(state, focus) if focus else None
+            if focus and found is None:
+                events.append(FocusAreaAdded(focus_id=focus_id, title=focus))
+            events.append(
+                GoalRevised(
+                    goal_id=goal_id,
+                    reason=reason,
+                    statement=statement,
+                    focus_id=(found or focus_id) if focus else None,
+                    term=term,
+                    measure=measure,
+                    target_date=by,
+                    relevance=relevance,
+                    cleared=tuple(clear),
+                )
+            )
+            return events
+
+        return self.execute(build, actor=actor)
+
+    def add_step(self, goal: str, text: str, *, by: date | None = None, actor: str | None = None) -> str:
+        step_id = new_id()
+        self._one(
+            lambda s: StepAdded(step_id=step_id, goal_id=self.resolve_goal(goal, s), text=text, due_on=by),
+            actor,
+        )
+        return step_id
+
+    def complete_step(self, step: str, *, on: date | None = None, actor: str | None = None) -> AppendResult:
+        return self._one(
+            lambda s: StepCompleted(step_id=self.resolve_step(step, s), completed_on=on or self.gp.today()),
+            actor,
+        )
+
+    def plan_intervention(
+        self,
+        modality: str,
+        description: str,
+        frequency: str,
+        *,
+        goals: Sequence[str] = (),
+        actor: str | None = None,
+    ) -> str:
+        intervention_id = new_id()
+        self._one(
+            lambda s: InterventionPlanned(
+                intervention_id=intervention_id,
+                modality=modality,
+                description=description,
+                frequency=frequency,
+                goal_ids=tuple(self.resolve_goal(g, s) for g in goals),
+            ),
+            actor,
+        )
+        return intervention_id
+
+    def record_progress(
+        self, goal: str, value: float, *, on: date | None = None, note: str = "", actor: str | None = None
+    ) -> AppendResult:
+        return self._one(
+            lambda s: ProgressRecorded(
+                goal_id=self.resolve_goal(goal, s), value=value, observed_on=on or self.gp.today(), note=note
+            ),
+            actor,
+        )
+
+    def hold_review(
+        self, *, held: date, summary: str = "", next: date | None = None, actor: str | None = None
+    ) -> AppendResult:
+        return self._one(lambda s: ReviewHeld(held_on=held, summary=summary, next_review_on=next), actor)
+
+    def change_status(self, goal: str, status: str, *, reason: str, actor: str | None = None) -> AppendResult:
+        return self._one(
+            lambda s: GoalStatusChanged(goal_id=self.resolve_goal(goal, s), status=status, reason=reason), actor
+        )
+
+    def sign(
+        self,
+        *,
+        role: str,
+        name: str,
+        credentials: str = "",
+        on: date | None = None,
+        actor: str | None = None,
+    ) -> AppendResult:
+        return self._one(
+            lambda s: PlanSigned(role=role, name=name, credentials=credentials, signed_on=on or self.gp.today()),
+            actor,
+        )
+
+    def close(self, *, reason: str, on: date | None = None, actor: str | None = None) -> AppendResult:
+        return self._one(lambda s: PlanClosed(reason=reason, closed_on=on or self.gp.today()), actor)
+
+    def correct(self, event_id: str, *, reason: str, actor: str | None = None) -> AppendResult:
+        return self._one(lambda s: EntryCorrected(corrected_event_id=event_id, reason=reason), actor)
+
+
+def _find_focus(state: PlanState, ref: str) -> str | None:
+    for area in state.focus_areas.values():
+        if area.focus_id == ref or area.title.casefold() == ref.casefold():
+            return area.focus_id
+    return None
+
+
+def _resolve(ref: str, items: Any, kind: str) -> str:
+    if ref in items:
+        return ref
+    prefix = normalise_prefix(ref)
+    matches = sorted(k for k in items if k.startswith(prefix)) if prefix else []
+    if len(matches) == 1:
+        return matches[0]
+    if not matches:
+        raise RejectedError(kind, f"no {kind} id starts with {ref!r} in this plan.")
+    raise RejectedError(kind, f"{ref!r} matches {len(matches)} {kind}s ({', '.join(matches)}); give more characters.")

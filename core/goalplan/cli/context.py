@@ -1,0 +1,82 @@
+"""Shared command-line plumbing: the store opened lazily, option types, error reporting."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from datetime import date
+from typing import Any, TypeVar
+
+import click
+
+from goalplan.api import Goalplan, default_actor
+from goalplan.codec import parse_iso_date
+from goalplan.errors import GoalplanError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class AppContext:
+    def __init__(self, db: str) -> None:
+        self.db = db
+        self._gp: Goalplan | None = None
+
+    def goalplan(self, actor: str | None = None) -> Goalplan:
+        if self._gp is None:
+            try:
+                self._gp = Goalplan.open(self.db)
+            except GoalplanError:
+                raise
+            except Exception as exc:
+                raise click.UsageError(f"--db: cannot open the store at {self.db!r}: {exc}") from None
+        if actor:
+            self._gp.actor = actor
+        return self._gp
+
+    def close(self) -> None:
+        if self._gp is not None:
+            self._gp.close()
+
+
+pass_app = click.make_pass_decorator(AppContext)
+
+
+class DateType(click.ParamType):
+    name = "DATE"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> date:
+        if isinstance(value, date):
+            return value
+        try:
+            return parse_iso_date(value)
+        except ValueError:
+            self.fail(f"{value!r} is not a real date written YYYY-MM-DD.", param, ctx)
+
+
+DATE = DateType()
+
+
+def actor_option(func: F) -> F:
+    return click.option(
+        "--actor",
+        default=None,
+        help="Who is making this change (default: $GOALPLAN_ACTOR, else the login name).",
+    )(func)
+
+
+def json_option(func: F) -> F:
+    return click.option("--json", "as_json", is_flag=True, help="Print stable JSON (docs/json.md).")(func)
+
+
+def emit_json(value: Any) -> None:
+    click.echo(json.dumps(value, ensure_ascii=False, indent=2, sort_keys=True))
+
+
+def fail(message: str, code: int = 1) -> None:
+    click.echo(f"goalplan: {message}", err=True)
+    sys.exit(code)
+
+
+def resolve_actor(actor: str | None) -> str:
+    return actor or default_actor()

@@ -1,0 +1,121 @@
+"""The ``goalplan`` command: a thin layer over the Python API."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from goalplan.cli.context import AppContext, emit_json, json_option, pass_app
+from goalplan.cli.goal_commands import correct, goal_group, progress, review
+from goalplan.cli.plan_commands import intervention, plan_group
+from goalplan.cli.text_view import history_text
+from goalplan.errors import GoalplanError
+
+
+class GoalplanGroup(click.Group):
+    """Turns goalplan's own errors into one line on stderr and exit status 1."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except GoalplanError as exc:
+            click.echo(f"goalplan: {exc}", err=True)
+            ctx.exit(1)
+
+
+@click.group(cls=GoalplanGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--db",
+    envvar="GOALPLAN_DB",
+    default="goalplan.db",
+    show_default=True,
+    help="Store: a SQLite file path, or a postgresql:// URL ($GOALPLAN_DB).",
+)
+@click.version_option(package_name="goalplan")
+@click.pass_context
+def cli(ctx: click.Context, db: str) -> None:
+    """goalplan: SMART treatment plans kept as an append-only, verifiable log."""
+    app = AppContext(db)
+    ctx.obj = app
+    ctx.call_on_close(app.close)
+
+
+cli.add_command(plan_group)
+cli.add_command(goal_group)
+cli.add_command(progress)
+cli.add_command(review)
+cli.add_command(intervention)
+cli.add_command(correct)
+
+
+@cli.command("history")
+@click.argument("plan")
+@click.option("--goal", default=None, help="Only this goal's changes.")
+@json_option
+@pass_app
+def history(app: AppContext, plan: str, goal: str | None, as_json: bool) -> None:
+    """Every change: who, when, field old → new, and why."""
+    entries = app.goalplan().plan(plan).history(goal)
+    if as_json:
+        emit_json([e.to_json() for e in entries])
+    else:
+        click.echo(history_text(entries), nl=False)
+
+
+@cli.command("verify")
+@click.argument("plan", required=False)
+@pass_app
+def verify(app: AppContext, plan: str | None) -> None:
+    """Check every hash chain; names the first broken link and exits 1 if any."""
+    gp = app.goalplan()
+    breaks = gp.verify(plan)
+    if breaks:
+        for found in breaks:
+            click.echo(f"goalplan: broken chain: {found}.", err=True)
+        sys.exit(1)
+    count = 1 if plan else len(gp.store.plan_ids())
+    click.echo(f"OK: {count} plan(s), {gp.store.head_position()} event(s), every chain intact.")
+
+
+@cli.group("log")
+def log_group() -> None:
+    """Back up and restore the log as JSON Lines."""
+
+
+@log_group.command("export")
+@click.argument("plan", required=False)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None)
+@pass_app
+def log_export(app: AppContext, plan: str | None, output: Path | None) -> None:
+    """Write every recorded event (or one plan's) as JSON Lines."""
+    gp = app.goalplan()
+    if output is None:
+        gp.export_log(sys.stdout, plan)
+        return
+    tmp = output.with_name(f".{output.name}.tmp")
+    with tmp.open("w", encoding="utf-8", newline="\n") as out:
+        count = gp.export_log(out, plan)
+    tmp.replace(output)
+    click.echo(f"Wrote {count} event(s) to {output}.", err=True)
+
+
+@log_group.command("import")
+@click.argument("file", type=click.File("r", encoding="utf-8"))
+@pass_app
+def log_import(app: AppContext, file: Any) -> None:
+    """Import a JSON Lines export, checking every hash; already-present events are skipped."""
+    report = app.goalplan().import_log(file)
+    click.echo(
+        f"Imported {report.events} event(s) in {report.plans} plan(s); "
+        f"{report.skipped} already present."
+    )
+
+
+def main(argv: list[str] | None = None) -> None:
+    from goalplan.cli.plugin_commands import install_plugin_commands
+
+    install_plugin_commands(cli)
+    cli.main(args=argv, prog_name="goalplan")

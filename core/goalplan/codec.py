@@ -1,0 +1,252 @@
+"""Events to canonical JSON and back, the recorded-event envelope, and the hash chain.
+
+Type tags and schema versions, not class names, identify a payload, so classes can be renamed
+freely. An old payload is brought up to date by the upcasters registered for its type, one
+schema version at a time, before it is structured into the current class.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import re
+from collections.abc import Callable, Mapping
+from datetime import UTC, date, datetime
+from functools import cached_property
+from typing import Any
+
+import cattrs
+from attrs import frozen
+
+from goalplan.errors import CodecError
+from goalplan.events import EVENT_TYPES, Event
+from goalplan.ids import new_event_id
+
+Upcaster = Callable[[dict[str, Any]], dict[str, Any]]
+
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_UPCASTERS: dict[tuple[str, int], Upcaster] = {}
+
+GENESIS_HASH = "0" * 64
+
+
+def parse_iso_date(text: str) -> date:
+    """A real calendar date written YYYY-MM-DD, nothing looser."""
+    if not isinstance(text, str) or not _ISO_DATE.fullmatch(text):
+        raise ValueError(f"{text!r} is not a date written YYYY-MM-DD")
+    return date.fromisoformat(text)
+
+
+def _structure_date(value: Any, _: type) -> date:
+    return parse_iso_date(value)
+
+
+def _structure_float(value: Any, _: type) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError(f"{value!r} is not a number")
+    number = float(value)
+    if not math.isfinite(number):
+        raise ValueError(f"{value!r} is not a finite number")
+    return number
+
+
+def _make_converter() -> cattrs.Converter:
+    conv = cattrs.Converter(omit_if_default=True, forbid_extra_keys=True)
+    conv.register_unstructure_hook(date, date.isoformat)
+    conv.register_structure_hook(date, _structure_date)
+    conv.register_structure_hook(float, _structure_float)
+    return conv
+
+
+converter = _make_converter()
+
+
+def canonical_json(value: Any) -> str:
+    """The one JSON spelling of a value: sorted keys, no spaces, UTF-8, no NaN."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+
+
+def upcaster(event_type: str, from_version: int) -> Callable[[Upcaster], Upcaster]:
+    """Register a function turning a ``from_version`` payload of ``event_type`` into the next."""
+
+    def register(func: Upcaster) -> Upcaster:
+        _UPCASTERS[(event_type, from_version)] = func
+        return func
+
+    return register
+
+
+def event_class(event_type: str, schema_version: int) -> type[Event]:
+    cls = EVENT_TYPES.get(event_type)
+    if cls is None:
+        known = ", ".join(sorted(EVENT_TYPES))
+        raise CodecError(
+            f"unknown event type {event_type!r} (schema version {schema_version}); "
+            f"this goalplan reads: {known}."
+        )
+    if schema_version > cls.SCHEMA_VERSION:
+        raise CodecError(
+            f"event type {event_type!r} has schema version {schema_version}, newer than the "
+            f"version {cls.SCHEMA_VERSION} this goalplan reads; upgrade goalplan."
+        )
+    return cls
+
+
+def encode(event: Event) -> str:
+    """The canonical JSON payload of an event at its current schema version."""
+    return canonical_json(converter.unstructure(event))
+
+
+def decode(event_type: str, schema_version: int, payload: str | Mapping[str, Any]) -> Event:
+    cls = event_class(event_type, schema_version)
+    data = dict(json.loads(payload) if isinstance(payload, str) else payload)
+    version = schema_version
+    while version < cls.SCHEMA_VERSION:
+        step = _UPCASTERS.get((event_type, version))
+        if step is None:
+            raise CodecError(
+                f"event type {event_type!r}: no upcaster from schema version {version} "
+                f"to {version + 1}."
+            )
+        data = step(data)
+        version += 1
+    try:
+        return converter.structure(data, cls)
+    except Exception as exc:  # cattrs groups several causes; one sentence is enough here
+        raise CodecError(
+            f"event type {event_type!r} (schema version {schema_version}) does not decode: "
+            f"{_first_cause(exc)}"
+        ) from exc
+
+
+def _first_cause(exc: BaseException) -> str:
+    while isinstance(exc, BaseExceptionGroup) and exc.exceptions:
+        exc = exc.exceptions[0]
+    return str(exc) or type(exc).__name__
+
+
+def format_timestamp(moment: datetime) -> str:
+    """Recorded-at as stored and hashed: UTC, microseconds, a trailing Z."""
+    if moment.tzinfo is None:
+        raise ValueError("recorded_at must be timezone-aware")
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def parse_timestamp(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC)
+
+
+@frozen(kw_only=True)
+class NewEvent:
+    """An event on its way into the log; the store gives it a version, position and hash."""
+
+    event_id: str
+    type: str
+    schema_version: int
+    payload: str
+    actor: str
+    recorded_at: str
+
+    @classmethod
+    def of(
+        cls, event: Event, *, actor: str, recorded_at: datetime | str, event_id: str | None = None
+    ) -> NewEvent:
+        return cls(
+            event_id=event_id or new_event_id(),
+            type=event.TYPE,
+            schema_version=event.SCHEMA_VERSION,
+            payload=encode(event),
+            actor=actor,
+            recorded_at=recorded_at if isinstance(recorded_at, str) else format_timestamp(recorded_at),
+        )
+
+
+@frozen
+class RecordedEvent:
+    """An event as the log holds it: the envelope, the payload as hashed, and the decoded event."""
+
+    event_id: str
+    plan_id: str
+    version: int
+    position: int
+    recorded_at: str
+    actor: str
+    type: str
+    schema_version: int
+    payload: str
+    prev_hash: str
+    hash: str
+
+    @cached_property
+    def event(self) -> Event:
+        return decode(self.type, self.schema_version, self.payload)
+
+    @cached_property
+    def recorded_at_dt(self) -> datetime:
+        return parse_timestamp(self.recorded_at)
+
+    def to_json(self) -> dict[str, Any]:
+        """The export form: the envelope plus the payload as an object (JSON Lines)."""
+        return {
+            "event_id": self.event_id,
+            "plan_id": self.plan_id,
+            "version": self.version,
+            "position": self.position,
+            "recorded_at": self.recorded_at,
+            "actor": self.actor,
+            "type": self.type,
+            "schema_version": self.schema_version,
+            "payload": json.loads(self.payload),
+            "prev_hash": self.prev_hash,
+            "hash": self.hash,
+        }
+
+
+def chain_hash(
+    *,
+    plan_id: str,
+    version: int,
+    event: NewEvent | RecordedEvent,
+    prev_hash: str,
+) -> str:
+    """SHA-256 over the canonical envelope (with the previous hash) and the canonical payload.
+
+    The global position is left out on purpose: it belongs to one store, and a stream copied
+    to another store must keep its hashes.
+    """
+    header = canonical_json(
+        {
+            "actor": event.actor,
+            "event_id": event.event_id,
+            "plan_id": plan_id,
+            "prev_hash": prev_hash,
+            "recorded_at": event.recorded_at,
+            "schema_version": event.schema_version,
+            "type": event.type,
+            "version": version,
+        }
+    )
+    return hashlib.sha256(f"{header}\n{event.payload}".encode()).hexdigest()
+
+
+def new_event_from_json(record: Mapping[str, Any]) -> tuple[str, int, NewEvent, str, str]:
+    """Read one exported line back: (plan_id, version, event, prev_hash, hash)."""
+    try:
+        event = NewEvent(
+            event_id=str(record["event_id"]),
+            type=str(record["type"]),
+            schema_version=int(record["schema_version"]),
+            payload=canonical_json(record["payload"]),
+            actor=str(record["actor"]),
+            recorded_at=str(record["recorded_at"]),
+        )
+        return (
+            str(record["plan_id"]),
+            int(record["version"]),
+            event,
+            str(record["prev_hash"]),
+            str(record["hash"]),
+        )
+    except KeyError as exc:
+        raise CodecError(f"an exported event is missing the field {exc.args[0]!r}.") from exc

@@ -1,0 +1,32 @@
+"""The pure domain: fold the log into a plan, decide what a command may add to it."""
+
+from goalplan.domain.decide import decide
+from goalplan.domain.fold import Meta, apply, correctable_types, fold
+from goalplan.domain.state import (
+    FocusArea,
+    Goal,
+    Intervention,
+    PlanState,
+    ProgressPoint,
+    Review,
+    Signature,
+    StatusChange,
+    Step,
+)
+
+__all__ = [
+    "FocusArea",
+    "Goal",
+    "Intervention",
+    "Meta",
+    "PlanState",
+    "ProgressPoint",
+    "Review",
+    "Signature",
+    "StatusChange",
+    "Step",
+    "apply",
+    "correctable_types",
+    "decide",
+    "fold",
+]

@@ -1,0 +1,252 @@
+"""decide(state, proposed event) -> the events to record, or a RejectedError and nothing.
+
+A command here is the event the caller proposes; decide checks it against the plan as folded
+so far. Pure: no clock, no I/O, no randomness (ids and dates arrive in the proposal).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from goalplan.domain import rules
+from goalplan.domain.fold import correctable_types
+from goalplan.domain.state import PlanState
+from goalplan.errors import RejectedError
+from goalplan.events import (
+    REVISABLE_FIELDS,
+    SIGNER_ROLES,
+    TERMS,
+    EntryCorrected,
+    Event,
+    FocusAreaAdded,
+    GoalRevised,
+    GoalSet,
+    GoalStatusChanged,
+    InterventionPlanned,
+    LIFECYCLE_STATUSES,
+    PlanClosed,
+    PlanOpened,
+    PlanSigned,
+    ProgressRecorded,
+    ReviewHeld,
+    StepAdded,
+    StepCompleted,
+)
+
+Decider = Callable[[PlanState, Any], list[Event]]
+_DECIDERS: dict[type[Event], Decider] = {}
+
+MAX_REVIEW_EVERY_DAYS = 366
+
+
+def decides(event_type: type[Event]) -> Callable[[Decider], Decider]:
+    def register(func: Decider) -> Decider:
+        _DECIDERS[event_type] = func
+        return func
+
+    return register
+
+
+def decide(state: PlanState, proposed: Event) -> list[Event]:
+    decider = _DECIDERS.get(type(proposed))
+    if decider is None:
+        raise RejectedError("event", f"{proposed.TYPE!r} cannot be proposed as a command.")
+    if not isinstance(proposed, PlanOpened):
+        if not state.is_open:
+            raise RejectedError("plan", f"plan {state.plan_id} has not been opened.")
+        if state.is_closed and not isinstance(proposed, EntryCorrected):
+            raise RejectedError(
+                "plan",
+                f"plan {state.plan_id} was closed on {state.closed_on}; it accepts only "
+                "corrections of earlier entries.",
+            )
+    return decider(state, proposed)
+
+
+@decides(PlanOpened)
+def _open(state: PlanState, e: PlanOpened) -> list[Event]:
+    if state.is_open:
+        raise RejectedError("plan", f"plan {state.plan_id} is already open.")
+    rules.text("client", e.client_name)
+    rules.text("clinician", e.clinician_name)
+    rules.text("credentials", e.clinician_credentials, required=False)
+    rules.text("discharge_criteria", e.discharge_criteria, required=False)
+    if not 1 <= e.review_every_days <= MAX_REVIEW_EVERY_DAYS:
+        raise RejectedError(
+            "review_every",
+            f"must be a whole number of days from 1 to {MAX_REVIEW_EVERY_DAYS} "
+            f"(got {e.review_every_days}).",
+        )
+    return [e]
+
+
+@decides(FocusAreaAdded)
+def _focus(state: PlanState, e: FocusAreaAdded) -> list[Event]:
+    rules.new_id("focus", e.focus_id, state.focus_areas)
+    rules.text("focus", e.title)
+    rules.text("description", e.description, required=False)
+    if any(a.title.casefold() == e.title.casefold() for a in state.focus_areas.values()):
+        raise RejectedError("focus", f"the plan already has a focus area {e.title!r}.")
+    return [e]
+
+
+def _check_goal_fields(state: PlanState, e: GoalSet | GoalRevised) -> None:
+    if e.statement is not None:
+        rules.text("statement", e.statement)
+    if e.focus_id is not None and e.focus_id not in state.focus_areas:
+        raise RejectedError("focus", f"no focus area {e.focus_id!r} in this plan.")
+    if e.term is not None:
+        rules.one_of("term", e.term, TERMS)
+    if e.measure is not None:
+        rules.measure(e.measure)
+    rules.on_or_after_opening("target_date", e.target_date, state)
+    if e.relevance is not None:
+        rules.text("relevance", e.relevance, required=False)
+
+
+@decides(GoalSet)
+def _goal_set(state: PlanState, e: GoalSet) -> list[Event]:
+    rules.new_id("goal", e.goal_id, state.goals)
+    _check_goal_fields(state, e)
+    rules.one_of("status", e.status, rules.INITIAL_STATUSES)
+    return [e]
+
+
+_CLEARABLE = ("focus_id", "measure", "target_date", "relevance")
+
+
+@decides(GoalRevised)
+def _goal_revised(state: PlanState, e: GoalRevised) -> list[Event]:
+    goal = rules.goal(state, e.goal_id)
+    if goal.status == "entered-in-error":
+        raise RejectedError("goal", f"goal {goal.goal_id} was entered in error; set a new goal.")
+    rules.text("reason", e.reason)
+    if not e.changed_fields():
+        raise RejectedError("revision", "a revision must change at least one field of the goal.")
+    for name in e.cleared:
+        rules.one_of("cleared", name, _CLEARABLE)
+        if getattr(e, name) is not None:
+            raise RejectedError(name, "cannot be both given a new value and cleared.")
+        if getattr(goal, name) in (None, ""):
+            raise RejectedError(name, "is already empty; there is nothing to clear.")
+    _check_goal_fields(state, e)
+    for name in REVISABLE_FIELDS:
+        new = getattr(e, name)
+        if new is not None and new == getattr(goal, name):
+            raise RejectedError(name, f"is already {_show(new)}; a revision must change it.")
+    return [e]
+
+
+def _show(value: object) -> str:
+    return repr(value) if isinstance(value, str) else str(value)
+
+
+@decides(StepAdded)
+def _step(state: PlanState, e: StepAdded) -> list[Event]:
+    rules.new_id("step", e.step_id, state.steps)
+    rules.goal(state, e.goal_id)
+    rules.text("step", e.text)
+    rules.on_or_after_opening("due_on", e.due_on, state)
+    return [e]
+
+
+@decides(StepCompleted)
+def _step_done(state: PlanState, e: StepCompleted) -> list[Event]:
+    step = state.steps.get(e.step_id)
+    if step is None:
+        raise RejectedError("step", f"no step {e.step_id!r} in plan {state.plan_id}.")
+    if step.done:
+        raise RejectedError("step", f"step {e.step_id} was already completed on {step.completed_on}.")
+    rules.on_or_after_opening("completed_on", e.completed_on, state)
+    return [e]
+
+
+@decides(InterventionPlanned)
+def _intervention(state: PlanState, e: InterventionPlanned) -> list[Event]:
+    rules.new_id("intervention", e.intervention_id, state.interventions)
+    rules.text("modality", e.modality)
+    rules.text("description", e.description)
+    rules.text("frequency", e.frequency)
+    for goal_id in e.goal_ids:
+        rules.goal(state, goal_id)
+    return [e]
+
+
+@decides(ProgressRecorded)
+def _progress(state: PlanState, e: ProgressRecorded) -> list[Event]:
+    goal = rules.goal(state, e.goal_id)
+    if goal.status not in rules.PROGRESS_STATUSES:
+        raise RejectedError(
+            "goal",
+            f"goal {goal.goal_id} is {goal.status}; progress can be recorded only on a goal that "
+            "is proposed, planned, accepted, active or on-hold (reactivate it first).",
+        )
+    if goal.measure is None:
+        raise RejectedError(
+            "goal", f"goal {goal.goal_id} has no measure; revise it with a measure first."
+        )
+    rules.finite("value", e.value)
+    rules.on_or_after_opening("observed_on", e.observed_on, state)
+    rules.text("note", e.note, required=False)
+    return [e]
+
+
+@decides(ReviewHeld)
+def _review(state: PlanState, e: ReviewHeld) -> list[Event]:
+    rules.on_or_after_opening("held_on", e.held_on, state)
+    rules.text("summary", e.summary, required=False)
+    if e.next_review_on is not None and e.next_review_on <= e.held_on:
+        raise RejectedError(
+            "next_review_on",
+            f"{e.next_review_on} must be after the review date {e.held_on}.",
+        )
+    return [e]
+
+
+@decides(GoalStatusChanged)
+def _status(state: PlanState, e: GoalStatusChanged) -> list[Event]:
+    goal = rules.goal(state, e.goal_id)
+    rules.one_of("status", e.status, LIFECYCLE_STATUSES)
+    rules.text("reason", e.reason)
+    if e.status == goal.status:
+        raise RejectedError("status", f"goal {goal.goal_id} is already {goal.status}.")
+    allowed = rules.TRANSITIONS[goal.status]
+    if e.status not in allowed:
+        moves = ", ".join(sorted(allowed)) or "nothing"
+        raise RejectedError(
+            "status", f"a {goal.status} goal can move to {moves}, not to {e.status}."
+        )
+    return [e]
+
+
+@decides(PlanSigned)
+def _signed(state: PlanState, e: PlanSigned) -> list[Event]:
+    rules.one_of("role", e.role, SIGNER_ROLES)
+    rules.text("name", e.name)
+    rules.text("credentials", e.credentials, required=False)
+    rules.on_or_after_opening("signed_on", e.signed_on, state)
+    return [e]
+
+
+@decides(PlanClosed)
+def _closed(state: PlanState, e: PlanClosed) -> list[Event]:
+    rules.text("reason", e.reason)
+    rules.on_or_after_opening("closed_on", e.closed_on, state)
+    return [e]
+
+
+@decides(EntryCorrected)
+def _corrected(state: PlanState, e: EntryCorrected) -> list[Event]:
+    rules.text("reason", e.reason)
+    entry = state.entries.get(e.corrected_event_id)
+    if entry is None:
+        kinds = ", ".join(sorted(correctable_types()))
+        raise RejectedError(
+            "event",
+            f"no correctable entry {e.corrected_event_id!r} in plan {state.plan_id}; "
+            f"corrections apply to: {kinds}.",
+        )
+    if e.corrected_event_id in state.corrected:
+        raise RejectedError("event", f"entry {e.corrected_event_id} is already corrected.")
+    return [e]

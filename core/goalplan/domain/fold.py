@@ -1,0 +1,304 @@
+"""fold(events) -> PlanState: the only way a plan's state comes to be."""
+
+from __future__ import annotations
+
+from bisect import insort
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from attrs import evolve
+
+from goalplan.codec import RecordedEvent
+from goalplan.domain.state import (
+    Entry,
+    FocusArea,
+    Goal,
+    Intervention,
+    PlanState,
+    ProgressPoint,
+    Review,
+    Signature,
+    StatusChange,
+    Step,
+)
+from goalplan.events import (
+    EntryCorrected,
+    Event,
+    FocusAreaAdded,
+    GoalRevised,
+    GoalSet,
+    GoalStatusChanged,
+    InterventionPlanned,
+    PlanClosed,
+    PlanOpened,
+    PlanSigned,
+    ProgressRecorded,
+    ReviewHeld,
+    StepAdded,
+    StepCompleted,
+)
+
+
+class Meta:
+    """The envelope fields the fold needs; a RecordedEvent has them, so does a pending one."""
+
+    __slots__ = ("event_id", "recorded_at", "actor", "hash")
+
+    def __init__(self, event_id: str, recorded_at: str, actor: str, hash: str = "") -> None:
+        self.event_id = event_id
+        self.recorded_at = recorded_at
+        self.actor = actor
+        self.hash = hash
+
+
+Applier = Callable[[PlanState, Any, Meta | RecordedEvent], PlanState]
+_APPLIERS: dict[type[Event], Applier] = {}
+_UNDOERS: dict[str, Callable[[PlanState, str, str], PlanState]] = {}
+
+
+def applies(event_type: type[Event]) -> Callable[[Applier], Applier]:
+    def register(func: Applier) -> Applier:
+        _APPLIERS[event_type] = func
+        return func
+
+    return register
+
+
+def fold(records: Iterable[RecordedEvent], plan_id: str | None = None) -> PlanState:
+    """Replay a stream from its first event. An empty stream gives an unopened plan."""
+    state: PlanState | None = None
+    for record in records:
+        if state is None:
+            state = PlanState(plan_id=record.plan_id)
+        state = apply(state, record.event, record)
+    if state is None:
+        state = PlanState(plan_id=plan_id or "")
+    return state
+
+
+def apply(state: PlanState, event: Event, meta: Meta | RecordedEvent) -> PlanState:
+    new = _APPLIERS[type(event)](state, event, meta)
+    entry = _entry_for(event)
+    entries = state.entries if entry is None else {**state.entries, meta.event_id: entry}
+    return evolve(
+        new,
+        version=state.version + 1,
+        last_recorded_at=meta.recorded_at,
+        head_hash=meta.hash,
+        entries=entries,
+    )
+
+
+def _entry_for(event: Event) -> Entry | None:
+    if event.TYPE not in _UNDOERS:
+        return None
+    key = next(
+        (getattr(event, n) for n in ("goal_id", "step_id", "intervention_id") if hasattr(event, n)),
+        None,
+    )
+    return Entry(type=event.TYPE, key=key)
+
+
+def _with_goal(state: PlanState, goal: Goal) -> PlanState:
+    return evolve(state, goals={**state.goals, goal.goal_id: goal})
+
+
+@applies(PlanOpened)
+def _opened(state: PlanState, e: PlanOpened, meta: Meta | RecordedEvent) -> PlanState:
+    return evolve(
+        state,
+        client_name=e.client_name,
+        clinician_name=e.clinician_name,
+        clinician_credentials=e.clinician_credentials,
+        opened_on=e.opened_on,
+        review_every_days=e.review_every_days,
+        discharge_criteria=e.discharge_criteria,
+        opened_by=meta.actor,
+    )
+
+
+@applies(FocusAreaAdded)
+def _focus(state: PlanState, e: FocusAreaAdded, meta: Meta | RecordedEvent) -> PlanState:
+    area = FocusArea(focus_id=e.focus_id, title=e.title, description=e.description)
+    return evolve(state, focus_areas={**state.focus_areas, e.focus_id: area})
+
+
+@applies(GoalSet)
+def _goal_set(state: PlanState, e: GoalSet, meta: Meta | RecordedEvent) -> PlanState:
+    goal = Goal(
+        goal_id=e.goal_id,
+        statement=e.statement,
+        focus_id=e.focus_id,
+        term=e.term,
+        measure=e.measure,
+        target_date=e.target_date,
+        relevance=e.relevance,
+        initial_status=e.status,
+        set_at=meta.recorded_at,
+        set_by=meta.actor,
+    )
+    return _with_goal(state, goal)
+
+
+@applies(GoalRevised)
+def _goal_revised(state: PlanState, e: GoalRevised, meta: Meta | RecordedEvent) -> PlanState:
+    goal = state.goals[e.goal_id]
+    changes: dict[str, Any] = {n: None if n != "relevance" else "" for n in e.cleared}
+    for name in e.changed_fields():
+        value = getattr(e, name)
+        if value is not None:
+            changes[name] = value
+    return _with_goal(state, evolve(goal, revisions=goal.revisions + 1, **changes))
+
+
+@applies(StepAdded)
+def _step_added(state: PlanState, e: StepAdded, meta: Meta | RecordedEvent) -> PlanState:
+    step = Step(step_id=e.step_id, goal_id=e.goal_id, text=e.text, due_on=e.due_on)
+    return evolve(state, steps={**state.steps, e.step_id: step})
+
+
+@applies(StepCompleted)
+def _step_completed(state: PlanState, e: StepCompleted, meta: Meta | RecordedEvent) -> PlanState:
+    step = evolve(state.steps[e.step_id], completed_on=e.completed_on, completed_event_id=meta.event_id)
+    return evolve(state, steps={**state.steps, e.step_id: step})
+
+
+@applies(InterventionPlanned)
+def _intervention(state: PlanState, e: InterventionPlanned, meta: Meta | RecordedEvent) -> PlanState:
+    item = Intervention(
+        intervention_id=e.intervention_id,
+        modality=e.modality,
+        description=e.description,
+        frequency=e.frequency,
+        goal_ids=e.goal_ids,
+    )
+    return evolve(state, interventions={**state.interventions, e.intervention_id: item})
+
+
+def _progress_key(point: ProgressPoint) -> tuple[Any, str]:
+    return (point.observed_on, point.recorded_at)
+
+
+@applies(ProgressRecorded)
+def _progress(state: PlanState, e: ProgressRecorded, meta: Meta | RecordedEvent) -> PlanState:
+    goal = state.goals[e.goal_id]
+    point = ProgressPoint(
+        event_id=meta.event_id,
+        value=e.value,
+        observed_on=e.observed_on,
+        note=e.note,
+        recorded_at=meta.recorded_at,
+        actor=meta.actor,
+    )
+    points = list(goal.progress)
+    insort(points, point, key=_progress_key)
+    return _with_goal(state, evolve(goal, progress=tuple(points)))
+
+
+@applies(ReviewHeld)
+def _review(state: PlanState, e: ReviewHeld, meta: Meta | RecordedEvent) -> PlanState:
+    review = Review(
+        event_id=meta.event_id,
+        held_on=e.held_on,
+        summary=e.summary,
+        next_review_on=e.next_review_on,
+        recorded_at=meta.recorded_at,
+        actor=meta.actor,
+    )
+    return evolve(state, reviews=(*state.reviews, review))
+
+
+@applies(GoalStatusChanged)
+def _status(state: PlanState, e: GoalStatusChanged, meta: Meta | RecordedEvent) -> PlanState:
+    goal = state.goals[e.goal_id]
+    change = StatusChange(
+        event_id=meta.event_id, status=e.status, reason=e.reason, recorded_at=meta.recorded_at
+    )
+    return _with_goal(state, evolve(goal, status_changes=(*goal.status_changes, change)))
+
+
+@applies(PlanSigned)
+def _signed(state: PlanState, e: PlanSigned, meta: Meta | RecordedEvent) -> PlanState:
+    signature = Signature(
+        event_id=meta.event_id,
+        role=e.role,
+        name=e.name,
+        credentials=e.credentials,
+        signed_on=e.signed_on,
+    )
+    return evolve(state, signatures=(*state.signatures, signature))
+
+
+@applies(PlanClosed)
+def _closed(state: PlanState, e: PlanClosed, meta: Meta | RecordedEvent) -> PlanState:
+    return evolve(state, closed_on=e.closed_on, close_reason=e.reason, close_event_id=meta.event_id)
+
+
+@applies(EntryCorrected)
+def _corrected(state: PlanState, e: EntryCorrected, meta: Meta | RecordedEvent) -> PlanState:
+    entry = state.entries[e.corrected_event_id]
+    undone = _UNDOERS[entry.type](state, e.corrected_event_id, entry.key or "")
+    return evolve(undone, corrected=state.corrected | {e.corrected_event_id})
+
+
+def undoes(event_type: str) -> Callable[
+    [Callable[[PlanState, str, str], PlanState]], Callable[[PlanState, str, str], PlanState]
+]:
+    def register(
+        func: Callable[[PlanState, str, str], PlanState],
+    ) -> Callable[[PlanState, str, str], PlanState]:
+        _UNDOERS[event_type] = func
+        return func
+
+    return register
+
+
+def correctable_types() -> frozenset[str]:
+    """Event types an entry_corrected may mark entered-in-error."""
+    return frozenset(_UNDOERS)
+
+
+@undoes(ProgressRecorded.TYPE)
+def _undo_progress(state: PlanState, event_id: str, goal_id: str) -> PlanState:
+    goal = state.goals[goal_id]
+    kept = tuple(p for p in goal.progress if p.event_id != event_id)
+    return _with_goal(state, evolve(goal, progress=kept))
+
+
+@undoes(GoalStatusChanged.TYPE)
+def _undo_status(state: PlanState, event_id: str, goal_id: str) -> PlanState:
+    goal = state.goals[goal_id]
+    kept = tuple(c for c in goal.status_changes if c.event_id != event_id)
+    return _with_goal(state, evolve(goal, status_changes=kept))
+
+
+@undoes(StepAdded.TYPE)
+def _undo_step(state: PlanState, event_id: str, step_id: str) -> PlanState:
+    return evolve(state, steps={k: v for k, v in state.steps.items() if k != step_id})
+
+
+@undoes(StepCompleted.TYPE)
+def _undo_step_done(state: PlanState, event_id: str, step_id: str) -> PlanState:
+    step = evolve(state.steps[step_id], completed_on=None, completed_event_id=None)
+    return evolve(state, steps={**state.steps, step_id: step})
+
+
+@undoes(InterventionPlanned.TYPE)
+def _undo_intervention(state: PlanState, event_id: str, intervention_id: str) -> PlanState:
+    kept = {k: v for k, v in state.interventions.items() if k != intervention_id}
+    return evolve(state, interventions=kept)
+
+
+@undoes(ReviewHeld.TYPE)
+def _undo_review(state: PlanState, event_id: str, _: str) -> PlanState:
+    return evolve(state, reviews=tuple(r for r in state.reviews if r.event_id != event_id))
+
+
+@undoes(PlanSigned.TYPE)
+def _undo_signature(state: PlanState, event_id: str, _: str) -> PlanState:
+    return evolve(state, signatures=tuple(s for s in state.signatures if s.event_id != event_id))
+
+
+@undoes(PlanClosed.TYPE)
+def _undo_close(state: PlanState, event_id: str, _: str) -> PlanState:
+    return evolve(state, closed_on=None, close_reason="", close_event_id=None)

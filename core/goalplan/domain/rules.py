@@ -1,0 +1,88 @@
+"""Small checks shared by the decide functions; each failure is one RejectedError sentence."""
+
+from __future__ import annotations
+
+import math
+from datetime import date
+
+from goalplan.domain.state import Goal, PlanState
+from goalplan.errors import RejectedError
+from goalplan.events import Measure
+
+MAX_TEXT = 4000
+
+# FHIR R4 Goal.lifecycleStatus, with the moves a clinician can make between them.
+TRANSITIONS: dict[str, frozenset[str]] = {
+    "proposed": frozenset({"planned", "accepted", "active", "rejected", "cancelled"}),
+    "planned": frozenset({"accepted", "active", "on-hold", "cancelled"}),
+    "accepted": frozenset({"active", "on-hold", "cancelled"}),
+    "active": frozenset({"on-hold", "completed", "cancelled"}),
+    "on-hold": frozenset({"active", "completed", "cancelled"}),
+    "completed": frozenset({"active"}),
+    "cancelled": frozenset({"active"}),
+    "rejected": frozenset({"proposed"}),
+    "entered-in-error": frozenset(),
+}
+for _status, _moves in list(TRANSITIONS.items()):
+    if _status != "entered-in-error":
+        TRANSITIONS[_status] = _moves | {"entered-in-error"}
+
+INITIAL_STATUSES = ("proposed", "planned", "accepted", "active", "on-hold")
+PROGRESS_STATUSES = frozenset(INITIAL_STATUSES)
+
+
+def text(field: str, value: str, *, required: bool = True) -> None:
+    if not isinstance(value, str):
+        raise RejectedError(field, "must be text.")
+    if required and not value.strip():
+        raise RejectedError(field, "must not be empty.")
+    if len(value) > MAX_TEXT:
+        raise RejectedError(field, f"must be at most {MAX_TEXT} characters (got {len(value)}).")
+    if "\x00" in value:
+        raise RejectedError(field, "must not contain a NUL character.")
+
+
+def one_of(field: str, value: str, allowed: tuple[str, ...] | frozenset[str]) -> None:
+    if value not in allowed:
+        choices = ", ".join(sorted(allowed)) if isinstance(allowed, frozenset) else ", ".join(allowed)
+        raise RejectedError(field, f"must be one of {choices} (got {value!r}).")
+
+
+def on_or_after_opening(field: str, value: date | None, state: PlanState) -> None:
+    if value is not None and value < state.opened_on:
+        raise RejectedError(
+            field,
+            f"{value.isoformat()} is before the plan opened on {state.opened_on.isoformat()}; "
+            "give a date on or after it.",
+        )
+
+
+def finite(field: str, value: float) -> None:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise RejectedError(field, f"must be a finite number (got {value!r}).")
+
+
+def measure(value: Measure) -> None:
+    text("measure", value.name)
+    if not value.unit.strip():
+        raise RejectedError("unit", "a measure needs a unit (for example 'attacks per week').")
+    text("unit", value.unit)
+    finite("baseline", value.baseline)
+    finite("target", value.target)
+    if value.baseline == value.target:
+        raise RejectedError(
+            "target", f"must differ from the baseline ({value.baseline:g}); a goal has to move."
+        )
+
+
+def goal(state: PlanState, goal_id: str) -> Goal:
+    found = state.goals.get(goal_id)
+    if found is None:
+        raise RejectedError("goal", f"no goal {goal_id!r} in plan {state.plan_id}.")
+    return found
+
+
+def new_id(field: str, value: str, taken: object) -> None:
+    text(field, value)
+    if value in taken:  # type: ignore[operator]
+        raise RejectedError(field, f"the id {value!r} is already used in this plan.")

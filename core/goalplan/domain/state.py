@@ -1,0 +1,184 @@
+"""The plan as the log makes it: plain immutable values, built only by :func:`fold`."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Mapping
+
+from attrs import field, frozen
+
+from goalplan.events import Measure
+
+@frozen(kw_only=True)
+class FocusArea:
+    focus_id: str
+    title: str
+    description: str = ""
+
+
+@frozen(kw_only=True)
+class ProgressPoint:
+    event_id: str
+    value: float
+    observed_on: date
+    note: str
+    recorded_at: str
+    actor: str
+
+
+@frozen(kw_only=True)
+class StatusChange:
+    event_id: str
+    status: str
+    reason: str
+    recorded_at: str
+
+
+@frozen(kw_only=True)
+class Goal:
+    goal_id: str
+    statement: str
+    focus_id: str | None
+    term: str
+    measure: Measure | None
+    target_date: date | None
+    relevance: str
+    initial_status: str
+    status_changes: tuple[StatusChange, ...] = ()
+    progress: tuple[ProgressPoint, ...] = ()
+    revisions: int = 0
+    set_at: str = ""
+    set_by: str = ""
+
+    @property
+    def status(self) -> str:
+        return self.status_changes[-1].status if self.status_changes else self.initial_status
+
+    @property
+    def latest(self) -> ProgressPoint | None:
+        return self.progress[-1] if self.progress else None
+
+
+@frozen(kw_only=True)
+class Step:
+    step_id: str
+    goal_id: str
+    text: str
+    due_on: date | None
+    completed_on: date | None = None
+    completed_event_id: str | None = None
+
+    @property
+    def done(self) -> bool:
+        return self.completed_on is not None
+
+
+@frozen(kw_only=True)
+class Intervention:
+    intervention_id: str
+    modality: str
+    description: str
+    frequency: str
+    goal_ids: tuple[str, ...]
+
+
+@frozen(kw_only=True)
+class Review:
+    event_id: str
+    held_on: date
+    summary: str
+    next_review_on: date | None
+    recorded_at: str
+    actor: str
+
+
+@frozen(kw_only=True)
+class Signature:
+    event_id: str
+    role: str
+    name: str
+    credentials: str
+    signed_on: date
+
+
+@frozen(kw_only=True)
+class Entry:
+    """What an event id refers to, so a correction can find and undo it."""
+
+    type: str
+    key: str | None
+
+
+@frozen(kw_only=True)
+class PlanState:
+    plan_id: str
+    version: int = 0
+    client_name: str = ""
+    clinician_name: str = ""
+    clinician_credentials: str = ""
+    opened_on: date = date.min
+    review_every_days: int = 90
+    discharge_criteria: str = ""
+    opened_by: str = ""
+    closed_on: date | None = None
+    close_reason: str = ""
+    close_event_id: str | None = None
+    focus_areas: Mapping[str, FocusArea] = field(factory=dict)
+    goals: Mapping[str, Goal] = field(factory=dict)
+    steps: Mapping[str, Step] = field(factory=dict)
+    interventions: Mapping[str, Intervention] = field(factory=dict)
+    reviews: tuple[Review, ...] = ()
+    signatures: tuple[Signature, ...] = ()
+    entries: Mapping[str, Entry] = field(factory=dict)
+    corrected: frozenset[str] = frozenset()
+    last_recorded_at: str = ""
+    head_hash: str = ""
+
+    @property
+    def is_open(self) -> bool:
+        return self.version > 0
+
+    @property
+    def status(self) -> str:
+        """The FHIR CarePlan status: active until closed, then completed."""
+        if not self.is_open:
+            return "draft"
+        return "completed" if self.closed_on is not None else "active"
+
+    @property
+    def is_closed(self) -> bool:
+        return self.closed_on is not None
+
+    @property
+    def last_review(self) -> Review | None:
+        return max(self.reviews, key=lambda r: r.held_on) if self.reviews else None
+
+    @property
+    def next_review_on(self) -> date | None:
+        """The date set at the last review, else the cadence from the last review or the opening."""
+        if not self.is_open or self.is_closed:
+            return None
+        last = self.last_review
+        if last is None:
+            return self.opened_on + timedelta(days=self.review_every_days)
+        if last.next_review_on is not None:
+            return last.next_review_on
+        return last.held_on + timedelta(days=self.review_every_days)
+
+    def goals_in(self, focus_id: str | None) -> list[Goal]:
+        return [g for g in self.goals.values() if g.focus_id == focus_id]
+
+    def steps_for(self, goal_id: str) -> list[Step]:
+        return [s for s in self.steps.values() if s.goal_id == goal_id]
+
+    def interventions_for(self, goal_id: str) -> list[Intervention]:
+        return [i for i in self.interventions.values() if goal_id in i.goal_ids]
+
+    def signature(self, role: str) -> Signature | None:
+        """The latest signature for a role."""
+        found = [s for s in self.signatures if s.role == role]
+        return found[-1] if found else None
+
+    def focus_title(self, focus_id: str | None) -> str:
+        area = self.focus_areas.get(focus_id) if focus_id else None
+        return area.title if area else ""

@@ -1,0 +1,194 @@
+"""The facts a plan is made of. Immutable; each has a stable type tag and a schema version.
+
+Payload fields say when a thing happened in the world (``observed_on``, ``held_on``...); the
+envelope (see :mod:`goalplan.codec`) says when it was recorded and by whom. The two are kept
+apart so a progress value entered late is still charted on the day it was observed.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import ClassVar
+
+import attrs
+from attrs import field, frozen
+
+EVENT_TYPES: dict[str, type[Event]] = {}
+
+LIFECYCLE_STATUSES = (
+    "proposed",
+    "planned",
+    "accepted",
+    "active",
+    "on-hold",
+    "completed",
+    "cancelled",
+    "entered-in-error",
+    "rejected",
+)
+TERMS = ("short", "long")
+SIGNER_ROLES = ("client", "clinician")
+
+
+class Event:
+    """Base of every event payload. Subclasses set TYPE (never renamed) and SCHEMA_VERSION."""
+
+    TYPE: ClassVar[str] = ""
+    SCHEMA_VERSION: ClassVar[int] = 1
+
+    def __init_subclass__(cls, **kwargs: object) -> None:
+        super().__init_subclass__(**kwargs)
+        tag = cls.__dict__.get("TYPE")
+        if tag:
+            if tag in EVENT_TYPES and EVENT_TYPES[tag].__qualname__ != cls.__qualname__:
+                raise ValueError(f"event type tag {tag!r} is already taken by {EVENT_TYPES[tag]}")
+            EVENT_TYPES[tag] = cls
+
+
+@frozen(kw_only=True)
+class Measure:
+    """How a goal is measured. The direction follows from baseline and target, which must differ."""
+
+    name: str
+    unit: str
+    baseline: float = field(converter=float)
+    target: float = field(converter=float)
+
+    @property
+    def direction(self) -> str:
+        return "increase" if self.target > self.baseline else "decrease"
+
+
+@frozen(kw_only=True)
+class PlanOpened(Event):
+    TYPE = "plan_opened"
+    client_name: str
+    clinician_name: str
+    clinician_credentials: str = ""
+    opened_on: date
+    review_every_days: int = 90
+    discharge_criteria: str = ""
+
+
+@frozen(kw_only=True)
+class FocusAreaAdded(Event):
+    TYPE = "focus_area_added"
+    focus_id: str
+    title: str
+    description: str = ""
+
+
+@frozen(kw_only=True)
+class GoalSet(Event):
+    TYPE = "goal_set"
+    goal_id: str
+    statement: str
+    focus_id: str | None = None
+    term: str = "short"
+    measure: Measure | None = None
+    target_date: date | None = None
+    relevance: str = ""
+    status: str = "active"
+
+
+REVISABLE_FIELDS = ("statement", "focus_id", "term", "measure", "target_date", "relevance")
+
+
+@frozen(kw_only=True)
+class GoalRevised(Event):
+    """A goal's fields changed. Fields left None are unchanged; ``cleared`` lists emptied ones."""
+
+    TYPE = "goal_revised"
+    goal_id: str
+    reason: str
+    statement: str | None = None
+    focus_id: str | None = None
+    term: str | None = None
+    measure: Measure | None = None
+    target_date: date | None = None
+    relevance: str | None = None
+    cleared: tuple[str, ...] = ()
+
+    def changed_fields(self) -> tuple[str, ...]:
+        given = tuple(n for n in REVISABLE_FIELDS if getattr(self, n) is not None)
+        return given + tuple(n for n in self.cleared if n not in given)
+
+
+@frozen(kw_only=True)
+class StepAdded(Event):
+    TYPE = "step_added"
+    step_id: str
+    goal_id: str
+    text: str
+    due_on: date | None = None
+
+
+@frozen(kw_only=True)
+class StepCompleted(Event):
+    TYPE = "step_completed"
+    step_id: str
+    completed_on: date
+
+
+@frozen(kw_only=True)
+class InterventionPlanned(Event):
+    TYPE = "intervention_planned"
+    intervention_id: str
+    modality: str
+    description: str
+    frequency: str
+    goal_ids: tuple[str, ...] = ()
+
+
+@frozen(kw_only=True)
+class ProgressRecorded(Event):
+    TYPE = "progress_recorded"
+    goal_id: str
+    value: float = field(converter=float)
+    observed_on: date
+    note: str = ""
+
+
+@frozen(kw_only=True)
+class ReviewHeld(Event):
+    TYPE = "review_held"
+    held_on: date
+    summary: str = ""
+    next_review_on: date | None = None
+
+
+@frozen(kw_only=True)
+class GoalStatusChanged(Event):
+    TYPE = "goal_status_changed"
+    goal_id: str
+    status: str
+    reason: str
+
+
+@frozen(kw_only=True)
+class PlanSigned(Event):
+    TYPE = "plan_signed"
+    role: str
+    name: str
+    credentials: str = ""
+    signed_on: date
+
+
+@frozen(kw_only=True)
+class PlanClosed(Event):
+    TYPE = "plan_closed"
+    reason: str
+    closed_on: date
+
+
+@frozen(kw_only=True)
+class EntryCorrected(Event):
+    """Marks an earlier event entered-in-error. The earlier event stays in the log."""
+
+    TYPE = "entry_corrected"
+    corrected_event_id: str
+    reason: str
+
+
+def event_fields(event: Event) -> dict[str, object]:
+    return attrs.asdict(event, recurse=False)  # type: ignore[arg-type]

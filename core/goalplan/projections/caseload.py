@@ -1,0 +1,55 @@
+"""The caseload index: one line per plan, built in a single pass over the log."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from attrs import frozen
+
+from goalplan.domain import PlanState, fold
+from goalplan.store import EventStore
+
+
+@frozen(kw_only=True)
+class PlanSummary:
+    plan_id: str
+    client_name: str
+    clinician_name: str
+    opened_on: date
+    status: str
+    goals: int
+    active_goals: int
+    next_review_on: date | None
+    version: int
+
+    @classmethod
+    def of(cls, state: PlanState) -> PlanSummary:
+        return cls(
+            plan_id=state.plan_id,
+            client_name=state.client_name,
+            clinician_name=state.clinician_name,
+            opened_on=state.opened_on,
+            status=state.status,
+            goals=len(state.goals),
+            active_goals=sum(1 for g in state.goals.values() if g.status == "active"),
+            next_review_on=state.next_review_on,
+            version=state.version,
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "plan_id": self.plan_id,
+            "client": self.client_name,
+            "clinician": self.clinician_name,
+            "opened_on": self.opened_on.isoformat(),
+            "status": self.status,
+            "goals": self.goals,
+            "active_goals": self.active_goals,
+            "next_review_on": self.next_review_on.isoformat() if self.next_review_on else None,
+            "version": self.version,
+        }
+
+
+def caseload(store: EventStore) -> list[PlanSummary]:
+    return [PlanSummary.of(fold(store.read_stream(pid))) for pid in store.plan_ids()]

@@ -1,0 +1,210 @@
+"""Who changed what, old value to new, when and why: the auditor's view of a plan.
+
+Built by folding the stream one event at a time and comparing the plan before and after, so
+the history can never disagree with the state it explains.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from attrs import frozen
+
+from goalplan.codec import RecordedEvent
+from goalplan.domain import Goal, PlanState, apply
+from goalplan.events import Measure
+
+_GOAL_FIELDS = ("statement", "focus", "term", "measure", "unit", "baseline", "target", "target_date", "relevance", "status")
+_PLAN_FIELDS = (
+    "client_name",
+    "clinician_name",
+    "clinician_credentials",
+    "opened_on",
+    "review_every_days",
+    "discharge_criteria",
+    "closed_on",
+    "close_reason",
+)
+
+
+@frozen(kw_only=True)
+class HistoryEntry:
+    """One field's change. ``goal_id`` is None for plan-level changes."""
+
+    position: int
+    version: int
+    recorded_at: str
+    actor: str
+    event_id: str
+    event_type: str
+    goal_id: str | None
+    field: str
+    old: str
+    new: str
+    reason: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "position": self.position,
+            "version": self.version,
+            "recorded_at": self.recorded_at,
+            "actor": self.actor,
+            "event_id": self.event_id,
+            "event_type": self.event_type,
+            "goal_id": self.goal_id,
+            "field": self.field,
+            "old": self.old,
+            "new": self.new,
+            "reason": self.reason,
+        }
+
+
+def show(value: object) -> str:
+    """A value as a person reads it in a history table."""
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:g}"
+    if hasattr(value, "isoformat"):
+        return value.isoformat()  # type: ignore[no-any-return]
+    return str(value)
+
+
+def goal_fields(goal: Goal | None, state: PlanState) -> dict[str, str]:
+    if goal is None:
+        return {}
+    m: Measure | None = goal.measure
+    return {
+        "statement": goal.statement,
+        "focus": state.focus_title(goal.focus_id),
+        "term": goal.term,
+        "measure": m.name if m else "",
+        "unit": m.unit if m else "",
+        "baseline": show(m.baseline) if m else "",
+        "target": show(m.target) if m else "",
+        "target_date": show(goal.target_date),
+        "relevance": goal.relevance,
+        "status": goal.status,
+    }
+
+
+def _plan_fields(state: PlanState) -> dict[str, str]:
+    return {name: show(getattr(state, name)) if state.is_open else "" for name in _PLAN_FIELDS}
+
+
+def _reason(record: RecordedEvent) -> str:
+    return str(getattr(record.event, "reason", "") or "")
+
+
+def iter_changes(records: Iterable[RecordedEvent]) -> Iterator[HistoryEntry]:
+    """Every field-level change in a stream, in the order it was recorded."""
+    state: PlanState | None = None
+    for record in records:
+        before = state or PlanState(plan_id=record.plan_id)
+        after = apply(before, record.event, record)
+        state = after
+
+        def entry(goal_id: str | None, name: str, old: str, new: str) -> HistoryEntry:
+            return HistoryEntry(
+                position=record.position,
+                version=record.version,
+                recorded_at=record.recorded_at,
+                actor=record.actor,
+                event_id=record.event_id,
+                event_type=record.type,
+                goal_id=goal_id,
+                field=name,
+                old=old,
+                new=new,
+                reason=_reason(record),
+            )
+
+        old_plan, new_plan = _plan_fields(before), _plan_fields(after)
+        for name in _PLAN_FIELDS:
+            if old_plan[name] != new_plan[name]:
+                yield entry(None, name, old_plan[name], new_plan[name])
+        yield from (entry(None, *c) for c in _collection_changes(before, after))
+        for goal_id in sorted(set(before.goals) | set(after.goals)):
+            old_goal, new_goal = before.goals.get(goal_id), after.goals.get(goal_id)
+            if old_goal is new_goal:
+                continue
+            old_fields, new_fields = goal_fields(old_goal, before), goal_fields(new_goal, after)
+            for name in _GOAL_FIELDS:
+                old_value, new_value = old_fields.get(name, ""), new_fields.get(name, "")
+                if old_value != new_value:
+                    yield entry(goal_id, name, old_value, new_value)
+            yield from (entry(goal_id, *c) for c in _progress_changes(old_goal, new_goal))
+        for step_id in sorted(set(before.steps) | set(after.steps)):
+            old_step, new_step = before.steps.get(step_id), after.steps.get(step_id)
+            if old_step == new_step:
+                continue
+            goal_id = (new_step or old_step).goal_id  # type: ignore[union-attr]
+            old_text = _step_text(old_step)
+            new_text = _step_text(new_step)
+            yield entry(goal_id, "step", old_text, new_text)
+
+
+def _step_text(step: Any) -> str:
+    if step is None:
+        return ""
+    done = f" (done {step.completed_on.isoformat()})" if step.completed_on else ""
+    due = f" by {step.due_on.isoformat()}" if step.due_on else ""
+    return f"{step.text}{due}{done}"
+
+
+def _progress_changes(old: Goal | None, new: Goal | None) -> Iterator[tuple[str, str, str]]:
+    old_points = {p.event_id: p for p in (old.progress if old else ())}
+    new_points = {p.event_id: p for p in (new.progress if new else ())}
+    for event_id, point in new_points.items():
+        if event_id not in old_points:
+            yield ("progress", "", f"{point.value:g} on {point.observed_on.isoformat()}")
+    for event_id, point in old_points.items():
+        if event_id not in new_points:
+            yield ("progress", f"{point.value:g} on {point.observed_on.isoformat()}", "")
+
+
+def _collection_changes(before: PlanState, after: PlanState) -> Iterator[tuple[str, str, str]]:
+    for old_area in before.focus_areas.values() if before.focus_areas is not after.focus_areas else ():
+        if old_area.focus_id not in after.focus_areas:
+            yield ("focus_area", old_area.title, "")
+    if before.focus_areas is not after.focus_areas:
+        for area in after.focus_areas.values():
+            if area.focus_id not in before.focus_areas:
+                yield ("focus_area", "", area.title)
+    if before.interventions is not after.interventions:
+        for key in sorted(set(before.interventions) | set(after.interventions)):
+            old_i, new_i = before.interventions.get(key), after.interventions.get(key)
+            if old_i != new_i:
+                yield ("intervention", _intervention_text(old_i), _intervention_text(new_i))
+    if before.reviews != after.reviews:
+        old_r = {r.event_id: r for r in before.reviews}
+        new_r = {r.event_id: r for r in after.reviews}
+        for key in old_r.keys() - new_r.keys():
+            yield ("review", f"held {old_r[key].held_on.isoformat()}", "")
+        for key in new_r.keys() - old_r.keys():
+            review = new_r[key]
+            nxt = f", next {review.next_review_on.isoformat()}" if review.next_review_on else ""
+            yield ("review", "", f"held {review.held_on.isoformat()}{nxt}")
+    if before.signatures != after.signatures:
+        old_s = {s.event_id: s for s in before.signatures}
+        new_s = {s.event_id: s for s in after.signatures}
+        for key in old_s.keys() - new_s.keys():
+            yield ("signature", f"{old_s[key].role}: {old_s[key].name}", "")
+        for key in new_s.keys() - old_s.keys():
+            sig = new_s[key]
+            yield ("signature", "", f"{sig.role}: {sig.name} on {sig.signed_on.isoformat()}")
+
+
+def _intervention_text(item: Any) -> str:
+    if item is None:
+        return ""
+    return f"{item.modality}: {item.description} ({item.frequency})"
+
+
+def plan_history(records: Iterable[RecordedEvent], goal_id: str | None = None) -> list[HistoryEntry]:
+    """The plan's changes; with ``goal_id``, only that goal's (its fields, progress and steps)."""
+    changes = iter_changes(records)
+    if goal_id is None:
+        return list(changes)
+    return [c for c in changes if c.goal_id == goal_id]

@@ -1,0 +1,80 @@
+"""A plan now and as it stood at a past moment, and the log fingerprint documents carry."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, date, datetime, time
+from functools import cached_property
+
+from attrs import frozen
+
+from goalplan.codec import RecordedEvent, format_timestamp, parse_iso_date
+from goalplan.domain import PlanState, fold
+from goalplan.errors import RejectedError
+from goalplan.projections.history import HistoryEntry, plan_history
+
+
+def parse_moment(text: str, field: str = "as_of") -> datetime:
+    """A date means the end of that day (UTC); a datetime without zone is read as UTC."""
+    try:
+        if len(text) == 10:
+            day = parse_iso_date(text)
+            return datetime.combine(day, time.max, tzinfo=UTC)
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise RejectedError(
+            field, f"must be a date (YYYY-MM-DD) or a date and time (YYYY-MM-DDTHH:MM[:SS][+HH:MM]), got {text!r}."
+        ) from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def as_of(records: Sequence[RecordedEvent], moment: datetime) -> PlanState:
+    """The plan as the log stood at ``moment``: only events recorded by then count."""
+    stamp = format_timestamp(moment)
+    return fold((r for r in records if r.recorded_at <= stamp), plan_id=records[0].plan_id if records else "")
+
+
+@frozen
+class Fingerprint:
+    """What a printed document was made from: enough for an auditor to match it to the log."""
+
+    plan_id: str
+    version: int
+    head_hash: str
+
+    def __str__(self) -> str:
+        return f"{self.plan_id} v{self.version} {self.head_hash[:16]}"
+
+
+@frozen
+class PlanLog:
+    """A read-only view of one plan's log: what exporters and reports are given."""
+
+    records: tuple[RecordedEvent, ...]
+
+    @property
+    def plan_id(self) -> str:
+        return self.records[0].plan_id if self.records else ""
+
+    @cached_property
+    def state(self) -> PlanState:
+        return fold(self.records)
+
+    def as_of(self, moment: datetime | date | str) -> PlanState:
+        if isinstance(moment, str):
+            moment = parse_moment(moment)
+        elif not isinstance(moment, datetime):
+            moment = datetime.combine(moment, time.max, tzinfo=UTC)
+        return as_of(self.records, moment)
+
+    def history(self, goal_id: str | None = None) -> list[HistoryEntry]:
+        return plan_history(self.records, goal_id)
+
+    @property
+    def fingerprint(self) -> Fingerprint:
+        last = self.records[-1] if self.records else None
+        return Fingerprint(self.plan_id, last.version if last else 0, last.hash if last else "")
+
+    @property
+    def last_recorded_at(self) -> datetime | None:
+        return self.records[-1].recorded_at_dt if self.records else None

@@ -1,0 +1,170 @@
+"""The embedded default store: one SQLite file, WAL, synchronous=FULL.
+
+Writers serialise on BEGIN IMMEDIATE, so a position is taken and committed under one lock:
+positions are gap-free and a catch-up reader can never see a later one before an earlier one.
+Triggers refuse UPDATE and DELETE, so even a plain sqlite3 connection cannot rewrite history.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+from pathlib import Path
+
+from goalplan.codec import GENESIS_HASH, NewEvent, RecordedEvent
+from goalplan.errors import ConcurrencyError, RejectedError
+from goalplan.store.base import (
+    APPEND_ONLY_MESSAGE,
+    AppendResult,
+    EventStore,
+    chain_batch,
+    check_batch,
+)
+
+SCHEMA = f"""
+CREATE TABLE IF NOT EXISTS events (
+    position       INTEGER PRIMARY KEY,
+    event_id       TEXT    NOT NULL UNIQUE,
+    plan_id        TEXT    NOT NULL,
+    version        INTEGER NOT NULL CHECK (version >= 1),
+    recorded_at    TEXT    NOT NULL,
+    actor          TEXT    NOT NULL,
+    type           TEXT    NOT NULL,
+    schema_version INTEGER NOT NULL,
+    payload        TEXT    NOT NULL,
+    prev_hash      TEXT    NOT NULL,
+    hash           TEXT    NOT NULL,
+    UNIQUE (plan_id, version)
+);
+CREATE TRIGGER IF NOT EXISTS events_no_update BEFORE UPDATE ON events
+BEGIN SELECT RAISE(ABORT, '{APPEND_ONLY_MESSAGE}'); END;
+CREATE TRIGGER IF NOT EXISTS events_no_delete BEFORE DELETE ON events
+BEGIN SELECT RAISE(ABORT, '{APPEND_ONLY_MESSAGE}'); END;
+"""
+
+_COLUMNS = (
+    "event_id, plan_id, version, position, recorded_at, actor, type, schema_version, "
+    "payload, prev_hash, hash"
+)
+
+
+class SQLiteStore(EventStore):
+    def __init__(self, path: str | Path, *, synchronous: str = "FULL", timeout: float = 60.0) -> None:
+        self.path = Path(path)
+        self.url = str(self.path)
+        self._conn = sqlite3.connect(self.path, timeout=timeout, isolation_level=None)
+        self._conn.execute("PRAGMA journal_mode=WAL")
+        self._conn.execute(f"PRAGMA synchronous={synchronous}")
+        self._conn.execute(f"PRAGMA busy_timeout={int(timeout * 1000)}")
+        self._conn.executescript(SCHEMA)
+
+    def append(
+        self,
+        plan_id: str,
+        events: Sequence[NewEvent],
+        expected_version: int,
+        *,
+        expect_hashes: Sequence[str] | None = None,
+    ) -> AppendResult:
+        check_batch(plan_id, events, expect_hashes)
+        if not events:
+            return AppendResult(plan_id, (), ())
+        conn = self._conn
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            stored = self._already_stored(plan_id, events)
+            if stored is not None:
+                conn.execute("ROLLBACK")
+                return stored
+            row = conn.execute(
+                "SELECT version, hash FROM events WHERE plan_id = ? ORDER BY version DESC LIMIT 1",
+                (plan_id,),
+            ).fetchone()
+            current, head = (row[0], row[1]) if row else (0, GENESIS_HASH)
+            if current != expected_version:
+                raise ConcurrencyError(plan_id, expected_version, current)
+            links = chain_batch(plan_id, events, current, head, expect_hashes)
+            (last_position,) = conn.execute("SELECT COALESCE(MAX(position), 0) FROM events").fetchone()
+            rows = [
+                (
+                    last_position + i + 1,
+                    e.event_id,
+                    plan_id,
+                    version,
+                    e.recorded_at,
+                    e.actor,
+                    e.type,
+                    e.schema_version,
+                    e.payload,
+                    prev,
+                    digest,
+                )
+                for i, (e, (version, prev, digest)) in enumerate(zip(events, links, strict=True))
+            ]
+            conn.executemany("INSERT INTO events VALUES (?,?,?,?,?,?,?,?,?,?,?)", rows)
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+        return AppendResult(plan_id, tuple(r[3] for r in rows), tuple(r[0] for r in rows))
+
+    def _already_stored(self, plan_id: str, events: Sequence[NewEvent]) -> AppendResult | None:
+        ids = [e.event_id for e in events]
+        found: dict[str, tuple[str, int, int]] = {}
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            for event_id, pid, version, position in self._conn.execute(
+                f"SELECT event_id, plan_id, version, position FROM events WHERE event_id IN ({marks})",
+                chunk,
+            ):
+                found[event_id] = (pid, version, position)
+        if not found:
+            return None
+        if len(found) != len(ids) or any(pid != plan_id for pid, _, _ in found.values()):
+            raise RejectedError(
+                "event_id",
+                "some of these event ids are already stored and some are not (or belong to "
+                "another plan); a retry must resend exactly the original batch.",
+            )
+        ordered = [found[i] for i in ids]
+        return AppendResult(
+            plan_id, tuple(v for _, v, _ in ordered), tuple(p for _, _, p in ordered), duplicate=True
+        )
+
+    def read_stream(self, plan_id: str, from_version: int = 1) -> list[RecordedEvent]:
+        cursor = self._conn.execute(
+            f"SELECT {_COLUMNS} FROM events WHERE plan_id = ? AND version >= ? ORDER BY version",
+            (plan_id, from_version),
+        )
+        return [RecordedEvent(*row) for row in cursor]
+
+    def read_all(self, from_position: int = 1, limit: int | None = None) -> list[RecordedEvent]:
+        cursor = self._conn.execute(
+            f"SELECT {_COLUMNS} FROM events WHERE position >= ? ORDER BY position LIMIT ?",
+            (from_position, -1 if limit is None else limit),
+        )
+        return [RecordedEvent(*row) for row in cursor]
+
+    def stream_version(self, plan_id: str) -> int:
+        (version,) = self._conn.execute(
+            "SELECT COALESCE(MAX(version), 0) FROM events WHERE plan_id = ?", (plan_id,)
+        ).fetchone()
+        return int(version)
+
+    def plan_ids(self, prefix: str = "") -> list[str]:
+        escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        cursor = self._conn.execute(
+            "SELECT plan_id FROM events WHERE version = 1 AND plan_id LIKE ? ESCAPE '\\' "
+            "ORDER BY position",
+            (escaped + "%",),
+        )
+        return [row[0] for row in cursor]
+
+    def head_position(self) -> int:
+        (position,) = self._conn.execute("SELECT COALESCE(MAX(position), 0) FROM events").fetchone()
+        return int(position)
+
+    def close(self) -> None:
+        self._conn.close()
