@@ -38,7 +38,7 @@ try:
 except PackageNotFoundError:  # running from a source tree that is not installed
     __version__ = "0+unknown"
 
-open = Goalplan.open  # noqa: A001 - goalplan.open(url) reads naturally
+open = Goalplan.open
 
 __all__ = [
     "LIFECYCLE_STATUSES",

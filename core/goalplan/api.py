@@ -132,7 +132,9 @@ class Goalplan:
             raise NotFoundError(f"plan: no plan id starts with {ref!r}.")
         if len(matches) > 1:
             shown = ", ".join(matches[:5]) + (" ..." if len(matches) > 5 else "")
-            raise NotFoundError(f"plan: {ref!r} matches {len(matches)} plans ({shown}); give more characters.")
+            raise NotFoundError(
+                f"plan: {ref!r} matches {len(matches)} plans ({shown}); give more characters."
+            )
         return matches[0]
 
     def plan(self, ref: str) -> Plan:
@@ -420,7 +422,8 @@ class Plan:
 
     def change_status(self, goal: str, status: str, *, reason: str, actor: str | None = None) -> AppendResult:
         return self._one(
-            lambda s: GoalStatusChanged(goal_id=self.resolve_goal(goal, s), status=status, reason=reason), actor
+            lambda s: GoalStatusChanged(goal_id=self.resolve_goal(goal, s), status=status, reason=reason),
+            actor,
         )
 
     def sign(
@@ -433,7 +436,9 @@ class Plan:
         actor: str | None = None,
     ) -> AppendResult:
         return self._one(
-            lambda s: PlanSigned(role=role, name=name, credentials=credentials, signed_on=on or self.gp.today()),
+            lambda s: PlanSigned(
+                role=role, name=name, credentials=credentials, signed_on=on or self.gp.today()
+            ),
             actor,
         )
 
@@ -453,11 +458,13 @@ def _find_focus(state: PlanState, ref: str) -> str | None:
 
 def _resolve(ref: str, items: Any, kind: str) -> str:
     if ref in items:
-        return ref
+        return str(ref)
     prefix = normalise_prefix(ref)
     matches = sorted(k for k in items if k.startswith(prefix)) if prefix else []
     if len(matches) == 1:
         return matches[0]
     if not matches:
         raise RejectedError(kind, f"no {kind} id starts with {ref!r} in this plan.")
-    raise RejectedError(kind, f"{ref!r} matches {len(matches)} {kind}s ({', '.join(matches)}); give more characters.")
+    raise RejectedError(
+        kind, f"{ref!r} matches {len(matches)} {kind}s ({', '.join(matches)}); give more characters."
+    )

@@ -106,8 +106,7 @@ def decode(event_type: str, schema_version: int, payload: str | Mapping[str, Any
         step = _UPCASTERS.get((event_type, version))
         if step is None:
             raise CodecError(
-                f"event type {event_type!r}: no upcaster from schema version {version} "
-                f"to {version + 1}."
+                f"event type {event_type!r}: no upcaster from schema version {version} to {version + 1}."
             )
         data = step(data)
         version += 1

@@ -17,8 +17,8 @@ import pluggy
 from attrs import frozen
 
 from goalplan import hookspecs
-from goalplan.exporting import Exporter
 from goalplan.errors import RejectedError
+from goalplan.exporting import Exporter
 
 DEFAULT_PLUGINS = ("goalplan_csv", "goalplan_ical", "goalplan_pdf")
 ENTRY_POINT_GROUP = "goalplan"
@@ -85,7 +85,7 @@ class PluginManager(pluggy.PluginManager):
         found: dict[str, Exporter] = {}
         for impl in self.hook.register_exporters.get_hookimpls():
             try:
-                provided = impl.function()
+                provided: list[Exporter] | None = impl.function()
             except Exception as exc:
                 self.load_errors[impl.plugin_name] = f"register_exporters failed: {exc}"
                 continue

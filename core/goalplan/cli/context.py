@@ -42,7 +42,7 @@ class AppContext:
 pass_app = click.make_pass_decorator(AppContext)
 
 
-class DateType(click.ParamType):
+class DateType(click.ParamType[date]):
     name = "DATE"
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> date:

@@ -15,7 +15,9 @@ from goalplan.events import LIFECYCLE_STATUSES, Measure
 def goal_options(func: Any) -> Any:
     options = [
         click.option("--focus", default=None, help="Focus area title (added if new) or id."),
-        click.option("--term", type=click.Choice(["short", "long"]), default=None, help="Short- or long-term goal."),
+        click.option(
+            "--term", type=click.Choice(["short", "long"]), default=None, help="Short- or long-term goal."
+        ),
         click.option("--measure", default=None, help="What is measured, e.g. 'panic attacks'."),
         click.option("--unit", default=None, help="Unit of the measure, e.g. 'per week'."),
         click.option("--baseline", type=float, default=None, help="Value at the start."),
@@ -86,14 +88,18 @@ def goal_set(
     actor: str | None,
 ) -> None:
     """Set a SMART goal; prints the new goal id."""
-    goal_id = app.goalplan(actor).plan(plan).set_goal(
-        statement,
-        focus=focus,
-        term=term or "short",
-        measure=_measure(measure, unit, baseline, target),
-        by=by,
-        relevance=relevance or "",
-        status=status,
+    goal_id = (
+        app.goalplan(actor)
+        .plan(plan)
+        .set_goal(
+            statement,
+            focus=focus,
+            term=term or "short",
+            measure=_measure(measure, unit, baseline, target),
+            by=by,
+            relevance=relevance or "",
+            status=status,
+        )
     )
     click.echo(goal_id)
 

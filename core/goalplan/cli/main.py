@@ -109,8 +109,7 @@ def log_import(app: AppContext, file: Any) -> None:
     """Import a JSON Lines export, checking every hash; already-present events are skipped."""
     report = app.goalplan().import_log(file)
     click.echo(
-        f"Imported {report.events} event(s) in {report.plans} plan(s); "
-        f"{report.skipped} already present."
+        f"Imported {report.events} event(s) in {report.plans} plan(s); {report.skipped} already present."
     )
 
 

@@ -61,7 +61,9 @@ def plan_list(app: AppContext, as_json: bool) -> None:
 
 @plan_group.command("show")
 @click.argument("plan")
-@click.option("--as-of", "as_of", default=None, help="Show the plan as it stood then (date or datetime, UTC).")
+@click.option(
+    "--as-of", "as_of", default=None, help="Show the plan as it stood then (date or datetime, UTC)."
+)
 @json_option
 @pass_app
 def plan_show(app: AppContext, plan: str, as_of: str | None, as_json: bool) -> None:

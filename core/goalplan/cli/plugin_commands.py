@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 import click
 
 from goalplan.cli.context import AppContext, emit_json, json_option, pass_app
 from goalplan.errors import RejectedError
-from goalplan.exporting import render, safe_file_name, write_atomically
+from goalplan.exporting import Exporter, render, safe_file_name, write_atomically
 from goalplan.plugins import get_plugin_manager, report_load_errors
+from goalplan.projections import PlanLog
 
 
 def install_plugin_commands(cli: click.Group) -> None:
@@ -86,13 +87,12 @@ def export(
         write_atomically(output, data)
 
 
-def _export_all(logs: object, total: int, exporter: object, options: Mapping[str, str], out_dir: Path) -> None:
-    from goalplan.exporting import Exporter
-
-    assert isinstance(exporter, Exporter)
+def _export_all(
+    logs: Iterable[PlanLog], total: int, exporter: Exporter, options: Mapping[str, str], out_dir: Path
+) -> None:
     count = 0
     with click.progressbar(
-        logs,  # type: ignore[arg-type]
+        logs,
         length=total,
         label=f"Exporting {exporter.name}",
         file=sys.stderr,

@@ -17,15 +17,24 @@ def plan_list_text(plans: Sequence[PlanSummary]) -> str:
         return "No plans yet. Open one with: goalplan plan open --client NAME --clinician NAME\n"
     rows = [("PLAN", "CLIENT", "CLINICIAN", "STATUS", "GOALS", "NEXT REVIEW")]
     rows += [
-        (p.plan_id, p.client_name, p.clinician_name, p.status, f"{p.active_goals}/{p.goals}", _day(p.next_review_on))
+        (
+            p.plan_id,
+            p.client_name,
+            p.clinician_name,
+            p.status,
+            f"{p.active_goals}/{p.goals}",
+            _day(p.next_review_on),
+        )
         for p in plans
     ]
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    return "".join("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() + "\n" for r in rows)
+    return "".join(
+        "  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() + "\n" for r in rows
+    )
 
 
 def _goal_lines(goal: Goal, state: PlanState) -> list[str]:
-    lines = [f"  Goal {goal.goal_id} [{goal.status}, {goal.term}-term]", f"    \"{goal.statement}\""]
+    lines = [f"  Goal {goal.goal_id} [{goal.status}, {goal.term}-term]", f'    "{goal.statement}"']
     if goal.measure:
         m = goal.measure
         lines.append(f"    Measure: {m.name} ({m.unit}), baseline {m.baseline:g} → target {m.target:g}")
@@ -71,7 +80,9 @@ def plan_text(state: PlanState, as_of: str | None = None) -> str:
             lines += _goal_lines(goal, state)
     unlinked = [i for i in state.interventions.values() if not i.goal_ids]
     if unlinked:
-        lines += ["", "Interventions:"] + [f"  {i.modality} — {i.description} ({i.frequency})" for i in unlinked]
+        lines += ["", "Interventions:"] + [
+            f"  {i.modality} — {i.description} ({i.frequency})" for i in unlinked
+        ]
     if state.reviews:
         lines += ["", "Reviews:"]
         for r in sorted(state.reviews, key=lambda r: r.held_on):
@@ -81,7 +92,9 @@ def plan_text(state: PlanState, as_of: str | None = None) -> str:
     for role in ("client", "clinician"):
         sig = state.signature(role)
         cred = f", {sig.credentials}" if sig and sig.credentials else ""
-        lines.append(f"  {role}: {sig.name}{cred} on {sig.signed_on.isoformat()}" if sig else f"  {role}: not signed")
+        lines.append(
+            f"  {role}: {sig.name}{cred} on {sig.signed_on.isoformat()}" if sig else f"  {role}: not signed"
+        )
     lines.append(f"\nLog: version {state.version}, head {state.head_hash[:16]}")
     return "\n".join(lines) + "\n"
 

@@ -14,6 +14,7 @@ from goalplan.domain.fold import correctable_types
 from goalplan.domain.state import PlanState
 from goalplan.errors import RejectedError
 from goalplan.events import (
+    LIFECYCLE_STATUSES,
     REVISABLE_FIELDS,
     SIGNER_ROLES,
     TERMS,
@@ -24,7 +25,6 @@ from goalplan.events import (
     GoalSet,
     GoalStatusChanged,
     InterventionPlanned,
-    LIFECYCLE_STATUSES,
     PlanClosed,
     PlanOpened,
     PlanSigned,
@@ -75,8 +75,7 @@ def _open(state: PlanState, e: PlanOpened) -> list[Event]:
     if not 1 <= e.review_every_days <= MAX_REVIEW_EVERY_DAYS:
         raise RejectedError(
             "review_every",
-            f"must be a whole number of days from 1 to {MAX_REVIEW_EVERY_DAYS} "
-            f"(got {e.review_every_days}).",
+            f"must be a whole number of days from 1 to {MAX_REVIEW_EVERY_DAYS} (got {e.review_every_days}).",
         )
     return [e]
 
@@ -183,9 +182,7 @@ def _progress(state: PlanState, e: ProgressRecorded) -> list[Event]:
             "is proposed, planned, accepted, active or on-hold (reactivate it first).",
         )
     if goal.measure is None:
-        raise RejectedError(
-            "goal", f"goal {goal.goal_id} has no measure; revise it with a measure first."
-        )
+        raise RejectedError("goal", f"goal {goal.goal_id} has no measure; revise it with a measure first.")
     rules.finite("value", e.value)
     rules.on_or_after_opening("observed_on", e.observed_on, state)
     rules.text("note", e.note, required=False)
@@ -214,9 +211,7 @@ def _status(state: PlanState, e: GoalStatusChanged) -> list[Event]:
     allowed = rules.TRANSITIONS[goal.status]
     if e.status not in allowed:
         moves = ", ".join(sorted(allowed)) or "nothing"
-        raise RejectedError(
-            "status", f"a {goal.status} goal can move to {moves}, not to {e.status}."
-        )
+        raise RejectedError("status", f"a {goal.status} goal can move to {moves}, not to {e.status}.")
     return [e]
 
 

@@ -42,7 +42,7 @@ from goalplan.events import (
 class Meta:
     """The envelope fields the fold needs; a RecordedEvent has them, so does a pending one."""
 
-    __slots__ = ("event_id", "recorded_at", "actor", "hash")
+    __slots__ = ("actor", "event_id", "hash", "recorded_at")
 
     def __init__(self, event_id: str, recorded_at: str, actor: str, hash: str = "") -> None:
         self.event_id = event_id
@@ -241,9 +241,9 @@ def _corrected(state: PlanState, e: EntryCorrected, meta: Meta | RecordedEvent) 
     return evolve(undone, corrected=state.corrected | {e.corrected_event_id})
 
 
-def undoes(event_type: str) -> Callable[
-    [Callable[[PlanState, str, str], PlanState]], Callable[[PlanState, str, str], PlanState]
-]:
+def undoes(
+    event_type: str,
+) -> Callable[[Callable[[PlanState, str, str], PlanState]], Callable[[PlanState, str, str], PlanState]]:
     def register(
         func: Callable[[PlanState, str, str], PlanState],
     ) -> Callable[[PlanState, str, str], PlanState]:

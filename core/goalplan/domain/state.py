@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, timedelta
-from typing import Mapping
 
 from attrs import field, frozen
 
 from goalplan.events import Measure
+
 
 @frozen(kw_only=True)
 class FocusArea:

@@ -7,6 +7,7 @@ the history can never disagree with the state it explains.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from functools import partial
 from typing import Any
 
 from attrs import frozen
@@ -15,7 +16,18 @@ from goalplan.codec import RecordedEvent
 from goalplan.domain import Goal, PlanState, apply
 from goalplan.events import Measure
 
-_GOAL_FIELDS = ("statement", "focus", "term", "measure", "unit", "baseline", "target", "target_date", "relevance", "status")
+_GOAL_FIELDS = (
+    "statement",
+    "focus",
+    "term",
+    "measure",
+    "unit",
+    "baseline",
+    "target",
+    "target_date",
+    "relevance",
+    "status",
+)
 _PLAN_FIELDS = (
     "client_name",
     "clinician_name",
@@ -93,6 +105,22 @@ def _plan_fields(state: PlanState) -> dict[str, str]:
     return {name: show(getattr(state, name)) if state.is_open else "" for name in _PLAN_FIELDS}
 
 
+def _entry(record: RecordedEvent, goal_id: str | None, name: str, old: str, new: str) -> HistoryEntry:
+    return HistoryEntry(
+        position=record.position,
+        version=record.version,
+        recorded_at=record.recorded_at,
+        actor=record.actor,
+        event_id=record.event_id,
+        event_type=record.type,
+        goal_id=goal_id,
+        field=name,
+        old=old,
+        new=new,
+        reason=_reason(record),
+    )
+
+
 def _reason(record: RecordedEvent) -> str:
     return str(getattr(record.event, "reason", "") or "")
 
@@ -105,20 +133,7 @@ def iter_changes(records: Iterable[RecordedEvent]) -> Iterator[HistoryEntry]:
         after = apply(before, record.event, record)
         state = after
 
-        def entry(goal_id: str | None, name: str, old: str, new: str) -> HistoryEntry:
-            return HistoryEntry(
-                position=record.position,
-                version=record.version,
-                recorded_at=record.recorded_at,
-                actor=record.actor,
-                event_id=record.event_id,
-                event_type=record.type,
-                goal_id=goal_id,
-                field=name,
-                old=old,
-                new=new,
-                reason=_reason(record),
-            )
+        entry = partial(_entry, record)
 
         old_plan, new_plan = _plan_fields(before), _plan_fields(after)
         for name in _PLAN_FIELDS:

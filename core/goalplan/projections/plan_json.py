@@ -38,7 +38,12 @@ def goal_to_json(goal: Goal, state: PlanState) -> dict[str, Any]:
         "relevance": goal.relevance,
         "revisions": goal.revisions,
         "progress": [
-            {"value": p.value, "observed_on": p.observed_on.isoformat(), "note": p.note, "event_id": p.event_id}
+            {
+                "value": p.value,
+                "observed_on": p.observed_on.isoformat(),
+                "note": p.note,
+                "event_id": p.event_id,
+            }
             for p in goal.progress
         ],
         "steps": [
@@ -93,7 +98,12 @@ def plan_to_json(state: PlanState) -> dict[str, Any]:
             for r in sorted(state.reviews, key=lambda r: r.held_on)
         ],
         "signatures": [
-            {"role": s.role, "name": s.name, "credentials": s.credentials, "signed_on": s.signed_on.isoformat()}
+            {
+                "role": s.role,
+                "name": s.name,
+                "credentials": s.credentials,
+                "signed_on": s.signed_on.isoformat(),
+            }
             for s in state.signatures
         ],
         "last_recorded_at": state.last_recorded_at or None,

@@ -23,7 +23,8 @@ def parse_moment(text: str, field: str = "as_of") -> datetime:
         moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
         raise RejectedError(
-            field, f"must be a date (YYYY-MM-DD) or a date and time (YYYY-MM-DDTHH:MM[:SS][+HH:MM]), got {text!r}."
+            field,
+            f"must be a date (YYYY-MM-DD) or a date and time (YYYY-MM-DDTHH:MM[:SS][+HH:MM]), got {text!r}.",
         ) from None
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 

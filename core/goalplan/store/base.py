@@ -41,7 +41,9 @@ class ChainBreak:
         return f"{where}: {self.problem}"
 
 
-def find_chain_break(plan_id: str, records: Sequence[RecordedEvent] | Iterator[RecordedEvent]) -> ChainBreak | None:
+def find_chain_break(
+    plan_id: str, records: Sequence[RecordedEvent] | Iterator[RecordedEvent]
+) -> ChainBreak | None:
     """The first link in a stream whose version, previous hash or own hash is not as chained."""
     prev_hash = GENESIS_HASH
     expected_version = 1

@@ -43,8 +43,7 @@ BEGIN SELECT RAISE(ABORT, '{APPEND_ONLY_MESSAGE}'); END;
 """
 
 _COLUMNS = (
-    "event_id, plan_id, version, position, recorded_at, actor, type, schema_version, "
-    "payload, prev_hash, hash"
+    "event_id, plan_id, version, position, recorded_at, actor, type, schema_version, payload, prev_hash, hash"
 )
 
 
@@ -156,8 +155,7 @@ class SQLiteStore(EventStore):
     def plan_ids(self, prefix: str = "") -> list[str]:
         escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         cursor = self._conn.execute(
-            "SELECT plan_id FROM events WHERE version = 1 AND plan_id LIKE ? ESCAPE '\\' "
-            "ORDER BY position",
+            "SELECT plan_id FROM events WHERE version = 1 AND plan_id LIKE ? ESCAPE '\\' ORDER BY position",
             (escaped + "%",),
         )
         return [row[0] for row in cursor]
