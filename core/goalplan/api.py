@@ -462,7 +462,7 @@ def _resolve(ref: str, items: Any, kind: str) -> str:
     prefix = normalise_prefix(ref)
     matches = sorted(k for k in items if k.startswith(prefix)) if prefix else []
     if len(matches) == 1:
-        return matches[0]
+        return str(matches[0])
     if not matches:
         raise RejectedError(kind, f"no {kind} id starts with {ref!r} in this plan.")
     raise RejectedError(

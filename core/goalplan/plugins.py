@@ -11,7 +11,7 @@ import importlib.metadata
 import os
 import sys
 from functools import cache
-from typing import Any
+from typing import Any, cast
 
 import pluggy
 from attrs import frozen
@@ -85,7 +85,7 @@ class PluginManager(pluggy.PluginManager):
         found: dict[str, Exporter] = {}
         for impl in self.hook.register_exporters.get_hookimpls():
             try:
-                provided: list[Exporter] | None = impl.function()
+                provided = cast("list[Exporter] | None", impl.function())
             except Exception as exc:
                 self.load_errors[impl.plugin_name] = f"register_exporters failed: {exc}"
                 continue

@@ -16,7 +16,8 @@ def open_store(url: str | Path) -> EventStore:
     if text.startswith(POSTGRES_SCHEMES):
         from goalplan.store.postgres import PostgresStore  # type: ignore[import-not-found]  # optional
 
-        return PostgresStore(text)
+        store: EventStore = PostgresStore(text)
+        return store
     if text.startswith("sqlite:///"):
         text = text[len("sqlite:///") :]
     return SQLiteStore(text)
