@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from itertools import groupby
 
 from goalplan.domain import Goal, PlanState
 from goalplan.projections import HistoryEntry, PlanSummary
@@ -51,6 +52,13 @@ def _goal_lines(goal: Goal, state: PlanState) -> list[str]:
     if goal.progress:
         recent = ", ".join(f"{p.value:g} on {p.observed_on.isoformat()}" for p in goal.progress[-3:])
         lines.append(f"    Progress ({len(goal.progress)} values), latest: {recent}")
+    for series in goal.earlier_series:
+        last = series.progress[-1] if series.progress else None
+        tail = f", last {last.value:g} on {last.observed_on.isoformat()}" if last else ""
+        lines.append(
+            f"    Earlier measure: {series.measure.name} ({series.measure.unit}), "
+            f"{len(series.progress)} values{tail}"
+        )
     return lines
 
 
@@ -100,12 +108,21 @@ def plan_text(state: PlanState, as_of: str | None = None) -> str:
 
 
 def history_text(entries: Sequence[HistoryEntry]) -> str:
+    """One block per recorded event: when, who, what kind, why; then each field old → new."""
     if not entries:
         return "No changes recorded.\n"
-    out = []
-    for e in entries:
-        where = f"goal {e.goal_id}" if e.goal_id else "plan"
-        change = f"{e.old or '∅'} → {e.new or '∅'}"
-        reason = f"  because: {e.reason}" if e.reason else ""
-        out.append(f"{e.recorded_at}  {e.actor}  {where}  {e.field}: {change}{reason}")
+    out: list[str] = []
+    for _, group in groupby(entries, key=lambda e: e.event_id):
+        changes = list(group)
+        first = changes[0]
+        when = first.recorded_at[:19].replace("T", " ")
+        out.append(f"{when} UTC  {first.actor}  {first.event_type.replace('_', ' ')}  v{first.version}")
+        if first.reason:
+            out.append(f"    why: {first.reason}")
+        for change in changes:
+            where = f"goal {change.goal_id[:6]} " if change.goal_id else ""
+            if change.old:
+                out.append(f"    {where}{change.field}: {change.old} → {change.new or '(removed)'}")
+            else:
+                out.append(f"    {where}{change.field}: {change.new}")
     return "\n".join(out) + "\n"

@@ -14,6 +14,7 @@ from goalplan.domain.state import (
     FocusArea,
     Goal,
     Intervention,
+    MeasureSeries,
     PlanState,
     ProgressPoint,
     Review,
@@ -148,6 +149,12 @@ def _goal_revised(state: PlanState, e: GoalRevised, meta: Meta | RecordedEvent) 
         value = getattr(e, name)
         if value is not None:
             changes[name] = value
+    old, new = goal.measure, changes.get("measure", goal.measure)
+    if old is not None and (new is None or (new.name, new.unit) != (old.name, old.unit)):
+        # A different quantity: earlier values are kept apart so a chart never mixes units.
+        series = MeasureSeries(measure=old, progress=goal.progress, replaced_at=meta.recorded_at)
+        changes["earlier_series"] = (*goal.earlier_series, series)
+        changes["progress"] = ()
     return _with_goal(state, evolve(goal, revisions=goal.revisions + 1, **changes))
 
 
@@ -262,7 +269,11 @@ def correctable_types() -> frozenset[str]:
 def _undo_progress(state: PlanState, event_id: str, goal_id: str) -> PlanState:
     goal = state.goals[goal_id]
     kept = tuple(p for p in goal.progress if p.event_id != event_id)
-    return _with_goal(state, evolve(goal, progress=kept))
+    earlier = tuple(
+        evolve(s, progress=tuple(p for p in s.progress if p.event_id != event_id))
+        for s in goal.earlier_series
+    )
+    return _with_goal(state, evolve(goal, progress=kept, earlier_series=earlier))
 
 
 @undoes(GoalStatusChanged.TYPE)

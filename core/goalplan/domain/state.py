@@ -36,6 +36,15 @@ class StatusChange:
 
 
 @frozen(kw_only=True)
+class MeasureSeries:
+    """Progress recorded against a measure the goal no longer uses (kept, never mixed in)."""
+
+    measure: Measure
+    progress: tuple[ProgressPoint, ...]
+    replaced_at: str
+
+
+@frozen(kw_only=True)
 class Goal:
     goal_id: str
     statement: str
@@ -47,6 +56,7 @@ class Goal:
     initial_status: str
     status_changes: tuple[StatusChange, ...] = ()
     progress: tuple[ProgressPoint, ...] = ()
+    earlier_series: tuple[MeasureSeries, ...] = ()
     revisions: int = 0
     set_at: str = ""
     set_by: str = ""

@@ -13,7 +13,7 @@ from typing import Any
 from attrs import frozen
 
 from goalplan.codec import RecordedEvent
-from goalplan.domain import Goal, PlanState, apply
+from goalplan.domain import Goal, PlanState, ProgressPoint, apply
 from goalplan.events import Measure
 
 _GOAL_FIELDS = (
@@ -169,14 +169,22 @@ def _step_text(step: Any) -> str:
 
 
 def _progress_changes(old: Goal | None, new: Goal | None) -> Iterator[tuple[str, str, str]]:
-    old_points = {p.event_id: p for p in (old.progress if old else ())}
-    new_points = {p.event_id: p for p in (new.progress if new else ())}
+    old_points = _all_points(old)
+    new_points = _all_points(new)
     for event_id, point in new_points.items():
         if event_id not in old_points:
             yield ("progress", "", f"{point.value:g} on {point.observed_on.isoformat()}")
     for event_id, point in old_points.items():
         if event_id not in new_points:
             yield ("progress", f"{point.value:g} on {point.observed_on.isoformat()}", "")
+
+
+def _all_points(goal: Goal | None) -> dict[str, ProgressPoint]:
+    """Current and earlier-measure values alike: a change of measure removes no value."""
+    if goal is None:
+        return {}
+    points = [*goal.progress, *(p for series in goal.earlier_series for p in series.progress)]
+    return {p.event_id: p for p in points}
 
 
 def _collection_changes(before: PlanState, after: PlanState) -> Iterator[tuple[str, str, str]]:
