@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from goalplan.analytics import PlanAnalytics, analytics_line
 from goalplan.domain import Goal, PlanState
 from goalplan.projections import HistoryEntry, PlanSummary
 
@@ -33,7 +34,7 @@ def plan_list_text(plans: Sequence[PlanSummary]) -> str:
     )
 
 
-def _goal_lines(goal: Goal, state: PlanState) -> list[str]:
+def _goal_lines(goal: Goal, state: PlanState, analytics: PlanAnalytics | None = None) -> list[str]:
     lines = [f"  Goal {goal.goal_id} [{goal.status}, {goal.term}-term]", f'    "{goal.statement}"']
     if goal.measure:
         m = goal.measure
@@ -51,10 +52,13 @@ def _goal_lines(goal: Goal, state: PlanState) -> list[str]:
     if goal.progress:
         recent = ", ".join(f"{p.value:g} on {p.observed_on.isoformat()}" for p in goal.progress[-3:])
         lines.append(f"    Progress ({len(goal.progress)} values), latest: {recent}")
+    summary = analytics_line(analytics.goal(goal.goal_id)) if analytics else ""
+    if summary:
+        lines.append(f"    Analytics: {summary}")
     return lines
 
 
-def plan_text(state: PlanState, as_of: str | None = None) -> str:
+def plan_text(state: PlanState, as_of: str | None = None, analytics: PlanAnalytics | None = None) -> str:
     if not state.is_open:
         return f"Plan {state.plan_id} had no events by {as_of}.\n" if as_of else "Empty plan.\n"
     credentials = f", {state.clinician_credentials}" if state.clinician_credentials else ""
@@ -77,7 +81,7 @@ def plan_text(state: PlanState, as_of: str | None = None) -> str:
             continue
         lines += ["", f"Focus: {title}"]
         for goal in goals:
-            lines += _goal_lines(goal, state)
+            lines += _goal_lines(goal, state, analytics)
     unlinked = [i for i in state.interventions.values() if not i.goal_ids]
     if unlinked:
         lines += ["", "Interventions:"] + [

@@ -4,25 +4,33 @@ from goalplan.domain.decide import decide
 from goalplan.domain.fold import Meta, apply, correctable_types, fold
 from goalplan.domain.state import (
     FocusArea,
+    GasPoint,
+    GasScale,
     Goal,
     Intervention,
     PlanState,
     ProgressPoint,
     Review,
+    Score,
     Signature,
+    Silence,
     StatusChange,
     Step,
 )
 
 __all__ = [
     "FocusArea",
+    "GasPoint",
+    "GasScale",
     "Goal",
     "Intervention",
     "Meta",
     "PlanState",
     "ProgressPoint",
     "Review",
+    "Score",
     "Signature",
+    "Silence",
     "StatusChange",
     "Step",
     "apply",
