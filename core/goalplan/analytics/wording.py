@@ -51,8 +51,10 @@ REMOVAL_MARKERS = (
     "don't",
     "won't",
 )
-# How many words after a removal marker it governs ("stop drinking alcohol", "avoid going out").
+# How many words after a removal marker it governs ("stop drinking alcohol", "avoid going out"),
+# cut short at a word that starts a new clause ("stop drinking and call a friend").
 REMOVAL_REACH = 3
+CLAUSE_BREAKS = frozenset({"and", "but", "instead", "then", "so", "while", "by", "when"})
 
 _REMOVAL_VERBS = ("stop", "quit", "avoid")
 
@@ -135,7 +137,10 @@ def removal_spans(tokens: list[str]) -> list[tuple[str, int, int]]:
             if at < 0:
                 break
             begin = start + at
-            spans.append((marker, begin, begin + size + REMOVAL_REACH))
+            end = begin + size
+            while end < min(len(tokens), begin + size + REMOVAL_REACH) and tokens[end] not in CLAUSE_BREAKS:
+                end += 1
+            spans.append((marker, begin, end))
             start = begin + size
     return sorted(spans, key=lambda s: s[1])
 
