@@ -46,7 +46,9 @@ def today_option(func: Any) -> Any:
 # lint ----------------------------------------------------------------------------------------
 
 
-@click.group("lint", cls=DefaultGroup, default="check")
+@click.group(
+    "lint", cls=DefaultGroup, default="check", subcommand_metavar="PLAN [OPTIONS] | COMMAND [ARGS]..."
+)
 def lint_group() -> None:
     """SMART review of a plan: goalplan lint PLAN; silence a finding; list the rules."""
 
@@ -218,7 +220,7 @@ def instruments(app: AppContext, as_json: bool) -> None:
 # goal attainment scaling ---------------------------------------------------------------------
 
 
-@click.group("gas", cls=DefaultGroup, default="show")
+@click.group("gas", cls=DefaultGroup, default="show", subcommand_metavar="PLAN [--json] | COMMAND [ARGS]...")
 def gas_group() -> None:
     """Goal Attainment Scaling: goalplan gas PLAN shows the T-score; scale and score goals."""
 
