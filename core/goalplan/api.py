@@ -12,19 +12,35 @@ import json
 import os
 import random
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import IO, Any
 
 from attrs import frozen
 
+from goalplan.analytics import (
+    Instrument,
+    LintContext,
+    LintReport,
+    PlanAnalytics,
+    Rule,
+    find_instrument,
+    find_rule,
+    lint,
+    normalise_statement,
+    plan_analytics,
+)
 from goalplan.codec import NewEvent, format_timestamp, new_event_from_json
 from goalplan.domain import Meta, PlanState, apply, decide, fold
 from goalplan.errors import ConcurrencyError, NotFoundError, RejectedError
 from goalplan.events import (
+    GAS_LEVELS,
     EntryCorrected,
     Event,
+    FindingSilenced,
     FocusAreaAdded,
+    GasScaleSet,
+    GasScored,
     GoalRevised,
     GoalSet,
     GoalStatusChanged,
@@ -35,10 +51,12 @@ from goalplan.events import (
     PlanSigned,
     ProgressRecorded,
     ReviewHeld,
+    ScoreRecorded,
     StepAdded,
     StepCompleted,
 )
 from goalplan.ids import new_event_id, new_id, normalise_prefix
+from goalplan.plugins import get_plugin_manager
 from goalplan.projections import HistoryEntry, PlanLog, PlanSummary, caseload, parse_moment
 from goalplan.store import AppendResult, ChainBreak, EventStore, open_store
 
@@ -214,6 +232,31 @@ class Goalplan:
                 )
                 events += len(fresh)
         return ImportReport(plans=len(streams), events=events, skipped=skipped)
+
+    # analytics -----------------------------------------------------------------------------
+
+    def instruments(self) -> dict[str, Instrument]:
+        """Registered instruments by id (PHQ-9 and GAD-7 built in, more through plugins)."""
+        return get_plugin_manager().instruments()
+
+    def smart_rules(self) -> list[Rule]:
+        """Registered SMART rules, built-in and from plugins."""
+        return get_plugin_manager().smart_rules()
+
+    def goal_statements(self, *, exclude: str | None = None) -> dict[str, tuple[str, ...]]:
+        """Every goal statement in the store, reduced to its words, with the plans that hold it."""
+        found: dict[str, list[str]] = {}
+        for plan_id in self.store.plan_ids():
+            if plan_id == exclude:
+                continue
+            state = fold(self.store.read_stream(plan_id), plan_id=plan_id)
+            for goal in state.goals.values():
+                if goal.status == "entered-in-error":
+                    continue
+                key = normalise_statement(goal.statement)
+                if key and plan_id not in found.setdefault(key, []):
+                    found[key].append(plan_id)
+        return {k: tuple(v) for k, v in found.items()}
 
 
 class Plan:
@@ -447,6 +490,96 @@ class Plan:
 
     def correct(self, event_id: str, *, reason: str, actor: str | None = None) -> AppendResult:
         return self._one(lambda s: EntryCorrected(corrected_event_id=event_id, reason=reason), actor)
+
+    # analytics -----------------------------------------------------------------------------
+
+    def lint(self, *, today: date | None = None) -> LintReport:
+        """The SMART review of this plan against every registered rule."""
+        context = LintContext(
+            today=today or self.gp.today(),
+            other_statements=self.gp.goal_statements(exclude=self.id),
+            instruments=self.gp.instruments(),
+        )
+        return lint(self.state, self.gp.smart_rules(), context)
+
+    def analytics(self, *, today: date | None = None) -> PlanAnalytics:
+        return plan_analytics(self.state, today or self.gp.today(), self.gp.instruments())
+
+    def record_score(
+        self,
+        instrument: str,
+        total: float,
+        *,
+        items: Sequence[int] = (),
+        on: date | None = None,
+        goal: str | None = None,
+        note: str = "",
+        actor: str | None = None,
+    ) -> AppendResult:
+        """Record an instrument score; a total or item outside the instrument's range is refused."""
+        found = find_instrument(self.gp.instruments(), instrument)
+        found.check(total, items)
+        return self._one(
+            lambda s: ScoreRecorded(
+                instrument=found.id,
+                total=total,
+                items=tuple(items),
+                observed_on=on or self.gp.today(),
+                goal_id=self.resolve_goal(goal, s) if goal else None,
+                note=note,
+            ),
+            actor,
+        )
+
+    def set_gas_scale(
+        self,
+        goal: str,
+        levels: Sequence[str] | Mapping[int, str],
+        *,
+        weight: float = 1.0,
+        reason: str = "",
+        actor: str | None = None,
+    ) -> AppendResult:
+        """Describe a goal's attainment levels -2..+2 (a sequence in that order, or level -> text)."""
+        if isinstance(levels, Mapping):
+            unknown = sorted(set(levels) - set(GAS_LEVELS))
+            if unknown:
+                raise RejectedError("level", f"must be -2, -1, 0, +1 or +2 (got {unknown[0]!r}).")
+            texts = tuple(levels.get(level, "") for level in GAS_LEVELS)
+        else:
+            texts = tuple(levels)
+        return self._one(
+            lambda s: GasScaleSet(
+                goal_id=self.resolve_goal(goal, s), levels=texts, weight=weight, reason=reason
+            ),
+            actor,
+        )
+
+    def score_gas(
+        self, goal: str, level: int, *, on: date | None = None, note: str = "", actor: str | None = None
+    ) -> AppendResult:
+        return self._one(
+            lambda s: GasScored(
+                goal_id=self.resolve_goal(goal, s), level=level, observed_on=on or self.gp.today(), note=note
+            ),
+            actor,
+        )
+
+    def silence(
+        self, rule: str, *, reason: str, goal: str | None = None, actor: str | None = None
+    ) -> AppendResult:
+        """Accept a lint finding on purpose, for one goal (or the plan, for a plan rule), saying why."""
+        found = find_rule(self.gp.smart_rules(), rule)
+        if found.scope == "goal" and goal is None:
+            raise RejectedError("goal", f"{found.id} is checked per goal; name the goal to silence it for.")
+        if found.scope == "plan" and goal is not None:
+            raise RejectedError("goal", f"{found.id} is a plan rule; silence it without naming a goal.")
+        return self._one(
+            lambda s: FindingSilenced(
+                rule_id=found.id, reason=reason, goal_id=self.resolve_goal(goal, s) if goal else None
+            ),
+            actor,
+        )
 
 
 def _find_focus(state: PlanState, ref: str) -> str | None:

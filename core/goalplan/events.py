@@ -190,5 +190,62 @@ class EntryCorrected(Event):
     reason: str
 
 
+# Measurement-based care and SMART review (see docs/analytics.md) ------------------------------
+
+GAS_LEVELS = (-2, -1, 0, 1, 2)
+
+
+@frozen(kw_only=True)
+class ScoreRecorded(Event):
+    """A standardised instrument's total (PHQ-9, GAD-7...), optionally with its item scores.
+
+    The instrument's range is checked against the registered instrument when the score is
+    recorded (instruments come from plugins, so the pure domain checks only the shape).
+    """
+
+    TYPE = "score_recorded"
+    instrument: str
+    total: float = field(converter=float)
+    items: tuple[int, ...] = ()
+    observed_on: date
+    goal_id: str | None = None
+    note: str = ""
+
+
+@frozen(kw_only=True)
+class GasScaleSet(Event):
+    """A goal's Goal Attainment Scaling scale: what levels -2, -1, 0, +1, +2 look like, and its weight.
+
+    Setting it again replaces the scale (the earlier one stays in the log).
+    """
+
+    TYPE = "gas_scale_set"
+    goal_id: str
+    levels: tuple[str, ...]
+    weight: float = field(default=1.0, converter=float)
+    reason: str = ""
+
+
+@frozen(kw_only=True)
+class GasScored(Event):
+    """The GAS level (-2..+2) a goal was found at on a day."""
+
+    TYPE = "gas_scored"
+    goal_id: str
+    level: int
+    observed_on: date
+    note: str = ""
+
+
+@frozen(kw_only=True)
+class FindingSilenced(Event):
+    """A lint finding accepted on purpose, for one goal (or the plan when goal_id is None), with why."""
+
+    TYPE = "finding_silenced"
+    rule_id: str
+    reason: str
+    goal_id: str | None = None
+
+
 def event_fields(event: Event) -> dict[str, object]:
     return attrs.asdict(event, recurse=False)  # type: ignore[arg-type]

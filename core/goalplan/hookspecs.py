@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import pluggy
 
 if TYPE_CHECKING:
     import click
 
+    from goalplan.analytics import Instrument, Rule
     from goalplan.exporting import Exporter
 
 hookspec = pluggy.HookspecMarker("goalplan")
@@ -26,10 +27,10 @@ def register_commands(cli: click.Group) -> None:
 
 
 @hookspec
-def register_smart_rules() -> list[Any]:  # type: ignore[empty-body]
-    """SMART rules that ``goalplan lint`` applies to each goal or plan."""
+def register_smart_rules() -> list[Rule]:  # type: ignore[empty-body]
+    """SMART rules (goalplan.analytics.Rule) that ``goalplan lint`` applies to each goal or plan."""
 
 
 @hookspec
-def register_instruments() -> list[Any]:  # type: ignore[empty-body]
-    """Standardised measurement instruments (for example PHQ-9) that scores can be recorded on."""
+def register_instruments() -> list[Instrument]:  # type: ignore[empty-body]
+    """Standardised instruments (goalplan.analytics.Instrument, e.g. PHQ-9) scores are recorded on."""

@@ -13,14 +13,18 @@ import sys
 from functools import cache
 from typing import Any, cast
 
+import attrs
 import pluggy
 from attrs import frozen
 
 from goalplan import hookspecs
+from goalplan.analytics import Instrument, Rule
 from goalplan.errors import RejectedError
 from goalplan.exporting import Exporter
 
 DEFAULT_PLUGINS = ("goalplan_csv", "goalplan_ical", "goalplan_pdf")
+# Core modules that implement hooks (not plugin packages): always registered, never blocked.
+CORE_PLUGINS = ("goalplan.analytics.builtin_rules",)
 ENTRY_POINT_GROUP = "goalplan"
 LOAD_PLUGINS_ENV = "GOALPLAN_LOAD_PLUGINS"
 
@@ -113,6 +117,40 @@ class PluginManager(pluggy.PluginManager):
             infos.append(PluginInfo(name, version, source, hooks, owned))
         return infos
 
+    # analytics: SMART rules and instruments ------------------------------------------------
+
+    def load_core_plugins(self) -> None:
+        version = _version("goalplan")
+        for name in CORE_PLUGINS:
+            self.register(importlib.import_module(name), name)
+            self._sources[name] = ("built-in", version)
+
+    def smart_rules(self) -> list[Rule]:
+        """Every registered rule, tagged with its plugin; a later registration of an id replaces it."""
+        found: dict[str, Rule] = {}
+        for impl in self.hook.register_smart_rules.get_hookimpls():
+            try:
+                provided = cast("list[Rule] | None", impl.function())
+            except Exception as exc:
+                self.load_errors[impl.plugin_name] = f"register_smart_rules failed: {exc}"
+                continue
+            for rule in provided or ():
+                found[rule.id] = rule if rule.plugin else attrs.evolve(rule, plugin=impl.plugin_name)
+        return list(found.values())
+
+    def instruments(self) -> dict[str, Instrument]:
+        """Every registered instrument by id; a later registration (a practice's plugin) replaces it."""
+        found: dict[str, Instrument] = {}
+        for impl in self.hook.register_instruments.get_hookimpls():
+            try:
+                provided = cast("list[Instrument] | None", impl.function())
+            except Exception as exc:
+                self.load_errors[impl.plugin_name] = f"register_instruments failed: {exc}"
+                continue
+            for instrument in provided or ():
+                found[instrument.id] = instrument
+        return found
+
 
 def _with_plugin(exporter: Exporter, plugin_name: str) -> Exporter:
     from attrs import evolve
@@ -136,6 +174,7 @@ def _only_from_env() -> set[str] | None:
 
 def make_plugin_manager(*, load_entry_points: bool = True) -> PluginManager:
     pm = PluginManager()
+    pm.load_core_plugins()
     pm.load_default_plugins()
     if load_entry_points:
         pm.load_entry_points(_only_from_env())

@@ -8,6 +8,7 @@ from typing import Any
 
 import click
 
+from goalplan.cli.analytics_commands import analytics, gas_group, instruments, lint_group, score
 from goalplan.cli.context import AppContext, emit_json, json_option, pass_app
 from goalplan.cli.goal_commands import correct, goal_group, progress, review
 from goalplan.cli.plan_commands import intervention, plan_group
@@ -49,6 +50,11 @@ cli.add_command(progress)
 cli.add_command(review)
 cli.add_command(intervention)
 cli.add_command(correct)
+cli.add_command(lint_group)
+cli.add_command(score)
+cli.add_command(instruments)
+cli.add_command(gas_group)
+cli.add_command(analytics)
 
 
 @cli.command("history")

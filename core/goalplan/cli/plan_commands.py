@@ -6,6 +6,8 @@ from datetime import date
 
 import click
 
+from goalplan.analytics import plan_analytics
+from goalplan.cli.analytics_commands import with_analytics
 from goalplan.cli.context import DATE, AppContext, actor_option, emit_json, json_option, pass_app
 from goalplan.cli.text_view import plan_list_text, plan_text
 from goalplan.projections import parse_moment, plan_to_json
@@ -69,11 +71,15 @@ def plan_list(app: AppContext, as_json: bool) -> None:
 def plan_show(app: AppContext, plan: str, as_of: str | None, as_json: bool) -> None:
     """The current plan, or the plan exactly as it stood at a past moment."""
     handle = app.goalplan().plan(plan)
-    state = handle.as_of(parse_moment(as_of, "--as-of")) if as_of else handle.state
+    moment = parse_moment(as_of, "--as-of") if as_of else None
+    state = handle.as_of(moment) if moment else handle.state
+    report = plan_analytics(
+        state, moment.date() if moment else app.goalplan().today(), app.goalplan().instruments()
+    )
     if as_json:
-        emit_json(plan_to_json(state))
+        emit_json(with_analytics(plan_to_json(state), report))
     else:
-        click.echo(plan_text(state, as_of=as_of), nl=False)
+        click.echo(plan_text(state, as_of=as_of, analytics=report), nl=False)
 
 
 @plan_group.command("sign")

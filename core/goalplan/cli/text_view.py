@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from itertools import groupby
 
+from goalplan.analytics import PlanAnalytics, analytics_line
 from goalplan.domain import Goal, PlanState
 from goalplan.projections import HistoryEntry, PlanSummary
 
@@ -34,7 +35,7 @@ def plan_list_text(plans: Sequence[PlanSummary]) -> str:
     )
 
 
-def _goal_lines(goal: Goal, state: PlanState) -> list[str]:
+def _goal_lines(goal: Goal, state: PlanState, analytics: PlanAnalytics | None = None) -> list[str]:
     lines = [f"  Goal {goal.goal_id} [{goal.status}, {goal.term}-term]", f'    "{goal.statement}"']
     if goal.measure:
         m = goal.measure
@@ -59,10 +60,13 @@ def _goal_lines(goal: Goal, state: PlanState) -> list[str]:
             f"    Earlier measure: {series.measure.name} ({series.measure.unit}), "
             f"{len(series.progress)} values{tail}"
         )
+    summary = analytics_line(analytics.goal(goal.goal_id)) if analytics else ""
+    if summary:
+        lines.append(f"    Analytics: {summary}")
     return lines
 
 
-def plan_text(state: PlanState, as_of: str | None = None) -> str:
+def plan_text(state: PlanState, as_of: str | None = None, analytics: PlanAnalytics | None = None) -> str:
     if not state.is_open:
         return f"Plan {state.plan_id} had no events by {as_of}.\n" if as_of else "Empty plan.\n"
     credentials = f", {state.clinician_credentials}" if state.clinician_credentials else ""
@@ -85,7 +89,7 @@ def plan_text(state: PlanState, as_of: str | None = None) -> str:
             continue
         lines += ["", f"Focus: {title}"]
         for goal in goals:
-            lines += _goal_lines(goal, state)
+            lines += _goal_lines(goal, state, analytics)
     unlinked = [i for i in state.interventions.values() if not i.goal_ids]
     if unlinked:
         lines += ["", "Interventions:"] + [

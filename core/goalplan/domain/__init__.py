@@ -4,19 +4,25 @@ from goalplan.domain.decide import decide
 from goalplan.domain.fold import Meta, apply, correctable_types, fold
 from goalplan.domain.state import (
     FocusArea,
+    GasPoint,
+    GasScale,
     Goal,
     Intervention,
     MeasureSeries,
     PlanState,
     ProgressPoint,
     Review,
+    Score,
     Signature,
+    Silence,
     StatusChange,
     Step,
 )
 
 __all__ = [
     "FocusArea",
+    "GasPoint",
+    "GasScale",
     "Goal",
     "Intervention",
     "MeasureSeries",
@@ -24,7 +30,9 @@ __all__ = [
     "PlanState",
     "ProgressPoint",
     "Review",
+    "Score",
     "Signature",
+    "Silence",
     "StatusChange",
     "Step",
     "apply",

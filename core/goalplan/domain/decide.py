@@ -14,13 +14,17 @@ from goalplan.domain.fold import correctable_types
 from goalplan.domain.state import PlanState
 from goalplan.errors import RejectedError
 from goalplan.events import (
+    GAS_LEVELS,
     LIFECYCLE_STATUSES,
     REVISABLE_FIELDS,
     SIGNER_ROLES,
     TERMS,
     EntryCorrected,
     Event,
+    FindingSilenced,
     FocusAreaAdded,
+    GasScaleSet,
+    GasScored,
     GoalRevised,
     GoalSet,
     GoalStatusChanged,
@@ -30,6 +34,7 @@ from goalplan.events import (
     PlanSigned,
     ProgressRecorded,
     ReviewHeld,
+    ScoreRecorded,
     StepAdded,
     StepCompleted,
 )
@@ -244,4 +249,88 @@ def _corrected(state: PlanState, e: EntryCorrected) -> list[Event]:
         )
     if e.corrected_event_id in state.corrected:
         raise RejectedError("event", f"entry {e.corrected_event_id} is already corrected.")
+    return [e]
+
+
+# Measurement-based care and SMART review --------------------------------------------------
+
+MAX_GAS_WEIGHT = 100.0
+
+
+def _live_goal(state: PlanState, goal_id: str) -> None:
+    goal = rules.goal(state, goal_id)
+    if goal.status not in rules.PROGRESS_STATUSES:
+        raise RejectedError(
+            "goal",
+            f"goal {goal.goal_id} is {goal.status}; this can be recorded only on a goal that is "
+            "proposed, planned, accepted, active or on-hold (reactivate it first).",
+        )
+
+
+@decides(ScoreRecorded)
+def _score(state: PlanState, e: ScoreRecorded) -> list[Event]:
+    rules.text("instrument", e.instrument)
+    rules.finite("total", e.total)
+    for number, item in enumerate(e.items, start=1):
+        if isinstance(item, bool) or not isinstance(item, int):
+            raise RejectedError(f"item {number}", f"must be a whole number (got {item!r}).")
+    if e.items and sum(e.items) != e.total:
+        raise RejectedError(
+            "items", f"add up to {sum(e.items)} but the total given is {e.total:g}; they must agree."
+        )
+    if e.goal_id is not None:
+        _live_goal(state, e.goal_id)
+    rules.on_or_after_opening("observed_on", e.observed_on, state)
+    rules.text("note", e.note, required=False)
+    return [e]
+
+
+@decides(GasScaleSet)
+def _gas_scale(state: PlanState, e: GasScaleSet) -> list[Event]:
+    _live_goal(state, e.goal_id)
+    if len(e.levels) != len(GAS_LEVELS):
+        raise RejectedError(
+            "levels",
+            f"must give five descriptions, for levels -2, -1, 0, +1 and +2 (got {len(e.levels)}).",
+        )
+    for level, text in zip(GAS_LEVELS, e.levels, strict=True):
+        rules.text(f"level {level:+d}" if level else "level 0", text)
+    rules.finite("weight", e.weight)
+    if not 0 < e.weight <= MAX_GAS_WEIGHT:
+        raise RejectedError(
+            "weight", f"must be more than 0 and at most {MAX_GAS_WEIGHT:g} (got {e.weight:g})."
+        )
+    rules.text("reason", e.reason, required=False)
+    current = state.goals[e.goal_id].gas_scale
+    if current is not None and current.levels == e.levels and current.weight == e.weight:
+        raise RejectedError("levels", "the goal already has exactly this scale and weight.")
+    return [e]
+
+
+@decides(GasScored)
+def _gas_scored(state: PlanState, e: GasScored) -> list[Event]:
+    _live_goal(state, e.goal_id)
+    if state.goals[e.goal_id].gas_scale is None:
+        raise RejectedError(
+            "goal", f"goal {e.goal_id} has no attainment scale yet; set its -2..+2 levels first."
+        )
+    if isinstance(e.level, bool) or not isinstance(e.level, int) or e.level not in GAS_LEVELS:
+        raise RejectedError("level", f"must be a whole number from -2 to +2 (got {e.level!r}).")
+    rules.on_or_after_opening("observed_on", e.observed_on, state)
+    rules.text("note", e.note, required=False)
+    return [e]
+
+
+@decides(FindingSilenced)
+def _silenced(state: PlanState, e: FindingSilenced) -> list[Event]:
+    rules.text("rule", e.rule_id)
+    rules.text("reason", e.reason)
+    if e.goal_id is not None:
+        rules.goal(state, e.goal_id)
+    for silence in state.silences:
+        if silence.rule_id == e.rule_id and silence.goal_id == e.goal_id:
+            where = f"goal {e.goal_id}" if e.goal_id else "the plan"
+            raise RejectedError(
+                "rule", f"{e.rule_id} is already silenced for {where} (because: {silence.reason})."
+            )
     return [e]

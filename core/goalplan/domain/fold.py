@@ -12,20 +12,27 @@ from goalplan.codec import RecordedEvent
 from goalplan.domain.state import (
     Entry,
     FocusArea,
+    GasPoint,
+    GasScale,
     Goal,
     Intervention,
     MeasureSeries,
     PlanState,
     ProgressPoint,
     Review,
+    Score,
     Signature,
+    Silence,
     StatusChange,
     Step,
 )
 from goalplan.events import (
     EntryCorrected,
     Event,
+    FindingSilenced,
     FocusAreaAdded,
+    GasScaleSet,
+    GasScored,
     GoalRevised,
     GoalSet,
     GoalStatusChanged,
@@ -35,6 +42,7 @@ from goalplan.events import (
     PlanSigned,
     ProgressRecorded,
     ReviewHeld,
+    ScoreRecorded,
     StepAdded,
     StepCompleted,
 )
@@ -313,3 +321,84 @@ def _undo_signature(state: PlanState, event_id: str, _: str) -> PlanState:
 @undoes(PlanClosed.TYPE)
 def _undo_close(state: PlanState, event_id: str, _: str) -> PlanState:
     return evolve(state, closed_on=None, close_reason="", close_event_id=None)
+
+
+# Measurement-based care and SMART review --------------------------------------------------
+
+
+def _score_key(score: Score) -> tuple[Any, str]:
+    return (score.observed_on, score.recorded_at)
+
+
+@applies(ScoreRecorded)
+def _score(state: PlanState, e: ScoreRecorded, meta: Meta | RecordedEvent) -> PlanState:
+    score = Score(
+        event_id=meta.event_id,
+        instrument=e.instrument,
+        total=e.total,
+        items=e.items,
+        observed_on=e.observed_on,
+        goal_id=e.goal_id,
+        note=e.note,
+        recorded_at=meta.recorded_at,
+        actor=meta.actor,
+    )
+    scores = list(state.scores)
+    insort(scores, score, key=_score_key)
+    return evolve(state, scores=tuple(scores))
+
+
+@applies(GasScaleSet)
+def _gas_scale(state: PlanState, e: GasScaleSet, meta: Meta | RecordedEvent) -> PlanState:
+    scale = GasScale(event_id=meta.event_id, levels=e.levels, weight=e.weight, recorded_at=meta.recorded_at)
+    return _with_goal(state, evolve(state.goals[e.goal_id], gas_scale=scale))
+
+
+def _gas_key(point: GasPoint) -> tuple[Any, str]:
+    return (point.observed_on, point.recorded_at)
+
+
+@applies(GasScored)
+def _gas_scored(state: PlanState, e: GasScored, meta: Meta | RecordedEvent) -> PlanState:
+    goal = state.goals[e.goal_id]
+    point = GasPoint(
+        event_id=meta.event_id,
+        level=e.level,
+        observed_on=e.observed_on,
+        note=e.note,
+        recorded_at=meta.recorded_at,
+        actor=meta.actor,
+    )
+    points = list(goal.gas_points)
+    insort(points, point, key=_gas_key)
+    return _with_goal(state, evolve(goal, gas_points=tuple(points)))
+
+
+@applies(FindingSilenced)
+def _silenced(state: PlanState, e: FindingSilenced, meta: Meta | RecordedEvent) -> PlanState:
+    silence = Silence(
+        event_id=meta.event_id,
+        rule_id=e.rule_id,
+        goal_id=e.goal_id,
+        reason=e.reason,
+        recorded_at=meta.recorded_at,
+        actor=meta.actor,
+    )
+    return evolve(state, silences=(*state.silences, silence))
+
+
+@undoes(ScoreRecorded.TYPE)
+def _undo_score(state: PlanState, event_id: str, _: str) -> PlanState:
+    return evolve(state, scores=tuple(s for s in state.scores if s.event_id != event_id))
+
+
+@undoes(GasScored.TYPE)
+def _undo_gas_scored(state: PlanState, event_id: str, goal_id: str) -> PlanState:
+    goal = state.goals[goal_id]
+    kept = tuple(p for p in goal.gas_points if p.event_id != event_id)
+    return _with_goal(state, evolve(goal, gas_points=kept))
+
+
+@undoes(FindingSilenced.TYPE)
+def _undo_silence(state: PlanState, event_id: str, _: str) -> PlanState:
+    return evolve(state, silences=tuple(s for s in state.silences if s.event_id != event_id))

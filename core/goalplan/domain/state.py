@@ -45,6 +45,56 @@ class MeasureSeries:
 
 
 @frozen(kw_only=True)
+class GasScale:
+    """A goal's Goal Attainment Scaling levels, described -2..+2, and the goal's weight."""
+
+    event_id: str
+    levels: tuple[str, ...]
+    weight: float
+    recorded_at: str
+
+    def describe(self, level: int) -> str:
+        return self.levels[level + 2]
+
+
+@frozen(kw_only=True)
+class GasPoint:
+    event_id: str
+    level: int
+    observed_on: date
+    note: str
+    recorded_at: str
+    actor: str
+
+
+@frozen(kw_only=True)
+class Score:
+    """One standardised instrument score (the instrument is named by its registered id)."""
+
+    event_id: str
+    instrument: str
+    total: float
+    items: tuple[int, ...]
+    observed_on: date
+    goal_id: str | None
+    note: str
+    recorded_at: str
+    actor: str
+
+
+@frozen(kw_only=True)
+class Silence:
+    """A lint finding accepted on purpose; ``goal_id`` None silences a plan-level rule."""
+
+    event_id: str
+    rule_id: str
+    goal_id: str | None
+    reason: str
+    recorded_at: str
+    actor: str
+
+
+@frozen(kw_only=True)
 class Goal:
     goal_id: str
     statement: str
@@ -60,6 +110,8 @@ class Goal:
     revisions: int = 0
     set_at: str = ""
     set_by: str = ""
+    gas_scale: GasScale | None = None
+    gas_points: tuple[GasPoint, ...] = ()
 
     @property
     def status(self) -> str:
@@ -144,6 +196,8 @@ class PlanState:
     corrected: frozenset[str] = frozenset()
     last_recorded_at: str = ""
     head_hash: str = ""
+    scores: tuple[Score, ...] = ()
+    silences: tuple[Silence, ...] = ()
 
     @property
     def is_open(self) -> bool:

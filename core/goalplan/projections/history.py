@@ -140,6 +140,7 @@ def iter_changes(records: Iterable[RecordedEvent]) -> Iterator[HistoryEntry]:
             if old_plan[name] != new_plan[name]:
                 yield entry(None, name, old_plan[name], new_plan[name])
         yield from (entry(None, *c) for c in _collection_changes(before, after))
+        yield from (entry(*c) for c in _measurement_changes(before, after))
         for goal_id in sorted(set(before.goals) | set(after.goals)):
             old_goal, new_goal = before.goals.get(goal_id), after.goals.get(goal_id)
             if old_goal is new_goal:
@@ -150,6 +151,7 @@ def iter_changes(records: Iterable[RecordedEvent]) -> Iterator[HistoryEntry]:
                 if old_value != new_value:
                     yield entry(goal_id, name, old_value, new_value)
             yield from (entry(goal_id, *c) for c in _progress_changes(old_goal, new_goal))
+            yield from (entry(goal_id, *c) for c in _gas_changes(old_goal, new_goal))
         for step_id in sorted(set(before.steps) | set(after.steps)):
             old_step, new_step = before.steps.get(step_id), after.steps.get(step_id)
             if old_step == new_step:
@@ -185,6 +187,59 @@ def _all_points(goal: Goal | None) -> dict[str, ProgressPoint]:
         return {}
     points = [*goal.progress, *(p for series in goal.earlier_series for p in series.progress)]
     return {p.event_id: p for p in points}
+
+
+def _gas_changes(old: Goal | None, new: Goal | None) -> Iterator[tuple[str, str, str]]:
+    old_scale = old.gas_scale if old else None
+    new_scale = new.gas_scale if new else None
+    if old_scale != new_scale:
+        yield ("gas_scale", _scale_text(old_scale), _scale_text(new_scale))
+    old_points = {p.event_id: p for p in (old.gas_points if old else ())}
+    new_points = {p.event_id: p for p in (new.gas_points if new else ())}
+    for event_id, point in new_points.items():
+        if event_id not in old_points:
+            yield ("gas_level", "", f"{point.level:+d} on {point.observed_on.isoformat()}")
+    for event_id, point in old_points.items():
+        if event_id not in new_points:
+            yield ("gas_level", f"{point.level:+d} on {point.observed_on.isoformat()}", "")
+
+
+def _scale_text(scale: Any) -> str:
+    if scale is None:
+        return ""
+    return f"weight {scale.weight:g}; " + "; ".join(
+        f"{level:+d}: {text}" for level, text in zip((-2, -1, 0, 1, 2), scale.levels, strict=False)
+    )
+
+
+def _measurement_changes(before: PlanState, after: PlanState) -> Iterator[tuple[str | None, str, str, str]]:
+    """Instrument scores and silenced lint findings, added or corrected away."""
+    if before.scores != after.scores:
+        old_s = {s.event_id: s for s in before.scores}
+        new_s = {s.event_id: s for s in after.scores}
+        for key in new_s.keys() - old_s.keys():
+            score = new_s[key]
+            yield (
+                score.goal_id,
+                "score",
+                "",
+                f"{score.instrument} {score.total:g} on {score.observed_on.isoformat()}",
+            )
+        for key in old_s.keys() - new_s.keys():
+            score = old_s[key]
+            yield (
+                score.goal_id,
+                "score",
+                f"{score.instrument} {score.total:g} on {score.observed_on.isoformat()}",
+                "",
+            )
+    if before.silences != after.silences:
+        old_q = {s.event_id: s for s in before.silences}
+        new_q = {s.event_id: s for s in after.silences}
+        for key in new_q.keys() - old_q.keys():
+            yield (new_q[key].goal_id, "silenced_rule", "", new_q[key].rule_id)
+        for key in old_q.keys() - new_q.keys():
+            yield (old_q[key].goal_id, "silenced_rule", old_q[key].rule_id, "")
 
 
 def _collection_changes(before: PlanState, after: PlanState) -> Iterator[tuple[str, str, str]]:

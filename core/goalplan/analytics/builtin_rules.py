@@ -1,0 +1,293 @@
+"""The built-in SMART rules and instruments, registered through the same hooks a plugin uses.
+
+This is a core module the plugin manager always registers (it is not a plugin package), so the
+built-ins and a practice's own rules are listed, silenced and run the same way.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pluggy
+
+from goalplan.analytics.instruments import BUILTIN_INSTRUMENTS, Instrument
+from goalplan.analytics.progress import meets_target, trend
+from goalplan.analytics.smart import (
+    Finding,
+    LintContext,
+    Rule,
+    goal_rule,
+    normalise_statement,
+    plan_rule,
+    words,
+)
+from goalplan.analytics.wording import action_verbs, additive_actions, removal_spans, vague_aims
+from goalplan.domain import Goal, PlanState
+
+# The same marker as goalplan.hookimpl; made here because the hooks layer sits above analytics.
+hookimpl = pluggy.HookimplMarker("goalplan")
+
+FIRST_PERSON = frozenset(
+    {"i", "i'll", "i'm", "i've", "i'd", "me", "my", "myself", "we", "we'll", "our", "us"}
+)
+PACE_FACTOR = 3.0
+MIN_DAYS_TO_TARGET = 14
+MAX_ACTIVE_PER_FOCUS = 2
+
+
+def _pass(advice: str) -> Finding:
+    return Finding(level="pass", advice=advice)
+
+
+def _warn(advice: str) -> Finding:
+    return Finding(level="warn", advice=advice)
+
+
+def _fail(advice: str) -> Finding:
+    return Finding(level="fail", advice=advice)
+
+
+def _met(goal: Goal) -> bool:
+    m, latest = goal.measure, goal.latest
+    return m is not None and latest is not None and meets_target(m.baseline, m.target, latest.value)
+
+
+def _started_on(goal: Goal, state: PlanState) -> date:
+    """Where the clock starts for the pace check: the latest value, else when the goal was set."""
+    if goal.latest is not None:
+        return goal.latest.observed_on
+    if goal.set_at[:10]:
+        try:
+            return max(date.fromisoformat(goal.set_at[:10]), state.opened_on)
+        except ValueError:
+            pass
+    return state.opened_on
+
+
+@goal_rule(
+    "smart.specific",
+    "specific",
+    "The statement says, in the client's words, what will be done, not only a vague aim.",
+)
+def specific(goal: Goal, state: PlanState, context: LintContext) -> Finding:
+    tokens = words(goal.statement)
+    vague = vague_aims(tokens)
+    acts = action_verbs(tokens)
+    if vague and not acts:
+        return _fail(
+            f'"{vague[0]}" is an aim, not something that can be seen being done; say what the client '
+            "will do, how often, for example 'I will walk for 20 minutes three mornings a week'."
+        )
+    if not acts:
+        return _warn(
+            "The statement names no action; add what the client will actually do "
+            "(attend, call, practise, write...), so progress can be seen."
+        )
+    if not FIRST_PERSON & set(tokens):
+        return _warn(
+            "Write the goal as the client would say it, in the first person ('I will...'), "
+            "so it stays in the client's own words."
+        )
+    return _pass("Says what the client will do, in the client's words.")
+
+
+@goal_rule(
+    "smart.measurable",
+    "measurable",
+    "A measure with unit, baseline and target, or a standardised instrument score.",
+)
+def measurable(goal: Goal, state: PlanState, context: LintContext) -> Finding:
+    if goal.measure is not None:
+        m = goal.measure
+        return _pass(f"Measured as {m.name} ({m.unit}), from {m.baseline:g} to {m.target:g}.")
+    scored = sorted({s.instrument for s in state.scores if s.goal_id == goal.goal_id})
+    if scored:
+        names = ", ".join(context.instruments[i].name if i in context.instruments else i for i in scored)
+        return _pass(f"Measured by instrument scores linked to the goal ({names}).")
+    if goal.gas_scale is not None:
+        return _pass("Measured on its Goal Attainment Scale (-2 to +2).")
+    return _fail(
+        "Add a measure with a unit, a baseline and a target (goal revise --measure --unit --baseline "
+        "--target), or link an instrument score to the goal (score --goal)."
+    )
+
+
+@goal_rule(
+    "smart.achievable",
+    "achievable",
+    "Steps or interventions are planned, and the target is within reach of the pace so far.",
+)
+def achievable(goal: Goal, state: PlanState, context: LintContext) -> Finding:
+    if not state.steps_for(goal.goal_id) and not state.interventions_for(goal.goal_id):
+        return _fail(
+            "Plan at least one small step or an intervention toward this goal (goal step, intervention)."
+        )
+    m = goal.measure
+    if m is None or goal.target_date is None or _met(goal):
+        return _pass("Steps or interventions are planned toward it.")
+    start = _started_on(goal, state)
+    days_left = (goal.target_date - start).days
+    if days_left <= 0:
+        return _pass("Steps or interventions are planned; the target date is checked under time-bound.")
+    found = trend(goal.progress) if len(goal.progress) >= 2 else None
+    if found is None:
+        if days_left < MIN_DAYS_TO_TARGET:
+            return _warn(
+                f"Only {days_left} days are left to move from {m.baseline:g} to {m.target:g}; "
+                "give the goal more time or a nearer first target."
+            )
+        return _pass("Steps or interventions are planned toward it.")
+    latest = goal.latest
+    assert latest is not None
+    needed = abs(m.target - latest.value) / (days_left / 7)
+    toward = found.slope_per_week * (1 if m.target > m.baseline else -1)
+    if toward <= 0:
+        return _warn(
+            f"So far the measure is flat or moving away from the target ({found.slope_per_week:+.2f} "
+            f"a week); review whether {m.target:g} by {goal.target_date.isoformat()} is reachable."
+        )
+    if needed > PACE_FACTOR * toward:
+        return _warn(
+            f"The target needs {needed:.2f} a week by {goal.target_date.isoformat()}, more than "
+            f"three times the pace so far ({toward:.2f} a week); consider a nearer target or a later date."
+        )
+    return _pass(f"Planned, and the pace so far ({toward:.2f} a week) can reach the target in time.")
+
+
+@goal_rule("smart.relevant", "relevant", "The goal is tied to a focus area and says why it matters.")
+def relevant(goal: Goal, state: PlanState, context: LintContext) -> Finding:
+    if not goal.focus_id or goal.focus_id not in state.focus_areas:
+        return _fail(
+            "Tie the goal to a focus area, the concern that brought the client (goal revise --focus)."
+        )
+    if not goal.relevance.strip():
+        return _warn("Say in a sentence why this goal matters to the client (goal revise --relevance).")
+    return _pass(f"Serves the focus area {state.focus_title(goal.focus_id)!r} and says why it matters.")
+
+
+@goal_rule(
+    "smart.time-bound",
+    "time-bound",
+    "A target date, not already past for an active goal, within the review horizon unless long-term.",
+)
+def time_bound(goal: Goal, state: PlanState, context: LintContext) -> Finding:
+    due = goal.target_date
+    if due is None:
+        return _fail("Give the goal a target date (goal revise --by).")
+    if goal.status == "active" and due < context.today:
+        if _met(goal):
+            return _pass(
+                f"The target was met; the date {due.isoformat()} has passed, so consider completing it."
+            )
+        return _fail(
+            f"The target date {due.isoformat()} has passed; set a new date or change the goal's status, "
+            "giving the reason."
+        )
+    horizon = state.next_review_on
+    if goal.term == "short" and horizon is not None and due > horizon:
+        return _warn(
+            f"The target date {due.isoformat()} falls after the next review on {horizon.isoformat()}; "
+            "bring it within the review period or mark the goal long-term."
+        )
+    return _pass(f"Due by {due.isoformat()}.")
+
+
+@goal_rule(
+    "framing.positive",
+    "framing",
+    "The statement adds something to do rather than only removing something (a warning).",
+)
+def positive_framing(goal: Goal, state: PlanState, context: LintContext) -> Finding:
+    tokens = words(goal.statement)
+    spans = removal_spans(tokens)
+    if not spans:
+        return _pass("Worded as something to do.")
+    if "instead" in tokens or additive_actions(tokens):
+        return _pass("Says what the client will do, not only what to stop.")
+    marker = spans[0][0]
+    return _warn(
+        f'The statement only removes something ("{marker}"); say what the client will do instead, '
+        "for example 'I will call a friend when I feel like drinking' rather than 'I will stop drinking'."
+    )
+
+
+@goal_rule(
+    "plan.copied-goal",
+    "plan",
+    "The statement is not copied word for word from a goal in another plan in the store.",
+)
+def copied_goal(goal: Goal, state: PlanState, context: LintContext) -> Finding:
+    others = context.other_statements.get(normalise_statement(goal.statement), ())
+    others = tuple(p for p in others if p != state.plan_id)
+    if others:
+        shown = ", ".join(others[:3]) + (" ..." if len(others) > 3 else "")
+        return _warn(
+            f"This statement is word for word the same as a goal in plan {shown}; "
+            "write it with this client, in this client's own words."
+        )
+    return _pass("Not found in any other plan.")
+
+
+@plan_rule("plan.focus-load", "plan", "No more than two active goals in any one focus area.")
+def focus_load(goal: Goal | None, state: PlanState, context: LintContext) -> Finding:
+    crowded = []
+    for area in state.focus_areas.values():
+        active = [g for g in state.goals_in(area.focus_id) if g.status == "active"]
+        if len(active) > MAX_ACTIVE_PER_FOCUS:
+            crowded.append(f"{area.title!r} has {len(active)}")
+    if crowded:
+        return _warn(
+            f"Active goals per focus area: {'; '.join(crowded)}; keep one or two per focus area and put "
+            "the others on hold."
+        )
+    return _pass("One or two active goals per focus area at most.")
+
+
+@plan_rule("plan.review-overdue", "plan", "The plan's review is not overdue by its cadence.")
+def review_overdue(goal: Goal | None, state: PlanState, context: LintContext) -> Finding | None:
+    due = state.next_review_on
+    if due is None:
+        return None
+    if due < context.today:
+        late = (context.today - due).days
+        return _warn(
+            f"The review due on {due.isoformat()} is {late} day(s) overdue; hold a review with the client "
+            "(goalplan review)."
+        )
+    return _pass(f"Next review due on {due.isoformat()}.")
+
+
+@plan_rule("plan.client-signature", "plan", "An active plan carries the client's signature.")
+def client_signature(goal: Goal | None, state: PlanState, context: LintContext) -> Finding | None:
+    if state.status != "active":
+        return None
+    sig = state.signature("client")
+    if sig is None:
+        return _warn(
+            "The client has not signed this plan; review it together and record the signature (plan sign)."
+        )
+    return _pass(f"Signed by the client on {sig.signed_on.isoformat()}.")
+
+
+BUILTIN_RULES: tuple[Rule, ...] = (
+    specific,
+    measurable,
+    achievable,
+    relevant,
+    time_bound,
+    positive_framing,
+    copied_goal,
+    focus_load,
+    review_overdue,
+    client_signature,
+)
+
+
+@hookimpl
+def register_smart_rules() -> list[Rule]:
+    return list(BUILTIN_RULES)
+
+
+@hookimpl
+def register_instruments() -> list[Instrument]:
+    return list(BUILTIN_INSTRUMENTS)
