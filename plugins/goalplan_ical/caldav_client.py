@@ -68,6 +68,14 @@ class CalDAVClient:
     def where(self) -> str:
         return f"{self._host}:{self._port or (443 if self._https else 80)}"
 
+    @property
+    def encrypted(self) -> bool:
+        return self._https
+
+    @property
+    def loopback(self) -> bool:
+        return self._host in ("127.0.0.1", "::1", "localhost")
+
     def href(self, uid: str) -> str:
         return self._path + quote(uid, safe="") + ".ics"
 

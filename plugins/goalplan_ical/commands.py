@@ -91,6 +91,9 @@ def caldav(
     gp, db = _goalplan(ctx)
     logs = _logs(gp, plan, all_plans)
     client = CalDAVClient(url, user=user, password=password)
+    if password is not None and not client.encrypted and not client.loopback:
+        warning = f"goalplan: warning: the password goes unencrypted to {client.where}; use https."
+        click.echo(warning, err=True)
     report = sync_caldav(
         logs,
         client,

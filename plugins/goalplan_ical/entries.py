@@ -62,7 +62,7 @@ class CalendarEntry:
         """Names the entry without client data, for messages."""
         plan = short_id(self.facts.plan_id)
         if self.facts.kind == REVIEW:
-            return f"the review reminder {self.facts.review_number} of plan {plan} (UID {self.uid})"
+            return f"the reminder for review {self.facts.review_number} of plan {plan} (UID {self.uid})"
         return f"the target date of goal {short_id(self.facts.goal_id)} in plan {plan} (UID {self.uid})"
 
 

@@ -1,11 +1,13 @@
-"""A small plan with known dates."""
+"""A small plan with known dates, and a real CalDAV server."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date
 
 import pytest
 from ical_helpers import CLIENT, FOCUS, STATEMENT
+from radicale_server import Radicale, start_radicale, stop_radicale
 
 import goalplan
 
@@ -23,3 +25,11 @@ def plan(gp: goalplan.Goalplan) -> goalplan.Plan:
         measure=goalplan.Measure(name="gatherings attended", unit="per month", baseline=0, target=2),
     )
     return opened
+
+
+@pytest.fixture(scope="session")
+def radicale(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Radicale]:
+    """One Radicale server for the session; each test makes its own calendar collection on it."""
+    server = start_radicale(tmp_path_factory.mktemp("radicale"))
+    yield server
+    stop_radicale(server)
