@@ -79,10 +79,13 @@ class CalDAVClient:
     def href(self, uid: str) -> str:
         return self._path + quote(uid, safe="") + ".ics"
 
-    def put(self, uid: str, body: bytes, *, etag: str | None) -> Response:
-        """Create (``etag`` None: If-None-Match: *) or update (If-Match: etag) one resource."""
+    def put(self, uid: str, body: bytes, *, etag: str | None, unconditional: bool = False) -> Response:
+        """Create (``etag`` None: If-None-Match: *) or update (If-Match: etag) one resource;
+        ``unconditional`` replaces whatever the server holds."""
         headers = {"Content-Type": "text/calendar; charset=utf-8"}
-        if etag is None:
+        if unconditional:
+            pass
+        elif etag is None:
             headers["If-None-Match"] = "*"
         else:
             headers["If-Match"] = etag

@@ -64,6 +64,11 @@ def sync_group() -> None:
     help="Sync state file (default: $GOALPLAN_SYNC_STATE, else beside a SQLite --db, "
     "else ~/.local/state/goalplan/).",
 )
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Send every entry unconditionally, replacing copies edited or removed on the server.",
+)
 @click.pass_context
 def caldav(
     ctx: click.Context,
@@ -74,6 +79,7 @@ def caldav(
     password_env: str | None,
     option_pairs: tuple[str, ...],
     state_file: Path | None,
+    force: bool,
 ) -> None:
     """Push review reminders and goal target dates to the CalDAV calendar collection at URL.
 
@@ -100,6 +106,7 @@ def caldav(
         options,
         state_file or default_state_path(db),
         log_position=gp.store.head_position() if all_plans else None,
+        force=force,
     )
     click.echo(str(report))
 

@@ -50,7 +50,10 @@ def sync_caldav(
     state_path: Path,
     *,
     log_position: int | None = None,
+    force: bool = False,
 ) -> SyncReport:
+    """Send what changed since the last sync; ``force`` sends every entry without preconditions,
+    taking back entries edited or removed on the server (or after the sync state was lost)."""
     state = SyncState(state_path)
     calendar = client.url
     digest = options.digest()
@@ -59,7 +62,7 @@ def sync_caldav(
         for log in logs:
             plans += 1
             fingerprint = log.fingerprint
-            if state.plan_is_synced(
+            if not force and state.plan_is_synced(
                 calendar, log.plan_id, fingerprint.version, fingerprint.head_hash, digest
             ):
                 unchanged += state.count_for_plan(calendar, log.plan_id)
@@ -68,10 +71,10 @@ def sync_caldav(
                 body = render.resource(entry, options)
                 content_hash = hashlib.sha256(body).hexdigest()
                 known = state.pushed(calendar, entry.uid)
-                if known is not None and known.content_hash == content_hash:
+                if not force and known is not None and known.content_hash == content_hash:
                     unchanged += 1
                     continue
-                etag = _put(client, entry, body, known)
+                etag = _put(client, entry, body, known, force)
                 state.record_push(
                     calendar, entry.uid, log.plan_id, Pushed(etag, content_hash, entry.sequence)
                 )
@@ -88,10 +91,10 @@ def sync_caldav(
     return SyncReport(calendar, plans, created, updated, unchanged)
 
 
-def _put(client: CalDAVClient, entry: CalendarEntry, body: bytes, known: Pushed | None) -> str:
+def _put(client: CalDAVClient, entry: CalendarEntry, body: bytes, known: Pushed | None, force: bool) -> str:
     what = entry.describe()
     try:
-        answer = client.put(entry.uid, body, etag=known.etag if known else None)
+        answer = client.put(entry.uid, body, etag=known.etag if known else None, unconditional=force)
         if answer.status in (200, 201, 204):
             etag = answer.etag or client.head_etag(entry.uid)
             if not etag:
@@ -127,12 +130,12 @@ def _refusal(status: int, reason: str, what: str, url: str, *, created: bool) ->
     if status == 412 and created:
         return (
             f"{what} already exists on the server but this sync state has no record of sending it "
-            f"({code}); it was not overwritten (was the sync state file removed, "
-            "or did another store sync here?)."
+            f"({code}); it was not overwritten (was the sync state file removed, or did another store "
+            "sync here? --force takes it over)."
         )
     if status == 412:
         return (
             f"{what} was changed or removed on the server since the last sync ({code}); "
-            "goalplan did not overwrite it."
+            "goalplan did not overwrite it (--force puts goalplan's version back)."
         )
     return f"the server refused {what} ({code})."

@@ -197,6 +197,13 @@ def test_an_entry_changed_on_the_server_is_not_overwritten(
     assert b"Edited in a phone app" in radicale.get(href)[0]
     assert log_snapshot(gp) == before
 
+    forced = sync(runner, db_path, calendar, plan.id, "--force", state=state_file)
+    assert forced.exit_code == 0, forced.output
+    taken_back = server_events(radicale, calendar)[target_uid]
+    assert str(taken_back["SUMMARY"]).startswith("Goal target date")
+    assert (taken_back.decoded("DTSTART"), taken_back["SEQUENCE"]) == (date(2026, 5, 20), 1)
+    assert "0 changed" in sync(runner, db_path, calendar, plan.id, state=state_file).output
+
 
 def test_an_entry_already_on_the_server_without_sync_state_is_not_overwritten(
     runner: CliRunner, radicale: Radicale, calendar: str, plan: goalplan.Plan, db_path: Path, tmp_path: Path
@@ -206,6 +213,10 @@ def test_an_entry_already_on_the_server_without_sync_state_is_not_overwritten(
     assert result.exit_code == 1
     assert "412" in result.output and "already exists on the server" in result.output
     assert len(radicale.hrefs(calendar)) == 2
+    forced = sync(runner, db_path, calendar, plan.id, "--force", state=tmp_path / "other")
+    assert "2 changed" in forced.output
+    assert len(server_events(radicale, calendar)) == 2
+    assert "0 changed" in sync(runner, db_path, calendar, plan.id, state=tmp_path / "other").output
 
 
 def test_a_missing_calendar_is_a_conflict(
