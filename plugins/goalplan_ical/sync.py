@@ -11,6 +11,7 @@ The event log is only read.
 from __future__ import annotations
 
 import hashlib
+import http.client
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -103,6 +104,11 @@ def _put(client: CalDAVClient, entry: CalendarEntry, body: bytes, known: Pushed 
                     "made safely; this server is not supported."
                 )
             return etag
+    except http.client.HTTPException as exc:
+        raise CalDAVError(
+            f"the calendar server at {client.where} sent an answer that is not valid HTTP "
+            f"({type(exc).__name__}) to {what}; nothing more was sent."
+        ) from None
     except OSError as exc:
         raise CalDAVError(
             f"cannot reach the calendar server at {client.where} ({network_failure(exc)}) "
@@ -113,6 +119,8 @@ def _put(client: CalDAVClient, entry: CalendarEntry, body: bytes, known: Pushed 
 
 def _refusal(status: int, reason: str, what: str, url: str, *, created: bool) -> str:
     code = f"{status} {reason}".strip()
+    if 300 <= status < 400:
+        return f"the server redirected {what} elsewhere ({code}); give the calendar collection's final URL."
     if status == 401:
         return (
             f"the server refused the credentials ({code}) when sending {what}; "
