@@ -227,3 +227,17 @@ def test_a_caseload_calendar_holds_every_plan(gp: goalplan.Goalplan, plan: goalp
     uids = set(events_by_uid(data))
     assert uids == set(events_by_uid(ics(plan))) | set(events_by_uid(ics(other)))
     assert caseload_calendar(gp.logs(), {}) == data
+
+
+def test_correcting_a_held_review_brings_its_reminder_back(plan: goalplan.Plan) -> None:
+    plan.hold_review(held=date(2026, 3, 30), next=date(2026, 6, 15))
+    plan.correct(plan.log().records[-1].event_id, reason="entered on the wrong plan")
+    events = events_by_uid(ics(plan))
+    first, second = events[review_uid(plan, 1)], events[review_uid(plan, 2)]
+    assert (str(first["STATUS"]), first["SEQUENCE"], first.decoded("DTSTART")) == (
+        "CONFIRMED",
+        2,
+        date(2026, 4, 5),
+    )
+    assert (str(second["STATUS"]), second["SEQUENCE"]) == ("CANCELLED", 1)
+    assert "Cancelled: the review is no longer due." in str(second["DESCRIPTION"])
