@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import UTC, date, datetime, time
 from functools import cached_property
 
 from attrs import frozen
 
 from goalplan.codec import RecordedEvent, format_timestamp, parse_iso_date
-from goalplan.domain import PlanState, fold
+from goalplan.domain import PlanState, apply, fold
 from goalplan.errors import RejectedError
 from goalplan.projections.history import HistoryEntry, plan_history
 
@@ -79,3 +79,14 @@ class PlanLog:
     @property
     def last_recorded_at(self) -> datetime | None:
         return self.records[-1].recorded_at_dt if self.records else None
+
+    def replay(self) -> Iterator[tuple[RecordedEvent, PlanState]]:
+        """Each recorded event with the plan as it stood just after it, folded incrementally.
+
+        For projections that need the plan's whole course (when did this date last move?)
+        without refolding the log once per event.
+        """
+        state = PlanState(plan_id=self.plan_id)
+        for record in self.records:
+            state = apply(state, record.event, record)
+            yield record, state
