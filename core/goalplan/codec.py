@@ -35,7 +35,10 @@ def parse_iso_date(text: str) -> date:
     """A real calendar date written YYYY-MM-DD, nothing looser."""
     if not isinstance(text, str) or not _ISO_DATE.fullmatch(text):
         raise ValueError(f"{text!r} is not a date written YYYY-MM-DD")
-    return date.fromisoformat(text)
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"{text!r} is not a real calendar date") from None
 
 
 def _structure_date(value: Any, _: type) -> date:
@@ -120,9 +123,17 @@ def decode(event_type: str, schema_version: int, payload: str | Mapping[str, Any
 
 
 def _first_cause(exc: BaseException) -> str:
+    """The innermost cause, with the attribute cattrs noted it at (``@ attribute x``)."""
+    where = ""
     while isinstance(exc, BaseExceptionGroup) and exc.exceptions:
         exc = exc.exceptions[0]
-    return str(exc) or type(exc).__name__
+        notes = [n for n in getattr(exc, "__notes__", ()) if "@ attribute" in n]
+        if notes:
+            where = notes[-1].rpartition("@ attribute ")[2].strip()
+    cause = str(exc) or type(exc).__name__
+    if isinstance(exc, KeyError):
+        cause = f"the field {exc.args[0]!r} is missing" if exc.args else cause
+    return f"{where}: {cause}" if where and not cause.startswith("the field") else cause
 
 
 def format_timestamp(moment: datetime) -> str:
