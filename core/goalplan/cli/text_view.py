@@ -107,5 +107,5 @@ def history_text(entries: Sequence[HistoryEntry]) -> str:
         where = f"goal {e.goal_id}" if e.goal_id else "plan"
         change = f"{e.old or '∅'} → {e.new or '∅'}"
         reason = f"  because: {e.reason}" if e.reason else ""
-        out.append(f"{e.recorded_at}  {e.actor}  {where}  {e.field}: {change}{reason}")
+        out.append(f"{e.recorded_at}  {e.actor}  {where}  {e.field}: {change}{reason}  [{e.event_id[:8]}]")
     return "\n".join(out) + "\n"
