@@ -214,7 +214,9 @@ def _status(state: PlanState, e: GoalStatusChanged) -> list[Event]:
     allowed = rules.TRANSITIONS[goal.status]
     if e.status not in allowed:
         moves = ", ".join(sorted(allowed)) or "nothing"
-        raise RejectedError("status", f"a {goal.status} goal can move to {moves}, not to {e.status}.")
+        raise RejectedError(
+            "status", f"goal {goal.goal_id} is {goal.status}; it can move to {moves}, not to {e.status}."
+        )
     return [e]
 
 
