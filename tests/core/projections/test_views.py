@@ -76,6 +76,8 @@ def test_a_date_and_a_string_and_a_datetime_agree() -> None:
     end = datetime.combine(day, datetime.max.time(), tzinfo=UTC)
     assert log.as_of(day) == log.as_of(day.isoformat()) == log.as_of(end) == log.state
     assert log.as_of(date(2026, 1, 4)).is_open is False
+    naive = builder.records[-1].recorded_at_dt.replace(tzinfo=None)
+    assert log.as_of(naive) == log.as_of(naive.replace(tzinfo=UTC)) == log.state
 
 
 def test_the_fingerprint_names_plan_version_and_head_hash() -> None:
