@@ -72,8 +72,8 @@ def test_the_catalogue_names_every_event_its_version_and_every_field(tag: str) -
     assert heading in EVENTS_MD
     start = EVENTS_MD.index(heading)
     end = EVENTS_MD.find("\n### ", start + 1)
-    fields = documented_keys(EVENTS_MD[start : end if end != -1 else len(EVENTS_MD)])
-    assert {f.name for f in attrs.fields(cls)} <= fields
+    named = set(re.findall(r"`([a-z_]+)`", EVENTS_MD[start : end if end != -1 else len(EVENTS_MD)]))
+    assert {f.name for f in attrs.fields(cls)} <= named  # in a table row or in the prose
 
 
 def test_the_catalogue_documents_no_event_that_does_not_exist() -> None:

@@ -93,7 +93,9 @@ def _entry_for(event: Event) -> Entry | None:
     """The correctable entry an event makes, keyed by the thing its undo must find."""
     if event.TYPE not in _UNDOERS:
         return None
-    key_field = _ENTRY_KEYS.get(event.TYPE)
+    key_field = _ENTRY_KEYS.get(event.TYPE) or next(
+        (n for n in ("goal_id", "step_id", "intervention_id") if hasattr(event, n)), None
+    )
     return Entry(type=event.TYPE, key=getattr(event, key_field) if key_field else None)
 
 
@@ -255,7 +257,8 @@ def correctable_types() -> frozenset[str]:
     return frozenset(_UNDOERS)
 
 
-# What each correctable entry is keyed by (a step_added has a goal_id too, but is undone by step).
+# What each correctable entry is keyed by (a step_added has a goal_id too, but is undone by step);
+# a type not listed is keyed by its first goal_id, step_id or intervention_id.
 _ENTRY_KEYS: dict[str, str] = {
     ProgressRecorded.TYPE: "goal_id",
     GoalStatusChanged.TYPE: "goal_id",
