@@ -30,9 +30,9 @@ from goalplan.analytics import (
     normalise_statement,
     plan_analytics,
 )
-from goalplan.codec import NewEvent, format_timestamp, new_event_from_json
+from goalplan.codec import GENESIS_HASH, NewEvent, chain_hash, decode, format_timestamp, new_event_from_json
 from goalplan.domain import Meta, PlanState, apply, decide, fold
-from goalplan.errors import ConcurrencyError, NotFoundError, RejectedError
+from goalplan.errors import CodecError, ConcurrencyError, NotFoundError, RejectedError
 from goalplan.events import (
     GAS_LEVELS,
     EntryCorrected,
@@ -140,6 +140,9 @@ class Goalplan:
         return plan
 
     def resolve_plan_id(self, ref: str) -> str:
+        """A plan id, or any unique prefix of one (case and Crockford look-alikes forgiven)."""
+        if ref and ref in self.store.plan_ids(ref):
+            return ref
         prefix = normalise_prefix(ref)
         if not prefix:
             raise NotFoundError("plan: give a plan id or a unique prefix of one.")
@@ -186,8 +189,9 @@ class Goalplan:
     def import_log(self, lines: Iterable[str]) -> ImportReport:
         """Append exported events, checking every hash; events already here are skipped.
 
-        Each plan is appended in one transaction, so a damaged plan is refused whole and the
-        store is never left with half of it.
+        The whole file is checked before anything is written: each line must read as an
+        event this goalplan understands, and each plan's lines must continue its chain in
+        this store link by link. A damaged file is refused whole.
         """
         streams: dict[str, list[tuple[int, NewEvent, str, str]]] = {}
         for number, line in enumerate(lines, start=1):
@@ -199,38 +203,21 @@ class Goalplan:
                 raise RejectedError(f"line {number}", f"is not JSON ({exc.msg}).") from None
             if not isinstance(record, dict):
                 raise RejectedError(f"line {number}", "must be a JSON object, one event per line.")
-            plan_id, version, event, prev_hash, digest = new_event_from_json(record)
+            try:
+                plan_id, version, event, prev_hash, digest = new_event_from_json(record)
+                decode(event.type, event.schema_version, event.payload)
+            except CodecError as exc:
+                raise RejectedError(f"line {number}", f"{exc} Nothing was imported.") from None
             streams.setdefault(plan_id, []).append((version, event, prev_hash, digest))
+        appends = [self._checked_import(plan_id, items) for plan_id, items in streams.items()]
         events = skipped = 0
-        for plan_id, items in streams.items():
-            items.sort(key=lambda item: item[0])
-            current = self.store.stream_version(plan_id)
-            present = [i for i in items if i[0] <= current]
-            fresh = [i for i in items if i[0] > current]
-            if present:
-                stored = {r.version: r.hash for r in self.store.read_stream(plan_id, present[0][0])}
-                for version, _, _, digest in present:
-                    if stored.get(version) != digest:
-                        raise RejectedError(
-                            f"plan {plan_id}",
-                            f"version {version} in the file differs from the one already stored; "
-                            "nothing was imported for this plan.",
-                        )
-                skipped += len(present)
+        for plan_id, current, fresh, present in appends:
             if fresh:
-                if fresh[0][0] != current + 1:
-                    raise RejectedError(
-                        f"plan {plan_id}",
-                        f"the file starts at version {fresh[0][0]} but the store has {current}; "
-                        "a stream must be imported from its beginning.",
-                    )
                 self.store.append(
-                    plan_id,
-                    [i[1] for i in fresh],
-                    current,
-                    expect_hashes=[i[3] for i in fresh],
+                    plan_id, [i[1] for i in fresh], current, expect_hashes=[i[3] for i in fresh]
                 )
-                events += len(fresh)
+            events += len(fresh)
+            skipped += present
         return ImportReport(plans=len(streams), events=events, skipped=skipped)
 
     # analytics -----------------------------------------------------------------------------
@@ -257,6 +244,45 @@ class Goalplan:
                 if key and plan_id not in found.setdefault(key, []):
                     found[key].append(plan_id)
         return {k: tuple(v) for k, v in found.items()}
+
+    def _checked_import(
+        self, plan_id: str, items: list[tuple[int, NewEvent, str, str]]
+    ) -> tuple[str, int, list[tuple[int, NewEvent, str, str]], int]:
+        """(plan, stored version, lines to append, lines already stored), or RejectedError."""
+        items.sort(key=lambda item: item[0])
+        current = self.store.stream_version(plan_id)
+        present = [i for i in items if i[0] <= current]
+        fresh = [i for i in items if i[0] > current]
+        refuse = f"plan {plan_id}"
+        if present:
+            stored = {r.version: r.hash for r in self.store.read_stream(plan_id, present[0][0])}
+            for version, event, prev_hash, digest in present:
+                # The line must hash to what it claims (else it was edited) and match the store.
+                computed = chain_hash(plan_id=plan_id, version=version, event=event, prev_hash=prev_hash)
+                if computed != digest or stored.get(version) != digest:
+                    raise RejectedError(
+                        refuse,
+                        f"version {version} in the file differs from the one already stored; "
+                        "nothing was imported.",
+                    )
+        head = self.store.read_stream(plan_id, current)[-1].hash if current else GENESIS_HASH
+        for expected, (version, event, prev_hash, digest) in enumerate(fresh, start=current + 1):
+            if version != expected:
+                raise RejectedError(
+                    refuse,
+                    f"the file has version {version} where version {expected} should come next "
+                    "(a stream is imported from its beginning, without gaps or repeats); "
+                    "nothing was imported.",
+                )
+            computed = chain_hash(plan_id=plan_id, version=version, event=event, prev_hash=head)
+            if prev_hash != head or computed != digest:
+                raise RejectedError(
+                    refuse,
+                    f"version {version} (event {event.event_id}) does not match its hash chain: the "
+                    "line was altered or does not follow the one before it; nothing was imported.",
+                )
+            head = digest
+        return plan_id, current, fresh, len(present)
 
 
 class Plan:
@@ -290,6 +316,20 @@ class Plan:
 
     def resolve_step(self, ref: str, state: PlanState | None = None) -> str:
         return _resolve(ref, (state or self.state).steps, "step")
+
+    def resolve_entry(self, ref: str, state: PlanState | None = None) -> str:
+        """A correctable entry's event id from a unique prefix; unknown refs pass on to decide."""
+        entries = (state or self.state).entries
+        if ref in entries:
+            return ref
+        needle = ref.strip().lower()
+        matches = sorted(k for k in entries if k.lower().startswith(needle)) if needle else []
+        if len(matches) > 1:
+            raise RejectedError(
+                "event",
+                f"{ref!r} matches {len(matches)} entries ({', '.join(matches[:5])}); give more characters.",
+            )
+        return matches[0] if matches else ref
 
     # writing -------------------------------------------------------------------------------
 
@@ -489,7 +529,11 @@ class Plan:
         return self._one(lambda s: PlanClosed(reason=reason, closed_on=on or self.gp.today()), actor)
 
     def correct(self, event_id: str, *, reason: str, actor: str | None = None) -> AppendResult:
-        return self._one(lambda s: EntryCorrected(corrected_event_id=event_id, reason=reason), actor)
+        """Mark an earlier entry (given by its event id or a unique prefix) entered-in-error."""
+        return self._one(
+            lambda s: EntryCorrected(corrected_event_id=self.resolve_entry(event_id, s), reason=reason),
+            actor,
+        )
 
     # analytics -----------------------------------------------------------------------------
 

@@ -35,7 +35,10 @@ def parse_iso_date(text: str) -> date:
     """A real calendar date written YYYY-MM-DD, nothing looser."""
     if not isinstance(text, str) or not _ISO_DATE.fullmatch(text):
         raise ValueError(f"{text!r} is not a date written YYYY-MM-DD")
-    return date.fromisoformat(text)
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"{text!r} is not a real calendar date") from None
 
 
 def _structure_date(value: Any, _: type) -> date:
@@ -120,9 +123,17 @@ def decode(event_type: str, schema_version: int, payload: str | Mapping[str, Any
 
 
 def _first_cause(exc: BaseException) -> str:
+    """The innermost cause, with the attribute cattrs noted it at (``@ attribute x``)."""
+    where = ""
     while isinstance(exc, BaseExceptionGroup) and exc.exceptions:
         exc = exc.exceptions[0]
-    return str(exc) or type(exc).__name__
+        notes = [n for n in getattr(exc, "__notes__", ()) if "@ attribute" in n]
+        if notes:
+            where = notes[-1].rpartition("@ attribute ")[2].strip()
+    cause = str(exc) or type(exc).__name__
+    if isinstance(exc, KeyError):
+        cause = f"the field {exc.args[0]!r} is missing" if exc.args else cause
+    return f"{where}: {cause}" if where and not cause.startswith("the field") else cause
 
 
 def format_timestamp(moment: datetime) -> str:
@@ -229,23 +240,54 @@ def chain_hash(
     return hashlib.sha256(f"{header}\n{event.payload}".encode()).hexdigest()
 
 
+_TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z")
+_EXPORT_FIELDS = (
+    "event_id",
+    "plan_id",
+    "version",
+    "recorded_at",
+    "actor",
+    "type",
+    "schema_version",
+    "payload",
+    "prev_hash",
+    "hash",
+)
+
+
 def new_event_from_json(record: Mapping[str, Any]) -> tuple[str, int, NewEvent, str, str]:
-    """Read one exported line back: (plan_id, version, event, prev_hash, hash)."""
+    """Read one exported line back: (plan_id, version, event, prev_hash, hash).
+
+    Checks the shape only; whether the event belongs where the line says is for the hash
+    chain to tell.
+    """
+    missing = [name for name in _EXPORT_FIELDS if name not in record]
+    if missing:
+        raise CodecError(f"an exported event is missing the field {missing[0]!r}.")
+    for name in ("version", "schema_version"):
+        value = record[name]
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise CodecError(f"the field {name!r} must be a whole number from 1 (got {value!r}).")
+    for name in ("event_id", "plan_id", "actor", "type", "recorded_at", "prev_hash", "hash"):
+        if not isinstance(record[name], str) or not record[name]:
+            raise CodecError(f"the field {name!r} must be non-empty text (got {record[name]!r}).")
+    if not _TIMESTAMP.fullmatch(record["recorded_at"]):
+        raise CodecError(
+            f"the field 'recorded_at' must be UTC written YYYY-MM-DDTHH:MM:SS.ffffffZ "
+            f"(got {record['recorded_at']!r})."
+        )
+    if not isinstance(record["payload"], dict):
+        raise CodecError("the field 'payload' must be a JSON object.")
     try:
-        event = NewEvent(
-            event_id=str(record["event_id"]),
-            type=str(record["type"]),
-            schema_version=int(record["schema_version"]),
-            payload=canonical_json(record["payload"]),
-            actor=str(record["actor"]),
-            recorded_at=str(record["recorded_at"]),
-        )
-        return (
-            str(record["plan_id"]),
-            int(record["version"]),
-            event,
-            str(record["prev_hash"]),
-            str(record["hash"]),
-        )
-    except KeyError as exc:
-        raise CodecError(f"an exported event is missing the field {exc.args[0]!r}.") from exc
+        payload = canonical_json(record["payload"])
+    except ValueError:
+        raise CodecError("the field 'payload' holds a number JSON cannot spell (NaN or infinity).") from None
+    event = NewEvent(
+        event_id=record["event_id"],
+        type=record["type"],
+        schema_version=record["schema_version"],
+        payload=payload,
+        actor=record["actor"],
+        recorded_at=record["recorded_at"],
+    )
+    return record["plan_id"], record["version"], event, record["prev_hash"], record["hash"]

@@ -5,14 +5,15 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Callable
-from datetime import date
+from datetime import date, datetime
 from typing import Any, TypeVar
 
 import click
 
 from goalplan.api import Goalplan, default_actor
 from goalplan.codec import parse_iso_date
-from goalplan.errors import GoalplanError
+from goalplan.errors import GoalplanError, RejectedError
+from goalplan.projections import parse_moment
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -55,6 +56,27 @@ class DateType(click.ParamType[date]):
 
 
 DATE = DateType()
+
+
+class MomentType(click.ParamType[datetime]):
+    """A date (the end of that day, UTC) or a date and time; without a zone it is UTC."""
+
+    name = "DATETIME"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> datetime:
+        if isinstance(value, datetime):
+            return value
+        try:
+            return parse_moment(value)
+        except RejectedError:
+            self.fail(
+                f"{value!r} is not a date (YYYY-MM-DD) or a date and time (YYYY-MM-DDTHH:MM[:SS][+HH:MM]).",
+                param,
+                ctx,
+            )
+
+
+MOMENT = MomentType()
 
 
 def actor_option(func: F) -> F:

@@ -82,8 +82,12 @@ def verify(app: AppContext, plan: str | None) -> None:
         for found in breaks:
             click.echo(f"goalplan: broken chain: {found}.", err=True)
         sys.exit(1)
-    count = 1 if plan else len(gp.store.plan_ids())
-    click.echo(f"OK: {count} plan(s), {gp.store.head_position()} event(s), every chain intact.")
+    if plan:
+        plan_id = gp.resolve_plan_id(plan)
+        click.echo(f"OK: plan {plan_id}, {gp.store.stream_version(plan_id)} event(s), chain intact.")
+    else:
+        count = len(gp.store.plan_ids())
+        click.echo(f"OK: {count} plan(s), {gp.store.head_position()} event(s), every chain intact.")
 
 
 @cli.group("log")

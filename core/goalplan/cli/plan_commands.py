@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 import click
 
 from goalplan.analytics import plan_analytics
 from goalplan.cli.analytics_commands import with_analytics
-from goalplan.cli.context import DATE, AppContext, actor_option, emit_json, json_option, pass_app
+from goalplan.cli.context import DATE, MOMENT, AppContext, actor_option, emit_json, json_option, pass_app
 from goalplan.cli.text_view import plan_list_text, plan_text
-from goalplan.projections import parse_moment, plan_to_json
+from goalplan.codec import format_timestamp
+from goalplan.projections import plan_to_json
 
 
 @click.group("plan")
@@ -64,22 +65,26 @@ def plan_list(app: AppContext, as_json: bool) -> None:
 @plan_group.command("show")
 @click.argument("plan")
 @click.option(
-    "--as-of", "as_of", default=None, help="Show the plan as it stood then (date or datetime, UTC)."
+    "--as-of",
+    "as_of",
+    type=MOMENT,
+    default=None,
+    help="Show the plan as the log stood then: a date (end of that day, UTC) or a datetime.",
 )
 @json_option
 @pass_app
-def plan_show(app: AppContext, plan: str, as_of: str | None, as_json: bool) -> None:
-    """The current plan, or the plan exactly as it stood at a past moment."""
+def plan_show(app: AppContext, plan: str, as_of: datetime | None, as_json: bool) -> None:
+    """The current plan, or the plan exactly as it was recorded by a past moment."""
     handle = app.goalplan().plan(plan)
-    moment = parse_moment(as_of, "--as-of") if as_of else None
-    state = handle.as_of(moment) if moment else handle.state
+    state = handle.as_of(as_of) if as_of else handle.state
     report = plan_analytics(
-        state, moment.date() if moment else app.goalplan().today(), app.goalplan().instruments()
+        state, as_of.date() if as_of else app.goalplan().today(), app.goalplan().instruments()
     )
     if as_json:
         emit_json(with_analytics(plan_to_json(state), report))
     else:
-        click.echo(plan_text(state, as_of=as_of, analytics=report), nl=False)
+        shown = format_timestamp(as_of) if as_of else None
+        click.echo(plan_text(state, as_of=shown, analytics=report), nl=False)
 
 
 @plan_group.command("sign")

@@ -120,7 +120,8 @@ def history_text(entries: Sequence[HistoryEntry]) -> str:
         changes = list(group)
         first = changes[0]
         when = first.recorded_at[:19].replace("T", " ")
-        out.append(f"{when} UTC  {first.actor}  {first.event_type.replace('_', ' ')}  v{first.version}")
+        kind = first.event_type.replace("_", " ")
+        out.append(f"{when} UTC  {first.actor}  {kind}  v{first.version}  [{first.event_id[:8]}]")
         if first.reason:
             out.append(f"    why: {first.reason}")
         for change in changes:

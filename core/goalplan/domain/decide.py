@@ -10,7 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from goalplan.domain import rules
-from goalplan.domain.fold import correctable_types
+from goalplan.domain.fold import correctable_types, undo
 from goalplan.domain.state import PlanState
 from goalplan.errors import RejectedError
 from goalplan.events import (
@@ -29,6 +29,7 @@ from goalplan.events import (
     GoalSet,
     GoalStatusChanged,
     InterventionPlanned,
+    Measure,
     PlanClosed,
     PlanOpened,
     PlanSigned,
@@ -122,9 +123,7 @@ _CLEARABLE = ("focus_id", "measure", "target_date", "relevance")
 
 @decides(GoalRevised)
 def _goal_revised(state: PlanState, e: GoalRevised) -> list[Event]:
-    goal = rules.goal(state, e.goal_id)
-    if goal.status == "entered-in-error":
-        raise RejectedError("goal", f"goal {goal.goal_id} was entered in error; set a new goal.")
+    goal = rules.live_goal(state, e.goal_id)
     rules.text("reason", e.reason)
     if not e.changed_fields():
         raise RejectedError("revision", "a revision must change at least one field of the goal.")
@@ -143,13 +142,15 @@ def _goal_revised(state: PlanState, e: GoalRevised) -> list[Event]:
 
 
 def _show(value: object) -> str:
+    if isinstance(value, Measure):
+        return f"{value.name} ({value.unit}) {value.baseline:g} -> {value.target:g}"
     return repr(value) if isinstance(value, str) else str(value)
 
 
 @decides(StepAdded)
 def _step(state: PlanState, e: StepAdded) -> list[Event]:
     rules.new_id("step", e.step_id, state.steps)
-    rules.goal(state, e.goal_id)
+    rules.live_goal(state, e.goal_id)
     rules.text("step", e.text)
     rules.on_or_after_opening("due_on", e.due_on, state)
     return [e]
@@ -172,8 +173,10 @@ def _intervention(state: PlanState, e: InterventionPlanned) -> list[Event]:
     rules.text("modality", e.modality)
     rules.text("description", e.description)
     rules.text("frequency", e.frequency)
+    if len(set(e.goal_ids)) != len(e.goal_ids):
+        raise RejectedError("goal", "an intervention lists each goal once.")
     for goal_id in e.goal_ids:
-        rules.goal(state, goal_id)
+        rules.live_goal(state, goal_id)
     return [e]
 
 
@@ -216,7 +219,9 @@ def _status(state: PlanState, e: GoalStatusChanged) -> list[Event]:
     allowed = rules.TRANSITIONS[goal.status]
     if e.status not in allowed:
         moves = ", ".join(sorted(allowed)) or "nothing"
-        raise RejectedError("status", f"a {goal.status} goal can move to {moves}, not to {e.status}.")
+        raise RejectedError(
+            "status", f"goal {goal.goal_id} is {goal.status}; it can move to {moves}, not to {e.status}."
+        )
     return [e]
 
 
@@ -249,6 +254,12 @@ def _corrected(state: PlanState, e: EntryCorrected) -> list[Event]:
         )
     if e.corrected_event_id in state.corrected:
         raise RejectedError("event", f"entry {e.corrected_event_id} is already corrected.")
+    if undo(state, e.corrected_event_id) == state:
+        raise RejectedError(
+            "event",
+            f"entry {e.corrected_event_id} ({entry.type}) no longer has an effect on the plan "
+            "(what it changed was already corrected); there is nothing to correct.",
+        )
     return [e]
 
 

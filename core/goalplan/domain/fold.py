@@ -99,13 +99,13 @@ def apply(state: PlanState, event: Event, meta: Meta | RecordedEvent) -> PlanSta
 
 
 def _entry_for(event: Event) -> Entry | None:
+    """The correctable entry an event makes, keyed by the thing its undo must find."""
     if event.TYPE not in _UNDOERS:
         return None
-    key = next(
-        (getattr(event, n) for n in ("goal_id", "step_id", "intervention_id") if hasattr(event, n)),
-        None,
+    key_field = _ENTRY_KEYS.get(event.TYPE) or next(
+        (n for n in ("goal_id", "step_id", "intervention_id") if hasattr(event, n)), None
     )
-    return Entry(type=event.TYPE, key=key)
+    return Entry(type=event.TYPE, key=getattr(event, key_field) if key_field else None)
 
 
 def _with_goal(state: PlanState, goal: Goal) -> PlanState:
@@ -251,8 +251,7 @@ def _closed(state: PlanState, e: PlanClosed, meta: Meta | RecordedEvent) -> Plan
 
 @applies(EntryCorrected)
 def _corrected(state: PlanState, e: EntryCorrected, meta: Meta | RecordedEvent) -> PlanState:
-    entry = state.entries[e.corrected_event_id]
-    undone = _UNDOERS[entry.type](state, e.corrected_event_id, entry.key or "")
+    undone = undo(state, e.corrected_event_id) if e.corrected_event_id in state.entries else state
     return evolve(undone, corrected=state.corrected | {e.corrected_event_id})
 
 
@@ -273,9 +272,26 @@ def correctable_types() -> frozenset[str]:
     return frozenset(_UNDOERS)
 
 
+# What each correctable entry is keyed by (a step_added has a goal_id too, but is undone by step);
+# a type not listed is keyed by its first goal_id, step_id or intervention_id.
+_ENTRY_KEYS: dict[str, str] = {
+    ProgressRecorded.TYPE: "goal_id",
+    GoalStatusChanged.TYPE: "goal_id",
+    StepAdded.TYPE: "step_id",
+    StepCompleted.TYPE: "step_id",
+    InterventionPlanned.TYPE: "intervention_id",
+}
+
+# Each undoer returns the state unchanged when the entry no longer has an effect (for example
+# a step's completion after the step itself was corrected); decide refuses such a correction.
+
+
 @undoes(ProgressRecorded.TYPE)
 def _undo_progress(state: PlanState, event_id: str, goal_id: str) -> PlanState:
-    goal = state.goals[goal_id]
+    goal = state.goals.get(goal_id)
+    points = [*goal.progress, *(p for s in goal.earlier_series for p in s.progress)] if goal else []
+    if goal is None or all(p.event_id != event_id for p in points):
+        return state
     kept = tuple(p for p in goal.progress if p.event_id != event_id)
     earlier = tuple(
         evolve(s, progress=tuple(p for p in s.progress if p.event_id != event_id))
@@ -286,40 +302,55 @@ def _undo_progress(state: PlanState, event_id: str, goal_id: str) -> PlanState:
 
 @undoes(GoalStatusChanged.TYPE)
 def _undo_status(state: PlanState, event_id: str, goal_id: str) -> PlanState:
-    goal = state.goals[goal_id]
+    goal = state.goals.get(goal_id)
+    if goal is None or all(c.event_id != event_id for c in goal.status_changes):
+        return state
     kept = tuple(c for c in goal.status_changes if c.event_id != event_id)
     return _with_goal(state, evolve(goal, status_changes=kept))
 
 
 @undoes(StepAdded.TYPE)
 def _undo_step(state: PlanState, event_id: str, step_id: str) -> PlanState:
+    if step_id not in state.steps:
+        return state
     return evolve(state, steps={k: v for k, v in state.steps.items() if k != step_id})
 
 
 @undoes(StepCompleted.TYPE)
 def _undo_step_done(state: PlanState, event_id: str, step_id: str) -> PlanState:
-    step = evolve(state.steps[step_id], completed_on=None, completed_event_id=None)
-    return evolve(state, steps={**state.steps, step_id: step})
+    step = state.steps.get(step_id)
+    if step is None or step.completed_event_id != event_id:
+        return state
+    undone = evolve(step, completed_on=None, completed_event_id=None)
+    return evolve(state, steps={**state.steps, step_id: undone})
 
 
 @undoes(InterventionPlanned.TYPE)
 def _undo_intervention(state: PlanState, event_id: str, intervention_id: str) -> PlanState:
+    if intervention_id not in state.interventions:
+        return state
     kept = {k: v for k, v in state.interventions.items() if k != intervention_id}
     return evolve(state, interventions=kept)
 
 
 @undoes(ReviewHeld.TYPE)
 def _undo_review(state: PlanState, event_id: str, _: str) -> PlanState:
+    if all(r.event_id != event_id for r in state.reviews):
+        return state
     return evolve(state, reviews=tuple(r for r in state.reviews if r.event_id != event_id))
 
 
 @undoes(PlanSigned.TYPE)
 def _undo_signature(state: PlanState, event_id: str, _: str) -> PlanState:
+    if all(s.event_id != event_id for s in state.signatures):
+        return state
     return evolve(state, signatures=tuple(s for s in state.signatures if s.event_id != event_id))
 
 
 @undoes(PlanClosed.TYPE)
 def _undo_close(state: PlanState, event_id: str, _: str) -> PlanState:
+    if state.close_event_id != event_id:
+        return state
     return evolve(state, closed_on=None, close_reason="", close_event_id=None)
 
 
@@ -394,7 +425,9 @@ def _undo_score(state: PlanState, event_id: str, _: str) -> PlanState:
 
 @undoes(GasScored.TYPE)
 def _undo_gas_scored(state: PlanState, event_id: str, goal_id: str) -> PlanState:
-    goal = state.goals[goal_id]
+    goal = state.goals.get(goal_id)
+    if goal is None:
+        return state
     kept = tuple(p for p in goal.gas_points if p.event_id != event_id)
     return _with_goal(state, evolve(goal, gas_points=kept))
 
@@ -402,3 +435,9 @@ def _undo_gas_scored(state: PlanState, event_id: str, goal_id: str) -> PlanState
 @undoes(FindingSilenced.TYPE)
 def _undo_silence(state: PlanState, event_id: str, _: str) -> PlanState:
     return evolve(state, silences=tuple(s for s in state.silences if s.event_id != event_id))
+
+
+def undo(state: PlanState, event_id: str) -> PlanState:
+    """The plan with one correctable entry taken back; unchanged if it has no effect any more."""
+    entry = state.entries[event_id]
+    return _UNDOERS[entry.type](state, event_id, entry.key or "")

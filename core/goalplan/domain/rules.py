@@ -82,6 +82,14 @@ def goal(state: PlanState, goal_id: str) -> Goal:
     return found
 
 
+def live_goal(state: PlanState, goal_id: str) -> Goal:
+    """A goal that can still be worked on: one marked entered-in-error takes nothing new."""
+    found = goal(state, goal_id)
+    if found.status == "entered-in-error":
+        raise RejectedError("goal", f"goal {goal_id} was entered in error; set a new goal instead.")
+    return found
+
+
 def new_id(field: str, value: str, taken: object) -> None:
     text(field, value)
     if value in taken:  # type: ignore[operator]

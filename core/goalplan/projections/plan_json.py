@@ -37,6 +37,10 @@ def goal_to_json(goal: Goal, state: PlanState) -> dict[str, Any]:
         "target_date": _day(goal.target_date),
         "relevance": goal.relevance,
         "revisions": goal.revisions,
+        "status_history": [
+            {"status": c.status, "reason": c.reason, "recorded_at": c.recorded_at, "event_id": c.event_id}
+            for c in goal.status_changes
+        ],
         "progress": [
             {
                 "value": p.value,
@@ -103,6 +107,7 @@ def plan_to_json(state: PlanState) -> dict[str, Any]:
                 "name": s.name,
                 "credentials": s.credentials,
                 "signed_on": s.signed_on.isoformat(),
+                "event_id": s.event_id,
             }
             for s in state.signatures
         ],

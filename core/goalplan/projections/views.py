@@ -66,6 +66,8 @@ class PlanLog:
             moment = parse_moment(moment)
         elif not isinstance(moment, datetime):
             moment = datetime.combine(moment, time.max, tzinfo=UTC)
+        elif moment.tzinfo is None:
+            moment = moment.replace(tzinfo=UTC)  # as parse_moment reads a datetime without zone
         return as_of(self.records, moment)
 
     def history(self, goal_id: str | None = None) -> list[HistoryEntry]:
