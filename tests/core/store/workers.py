@@ -77,13 +77,22 @@ def append_forever(url: str, plan_id: str, batch: str) -> None:
             sys.stdout.flush()
 
 
-def many_plans(url: str, worker: str, appends: str, plans: str, seed: str) -> None:
-    """Append small batches to randomly chosen plans, re-reading the version after a conflict."""
+def many_plans(url: str, worker: str, plans: str, writers: str, hot: str, seed: str) -> None:
+    """Append 1-3 events at a time, re-reading the version after a conflict.
+
+    The plans are split into overlapping bands so that every plan has several writers (each
+    plan falls in len(bands) * writers / plans bands), visited in a random order; ``hot`` extra
+    appends go to five shared plans so collisions are certain.
+    """
     rng = random.Random(int(seed))
+    count, index, band_size = int(plans), int(worker), 3 * int(plans) // int(writers)
+    targets = [(index * count // int(writers) + k) % count for k in range(band_size)]
+    targets += [rng.randrange(5) for _ in range(int(hot))]
+    rng.shuffle(targets)
     with open_store(url) as store:
         conflicts = 0
-        for n in range(int(appends)):
-            plan_id = f"plan-{rng.randrange(int(plans)):03d}"
+        for n, target in enumerate(targets):
+            plan_id = f"plan-{target:03d}"
             events = _events(f"w{worker}", n * 10, rng.randint(1, 3))
             version = store.stream_version(plan_id)
             while True:
