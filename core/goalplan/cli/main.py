@@ -10,6 +10,7 @@ import click
 
 from goalplan.cli.context import AppContext, emit_json, json_option, pass_app
 from goalplan.cli.goal_commands import correct, goal_group, progress, review
+from goalplan.cli.migrate_command import migrate_command
 from goalplan.cli.plan_commands import intervention, plan_group
 from goalplan.cli.text_view import history_text
 from goalplan.errors import GoalplanError
@@ -49,6 +50,7 @@ cli.add_command(progress)
 cli.add_command(review)
 cli.add_command(intervention)
 cli.add_command(correct)
+cli.add_command(migrate_command)
 
 
 @cli.command("history")
