@@ -175,7 +175,8 @@ class PostgresStore(EventStore):
             return AppendResult(plan_id, (), ())
         conn = self._conn
         with conn.transaction():
-            # Per-plan work, serialised only against writers of the same plan.
+            # Per-plan work, serialised only against writers of the same plan (the reads below are
+            # separate statements, so their snapshots include the last commit to this plan).
             conn.execute(_LOCK, (lock_key("stream", self.schema, plan_id),))
             stored = self._already_stored(plan_id, events)
             if stored is not None:
@@ -188,7 +189,9 @@ class PostgresStore(EventStore):
             if current != expected_version:
                 raise ConcurrencyError(plan_id, expected_version, current)
             links = chain_batch(plan_id, events, current, head, expect_hashes)
-            # Position assignment: one lock for the whole store, held until this commit.
+            # Position assignment: one lock for the whole store, held until this commit. The
+            # max() must be its own statement after the lock: in READ COMMITTED each statement
+            # takes its snapshot when it starts, so only then does it see the previous commit.
             conn.execute(_LOCK, (self._positions_key,))
             last_row = conn.execute("SELECT COALESCE(max(position), 0) FROM events").fetchone()
             last_position = int(last_row[0]) if last_row else 0

@@ -23,7 +23,7 @@ ENV = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "core"), str(ROOT
 
 WRITERS = 8
 PLANS = 200
-HOT_APPENDS_PER_WRITER = 15  # on top of 3 * PLANS / WRITERS = 75 banded appends each
+HOT_APPENDS_PER_WRITER = 10  # on top of 2 * PLANS / WRITERS = 50 banded appends each
 
 
 @pytest.mark.postgres

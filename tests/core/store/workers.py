@@ -80,12 +80,12 @@ def append_forever(url: str, plan_id: str, batch: str) -> None:
 def many_plans(url: str, worker: str, plans: str, writers: str, hot: str, seed: str) -> None:
     """Append 1-3 events at a time, re-reading the version after a conflict.
 
-    The plans are split into overlapping bands so that every plan has several writers (each
-    plan falls in len(bands) * writers / plans bands), visited in a random order; ``hot`` extra
-    appends go to five shared plans so collisions are certain.
+    The plans are split into overlapping bands so that every plan has two writers, each
+    visiting its band in a random order; ``hot`` extra appends go to five shared plans so
+    collisions are certain.
     """
     rng = random.Random(int(seed))
-    count, index, band_size = int(plans), int(worker), 3 * int(plans) // int(writers)
+    count, index, band_size = int(plans), int(worker), 2 * int(plans) // int(writers)
     targets = [(index * count // int(writers) + k) % count for k in range(band_size)]
     targets += [rng.randrange(5) for _ in range(int(hot))]
     rng.shuffle(targets)
