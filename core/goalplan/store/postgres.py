@@ -18,9 +18,10 @@ events table, so even a plain psql session cannot rewrite history.
 
 from __future__ import annotations
 
+import functools
 import hashlib
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 import psycopg
 from psycopg import sql
@@ -81,6 +82,24 @@ _INSERT = (
     "schema_version, payload, prev_hash, hash) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
 )
 _LOCK = "SELECT pg_advisory_xact_lock(%s)"
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def _connection_errors(
+    method: Callable[Concatenate[PostgresStore, P], R],
+) -> Callable[Concatenate[PostgresStore, P], R]:
+    """A lost or refused connection becomes one sentence, not a traceback."""
+
+    @functools.wraps(method)
+    def wrapper(self: PostgresStore, /, *args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return method(self, *args, **kwargs)
+        except psycopg.OperationalError as exc:
+            raise GoalplanError(f"the PostgreSQL store failed: {_first_line(exc)}") from exc
+
+    return wrapper
 
 
 def lock_key(*parts: str) -> int:
@@ -162,6 +181,7 @@ class PostgresStore(EventStore):
 
     # writing ---------------------------------------------------------------------------------
 
+    @_connection_errors
     def append(
         self,
         plan_id: str,
@@ -238,6 +258,7 @@ class PostgresStore(EventStore):
 
     # reading ---------------------------------------------------------------------------------
 
+    @_connection_errors
     def read_stream(self, plan_id: str, from_version: int = 1) -> list[RecordedEvent]:
         cursor = self._conn.execute(
             f"SELECT {_COLUMNS} FROM events WHERE plan_id = %s AND version >= %s ORDER BY version",
@@ -245,6 +266,7 @@ class PostgresStore(EventStore):
         )
         return [RecordedEvent(*row) for row in cursor]
 
+    @_connection_errors
     def read_all(self, from_position: int = 1, limit: int | None = None) -> list[RecordedEvent]:
         cursor = self._conn.execute(
             f"SELECT {_COLUMNS} FROM events WHERE position >= %s ORDER BY position LIMIT %s",
@@ -252,12 +274,14 @@ class PostgresStore(EventStore):
         )
         return [RecordedEvent(*row) for row in cursor]
 
+    @_connection_errors
     def stream_version(self, plan_id: str) -> int:
         row = self._conn.execute(
             "SELECT COALESCE(max(version), 0) FROM events WHERE plan_id = %s", (plan_id,)
         ).fetchone()
         return int(row[0]) if row else 0
 
+    @_connection_errors
     def plan_ids(self, prefix: str = "") -> list[str]:
         escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         cursor = self._conn.execute(
@@ -266,6 +290,7 @@ class PostgresStore(EventStore):
         )
         return [str(row[0]) for row in cursor]
 
+    @_connection_errors
     def head_position(self) -> int:
         row = self._conn.execute("SELECT COALESCE(max(position), 0) FROM events").fetchone()
         return int(row[0]) if row else 0

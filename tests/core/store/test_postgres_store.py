@@ -154,3 +154,12 @@ def test_positions_wait_for_the_transaction_that_holds_the_position_lock(
         assert done.wait(10)
         waiting.join()
     assert [r.position for r in pg.read_all()] == [1, 2]
+
+
+@pytest.mark.postgres
+def test_a_lost_connection_is_one_clear_error(pg: PostgresStore, raw: psycopg.Connection) -> None:
+    pg.append("plan-a", new_events(1), 0)
+    (pid,) = pg._conn.execute("SELECT pg_backend_pid()").fetchone()
+    raw.execute("SELECT pg_terminate_backend(%s)", (pid,))
+    with pytest.raises(GoalplanError, match="the PostgreSQL store failed"):
+        pg.read_stream("plan-a")
