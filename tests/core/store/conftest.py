@@ -7,8 +7,11 @@ attacker with file or superuser access would, so verify has something to find.
 
 from __future__ import annotations
 
+import os
 import sqlite3
-from collections.abc import Iterator
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -125,3 +128,32 @@ def backdoor(store: EventStore, store_url: str) -> Iterator[Backdoor]:
     door = PostgresBackdoor(store_url) if store_url.startswith("postgresql://") else SQLiteBackdoor(store_url)
     yield door
     door.close()
+
+
+ROOT = Path(__file__).resolve().parents[3]
+WORKERS = Path(__file__).with_name("workers.py")
+WORKER_ENV = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "core"), str(ROOT / "plugins")])}
+
+Spawn = Callable[..., "subprocess.Popen[str]"]
+
+
+@pytest.fixture
+def spawn() -> Iterator[Spawn]:
+    """Start ``workers.py MODE ARGS...``; any worker still running at teardown is killed, so a
+    failed test never leaves writers behind (nor a schema that cannot be dropped)."""
+    procs: list[subprocess.Popen[str]] = []
+
+    def start(
+        *args: str, stdout: object = subprocess.PIPE, stderr: object = subprocess.PIPE
+    ) -> subprocess.Popen[str]:
+        proc = subprocess.Popen(
+            [sys.executable, str(WORKERS), *args], stdout=stdout, stderr=stderr, text=True, env=WORKER_ENV
+        )
+        procs.append(proc)
+        return proc
+
+    yield start
+    for proc in procs:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()

@@ -7,9 +7,6 @@ see a hole and fail. At the end it must have seen every acknowledged event exact
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -17,9 +14,7 @@ import pytest
 
 from goalplan.store import open_store
 
-ROOT = Path(__file__).resolve().parents[3]
-WORKERS = Path(__file__).with_name("workers.py")
-ENV = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "core"), str(ROOT / "plugins")])}
+from .conftest import Spawn
 
 WRITERS = 8
 PLANS = 200
@@ -28,7 +23,7 @@ HOT_APPENDS_PER_WRITER = 10  # on top of 2 * PLANS / WRITERS = 50 banded appends
 
 @pytest.mark.postgres
 @pytest.mark.slow
-def test_eight_writers_and_a_catch_up_reader(postgres_url: str, tmp_path: Path) -> None:
+def test_eight_writers_and_a_catch_up_reader(postgres_url: str, spawn: Spawn, tmp_path: Path) -> None:
     open_store(postgres_url).close()  # create the schema before the writers race for it
     procs = []
     outputs = []
@@ -45,7 +40,7 @@ def test_eight_writers_and_a_catch_up_reader(postgres_url: str, tmp_path: Path) 
             str(HOT_APPENDS_PER_WRITER),
         ]
         args.append(str(worker))  # seed
-        procs.append(subprocess.Popen([sys.executable, str(WORKERS), *args], stdout=out, stderr=err, env=ENV))
+        procs.append(spawn(*args, stdout=out, stderr=err))
 
     seen: list[tuple[int, str]] = []
     reads = 0

@@ -18,19 +18,10 @@ from goalplan import Goalplan, Measure
 from goalplan.store import open_store
 from goalplan.store.sqlite import SCHEMA
 
+from .conftest import Spawn
+
 ROOT = Path(__file__).resolve().parents[3]
-WORKERS = Path(__file__).with_name("workers.py")
 ENV = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "core"), str(ROOT / "plugins")])}
-
-
-def _worker(*args: str) -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        [sys.executable, str(WORKERS), *args],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=ENV,
-    )
 
 
 def _plan_with_goal(db: Path) -> tuple[str, str]:
@@ -46,11 +37,11 @@ def _plan_with_goal(db: Path) -> tuple[str, str]:
 
 
 @pytest.mark.slow
-def test_two_processes_recording_progress_on_one_goal(db_path: Path) -> None:
+def test_two_processes_recording_progress_on_one_goal(db_path: Path, spawn: Spawn) -> None:
     plan_id, goal_id = _plan_with_goal(db_path)
     start_at = str(time.time() + 1.5)  # both processes have imported goalplan by then
     count = 25
-    procs = [_worker("progress", str(db_path), plan_id, goal_id, name, str(count), start_at) for name in "ab"]
+    procs = [spawn("progress", str(db_path), plan_id, goal_id, name, str(count), start_at) for name in "ab"]
     outputs = [proc.communicate(timeout=120) for proc in procs]
     for proc, (_, err) in zip(procs, outputs, strict=True):
         assert proc.returncode == 0, err
@@ -76,7 +67,7 @@ def test_two_processes_recording_progress_on_one_goal(db_path: Path) -> None:
 
 
 @pytest.mark.slow
-def test_a_writer_killed_mid_stream_loses_nothing_it_acknowledged(tmp_path: Path) -> None:
+def test_a_writer_killed_mid_stream_loses_nothing_it_acknowledged(tmp_path: Path, spawn: Spawn) -> None:
     db = tmp_path / "killed.db"
     batch = 3
     rng = random.Random(20260105)
@@ -84,7 +75,7 @@ def test_a_writer_killed_mid_stream_loses_nothing_it_acknowledged(tmp_path: Path
     stored_before = 0
     for _round in range(4):
         acknowledged_before = len(acknowledged)
-        proc = _worker("append-forever", str(db), "plan-k", str(batch))
+        proc = spawn("append-forever", str(db), "plan-k", str(batch))
         assert proc.stdout is not None
         target = len(acknowledged) + 45
         while len(acknowledged) < target:
