@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+import uuid
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -44,3 +46,89 @@ def db_path(tmp_path: Path) -> Path:
 def gp(db_path: Path, clock: StepClock) -> Iterator[goalplan.Goalplan]:
     with goalplan.Goalplan.open(db_path, actor="dr.ruiz", clock=clock) as opened:
         yield opened
+
+
+# PostgreSQL ---------------------------------------------------------------------------------
+# Tests that need the server take the `postgres_url` fixture (a fresh schema each) and are marked
+# `postgres`. Without GOALPLAN_TEST_POSTGRES they skip; with GOALPLAN_REQUIRE_POSTGRES=1 any skip
+# of a `postgres` test is turned into a failure here, in pytest_runtest_makereport, and nowhere else.
+
+POSTGRES_ENV = "GOALPLAN_TEST_POSTGRES"
+REQUIRE_POSTGRES_ENV = "GOALPLAN_REQUIRE_POSTGRES"
+
+
+def postgres_required() -> bool:
+    return os.environ.get(REQUIRE_POSTGRES_ENV, "").strip() not in ("", "0")
+
+
+def with_search_path(url: str, schema: str) -> str:
+    """The same server URL with its search path set to one schema (libpq `options`)."""
+    option = "options=" + quote(f"-csearch_path={schema}", safe="")
+    return f"{url}{'&' if '?' in url else '?'}{option}"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if "postgres_server" in getattr(item, "fixturenames", ()) and not item.get_closest_marker("postgres"):
+            item.add_marker(pytest.mark.postgres)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> pytest.TestReport:
+    report: pytest.TestReport = yield
+    if (
+        report.skipped
+        and not hasattr(report, "wasxfail")
+        and item.get_closest_marker("postgres")
+        and postgres_required()
+    ):
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        report.outcome = "failed"
+        report.longrepr = f"{REQUIRE_POSTGRES_ENV}=1 but this PostgreSQL test was skipped: {reason}"
+    return report
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> str:
+    """The server named by GOALPLAN_TEST_POSTGRES, checked once per run."""
+    url = os.environ.get(POSTGRES_ENV, "").strip()
+    if not url:
+        pytest.skip(f"{POSTGRES_ENV} is not set")
+    try:
+        import psycopg
+    except ImportError:
+        pytest.skip("psycopg is not installed (pip install 'goalplan[postgres]')")
+    try:
+        psycopg.connect(url, connect_timeout=5).close()
+    except psycopg.Error as exc:
+        pytest.skip(f"cannot connect to {url}: {str(exc).strip().splitlines()[0]}")
+    return url
+
+
+@pytest.fixture
+def new_postgres_url(postgres_server: str) -> Iterator[Callable[[], str]]:
+    """Makes store URLs, each in a schema of its own; every one is dropped after the test."""
+    import psycopg
+    from psycopg import sql
+
+    schemas: list[str] = []
+
+    def make() -> str:
+        schema = f"goalplan_test_{uuid.uuid4().hex[:12]}"
+        with psycopg.connect(postgres_server, autocommit=True) as admin:
+            admin.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(schema)))
+        schemas.append(schema)
+        return with_search_path(postgres_server, schema)
+
+    yield make
+    if schemas:
+        with psycopg.connect(postgres_server, autocommit=True) as admin:
+            admin.execute("SET lock_timeout = '20s'")
+            for schema in schemas:
+                admin.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(sql.Identifier(schema)))
+
+
+@pytest.fixture
+def postgres_url(new_postgres_url: Callable[[], str]) -> str:
+    """A store URL in a fresh schema, dropped (with everything in it) after the test."""
+    return new_postgres_url()

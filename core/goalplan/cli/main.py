@@ -11,6 +11,7 @@ import click
 from goalplan.cli.analytics_commands import analytics, gas_group, instruments, lint_group, score
 from goalplan.cli.context import AppContext, emit_json, json_option, pass_app
 from goalplan.cli.goal_commands import correct, goal_group, progress, review
+from goalplan.cli.migrate_command import migrate_command
 from goalplan.cli.plan_commands import intervention, plan_group
 from goalplan.cli.text_view import history_text
 from goalplan.errors import GoalplanError
@@ -55,6 +56,7 @@ cli.add_command(score)
 cli.add_command(instruments)
 cli.add_command(gas_group)
 cli.add_command(analytics)
+cli.add_command(migrate_command)
 
 
 @cli.command("history")

@@ -14,7 +14,7 @@ def open_store(url: str | Path) -> EventStore:
     """A path or sqlite:///path opens the SQLite store; postgresql://... the PostgreSQL one."""
     text = str(url)
     if text.startswith(POSTGRES_SCHEMES):
-        from goalplan.store.postgres import PostgresStore  # type: ignore[import-not-found]  # optional
+        from goalplan.store.postgres import PostgresStore  # optional dependency: psycopg
 
         store: EventStore = PostgresStore(text)
         return store

@@ -1,0 +1,313 @@
+"""The PostgreSQL store, for practices that outgrow one machine (psycopg 3).
+
+An append does its per-plan work first, under a lock on that plan alone: read the head, check
+the expected version, recognise a retried batch, hash the new links. Only then does it take one
+transaction-level lock for the whole store, read the last position, insert and commit. That
+lock is held just for the position assignment and the commit, so writers to unrelated plans
+wait on each other only for that moment, and a transaction that took a position commits before
+the next one can take a position. Every snapshot therefore sees positions 1..N with no hole,
+and a catch-up reader that has seen position p never later finds an event below p
+(docs/scaling.md explains why).
+
+The tables live in the first schema on the connection's search path; give
+``?options=-csearch_path%3Dmyschema`` in the URL to use another schema. goalplan creates and
+versions them itself (table goalplan_migrations), under an advisory lock, so two processes
+opening a fresh database at once are safe. Triggers refuse UPDATE, DELETE and TRUNCATE on the
+events table, so even a plain psql session cannot rewrite history.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+from collections.abc import Callable, Sequence
+from typing import Any, Concatenate, ParamSpec, TypeVar
+
+import psycopg
+from psycopg import sql
+
+from goalplan.codec import GENESIS_HASH, NewEvent, RecordedEvent
+from goalplan.errors import ConcurrencyError, GoalplanError, RejectedError
+from goalplan.store.base import (
+    APPEND_ONLY_MESSAGE,
+    AppendResult,
+    EventStore,
+    chain_batch,
+    check_batch,
+)
+
+# (version, name, SQL). Append new migrations; never edit one that has shipped.
+MIGRATIONS: tuple[tuple[int, str, str], ...] = (
+    (
+        1,
+        "events table, append-only triggers",
+        f"""
+CREATE TABLE events (
+    plan_id        text    NOT NULL,
+    version        integer NOT NULL CHECK (version >= 1),
+    position       bigint  NOT NULL CHECK (position >= 1),
+    event_id       text    NOT NULL,
+    recorded_at    text    NOT NULL,
+    actor          text    NOT NULL,
+    type           text    NOT NULL,
+    schema_version integer NOT NULL,
+    payload        text    NOT NULL,
+    prev_hash      text    NOT NULL,
+    hash           text    NOT NULL,
+    PRIMARY KEY (plan_id, version),
+    UNIQUE (plan_id, event_id)
+);
+CREATE UNIQUE INDEX events_position_key ON events (position);
+CREATE INDEX events_event_id ON events (event_id);
+CREATE INDEX events_stream_starts ON events (position) WHERE version = 1;
+CREATE FUNCTION goalplan_refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION '{APPEND_ONLY_MESSAGE}' USING ERRCODE = 'insufficient_privilege';
+END
+$$;
+CREATE TRIGGER events_no_update BEFORE UPDATE OR DELETE ON events
+    FOR EACH ROW EXECUTE FUNCTION goalplan_refuse_change();
+CREATE TRIGGER events_no_truncate BEFORE TRUNCATE ON events
+    FOR EACH STATEMENT EXECUTE FUNCTION goalplan_refuse_change();
+""",
+    ),
+)
+SCHEMA_VERSION = MIGRATIONS[-1][0]
+
+_COLUMNS = (
+    "event_id, plan_id, version, position, recorded_at, actor, type, schema_version, payload, prev_hash, hash"
+)
+_INSERT = (
+    "INSERT INTO events (position, event_id, plan_id, version, recorded_at, actor, type, "
+    "schema_version, payload, prev_hash, hash) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+)
+_LOCK = "SELECT pg_advisory_xact_lock(%s)"
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def _connection_errors(
+    method: Callable[Concatenate[PostgresStore, P], R],
+) -> Callable[Concatenate[PostgresStore, P], R]:
+    """A lost or refused connection becomes one sentence, not a traceback."""
+
+    @functools.wraps(method)
+    def wrapper(self: PostgresStore, /, *args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return method(self, *args, **kwargs)
+        except psycopg.OperationalError as exc:
+            raise GoalplanError(f"the PostgreSQL store failed: {_first_line(exc)}") from exc
+
+    return wrapper
+
+
+def lock_key(*parts: str) -> int:
+    """A signed 64-bit advisory-lock key; the schema is part of it, so schemas never contend."""
+    digest = hashlib.sha256("\x1f".join(("goalplan", *parts)).encode()).digest()
+    return int.from_bytes(digest[:8], "big", signed=True)
+
+
+class PostgresStore(EventStore):
+    def __init__(self, url: str, *, connect_timeout: int = 10) -> None:
+        self.url = url
+        try:
+            self._conn: psycopg.Connection[tuple[Any, ...]] = psycopg.connect(
+                url, autocommit=True, connect_timeout=connect_timeout
+            )
+        except psycopg.OperationalError as exc:
+            raise GoalplanError(f"cannot connect to the PostgreSQL store: {_first_line(exc)}") from None
+        try:
+            self.schema = self._migrate()
+        except BaseException:
+            self._conn.close()
+            raise
+        self._positions_key = lock_key("positions", self.schema)
+
+    # schema ----------------------------------------------------------------------------------
+
+    def _migrate(self) -> str:
+        """Create or upgrade the tables; returns the schema they live in."""
+        conn = self._conn
+        schema = self._target_schema()
+        if self._applied_version(schema) == SCHEMA_VERSION:
+            return schema
+        with conn.transaction():
+            conn.execute(_LOCK, (lock_key("migrate", schema),))
+            conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(schema)))
+            conn.execute(sql.SQL("SET LOCAL search_path TO {}").format(sql.Identifier(schema)))
+            conn.execute(
+                "CREATE TABLE IF NOT EXISTS goalplan_migrations ("
+                " version integer PRIMARY KEY, name text NOT NULL,"
+                " applied_at timestamptz NOT NULL DEFAULT now())"
+            )
+            applied = {row[0] for row in conn.execute("SELECT version FROM goalplan_migrations")}
+            _refuse_newer(schema, applied)
+            for version, name, statements in MIGRATIONS:
+                if version in applied:
+                    continue
+                conn.execute(statements)
+                conn.execute(
+                    "INSERT INTO goalplan_migrations (version, name) VALUES (%s, %s)", (version, name)
+                )
+        return schema
+
+    def _target_schema(self) -> str:
+        """The first schema named on the search path (created if missing), else public."""
+        row = self._conn.execute("SELECT current_schema()").fetchone()
+        if row is not None and row[0] is not None:
+            return str(row[0])
+        path_row = self._conn.execute("SHOW search_path").fetchone()
+        for entry in str(path_row[0] if path_row else "").split(","):
+            name = entry.strip()
+            if name.startswith('"') and name.endswith('"') and len(name) >= 2:
+                name = name[1:-1].replace('""', '"')
+            if name and name != "$user":
+                return name
+        return "public"
+
+    def _applied_version(self, schema: str) -> int | None:
+        table = sql.Identifier(schema, "goalplan_migrations")
+        exists = self._conn.execute(
+            "SELECT to_regclass(%s) IS NOT NULL", (table.as_string(self._conn),)
+        ).fetchone()
+        if not exists or not exists[0]:
+            return None
+        row = self._conn.execute(sql.SQL("SELECT max(version) FROM {}").format(table)).fetchone()
+        applied = None if row is None or row[0] is None else int(row[0])
+        if applied is not None:
+            _refuse_newer(schema, {applied})
+        return applied
+
+    # writing ---------------------------------------------------------------------------------
+
+    @_connection_errors
+    def append(
+        self,
+        plan_id: str,
+        events: Sequence[NewEvent],
+        expected_version: int,
+        *,
+        expect_hashes: Sequence[str] | None = None,
+    ) -> AppendResult:
+        check_batch(plan_id, events, expect_hashes)
+        if not events:
+            return AppendResult(plan_id, (), ())
+        conn = self._conn
+        with conn.transaction():
+            # Per-plan work, serialised only against writers of the same plan (the reads below are
+            # separate statements, so their snapshots include the last commit to this plan).
+            conn.execute(_LOCK, (lock_key("stream", self.schema, plan_id),))
+            stored = self._already_stored(plan_id, events)
+            if stored is not None:
+                return stored
+            row = conn.execute(
+                "SELECT version, hash FROM events WHERE plan_id = %s ORDER BY version DESC LIMIT 1",
+                (plan_id,),
+            ).fetchone()
+            current, head = (int(row[0]), str(row[1])) if row else (0, GENESIS_HASH)
+            if current != expected_version:
+                raise ConcurrencyError(plan_id, expected_version, current)
+            links = chain_batch(plan_id, events, current, head, expect_hashes)
+            # Position assignment: one lock for the whole store, held until this commit. The
+            # max() must be its own statement after the lock: in READ COMMITTED each statement
+            # takes its snapshot when it starts, so only then does it see the previous commit.
+            conn.execute(_LOCK, (self._positions_key,))
+            last_row = conn.execute("SELECT COALESCE(max(position), 0) FROM events").fetchone()
+            last_position = int(last_row[0]) if last_row else 0
+            rows = [
+                (
+                    last_position + i + 1,
+                    e.event_id,
+                    plan_id,
+                    version,
+                    e.recorded_at,
+                    e.actor,
+                    e.type,
+                    e.schema_version,
+                    e.payload,
+                    prev,
+                    digest,
+                )
+                for i, (e, (version, prev, digest)) in enumerate(zip(events, links, strict=True))
+            ]
+            with conn.cursor() as cursor:
+                cursor.executemany(_INSERT, rows)
+        return AppendResult(plan_id, tuple(r[3] for r in rows), tuple(r[0] for r in rows))
+
+    def _already_stored(self, plan_id: str, events: Sequence[NewEvent]) -> AppendResult | None:
+        ids = [e.event_id for e in events]
+        found: dict[str, tuple[str, int, int]] = {
+            event_id: (pid, int(version), int(position))
+            for event_id, pid, version, position in self._conn.execute(
+                "SELECT event_id, plan_id, version, position FROM events WHERE event_id = ANY(%s)", (ids,)
+            )
+        }
+        if not found:
+            return None
+        if len(found) != len(ids) or any(pid != plan_id for pid, _, _ in found.values()):
+            raise RejectedError(
+                "event_id",
+                "some of these event ids are already stored and some are not (or belong to "
+                "another plan); a retry must resend exactly the original batch.",
+            )
+        ordered = [found[i] for i in ids]
+        return AppendResult(
+            plan_id, tuple(v for _, v, _ in ordered), tuple(p for _, _, p in ordered), duplicate=True
+        )
+
+    # reading ---------------------------------------------------------------------------------
+
+    @_connection_errors
+    def read_stream(self, plan_id: str, from_version: int = 1) -> list[RecordedEvent]:
+        cursor = self._conn.execute(
+            f"SELECT {_COLUMNS} FROM events WHERE plan_id = %s AND version >= %s ORDER BY version",
+            (plan_id, from_version),
+        )
+        return [RecordedEvent(*row) for row in cursor]
+
+    @_connection_errors
+    def read_all(self, from_position: int = 1, limit: int | None = None) -> list[RecordedEvent]:
+        cursor = self._conn.execute(
+            f"SELECT {_COLUMNS} FROM events WHERE position >= %s ORDER BY position LIMIT %s",
+            (from_position, limit),
+        )
+        return [RecordedEvent(*row) for row in cursor]
+
+    @_connection_errors
+    def stream_version(self, plan_id: str) -> int:
+        row = self._conn.execute(
+            "SELECT COALESCE(max(version), 0) FROM events WHERE plan_id = %s", (plan_id,)
+        ).fetchone()
+        return int(row[0]) if row else 0
+
+    @_connection_errors
+    def plan_ids(self, prefix: str = "") -> list[str]:
+        escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        cursor = self._conn.execute(
+            "SELECT plan_id FROM events WHERE version = 1 AND plan_id LIKE %s ESCAPE %s ORDER BY position",
+            (escaped + "%", "\\"),
+        )
+        return [str(row[0]) for row in cursor]
+
+    @_connection_errors
+    def head_position(self) -> int:
+        row = self._conn.execute("SELECT COALESCE(max(position), 0) FROM events").fetchone()
+        return int(row[0]) if row else 0
+
+    def close(self) -> None:
+        self._conn.close()
+
+
+def _refuse_newer(schema: str, applied: set[int]) -> None:
+    newest = max(applied, default=0)
+    if newest > SCHEMA_VERSION:
+        raise GoalplanError(
+            f"the PostgreSQL schema {schema!r} is at goalplan schema version {newest}, newer than "
+            f"the version {SCHEMA_VERSION} this goalplan knows; upgrade goalplan."
+        )
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
