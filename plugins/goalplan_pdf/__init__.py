@@ -17,8 +17,8 @@ OPTIONS = {
 
 
 def render(log: goalplan.PlanLog, options: Mapping[str, str]) -> bytes:
+    from goalplan_pdf.layout import render_plan
     from goalplan_pdf.options import parse_options
-    from goalplan_pdf.render import render_plan
 
     return render_plan(log, parse_options(options))
 

@@ -198,13 +198,16 @@ def _revisions_by_goal(entries: Sequence[goalplan.HistoryEntry]) -> dict[str, li
             label = EVENT_LABELS[entry.event_type]
         elif entry.event_type == "entry_corrected":
             label = f"{label} (correction)"
+        new = entry.new
+        if entry.event_type == "step_completed" and entry.old and new.startswith(entry.old):
+            new = new[len(entry.old) :].strip(" ()")  # just "done YYYY-MM-DD"
         rows[entry.goal_id].append(
             RevisionRow(
                 timestamp(entry.recorded_at),
                 entry.actor,
                 label,
                 entry.old or "—",
-                entry.new or "—",
+                new or "—",
                 entry.reason or "—",
             )
         )

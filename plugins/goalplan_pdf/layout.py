@@ -99,7 +99,9 @@ def _cover(pdf: PlanDocument, view: PlanView) -> None:
     state = view.state
     pdf.start_section("Treatment plan", level=0)
     pdf.style("kicker")
-    pdf.cell(pdf.epw, 4, "T R E A T M E N T   P L A N", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.set_char_spacing(1.6)
+    pdf.cell(pdf.epw, 4, "TREATMENT PLAN", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.set_char_spacing(0)
     pdf.ln(1.5)
     pdf.style("title")
     pdf.paragraph(state.client_name, field="client_name", line=9)
