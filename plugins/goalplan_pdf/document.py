@@ -151,6 +151,34 @@ class PlanDocument(FPDF):  # type: ignore[misc]
         self.current_field = "text"
         self.ln(1.2)
 
+    def table_start_height(
+        self,
+        headings: Sequence[str],
+        rows: Sequence[Sequence[str]],
+        widths: Sequence[float],
+        size: float = SMALL,
+    ) -> float:
+        """Height of a table's heading row plus its first row: what must fit before it starts."""
+        self.set_font(fonts.FAMILY, "B", size - 0.5)
+        head = max(self.text_height(h, w - 3, size * 0.5) for h, w in zip(headings, widths, strict=True))
+        self.set_font(fonts.FAMILY, "", size)
+        first = (
+            max(
+                (self.text_height(c, w - 3, size * 0.5) for c, w in zip(rows[0], widths, strict=True)),
+                default=0,
+            )
+            if rows
+            else 0.0
+        )
+        self.style("body")
+        return head + first + 2 * 2.8 + 1
+
+    def text_block_height(self, text: str, *, style: str = "muted", line: float = LINE) -> float:
+        self.style(style)
+        height = self.text_height(text, self.epw, line)
+        self.style("body")
+        return height
+
     def data_table(
         self,
         headings: Sequence[str],
@@ -168,12 +196,7 @@ class PlanDocument(FPDF):  # type: ignore[misc]
         self.set_line_width(0.2)
         self.set_fill_color(248, 250, 251)
         # Keep the heading row with at least the first data row.
-        first = (
-            [self.text_height(c, w - 3, size * 0.5) for c, w in zip(rows[0], widths, strict=True)]
-            if rows
-            else [0]
-        )
-        self.keep(9 + max(first) + 3)
+        self.keep(self.table_start_height(headings, rows, widths, size))
         style = FontFace(
             family=fonts.FAMILY, emphasis="BOLD", size_pt=size - 0.5, color=ACCENT, fill_color=TINT
         )

@@ -24,6 +24,7 @@ from goalplan_pdf.options import PdfOptions
 from goalplan_pdf.pdfa import xmp_metadata
 
 CREATOR = "goalplan"
+REVISION_HEADINGS = ["When", "By", "Change", "From", "To", "Why"]
 
 
 def render_plan(log: goalplan.PlanLog, options: PdfOptions) -> bytes:
@@ -173,11 +174,8 @@ def _latest_text(gv: GoalView) -> str:
 
 def _at_a_glance(pdf: PlanDocument, view: PlanView) -> None:
     goals = view.goals
-    pdf.section("Goals at a glance", follow=20)
-    if not goals:
-        pdf.style("muted")
-        pdf.paragraph("No goals have been set yet.")
-        return
+    headings = ["No.", "Goal, in the client's words", "Status", "Target date", "Latest / target"]
+    widths = _widths(pdf, [10, None, 20, 24, 30])
     rows = [
         [
             gv.number,
@@ -188,12 +186,12 @@ def _at_a_glance(pdf: PlanDocument, view: PlanView) -> None:
         ]
         for gv in goals
     ]
-    pdf.data_table(
-        ["No.", "Goal, in the client's words", "Status", "Target date", "Latest / target"],
-        rows,
-        _widths(pdf, [10, None, 20, 24, 30]),
-        field="goal statement",
-    )
+    pdf.section("Goals at a glance", follow=pdf.table_start_height(headings, rows, widths) if rows else 10)
+    if not rows:
+        pdf.style("muted")
+        pdf.paragraph("No goals have been set yet.")
+        return
+    pdf.data_table(headings, rows, widths, field="goal statement")
 
 
 def _widths(pdf: PlanDocument, widths: list[float | None]) -> list[float]:
@@ -384,18 +382,12 @@ BODY_SIZE = 9.5
 
 def _reviews(pdf: PlanDocument, view: PlanView) -> None:
     state = view.state
-    pdf.section("Review history", follow=20)
     reviews = sorted(state.reviews, key=lambda r: (r.held_on, r.recorded_at))
-    pdf.style("muted")
-    pdf.paragraph(
-        f"Reviews are due every {state.review_every_days} days. "
-        + (f"Next review due {long_date(state.next_review_on)}." if state.next_review_on else "")
+    intro = f"Reviews are due every {state.review_every_days} days." + (
+        f" Next review due {long_date(state.next_review_on)}." if state.next_review_on else ""
     )
-    pdf.ln(2)
-    if not reviews:
-        pdf.style("body")
-        pdf.paragraph("No review has been held yet.")
-        return
+    headings = ["Held on", "Summary", "Next review", "Recorded by"]
+    widths = _widths(pdf, [24, None, 24, 34])
     rows = [
         [
             short_date(r.held_on),
@@ -405,23 +397,27 @@ def _reviews(pdf: PlanDocument, view: PlanView) -> None:
         ]
         for r in reviews
     ]
-    pdf.data_table(
-        ["Held on", "Summary", "Next review", "Recorded by"],
-        rows,
-        _widths(pdf, [24, None, 24, 34]),
-        field="review",
-        size=8.5,
-    )
+    table_h = pdf.table_start_height(headings, rows, widths, 8.5) if rows else 8
+    pdf.section("Review history", follow=pdf.text_block_height(intro) + 2 + table_h)
+    pdf.style("muted")
+    pdf.paragraph(intro)
+    pdf.ln(2)
+    if not rows:
+        pdf.style("body")
+        pdf.paragraph("No review has been held yet.")
+        return
+    pdf.data_table(headings, rows, widths, field="review", size=8.5)
 
 
 def _signatures(pdf: PlanDocument, view: PlanView) -> None:
     state = view.state
-    pdf.section("Signatures", follow=48)
-    pdf.style("muted")
-    pdf.paragraph(
+    intro = (
         "The client took part in setting these goals. Signatures recorded in the plan's log are printed "
         "below; sign on the line where one is still missing."
     )
+    pdf.section("Signatures", follow=pdf.text_block_height(intro) + 4 + 42)
+    pdf.style("muted")
+    pdf.paragraph(intro)
     pdf.ln(4)
     col_w = (pdf.epw - 12) / 2
     top = pdf.y
@@ -499,16 +495,16 @@ def _revisions(pdf: PlanDocument, view: PlanView) -> None:
         "new value, and the reason given. Recorded progress values appear in the charts, not here."
     )
     pdf.ln(3)
-    widths = _widths(pdf, [21, 22, 21, None, None, None])
+    widths = _widths(pdf, [20, 25, 21, None, None, None])
     for gv in view.goals:
-        pdf.style("h3")
-        head = f"Goal {gv.number}"
+        rows = [[r.when, r.who, r.change, r.old, r.new, r.why] for r in gv.revisions]
         pdf.style("muted")
-        statement_h = pdf.text_height(gv.goal.statement, pdf.epw - 20)
-        pdf.keep(7 + statement_h + 18)
+        statement_h = pdf.text_height(gv.goal.statement, pdf.epw - 20, 4.4)
+        table_h = pdf.table_start_height(REVISION_HEADINGS, rows, widths, 7.4) if rows else 6
+        pdf.keep(statement_h + 1.5 + table_h + 1)
         pdf.start_section(f"Revisions of goal {gv.number}", level=1)
         pdf.style("h3")
-        pdf.cell(20, 5, head)
+        pdf.cell(20, 5, f"Goal {gv.number}")
         pdf.style("muted")
         pdf.current_field = f"goal {gv.number} statement"
         pdf.multi_cell(
@@ -516,11 +512,8 @@ def _revisions(pdf: PlanDocument, view: PlanView) -> None:
         )
         pdf.current_field = "text"
         pdf.ln(1.5)
-        rows = [[r.when, r.who, r.change, r.old, r.new, r.why] for r in gv.revisions]
         if rows:
-            pdf.data_table(
-                ["When", "By", "Change", "From", "To", "Why"], rows, widths, field="revision", size=7.4
-            )
+            pdf.data_table(REVISION_HEADINGS, rows, widths, field="revision", size=7.4)
         else:
             pdf.paragraph("No changes recorded.")
         pdf.ln(4)
