@@ -190,13 +190,13 @@ class PlanDocument(FPDF):  # type: ignore[misc]
     ) -> None:
         """A table whose heading row repeats on every page it runs onto."""
         self.current_field = field
+        # Keep the heading row with at least the first data row.
+        self.keep(self.table_start_height(headings, rows, widths, size))
         self.set_font(fonts.FAMILY, "", size)
         self.set_text_color(*INK)
         self.set_draw_color(*RULE)
         self.set_line_width(0.2)
         self.set_fill_color(248, 250, 251)
-        # Keep the heading row with at least the first data row.
-        self.keep(self.table_start_height(headings, rows, widths, size))
         style = FontFace(
             family=fonts.FAMILY, emphasis="BOLD", size_pt=size - 0.5, color=ACCENT, fill_color=TINT
         )
