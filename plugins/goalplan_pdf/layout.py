@@ -1,0 +1,539 @@
+"""Lay out the treatment plan: cover facts, goals at a glance, each focus area and goal with
+its progress chart, reviews, signatures, the revision appendix and how to check the document."""
+
+from __future__ import annotations
+
+from fpdf.enums import Align, XPos, YPos
+
+import goalplan
+from goalplan_pdf import fonts
+from goalplan_pdf.chart import draw_progress
+from goalplan_pdf.document import ACCENT, GOOD, INK, LINE, MUTED, RULE, TINT, PlanDocument
+from goalplan_pdf.model import (
+    STATUS_LABELS,
+    GoalView,
+    PlanView,
+    build,
+    long_date,
+    number,
+    short_date,
+    texts,
+    with_unit,
+)
+from goalplan_pdf.options import PdfOptions
+from goalplan_pdf.pdfa import xmp_metadata
+
+CREATOR = "goalplan"
+REVISION_HEADINGS = ["When", "By", "Change", "From", "To", "Why"]
+
+
+def render_plan(log: goalplan.PlanLog, options: PdfOptions) -> bytes:
+    if not log.records:
+        raise goalplan.RejectedError("plan", "has no recorded events; there is nothing to print.")
+    view = build(log)
+    for field, text in texts(view):
+        fonts.check_text(field, text)
+    pdf = _document(view, options)
+    _cover(pdf, view)
+    _at_a_glance(pdf, view)
+    _goals(pdf, view)
+    _reviews(pdf, view)
+    _signatures(pdf, view)
+    _verification(pdf, view)
+    _revisions(pdf, view)
+    return bytes(pdf.output())
+
+
+def _document(view: PlanView, options: PdfOptions) -> PlanDocument:
+    state, fp = view.state, view.fingerprint
+    pdf = PlanDocument(
+        paper=options.paper,
+        compliance="PDFA_2U" if options.pdfa else None,
+        running_title=state.client_name,
+        footer_lines=(
+            f"{state.client_name} · treatment plan as recorded up to {view.made_at}",
+            f"Log fingerprint: plan {fp.plan_id} · version {fp.version} · head {fp.head_hash}",
+        ),
+    )
+    made = view.log.last_recorded_at
+    assert made is not None
+    made = made.replace(microsecond=0)
+    title = f"Treatment plan: {state.client_name}"
+    pdf.set_title(title)
+    pdf.set_author(_clinician(state))
+    pdf.set_subject(f"Plan {fp.plan_id}, log version {fp.version}, head hash {fp.head_hash}")
+    pdf.set_creator(CREATOR)
+    pdf.set_producer(f"goalplan_pdf with fpdf2 {_fpdf_version()}")
+    pdf.set_creation_date(made)
+    pdf.set_lang("en")
+    if options.pdfa:
+        pdf.set_xmp_metadata(
+            xmp_metadata(
+                title=title,
+                author=_clinician(state),
+                subject=pdf.subject,
+                creator=CREATOR,
+                producer=pdf.producer,
+                created=made,
+                document_id=fp.head_hash,
+            )
+        )
+    pdf.add_page()
+    return pdf
+
+
+def _fpdf_version() -> str:
+    import fpdf
+
+    return str(fpdf.__version__)
+
+
+def _clinician(state: goalplan.PlanState) -> str:
+    creds = f", {state.clinician_credentials}" if state.clinician_credentials else ""
+    return f"{state.clinician_name}{creds}"
+
+
+# cover -----------------------------------------------------------------------------------
+
+
+def _cover(pdf: PlanDocument, view: PlanView) -> None:
+    state = view.state
+    pdf.start_section("Treatment plan", level=0)
+    pdf.style("kicker")
+    pdf.set_char_spacing(1.6)
+    pdf.cell(pdf.epw, 4, "TREATMENT PLAN", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.set_char_spacing(0)
+    pdf.ln(1.5)
+    pdf.style("title")
+    pdf.paragraph(state.client_name, field="client_name", line=9)
+    pdf.style("muted")
+    pdf.paragraph(f"Plan {state.plan_id} · as recorded up to {view.made_at}", line=4.2)
+    pdf.ln(5)
+
+    last = state.last_review
+    status = f"Completed — closed on {long_date(state.closed_on)}" if state.is_closed else "Active"
+    facts = [
+        ("Clinician", _clinician(state)),
+        ("Date opened", long_date(state.opened_on)),
+        ("Plan status", status),
+        ("Review cadence", f"Every {state.review_every_days} days"),
+        ("Last review", long_date(last.held_on) if last else "None held yet"),
+        ("Next review due", long_date(state.next_review_on) if state.next_review_on else "— (plan closed)"),
+    ]
+    _fact_grid(pdf, facts)
+    pdf.ln(3)
+    if state.discharge_criteria:
+        pdf.label_value(
+            "Discharge criteria", state.discharge_criteria, label_width=38, field="discharge_criteria"
+        )
+    if state.is_closed and state.close_reason:
+        pdf.label_value("Reason closed", state.close_reason, label_width=38, field="close_reason")
+
+
+def _fact_grid(pdf: PlanDocument, facts: list[tuple[str, str]]) -> None:
+    """Three columns of label over value, on a tinted band."""
+    columns, gap = 3, 6.0
+    col_w = (pdf.epw - 8 - gap * (columns - 1)) / columns
+    rows = [facts[i : i + columns] for i in range(0, len(facts), columns)]
+    pdf.style("body")
+    heights = [max(pdf.text_height(v, col_w) for _, v in row) + 5.5 for row in rows]
+    top = pdf.y
+    pdf.set_fill_color(*TINT)
+    pdf.rect(pdf.l_margin, top, pdf.epw, sum(heights) + 6, style="F")
+    pdf.set_fill_color(*ACCENT)
+    pdf.rect(pdf.l_margin, top, 1.2, sum(heights) + 6, style="F")
+    y = top + 3.5
+    for row, height in zip(rows, heights, strict=True):
+        for i, (label, value) in enumerate(row):
+            x = pdf.l_margin + 5 + i * (col_w + gap)
+            pdf.set_xy(x, y)
+            pdf.style("label")
+            pdf.cell(col_w, 3.5, label.upper())
+            pdf.set_xy(x, y + 4.2)
+            pdf.style("bold" if label in ("Next review due", "Plan status") else "body")
+            pdf.current_field = label.lower()
+            pdf.multi_cell(col_w, LINE, value, align=Align.L)
+            pdf.current_field = "text"
+        y += height
+    pdf.set_xy(pdf.l_margin, top + sum(heights) + 6)
+    pdf.style("body")
+
+
+# goals -----------------------------------------------------------------------------------
+
+
+def _latest_text(gv: GoalView) -> str:
+    measure, points = gv.goal.measure, gv.points
+    if measure is None:
+        return "Not measured"
+    target = with_unit(measure.target, measure.unit)
+    if not points:
+        return f"— / {target}"
+    return f"{number(points[-1].value)} / {target}"
+
+
+def _at_a_glance(pdf: PlanDocument, view: PlanView) -> None:
+    goals = view.goals
+    headings = ["No.", "Goal, in the client's words", "Status", "Target date", "Latest / target"]
+    widths = _widths(pdf, [10, None, 20, 24, 30])
+    rows = [
+        [
+            gv.number,
+            gv.goal.statement,
+            gv.status_label,
+            short_date(gv.goal.target_date) if gv.goal.target_date else "—",
+            _latest_text(gv),
+        ]
+        for gv in goals
+    ]
+    pdf.section("Goals at a glance", follow=pdf.table_start_height(headings, rows, widths) if rows else 10)
+    if not rows:
+        pdf.style("muted")
+        pdf.paragraph("No goals have been set yet.")
+        return
+    pdf.data_table(headings, rows, widths, field="goal statement")
+
+
+def _widths(pdf: PlanDocument, widths: list[float | None]) -> list[float]:
+    fixed = sum(w for w in widths if w is not None)
+    flexible = pdf.epw - fixed
+    count = sum(1 for w in widths if w is None)
+    return [w if w is not None else flexible / count for w in widths]
+
+
+def _goals(pdf: PlanDocument, view: PlanView) -> None:
+    pdf.section("Focus areas and goals", follow=40)
+    if not view.focus_areas:
+        pdf.style("muted")
+        pdf.paragraph("No focus areas or goals have been recorded yet.")
+    for area in view.focus_areas:
+        _focus_heading(pdf, area.number, area.title, area.description)
+        if not area.goals:
+            pdf.style("muted")
+            pdf.paragraph("No goals in this focus area yet.")
+            pdf.ln(3)
+        for gv in area.goals:
+            _goal(pdf, gv)
+
+
+def _focus_heading(pdf: PlanDocument, number_: int, title: str, description: str) -> None:
+    pdf.style("muted")
+    desc_h = pdf.text_height(description, pdf.epw - 10) if description else 0
+    pdf.keep(9 + desc_h + 45)
+    pdf.ln(2)
+    pdf.start_section(f"{number_}. {title}", level=1)
+    pdf.style("h2")
+    pdf.set_text_color(*ACCENT)
+    pdf.cell(10, 6, str(number_))
+    pdf.set_text_color(*INK)
+    pdf.current_field = f"focus area {number_} title"
+    pdf.multi_cell(pdf.epw - 10, 6, title, align=Align.L, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    if description:
+        pdf.style("muted")
+        pdf.set_x(pdf.l_margin + 10)
+        pdf.current_field = f"focus area {number_} description"
+        pdf.multi_cell(pdf.epw - 10, 4.2, description, align=Align.L, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.current_field = "text"
+    pdf.ln(3)
+
+
+def _goal(pdf: PlanDocument, gv: GoalView) -> None:
+    goal = gv.goal
+    field = f"goal {gv.number} ({goal.goal_id})"
+    indent = 10.0
+    width = pdf.epw - indent
+    pdf.style("quote")
+    quote_h = pdf.text_height(f"“{goal.statement}”", width - 4, 5.2)
+    pdf.keep(6 + quote_h + 30)
+    pdf.start_section(f"Goal {gv.number}", level=2)
+
+    # goal line: number, term, status; id on the right
+    x = pdf.l_margin + indent
+    pdf.set_x(x)
+    pdf.style("h3")
+    label = f"Goal {gv.number}"
+    pdf.cell(pdf.get_string_width(label) + 3, 5, label)
+    pdf.style("muted")
+    term = "Long-term goal" if goal.term == "long" else "Short-term goal"
+    pdf.cell(pdf.get_string_width(term) + 3, 5, f"· {term}")
+    _status_badge(pdf, goal.status)
+    pdf.style("running")
+    pdf.set_x(pdf.w - pdf.r_margin - 40)
+    pdf.cell(40, 5, f"id {goal.goal_id}", align=Align.R, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.ln(1.5)
+
+    # the statement in the client's words, with an accent bar
+    top = pdf.y
+    pdf.style("quote")
+    pdf.set_x(x + 4)
+    pdf.current_field = f"{field} statement"
+    pdf.multi_cell(width - 4, 5.2, f"“{goal.statement}”", align=Align.L, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.current_field = "text"
+    pdf.set_fill_color(*ACCENT)
+    pdf.rect(x, top + 0.6, 0.9, pdf.y - top - 1.2, style="F")
+    pdf.ln(3)
+
+    rows: list[tuple[str, str]] = []
+    measure = goal.measure
+    if measure is not None:
+        rows.append(("Measured by", f"{measure.name} ({measure.unit})" if measure.unit else measure.name))
+        direction = "lower is better" if measure.direction == "decrease" else "higher is better"
+        rows.append(
+            (
+                "Baseline → target",
+                f"{with_unit(measure.baseline, measure.unit)} → {with_unit(measure.target, measure.unit)}"
+                f"  ({direction})",
+            )
+        )
+    else:
+        rows.append(("Measured by", "Not measured: progress is discussed at review"))
+    rows.append(("Why it matters", goal.relevance or "—"))
+    rows.append(("Target date", long_date(goal.target_date) if goal.target_date else "Not set"))
+    attainment = gv.attainment()
+    rows.append(
+        ("Status", STATUS_LABELS.get(goal.status, goal.status) + (f" · {attainment}" if attainment else ""))
+    )
+    with_margin = pdf.l_margin
+    pdf.set_left_margin(with_margin + indent)
+    try:
+        for label, value in rows:
+            pdf.label_value(label, value, label_width=34, field=f"{field} {label.lower()}")
+        _steps(pdf, gv, field)
+        _interventions(pdf, gv)
+        if measure is not None:
+            pdf.ln(2)
+            draw_progress(pdf, gv)
+    finally:
+        pdf.set_left_margin(with_margin)
+    pdf.set_x(pdf.l_margin)
+    pdf.ln(2)
+    pdf.set_draw_color(*RULE)
+    pdf.set_line_width(0.2)
+    pdf.line(pdf.l_margin + indent, pdf.y, pdf.w - pdf.r_margin, pdf.y)
+    pdf.ln(5)
+
+
+def _status_badge(pdf: PlanDocument, status: str) -> None:
+    label = STATUS_LABELS.get(status, status)
+    pdf.set_font(fonts.FAMILY, "B", 6.8)
+    colour = {"active": ACCENT, "completed": GOOD}.get(status, MUTED)
+    width = pdf.get_string_width(label) + 4
+    x, y = pdf.get_x() + 1, pdf.get_y() + 0.6
+    pdf.set_draw_color(*colour)
+    pdf.set_line_width(0.3)
+    pdf.rect(x, y, width, 3.8, style="D", round_corners=True, corner_radius=1.2)
+    pdf.set_text_color(*colour)
+    pdf.set_xy(x, y)
+    pdf.cell(width, 3.8, label, align=Align.C)
+
+
+def _steps(pdf: PlanDocument, gv: GoalView, field: str) -> None:
+    if not gv.steps:
+        pdf.label_value("Steps", "None recorded yet")
+        return
+    label_w = 34
+    pdf.style("body")
+    first_h = pdf.text_height(gv.steps[0].text, pdf.epw - label_w - 6)
+    pdf.keep(first_h + 5)
+    pdf.style("label")
+    pdf.set_xy(pdf.l_margin, pdf.y + 0.35)
+    pdf.cell(label_w, LINE, "STEPS")
+    pdf.set_y(pdf.y - 0.35)
+    for step in gv.steps:
+        when = (
+            f"done {short_date(step.completed_on)}"
+            if step.completed_on
+            else (f"due {short_date(step.due_on)}" if step.due_on else "not yet done")
+        )
+        pdf.style("body")
+        h = pdf.text_height(step.text, pdf.epw - label_w - 6)
+        pdf.keep(h + 5)
+        y = pdf.y
+        pdf.set_xy(pdf.l_margin + label_w, y)
+        pdf.set_text_color(*(GOOD if step.done else MUTED))
+        pdf.set_font(fonts.FAMILY, "B", BODY_SIZE)
+        pdf.cell(6, LINE, "✓" if step.done else "○")
+        pdf.style("body")
+        pdf.current_field = f"{field} step"
+        pdf.multi_cell(
+            pdf.epw - label_w - 6, LINE, step.text, align=Align.L, new_x=XPos.LMARGIN, new_y=YPos.NEXT
+        )
+        pdf.set_x(pdf.l_margin + label_w + 6)
+        pdf.style("muted")
+        pdf.cell(pdf.epw - label_w - 6, 3.8, when[0].upper() + when[1:], new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.ln(0.8)
+    pdf.current_field = "text"
+    pdf.ln(0.6)
+
+
+def _interventions(pdf: PlanDocument, gv: GoalView) -> None:
+    if not gv.interventions:
+        pdf.label_value("Interventions", "None planned yet")
+        return
+    lines = [f"{i.modality}: {i.description} — {i.frequency}" for i in gv.interventions]
+    pdf.label_value("Interventions", "\n".join(lines), field="intervention")
+
+
+BODY_SIZE = 9.5
+
+
+# reviews and signatures ------------------------------------------------------------------
+
+
+def _reviews(pdf: PlanDocument, view: PlanView) -> None:
+    state = view.state
+    reviews = sorted(state.reviews, key=lambda r: (r.held_on, r.recorded_at))
+    intro = f"Reviews are due every {state.review_every_days} days." + (
+        f" Next review due {long_date(state.next_review_on)}." if state.next_review_on else ""
+    )
+    headings = ["Held on", "Summary", "Next review", "Recorded by"]
+    widths = _widths(pdf, [24, None, 24, 34])
+    rows = [
+        [
+            short_date(r.held_on),
+            r.summary or "—",
+            short_date(r.next_review_on) if r.next_review_on else "—",
+            f"{r.actor}, {r.recorded_at[:10]}",
+        ]
+        for r in reviews
+    ]
+    table_h = pdf.table_start_height(headings, rows, widths, 8.5) if rows else 8
+    pdf.section("Review history", follow=pdf.text_block_height(intro) + 2 + table_h)
+    pdf.style("muted")
+    pdf.paragraph(intro)
+    pdf.ln(2)
+    if not rows:
+        pdf.style("body")
+        pdf.paragraph("No review has been held yet.")
+        return
+    pdf.data_table(headings, rows, widths, field="review", size=8.5)
+
+
+def _signatures(pdf: PlanDocument, view: PlanView) -> None:
+    state = view.state
+    intro = (
+        "The client took part in setting these goals. Signatures recorded in the plan's log are printed "
+        "below; sign on the line where one is still missing."
+    )
+    pdf.section("Signatures", follow=pdf.text_block_height(intro) + 4 + 42)
+    pdf.style("muted")
+    pdf.paragraph(intro)
+    pdf.ln(4)
+    col_w = (pdf.epw - 12) / 2
+    top = pdf.y
+    bottom = top
+    for i, role in enumerate(("client", "clinician")):
+        x = pdf.l_margin + i * (col_w + 12)
+        bottom = max(bottom, _signature_box(pdf, state, role, x, top, col_w))
+    pdf.set_xy(pdf.l_margin, bottom + 2)
+    earlier = [s for s in state.signatures if s is not state.signature(s.role)]
+    if earlier:
+        pdf.style("muted")
+        pdf.paragraph(
+            "Earlier signatures in the log: "
+            + "; ".join(f"{s.role} {s.name} on {short_date(s.signed_on)}" for s in earlier)
+            + ".",
+            field="signature",
+        )
+
+
+def _signature_box(
+    pdf: PlanDocument, state: goalplan.PlanState, role: str, x: float, y: float, w: float
+) -> float:
+    sig = state.signature(role)
+    pdf.set_xy(x, y)
+    pdf.style("label")
+    pdf.cell(w, 4, role.upper())
+    line_y = y + 17
+    pdf.set_draw_color(*INK)
+    pdf.set_line_width(0.3)
+    pdf.line(x, line_y, x + w, line_y)
+    if sig is not None:
+        pdf.set_xy(x, line_y - 6.5)
+        pdf.set_font(fonts.FAMILY, "I", 11)
+        pdf.set_text_color(*ACCENT)
+        pdf.current_field = f"{role} signature name"
+        pdf.cell(w, 6, sig.name)
+        pdf.set_xy(x, line_y + 1.5)
+        pdf.style("bold")
+        pdf.cell(w, LINE, sig.name + (f", {sig.credentials}" if sig.credentials else ""))
+        pdf.set_xy(x, line_y + 6.3)
+        pdf.style("muted")
+        pdf.cell(w, 4, f"Signed {long_date(sig.signed_on)} · recorded in the plan log")
+        pdf.current_field = "text"
+        return line_y + 11
+    pdf.set_xy(x, line_y + 1.5)
+    pdf.style("muted")
+    pdf.cell(w, 4, "Signature")
+    name = state.client_name if role == "client" else _clinician(state)
+    pdf.current_field = f"{role} name"
+    for i, label in enumerate(("Name", "Date")):
+        ly = line_y + 12 + i * 9
+        pdf.set_draw_color(*MUTED)
+        pdf.set_line_width(0.2)
+        pdf.line(x + 12, ly, x + w, ly)
+        pdf.set_xy(x, ly - 4.5)
+        pdf.cell(12, 4, label)
+        if label == "Name":
+            pdf.style("body")
+            pdf.set_xy(x + 13, ly - 4.8)
+            pdf.cell(w - 13, 4.5, name)
+            pdf.style("muted")
+    pdf.current_field = "text"
+    return line_y + 23
+
+
+# appendix --------------------------------------------------------------------------------
+
+
+def _revisions(pdf: PlanDocument, view: PlanView) -> None:
+    pdf.add_page()
+    pdf.section("Appendix: revision history", follow=30)
+    pdf.style("muted")
+    pdf.paragraph(
+        "Every change to each goal as recorded in the plan's log: when (UTC), by whom, the field's old and "
+        "new value, and the reason given. Recorded progress values appear in the charts, not here."
+    )
+    pdf.ln(3)
+    widths = _widths(pdf, [20, 25, 21, None, None, None])
+    for gv in view.goals:
+        rows = [[r.when, r.who, r.change, r.old, r.new, r.why] for r in gv.revisions]
+        pdf.style("muted")
+        statement_h = pdf.text_height(gv.goal.statement, pdf.epw - 20, 4.4)
+        table_h = pdf.table_start_height(REVISION_HEADINGS, rows, widths, 7.4) if rows else 6
+        pdf.keep(statement_h + 1.5 + table_h + 1)
+        pdf.start_section(f"Revisions of goal {gv.number}", level=1)
+        pdf.style("h3")
+        pdf.cell(20, 5, f"Goal {gv.number}")
+        pdf.style("muted")
+        pdf.current_field = f"goal {gv.number} statement"
+        pdf.multi_cell(
+            pdf.epw - 20, 4.4, gv.goal.statement, align=Align.L, new_x=XPos.LMARGIN, new_y=YPos.NEXT
+        )
+        pdf.current_field = "text"
+        pdf.ln(1.5)
+        if rows:
+            pdf.data_table(REVISION_HEADINGS, rows, widths, field="revision", size=7.4)
+        else:
+            pdf.paragraph("No changes recorded.")
+        pdf.ln(4)
+
+
+def _verification(pdf: PlanDocument, view: PlanView) -> None:
+    fp = view.fingerprint
+    pdf.section("Checking this document against the log", follow=40)
+    pdf.style("body")
+    pdf.paragraph(
+        "Every page's footer names the log this document was made from. The same log always gives the "
+        "same document, byte for byte. To check a printed copy, compare these values with the output of "
+        "'goalplan plan show PLAN --json' (plan_id, version, head_hash) and run 'goalplan verify PLAN', "
+        "which re-computes the hash chain."
+    )
+    pdf.ln(2)
+    for label, value in (
+        ("Plan id", fp.plan_id),
+        ("Log version", str(fp.version)),
+        ("Head hash", fp.head_hash),
+        ("Last recorded", view.made_at),
+    ):
+        pdf.label_value(label, value, label_width=34)

@@ -1,0 +1,271 @@
+"""What the document shows, worked out from the log before any drawing: numbering, wording,
+revision rows. Keeping this apart from layout lets every string be checked for drawable
+characters, with the field it came from, before the first page exists.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator, Sequence
+from datetime import date
+
+from attrs import frozen
+
+import goalplan
+
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+MONTH_NAMES = (
+    "January", "February", "March", "April", "May", "June",
+    "July", "August", "September", "October", "November", "December",
+)  # fmt: skip
+STATUS_LABELS = {
+    "proposed": "Proposed",
+    "planned": "Planned",
+    "accepted": "Accepted",
+    "active": "Active",
+    "on-hold": "On hold",
+    "completed": "Completed",
+    "cancelled": "Cancelled",
+    "entered-in-error": "Entered in error",
+    "rejected": "Rejected",
+}
+FIELD_LABELS = {
+    "statement": "Statement",
+    "focus": "Focus area",
+    "term": "Term",
+    "measure": "Measure",
+    "unit": "Unit",
+    "baseline": "Baseline",
+    "target": "Target",
+    "target_date": "Target date",
+    "relevance": "Why it matters",
+    "status": "Status",
+    "step": "Step",
+    "progress": "Progress value",
+}
+EVENT_LABELS = {
+    "goal_set": "Goal set",
+    "step_added": "Step added",
+    "step_completed": "Step completed",
+    "goal_status_changed": "Status changed",
+}
+
+
+def long_date(day: date | None) -> str:
+    """A date a client reads without thinking about day/month order; locale-independent."""
+    if day is None:
+        return "—"
+    return f"{day.day} {MONTH_NAMES[day.month - 1]} {day.year}"
+
+
+def short_date(day: date) -> str:
+    return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
+
+
+def number(value: float) -> str:
+    """A measured value as people write it: 4, 5.5, 0.25 (at most two decimals), minus as −."""
+    text = f"{value:.2f}".rstrip("0").rstrip(".")
+    if text in ("-0", ""):
+        text = "0"
+    return text.replace("-", "−")
+
+
+def with_unit(value: float, unit: str) -> str:
+    return f"{number(value)} {unit}".strip()
+
+
+def timestamp(recorded_at: str) -> str:
+    """An envelope's recorded-at as 'YYYY-MM-DD HH:MM UTC' (the log keeps microseconds)."""
+    return f"{recorded_at[:10]} {recorded_at[11:16]} UTC"
+
+
+@frozen
+class RevisionRow:
+    when: str
+    who: str
+    change: str
+    old: str
+    new: str
+    why: str
+
+
+@frozen
+class GoalView:
+    number: str
+    goal: goalplan.Goal
+    focus_title: str
+    steps: tuple[goalplan.Step, ...]
+    interventions: tuple[goalplan.Intervention, ...]
+    revisions: tuple[RevisionRow, ...]
+
+    @property
+    def short_id(self) -> str:
+        return self.goal.goal_id[:8]
+
+    @property
+    def status_label(self) -> str:
+        return STATUS_LABELS.get(self.goal.status, self.goal.status)
+
+    @property
+    def points(self) -> list[goalplan.ProgressPoint]:
+        return sorted(self.goal.progress, key=lambda p: (p.observed_on, p.recorded_at))
+
+    def attainment(self) -> str:
+        """How far the latest value has come from baseline toward target, in words."""
+        measure, points = self.goal.measure, self.points
+        if measure is None or not points:
+            return ""
+        span = measure.target - measure.baseline
+        share = (points[-1].value - measure.baseline) / span
+        if share >= 1:
+            return "Target reached"
+        if share <= 0:
+            return "No change from baseline yet" if share == 0 else "Further from target than at baseline"
+        return f"{round(share * 100)}% of the way from baseline to target"
+
+
+@frozen
+class FocusView:
+    number: int
+    title: str
+    description: str
+    goals: tuple[GoalView, ...]
+
+
+@frozen
+class PlanView:
+    log: goalplan.PlanLog
+    state: goalplan.PlanState
+    focus_areas: tuple[FocusView, ...]
+    fingerprint: goalplan.Fingerprint
+    made_at: str
+
+    @property
+    def goals(self) -> list[GoalView]:
+        return [g for area in self.focus_areas for g in area.goals]
+
+
+def build(log: goalplan.PlanLog) -> PlanView:
+    state = log.state
+    revisions = _revisions_by_goal(log.history())
+    areas: list[FocusView] = []
+    groups: list[tuple[str | None, str, str]] = [
+        (a.focus_id, a.title, a.description) for a in state.focus_areas.values()
+    ]
+    if any(g.focus_id is None or g.focus_id not in state.focus_areas for g in state.goals.values()):
+        groups.append((None, "Other goals", ""))
+    for focus_id, title, description in groups:
+        if focus_id is None:
+            members = [g for g in state.goals.values() if g.focus_id not in state.focus_areas]
+        else:
+            members = state.goals_in(focus_id)
+        number = len(areas) + 1
+        goals = tuple(
+            GoalView(
+                number=f"{number}.{index}",
+                goal=goal,
+                focus_title=title,
+                steps=tuple(state.steps_for(goal.goal_id)),
+                interventions=tuple(state.interventions_for(goal.goal_id)),
+                revisions=tuple(revisions.get(goal.goal_id, ())),
+            )
+            for index, goal in enumerate(members, start=1)
+        )
+        areas.append(FocusView(number, title, description, goals))
+    last = log.records[-1].recorded_at if log.records else ""
+    return PlanView(log, state, tuple(areas), log.fingerprint, timestamp(last) if last else "")
+
+
+def _revisions_by_goal(entries: Sequence[goalplan.HistoryEntry]) -> dict[str, list[RevisionRow]]:
+    """Field-level history per goal. Recorded progress values are left to the chart; a goal's
+    first setting is one row; corrections and everything else are kept as recorded."""
+    rows: dict[str, list[RevisionRow]] = defaultdict(list)
+    setting: dict[tuple[str, str], dict[str, str]] = {}
+    for entry in entries:
+        if entry.goal_id is None or entry.event_type == "progress_recorded":
+            continue
+        if entry.event_type == "goal_set":
+            key = (entry.goal_id, entry.event_id)
+            if key not in setting:
+                setting[key] = {}
+                rows[entry.goal_id].append(
+                    RevisionRow(timestamp(entry.recorded_at), entry.actor, "Goal set", "—", "", "—")
+                )
+            setting[key][entry.field] = entry.new
+            continue
+        label = FIELD_LABELS.get(entry.field, entry.field.replace("_", " ").capitalize())
+        if entry.event_type in ("step_added", "step_completed"):
+            label = EVENT_LABELS[entry.event_type]
+        elif entry.event_type == "entry_corrected":
+            label = f"{label} (correction)"
+        new = entry.new
+        if entry.event_type == "step_completed" and entry.old and new.startswith(entry.old):
+            new = new[len(entry.old) :].strip(" ()")  # just "done YYYY-MM-DD"
+        rows[entry.goal_id].append(
+            RevisionRow(
+                timestamp(entry.recorded_at),
+                entry.actor,
+                label,
+                entry.old or "—",
+                new or "—",
+                entry.reason or "—",
+            )
+        )
+    for (goal_id, _), fields in setting.items():
+        goal_rows = rows[goal_id]
+        for i, row in enumerate(goal_rows):
+            if row.change == "Goal set" and row.new == "":
+                goal_rows[i] = RevisionRow(
+                    row.when, row.who, row.change, row.old, _first_setting(fields), "—"
+                )
+                break
+    return rows
+
+
+def _first_setting(fields: dict[str, str]) -> str:
+    parts = [f"“{fields.get('statement', '')}”"]
+    if fields.get("measure"):
+        unit = f" ({fields['unit']})" if fields.get("unit") else ""
+        parts.append(f"{fields['measure']}{unit}: {fields.get('baseline', '')} → {fields.get('target', '')}")
+    if fields.get("target_date"):
+        parts.append(f"by {fields['target_date']}")
+    if fields.get("status"):
+        parts.append(fields["status"])
+    return "; ".join(parts)
+
+
+def texts(view: PlanView) -> Iterator[tuple[str, str]]:
+    """Every piece of recorded text the document prints, with the field it came from."""
+    state = view.state
+    yield "client_name", state.client_name
+    yield "clinician_name", state.clinician_name
+    yield "clinician_credentials", state.clinician_credentials
+    yield "discharge_criteria", state.discharge_criteria
+    yield "close_reason", state.close_reason
+    for area in view.focus_areas:
+        yield f"focus area {area.number} title", area.title
+        yield f"focus area {area.number} description", area.description
+        for gv in area.goals:
+            goal, where = gv.goal, f"goal {gv.number} ({gv.goal.goal_id})"
+            yield f"{where} statement", goal.statement
+            yield f"{where} relevance", goal.relevance
+            if goal.measure is not None:
+                yield f"{where} measure", goal.measure.name
+                yield f"{where} unit", goal.measure.unit
+            for step in gv.steps:
+                yield f"{where} step {step.step_id}", step.text
+            for item in gv.interventions:
+                yield f"intervention {item.intervention_id} modality", item.modality
+                yield f"intervention {item.intervention_id} description", item.description
+                yield f"intervention {item.intervention_id} frequency", item.frequency
+            for row in gv.revisions:
+                yield f"{where} revision by", row.who
+                yield f"{where} revision ({row.change}) old value", row.old
+                yield f"{where} revision ({row.change}) new value", row.new
+                yield f"{where} revision ({row.change}) reason", row.why
+    for review in state.reviews:
+        yield f"review of {review.held_on} summary", review.summary
+        yield f"review of {review.held_on} recorded by", review.actor
+    for sig in state.signatures:
+        yield f"{sig.role} signature name", sig.name
+        yield f"{sig.role} signature credentials", sig.credentials
