@@ -3,6 +3,8 @@ its progress chart, reviews, signatures, the revision appendix and how to check 
 
 from __future__ import annotations
 
+from datetime import date
+
 from fpdf.enums import Align, XPos, YPos
 
 import goalplan
@@ -210,7 +212,7 @@ def _goals(pdf: PlanDocument, view: PlanView) -> None:
         _focus_heading(pdf, area.number, area.title, area.description)
         if not area.goals:
             pdf.style("muted")
-            pdf.paragraph("No goals in this focus area yet.")
+            pdf.paragraph("No current goals in this focus area.")
             pdf.ln(3)
         for gv in area.goals:
             _goal(pdf, gv)
@@ -287,6 +289,18 @@ def _goal(pdf: PlanDocument, gv: GoalView) -> None:
         )
     else:
         rows.append(("Measured by", "Not measured: progress is discussed at review"))
+    for series in goal.earlier_series:
+        values = [p.value for p in series.progress]
+        course = (
+            f"{number(values[0])} → {number(values[-1])}, {len(values)} values" if values else "no values"
+        )
+        rows.append(
+            (
+                "Earlier measure",
+                f"{series.measure.name} ({series.measure.unit}): {course} over {len(values)} values, "
+                f"until {long_date(date.fromisoformat(series.replaced_at[:10]))}",
+            )
+        )
     rows.append(("Why it matters", goal.relevance or "—"))
     rows.append(("Target date", long_date(goal.target_date) if goal.target_date else "Not set"))
     attainment = gv.attainment()

@@ -252,6 +252,9 @@ def texts(view: PlanView) -> Iterator[tuple[str, str]]:
             if goal.measure is not None:
                 yield f"{where} measure", goal.measure.name
                 yield f"{where} unit", goal.measure.unit
+            for series in goal.earlier_series:
+                yield f"{where} earlier measure", series.measure.name
+                yield f"{where} earlier unit", series.measure.unit
             for step in gv.steps:
                 yield f"{where} step {step.step_id}", step.text
             for item in gv.interventions:
