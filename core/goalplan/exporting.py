@@ -25,6 +25,7 @@ from goalplan.store import EventStore
 ID_SCAN_BATCH = 1000  # events held at once while finding plan ids: bounds memory, not the caseload
 
 Render = Callable[[PlanLog, Mapping[str, str]], bytes]
+FileStem = Callable[[PlanLog, Mapping[str, str]], str]
 
 
 def _one_line(_: object, attribute: object, value: str) -> None:
@@ -37,7 +38,9 @@ class Exporter:
     """A named output format, registered by a plugin's ``register_exporters`` hook.
 
     ``options`` maps each option name the exporter accepts to a one-line help text; any other
-    ``--option`` key is refused before ``render`` runs. ``plugin`` is filled in by the manager.
+    ``--option`` key is refused before ``render`` runs. ``file_stem`` names a plan's file in
+    ``export --all`` (default: the plan id), for exporters whose output must not carry the id.
+    ``plugin`` is filled in by the manager.
     """
 
     name: str = field()
@@ -46,6 +49,7 @@ class Exporter:
     description: str = field(validator=_one_line)
     render: Render
     options: Mapping[str, str] = field(factory=dict)
+    file_stem: FileStem | None = None
     plugin: str = ""
 
     @name.validator
@@ -103,6 +107,21 @@ def render(exporter: Exporter, log: PlanLog, options: Mapping[str, str]) -> byte
     return data
 
 
+def file_name(exporter: Exporter, log: PlanLog, options: Mapping[str, str]) -> str:
+    """The file a plan is written to by ``export --all``."""
+    if exporter.file_stem is None:
+        return safe_file_name(log.plan_id) + exporter.suffix
+    try:
+        stem = exporter.file_stem(PlanLog(log.records), dict(options))
+    except RejectedError:
+        raise
+    except Exception as exc:
+        raise ExportFailed(
+            f"{_who(exporter)} could not name the file for plan {log.plan_id}: {type(exc).__name__}: {exc}"
+        ) from exc
+    return safe_file_name(stem) + exporter.suffix
+
+
 def write_atomically(path: Path, data: bytes, *, durable: bool = True) -> None:
     """Write via a temporary file and rename, so a reader never sees half a file.
 
@@ -126,10 +145,11 @@ def write_atomically(path: Path, data: bytes, *, durable: bool = True) -> None:
 def safe_file_name(text: str) -> str:
     """A file name safe on every common file system, distinct for distinct plan ids.
 
-    goalplan's own ids (Crockford base32) are used as they are; any other id (one imported from
-    elsewhere) is cleaned and given a short hash of the original, so two ids never share a file.
+    goalplan's own ids (Crockford base32) and other single-case letters-and-digits names are
+    used as they are; anything else (an id imported from elsewhere) is cleaned and given a
+    short hash of the original, so two names never share a file, even ignoring case.
     """
-    if re.fullmatch(r"[0-9A-Z]{1,64}", text):
+    if re.fullmatch(r"[0-9A-Z]{1,64}|[0-9a-z]{1,64}", text):
         return text
     cleaned = re.sub(r"[^A-Za-z0-9._-]+", "-", text).strip(".-")[:100] or "plan"
     return f"{cleaned}-{hashlib.sha256(text.encode('utf-8')).hexdigest()[:10]}"
@@ -163,8 +183,8 @@ def export_all(
     """
     check_options(exporter, options)
     for written, log in enumerate(logs):
-        path = out_dir / (safe_file_name(log.plan_id) + exporter.suffix)
         try:
+            path = out_dir / file_name(exporter, log, options)
             data = render(exporter, log, options)
         except ExportFailed as exc:
             raise ExportFailed(f"{exc} ({written} file(s) already written to {out_dir} were kept.)") from exc

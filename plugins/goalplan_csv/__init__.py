@@ -20,6 +20,13 @@ def render(log: PlanLog, options: Mapping[str, str]) -> bytes:
     return render_csv(log, options)
 
 
+def file_stem(log: PlanLog, options: Mapping[str, str]) -> str:
+    """De-identified files are named by the plan's pseudonym, never its id."""
+    from goalplan_csv.render import file_stem_for
+
+    return file_stem_for(log, options)
+
+
 EXPORTER = Exporter(
     name="csv",
     suffix=".csv",
@@ -27,6 +34,7 @@ EXPORTER = Exporter(
     description="Goals, measurements or change history as spreadsheet-safe CSV (optionally de-identified).",
     render=render,
     options=OPTION_HELP,
+    file_stem=file_stem,
 )
 
 

@@ -22,3 +22,8 @@ def render_csv(log: PlanLog, options: Mapping[str, str]) -> bytes:
     else:
         cells = (full_cells(table, row) for row in rows)
     return write_csv(header(table, chosen.deidentified), cells, bom=chosen.bom)
+
+
+def file_stem_for(log: PlanLog, options: Mapping[str, str]) -> str:
+    chosen = parse_options(options)
+    return Pseudonyms(chosen.key)("plan", log.plan_id) if chosen.deidentified else log.plan_id

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from datetime import date
 from pathlib import Path
@@ -12,7 +13,7 @@ from click.testing import Result
 import goalplan
 from goalplan import Exporter, PlanLog
 from goalplan.cli import plugin_commands
-from goalplan.exporting import render, safe_file_name
+from goalplan.exporting import ExportFailed, export_all, iter_plan_logs, render, safe_file_name
 from goalplan.plugins import PluginManager, make_plugin_manager
 
 Invoke = Callable[..., Result]
@@ -94,9 +95,13 @@ def test_unknown_format_exits_non_zero_and_lists_the_available_ones(
     invoke: Invoke, panic_plan: goalplan.Plan, tmp_path: Path
 ) -> None:
     out = tmp_path / "x.out"
-    result = invoke("export", panic_plan.id, "--format", "xlsx", "-o", str(out))
+    result = invoke(
+        "export", panic_plan.id, "--format", "xlsx", "-o", str(out), env={"GOALPLAN_LOAD_PLUGINS": ""}
+    )
     assert result.exit_code == 1
-    assert "--format: there is no format 'xlsx'; available formats: csv" in result.stderr
+    available = ", ".join(make_plugin_manager(load_entry_points=False).exporters())
+    assert "csv" in available
+    assert f"--format: there is no format 'xlsx'; available formats: {available}." in result.stderr
     assert not out.exists()
 
 
@@ -210,3 +215,37 @@ def test_safe_file_names_keep_goalplan_ids_and_separate_foreign_ones() -> None:
     a, b = safe_file_name("../etc/passwd"), safe_file_name("..-etc-passwd")
     assert "/" not in a and not a.startswith(".")
     assert a != b
+
+
+def test_deidentified_export_all_names_files_by_pseudonym_not_plan_id(
+    invoke: Invoke, gp: goalplan.Goalplan, tmp_path: Path
+) -> None:
+    ids = open_plans(gp, 3)
+    out = tmp_path / "research"
+    key = "a-practice-secret-of-enough-length"
+    result = invoke(
+        "export", "--all", "--format", "csv", "--out", str(out), "--option", "profile=deidentified",
+        env={"GOALPLAN_PSEUDONYM_KEY": key},
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    names = sorted(p.name for p in out.iterdir())
+    assert len(names) == 3
+    for name in names:
+        assert re.fullmatch(r"p[0-9a-f]{20}\.csv", name), name
+        text = (out / name).read_text(encoding="utf-8")
+        assert name.removesuffix(".csv") in text  # the file is named by the pseudonym it holds
+        assert not any(plan_id in text or plan_id in name for plan_id in ids)
+
+
+def test_a_failing_file_stem_is_reported_like_a_failing_render(gp: goalplan.Goalplan, tmp_path: Path) -> None:
+    def stem(log: PlanLog, options: Mapping[str, str]) -> str:
+        raise ValueError("no name")
+
+    exporter = Exporter(
+        name="named", suffix=".txt", media_type="text/plain", description="x",
+        render=lambda log, options: b"", file_stem=stem, plugin="Namer",
+    )  # fmt: skip
+    open_plans(gp, 1)
+    with pytest.raises(ExportFailed, match=r"the named exporter \(plugin Namer\) could not name the file"):
+        list(export_all(iter_plan_logs(gp.store), exporter, {}, tmp_path / "n"))
+    assert not (tmp_path / "n").exists()
