@@ -186,7 +186,8 @@ def full_cells(table: Table, row: Row) -> list[Cell]:
     for column in table.columns:
         value = row[column.name]
         if column.kind == "change":
-            cells.append(_change_full(*value))
+            changed_field, text = value
+            cells.append(_change_full(changed_field, text))
         elif isinstance(value, date):
             cells.append(value.isoformat())
         else:
@@ -207,7 +208,8 @@ def deidentified_cells(table: Table, row: Row, pseudonym: Pseudonyms, opened_on:
         elif column.kind == "timestamp":
             cells.append(timestamp_day_offset(value, opened_on))
         elif column.kind == "change":
-            cells.append(_change_deidentified(*value, opened_on))
+            changed_field, text = value
+            cells.append(_change_deidentified(changed_field, text, opened_on))
         else:
             cells.append(value)
     return cells
