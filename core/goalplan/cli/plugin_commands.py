@@ -3,40 +3,58 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 import click
 
 from goalplan.cli.context import AppContext, emit_json, json_option, pass_app
 from goalplan.errors import RejectedError
-from goalplan.exporting import Exporter, render, safe_file_name, write_atomically
-from goalplan.plugins import get_plugin_manager, report_load_errors
-from goalplan.projections import PlanLog
+from goalplan.exporting import count_plans, export_all, iter_plan_logs, render, write_atomically
+from goalplan.plugins import PluginManager, get_plugin_manager
+
+_reported: set[tuple[str, str]] = set()
+
+
+def report_new_load_errors(pm: PluginManager) -> None:
+    """Warn on stderr about each plugin failure once per process, whenever it was found."""
+    for name, error in sorted(pm.load_errors.items()):
+        if (name, error) not in _reported:
+            _reported.add((name, error))
+            click.echo(f"goalplan: plugin {name} failed: {error}", err=True)
 
 
 def install_plugin_commands(cli: click.Group) -> None:
+    """Add ``plugins`` and ``export``, then let each plugin add its own commands."""
     pm = get_plugin_manager()
     cli.add_command(plugins)
     cli.add_command(export)
-    pm.hook.register_commands(cli=cli)
-    report_load_errors(pm)
+    pm.register_commands(cli)
+    report_new_load_errors(pm)
 
 
 @click.command("plugins")
 @json_option
 def plugins(as_json: bool) -> None:
-    """List loaded plugins: name, version, where from, hooks and exporters."""
-    infos = get_plugin_manager().infos()
+    """List plugins: name, version, built-in or from which package, hooks and exporters.
+
+    Exits 1 if any plugin failed to load (a misspelled hook, an import error...).
+    """
+    pm = get_plugin_manager()
+    infos = pm.infos()
+    report_new_load_errors(pm)
     if as_json:
         emit_json([i.to_json() for i in infos])
-        return
-    for info in infos:
-        version = f" {info.version}" if info.version else ""
-        click.echo(f"{info.name}{version} ({info.source})")
-        click.echo(f"  hooks: {', '.join(info.hooks) or '-'}")
-        if info.exporters:
-            click.echo(f"  exporters: {', '.join(info.exporters)}")
+    else:
+        for info in infos:
+            version = f" {info.version}" if info.version else ""
+            click.echo(f"{info.name}{version} ({info.source})")
+            click.echo(f"  hooks: {', '.join(info.hooks) or '-'}")
+            if info.exporters:
+                click.echo(f"  exporters: {', '.join(info.exporters)}")
+            if info.error:
+                click.echo(f"  error: {info.error}")
+    if any(info.error for info in infos):
+        sys.exit(1)
 
 
 def parse_options(pairs: tuple[str, ...]) -> dict[str, str]:
@@ -44,17 +62,31 @@ def parse_options(pairs: tuple[str, ...]) -> dict[str, str]:
     for pair in pairs:
         key, sep, value = pair.partition("=")
         if not sep or not key.strip():
-            raise RejectedError("--option", f"must be KEY=VALUE (got {pair!r}).")
+            raise RejectedError("--option", f"must be KEY=VALUE, got {pair!r}.")
+        if key.strip() in options:
+            raise RejectedError(f"--option {key.strip()}", "is given twice; give each option once.")
         options[key.strip()] = value
     return options
 
 
 @click.command("export")
 @click.argument("plan", required=False)
-@click.option("--format", "fmt", required=True, help="Exporter name (see goalplan plugins).")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None)
+@click.option("--format", "fmt", required=True, help="Exporter name (see `goalplan plugins`).")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="File to write (default: standard output).",
+)
 @click.option("--all", "all_plans", is_flag=True, help="Export every plan, one file each, into --out.")
-@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=None)
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Folder for --all.",
+)
 @click.option("--option", "option_pairs", multiple=True, help="Exporter option KEY=VALUE (repeatable).")
 @pass_app
 def export(
@@ -66,39 +98,43 @@ def export(
     out_dir: Path | None,
     option_pairs: tuple[str, ...],
 ) -> None:
-    """Export one plan (or --all) through an exporter plugin."""
-    exporter = get_plugin_manager().exporter(fmt)
+    """Export one plan (or --all plans) through an exporter plugin."""
+    if all_plans and plan:
+        raise click.UsageError("give either PLAN or --all, not both.")
+    if all_plans and out_dir is None:
+        raise click.UsageError("--all needs --out DIR.")
+    if all_plans and output is not None:
+        raise click.UsageError("-o names one file; with --all use --out DIR.")
+    if not all_plans and not plan:
+        raise click.UsageError("give a PLAN, or --all with --out DIR.")
+    pm = get_plugin_manager()
+    try:
+        exporter = pm.exporter(fmt)
+    finally:
+        report_new_load_errors(pm)
     options = parse_options(option_pairs)
     gp = app.goalplan()
     if all_plans:
-        if plan:
-            raise click.UsageError("give either PLAN or --all, not both.")
-        if out_dir is None:
-            raise click.UsageError("--all needs --out DIR.")
-        _export_all(gp.logs(), len(gp.store.plan_ids()), exporter, options, out_dir)
+        assert out_dir is not None
+        logs = iter_plan_logs(gp.store)
+        written = export_all(logs, exporter, options, out_dir)
+        count = 0
+        if sys.stderr.isatty():
+            with click.progressbar(
+                written, length=count_plans(gp.store), label=f"Exporting {exporter.name}", file=sys.stderr
+            ) as bar:
+                for _ in bar:
+                    count += 1
+        else:
+            for _ in written:
+                count += 1
+        click.echo(f"Wrote {count} {exporter.name} file(s) to {out_dir}.", err=True)
         return
-    if not plan:
-        raise click.UsageError("give a PLAN, or --all with --out DIR.")
+    assert plan is not None
     data = render(exporter, gp.plan(plan).log(), options)
     if output is None:
-        sys.stdout.buffer.write(data)
-        sys.stdout.buffer.flush()
+        stdout = click.get_binary_stream("stdout")
+        stdout.write(data)
+        stdout.flush()
     else:
         write_atomically(output, data)
-
-
-def _export_all(
-    logs: Iterable[PlanLog], total: int, exporter: Exporter, options: Mapping[str, str], out_dir: Path
-) -> None:
-    count = 0
-    with click.progressbar(
-        logs,
-        length=total,
-        label=f"Exporting {exporter.name}",
-        file=sys.stderr,
-    ) as bar:
-        for log in bar:
-            name = safe_file_name(log.plan_id) + exporter.suffix
-            write_atomically(out_dir / name, render(exporter, log, options))
-            count += 1
-    click.echo(f"Wrote {count} {exporter.name} file(s) to {out_dir}.", err=True)

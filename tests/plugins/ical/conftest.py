@@ -6,10 +6,10 @@ from collections.abc import Iterator
 from datetime import date
 
 import pytest
-from ical_helpers import CLIENT, FOCUS, STATEMENT
-from radicale_server import Radicale, start_radicale, stop_radicale
 
 import goalplan
+from tests.plugins.ical.ical_helpers import CLIENT, FOCUS, STATEMENT
+from tests.plugins.ical.radicale_server import Radicale, start_radicale, stop_radicale
 
 
 @pytest.fixture

@@ -9,8 +9,6 @@ from pathlib import Path
 import icalendar
 import pytest
 from click.testing import CliRunner, Result
-from ical_helpers import CLIENT, STATEMENT, goal_id
-from radicale_server import PASSWORD, USER, Radicale, free_port
 
 import goalplan
 from goalplan.cli.main import cli
@@ -18,6 +16,8 @@ from goalplan.cli.plugin_commands import install_plugin_commands
 from goalplan_ical.caldav_client import CalDAVClient, CalDAVError
 from goalplan_ical.options import parse_options
 from goalplan_ical.sync import sync_caldav
+from tests.plugins.ical.ical_helpers import CLIENT, STATEMENT, goal_id
+from tests.plugins.ical.radicale_server import PASSWORD, USER, Radicale, free_port
 
 PASSWORD_ENV = "GOALPLAN_TEST_CALDAV_PASSWORD"
 

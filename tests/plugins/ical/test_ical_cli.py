@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from ical_helpers import CLIENT, events_by_uid
 
 import goalplan
 from goalplan.cli.main import cli
 from goalplan.cli.plugin_commands import install_plugin_commands
+from tests.plugins.ical.ical_helpers import CLIENT, events_by_uid
 
 ROOT = Path(__file__).resolve().parents[3]
 

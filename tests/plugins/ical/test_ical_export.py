@@ -7,10 +7,10 @@ from datetime import UTC, date, datetime, timedelta
 import icalendar
 import pytest
 import vobject
-from ical_helpers import CLIENT, FOCUS, STATEMENT, events_by_uid, goal_id, unfolded
 
 import goalplan
 from goalplan_ical import caseload_calendar, plan_calendar
+from tests.plugins.ical.ical_helpers import CLIENT, FOCUS, STATEMENT, events_by_uid, goal_id, unfolded
 
 
 def ics(plan: goalplan.Plan, **options: str) -> bytes:

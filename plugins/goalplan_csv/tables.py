@@ -1,0 +1,221 @@
+"""The three tables, each a list of typed columns and a row source.
+
+A column's kind decides what the de-identified profile does with it: ids become keyed
+pseudonyms, dates and timestamps become day offsets from the plan's opening, codes (status,
+term, event type...) and numbers stay, names and free text are dropped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from datetime import date
+from typing import Any
+
+from attrs import frozen
+
+from goalplan import Goal, HistoryEntry, PlanLog, PlanState, parse_iso_date
+from goalplan_csv.cells import Cell
+from goalplan_csv.deidentify import Pseudonyms, day_offset, timestamp_day_offset
+
+# History fields whose old and new values are numbers, dates or codes rather than free text.
+NUMBER_FIELDS = frozenset({"baseline", "target", "review_every_days"})
+DATE_FIELDS = frozenset({"target_date", "opened_on", "closed_on"})
+CODE_FIELDS = frozenset({"term", "status"})
+
+
+@frozen
+class Column:
+    name: str
+    kind: str
+
+    def deidentified_name(self) -> str | None:
+        if self.kind in ("event", "name", "free"):
+            return None
+        if self.kind in ("plan", "goal"):
+            return f"{self.kind}_pseudonym"
+        if self.kind in ("date", "timestamp"):
+            stem = self.name.rsplit("_", 1)[0] if self.name.endswith(("_date", "_on", "_at")) else self.name
+            return f"{stem}_day"
+        return self.name
+
+
+Row = Mapping[str, Any]
+
+
+@frozen
+class Table:
+    columns: tuple[Column, ...]
+    rows: Callable[[PlanLog], Iterator[Row]]
+
+
+def percent_toward_target(goal: Goal) -> float | None:
+    """How far the latest value has moved from baseline toward target, in either direction.
+
+    0 is the baseline, 100 the target; above 100 means past the target, below 0 means worse
+    than the baseline. (value − baseline) / (target − baseline) holds for goals that aim down
+    as well as up, because baseline and target always differ.
+    """
+    measure, latest = goal.measure, goal.latest
+    if measure is None or latest is None:
+        return None
+    return round((latest.value - measure.baseline) / (measure.target - measure.baseline) * 100, 1)
+
+
+def _goal_rows(log: PlanLog) -> Iterator[Row]:
+    state: PlanState = log.state
+    for goal in state.goals.values():
+        measure, latest = goal.measure, goal.latest
+        steps = state.steps_for(goal.goal_id)
+        yield {
+            "plan_id": state.plan_id,
+            "client": state.client_name,
+            "clinician": state.clinician_name,
+            "goal_id": goal.goal_id,
+            "focus_area": state.focus_title(goal.focus_id),
+            "term": goal.term,
+            "statement": goal.statement,
+            "measure": measure.name if measure else "",
+            "unit": measure.unit if measure else "",
+            "baseline": measure.baseline if measure else None,
+            "target": measure.target if measure else None,
+            "direction": measure.direction if measure else "",
+            "target_date": goal.target_date,
+            "relevance": goal.relevance,
+            "status": goal.status,
+            "latest_value": latest.value if latest else None,
+            "latest_observed_on": latest.observed_on if latest else None,
+            "percent_toward_target": percent_toward_target(goal),
+            "measurements": len(goal.progress),
+            "steps": len(steps),
+            "steps_done": sum(1 for s in steps if s.done),
+            "revisions": goal.revisions,
+            "set_at": goal.set_at,
+            "set_by": goal.set_by,
+        }
+
+
+def _progress_rows(log: PlanLog) -> Iterator[Row]:
+    state = log.state
+    for goal in state.goals.values():
+        unit = goal.measure.unit if goal.measure else ""
+        for point in sorted(goal.progress, key=lambda p: (p.observed_on, p.recorded_at)):
+            yield {
+                "plan_id": state.plan_id,
+                "goal_id": goal.goal_id,
+                "observed_on": point.observed_on,
+                "value": point.value,
+                "unit": unit,
+                "note": point.note,
+                "recorded_at": point.recorded_at,
+                "recorded_by": point.actor,
+                "event_id": point.event_id,
+            }
+
+
+def _history_rows(log: PlanLog) -> Iterator[Row]:
+    entry: HistoryEntry
+    for entry in log.history():
+        yield {
+            "recorded_at": entry.recorded_at,
+            "recorded_by": entry.actor,
+            "event_type": entry.event_type,
+            "version": entry.version,
+            "event_id": entry.event_id,
+            "plan_id": log.plan_id,
+            "goal_id": entry.goal_id,
+            "field": entry.field,
+            "old_value": (entry.field, entry.old),
+            "new_value": (entry.field, entry.new),
+            "reason": entry.reason,
+        }
+
+
+def _columns(*spec: str) -> tuple[Column, ...]:
+    return tuple(Column(*item.split(":")) for item in spec)
+
+
+TABLES: Mapping[str, Table] = {
+    "goals": Table(
+        _columns(
+            "plan_id:plan", "client:name", "clinician:name", "goal_id:goal", "focus_area:free", "term:code",
+            "statement:free", "measure:free", "unit:free", "baseline:number", "target:number",
+            "direction:code", "target_date:date", "relevance:free", "status:code", "latest_value:number",
+            "latest_observed_on:date", "percent_toward_target:number", "measurements:number", "steps:number",
+            "steps_done:number", "revisions:number", "set_at:timestamp", "set_by:name",
+        ),
+        _goal_rows,
+    ),
+    "progress": Table(
+        _columns(
+            "plan_id:plan", "goal_id:goal", "observed_on:date", "value:number", "unit:free", "note:free",
+            "recorded_at:timestamp", "recorded_by:name", "event_id:event",
+        ),
+        _progress_rows,
+    ),
+    "history": Table(
+        _columns(
+            "recorded_at:timestamp", "recorded_by:name", "event_type:code", "version:number",
+            "event_id:event", "plan_id:plan", "goal_id:goal", "field:code", "old_value:change",
+            "new_value:change", "reason:free",
+        ),
+        _history_rows,
+    ),
+}  # fmt: skip
+
+
+def _change_full(field: str, text: str) -> Cell:
+    if field in NUMBER_FIELDS and text:
+        return float(text)
+    return text
+
+
+def _change_deidentified(field: str, text: str, opened_on: date) -> Cell:
+    if not text:
+        return None
+    if field in NUMBER_FIELDS:
+        return float(text)
+    if field in DATE_FIELDS:
+        return day_offset(parse_iso_date(text), opened_on)
+    if field in CODE_FIELDS:
+        return text
+    return None  # free text (statements, names, notes, reasons...) is never carried over
+
+
+def full_cells(table: Table, row: Row) -> list[Cell]:
+    cells: list[Cell] = []
+    for column in table.columns:
+        value = row[column.name]
+        if column.kind == "change":
+            changed_field, text = value
+            cells.append(_change_full(changed_field, text))
+        elif isinstance(value, date):
+            cells.append(value.isoformat())
+        else:
+            cells.append(value)
+    return cells
+
+
+def deidentified_cells(table: Table, row: Row, pseudonym: Pseudonyms, opened_on: date) -> list[Cell]:
+    cells: list[Cell] = []
+    for column in table.columns:
+        if column.deidentified_name() is None:
+            continue
+        value = row[column.name]
+        if column.kind in ("plan", "goal"):
+            cells.append(pseudonym(column.kind, value))
+        elif column.kind == "date":
+            cells.append(day_offset(value, opened_on))
+        elif column.kind == "timestamp":
+            cells.append(timestamp_day_offset(value, opened_on))
+        elif column.kind == "change":
+            changed_field, text = value
+            cells.append(_change_deidentified(changed_field, text, opened_on))
+        else:
+            cells.append(value)
+    return cells
+
+
+def header(table: Table, deidentified: bool) -> Sequence[str]:
+    if not deidentified:
+        return [c.name for c in table.columns]
+    return [name for c in table.columns if (name := c.deidentified_name()) is not None]
