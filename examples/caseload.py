@@ -137,6 +137,7 @@ def panic(gp: Goalplan, clock: StoryClock) -> str:
         goals=[goal],
         actor="a.ruiz",
     )
+    plan.record_score("GAD-7", 16, on=d("2026-02-02"), goal=goal, actor="a.ruiz")
     plan.sign(role="client", name="Nguyễn Thị Lan", on=d("2026-02-02"), actor="a.ruiz")
     plan.sign(role="clinician", name="Ana Ruiz", credentials="PhD, LCP", on=d("2026-02-02"), actor="a.ruiz")
     weekly = [3, 3, 2, 3, 2, 1, 1, 1, 0, 1, 0, 0]
@@ -153,6 +154,7 @@ def panic(gp: Goalplan, clock: StoryClock) -> str:
                 actor="a.ruiz",
             )
     clock.at(d("2026-04-03"))
+    plan.record_score("GAD-7", 7, on=d("2026-04-03"), goal=goal, actor="a.ruiz")
     plan.hold_review(
         held=d("2026-04-03"),
         summary="Attacks down to about one a week; bus rides with breathing plan going well.",
@@ -250,6 +252,7 @@ def work_stress(gp: Goalplan, clock: StoryClock) -> str:
         goals=[goal],
         actor="a.ruiz",
     )
+    plan.record_score("PHQ-9", 13, on=d("2025-11-03"), actor="a.ruiz")
     plan.sign(role="client", name="Ирина Соколова", on=d("2025-11-03"), actor="a.ruiz")
     plan.sign(role="clinician", name="Ana Ruiz", credentials="PhD, LCP", on=d("2025-11-03"), actor="a.ruiz")
     for day, days in [
@@ -262,6 +265,7 @@ def work_stress(gp: Goalplan, clock: StoryClock) -> str:
         clock.at(d(day))
         plan.record_progress(goal, days, on=d(day), actor="a.ruiz")
     clock.at(d("2026-02-02"))
+    plan.record_score("PHQ-9", 6, on=d("2026-02-02"), actor="a.ruiz")
     plan.hold_review(
         held=d("2026-02-02"),
         summary="Work hours under control. Irina now wants time at home to feel like her own.",
