@@ -55,6 +55,7 @@ from goalplan.events import (
     StepAdded,
     StepCompleted,
 )
+from goalplan.exporting import iter_plan_logs
 from goalplan.ids import new_event_id, new_id, normalise_prefix
 from goalplan.plugins import get_plugin_manager
 from goalplan.projections import HistoryEntry, PlanLog, PlanSummary, caseload, parse_moment
@@ -166,8 +167,7 @@ class Goalplan:
 
     def logs(self) -> Iterable[PlanLog]:
         """Every plan's log, one at a time, so a whole caseload never sits in memory at once."""
-        for plan_id in self.store.plan_ids():
-            yield PlanLog(tuple(self.store.read_stream(plan_id)))
+        return iter_plan_logs(self.store)
 
     # integrity and backup ------------------------------------------------------------------
 
