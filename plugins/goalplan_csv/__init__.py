@@ -1,4 +1,4 @@
-"""CSV export of a plan: its goals, its measurements, or its change history.
+"""CSV export of a plan: its goals, its measurements, its instrument scores, or its change history.
 
 A built-in plugin that uses only goalplan's public API, exactly as a third-party plugin would.
 Column reference: docs/csv.md; what the de-identified profile does and does not protect:
@@ -31,7 +31,8 @@ EXPORTER = Exporter(
     name="csv",
     suffix=".csv",
     media_type="text/csv; charset=utf-8",
-    description="Goals, measurements or change history as spreadsheet-safe CSV (optionally de-identified).",
+    description="Goals, measurements, instrument scores or change history as spreadsheet-safe CSV "
+    "(optionally de-identified).",
     render=render,
     options=OPTION_HELP,
     file_stem=file_stem,

@@ -11,11 +11,11 @@ from goalplan import RejectedError
 
 KEY_ENV = "GOALPLAN_PSEUDONYM_KEY"
 MIN_KEY_LENGTH = 16
-TABLES = ("goals", "progress", "history")
+TABLES = ("goals", "progress", "scores", "history")
 PROFILES = ("full", "deidentified")
 
 OPTION_HELP: Mapping[str, str] = {
-    "table": "goals (default), progress or history",
+    "table": "goals (default), progress, scores or history",
     "bom": "true to start the file with a UTF-8 byte order mark (for spreadsheet programs); default false",
     "profile": "full (default) or deidentified (no names or free text, pseudonyms, day offsets)",
     "key": f"pseudonym key for profile=deidentified (at least {MIN_KEY_LENGTH} characters; "

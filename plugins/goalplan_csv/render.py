@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+import goalplan
 from goalplan import PlanLog
 from goalplan_csv.cells import write_csv
 from goalplan_csv.deidentify import Pseudonyms
@@ -14,14 +15,16 @@ from goalplan_csv.tables import TABLES, deidentified_cells, full_cells, header
 def render_csv(log: PlanLog, options: Mapping[str, str]) -> bytes:
     chosen = parse_options(options)
     table = TABLES[chosen.table]
-    rows = table.rows(log)
+    instruments = goalplan.registered_instruments()
+    columns = table.columns_for(log, instruments)
+    rows = table.rows(log, instruments)
     if chosen.deidentified:
         pseudonym = Pseudonyms(chosen.key)
         opened_on = log.state.opened_on
-        cells = (deidentified_cells(table, row, pseudonym, opened_on) for row in rows)
+        cells = (deidentified_cells(columns, row, pseudonym, opened_on) for row in rows)
     else:
-        cells = (full_cells(table, row) for row in rows)
-    return write_csv(header(table, chosen.deidentified), cells, bom=chosen.bom)
+        cells = (full_cells(columns, row) for row in rows)
+    return write_csv(header(columns, chosen.deidentified), cells, bom=chosen.bom)
 
 
 def file_stem_for(log: PlanLog, options: Mapping[str, str]) -> str:

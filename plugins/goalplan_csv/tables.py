@@ -1,4 +1,4 @@
-"""The three tables, each a list of typed columns and a row source.
+"""The four tables, each a list of typed columns and a row source.
 
 A column's kind decides what the de-identified profile does with it: ids become keyed
 pseudonyms, dates and timestamps become day offsets from the plan's opening, codes (status,
@@ -13,7 +13,16 @@ from typing import Any
 
 from attrs import frozen
 
-from goalplan import Goal, HistoryEntry, PlanLog, PlanState, parse_iso_date
+import goalplan
+from goalplan import HistoryEntry, PlanLog, PlanState, parse_iso_date
+from goalplan_csv.analysis import (
+    PROGRESS_COLUMNS,
+    Instruments,
+    analysis_day,
+    analytics_cells,
+    instrument_column_names,
+    instrument_ids,
+)
 from goalplan_csv.cells import Cell
 from goalplan_csv.deidentify import Pseudonyms, day_offset, timestamp_day_offset
 
@@ -42,27 +51,26 @@ class Column:
 Row = Mapping[str, Any]
 
 
+def _no_more_columns(log: PlanLog, instruments: Instruments) -> tuple[Column, ...]:
+    return ()
+
+
 @frozen
 class Table:
     columns: tuple[Column, ...]
-    rows: Callable[[PlanLog], Iterator[Row]]
+    rows: Callable[[PlanLog, Instruments], Iterator[Row]]
+    more_columns: Callable[[PlanLog, Instruments], tuple[Column, ...]] = _no_more_columns
+
+    def columns_for(self, log: PlanLog, instruments: Instruments) -> tuple[Column, ...]:
+        """The fixed columns, then any that depend on the registered instruments."""
+        return self.columns + self.more_columns(log, instruments)
 
 
-def percent_toward_target(goal: Goal) -> float | None:
-    """How far the latest value has moved from baseline toward target, in either direction.
-
-    0 is the baseline, 100 the target; above 100 means past the target, below 0 means worse
-    than the baseline. (value − baseline) / (target − baseline) holds for goals that aim down
-    as well as up, because baseline and target always differ.
-    """
-    measure, latest = goal.measure, goal.latest
-    if measure is None or latest is None:
-        return None
-    return round((latest.value - measure.baseline) / (measure.target - measure.baseline) * 100, 1)
-
-
-def _goal_rows(log: PlanLog) -> Iterator[Row]:
+def _goal_rows(log: PlanLog, instruments: Instruments) -> Iterator[Row]:
     state: PlanState = log.state
+    today = analysis_day(log)
+    ids = instrument_ids(state, instruments)
+    analytics = goalplan.plan_analytics(state, today, instruments)
     for goal in state.goals.values():
         measure, latest = goal.measure, goal.latest
         steps = state.steps_for(goal.goal_id)
@@ -84,17 +92,22 @@ def _goal_rows(log: PlanLog) -> Iterator[Row]:
             "status": goal.status,
             "latest_value": latest.value if latest else None,
             "latest_observed_on": latest.observed_on if latest else None,
-            "percent_toward_target": percent_toward_target(goal),
             "measurements": len(goal.progress),
             "steps": len(steps),
             "steps_done": sum(1 for s in steps if s.done),
             "revisions": goal.revisions,
             "set_at": goal.set_at,
             "set_by": goal.set_by,
+            **analytics_cells(analytics.goal(goal.goal_id), ids, today),
         }
 
 
-def _progress_rows(log: PlanLog) -> Iterator[Row]:
+def _goal_analytics_columns(log: PlanLog, instruments: Instruments) -> tuple[Column, ...]:
+    names = [*PROGRESS_COLUMNS, *instrument_column_names(instrument_ids(log.state, instruments))]
+    return tuple(Column(name, kind) for name, kind in names)
+
+
+def _progress_rows(log: PlanLog, instruments: Instruments) -> Iterator[Row]:
     state = log.state
     for goal in state.goals.values():
         unit = goal.measure.unit if goal.measure else ""
@@ -112,7 +125,25 @@ def _progress_rows(log: PlanLog) -> Iterator[Row]:
             }
 
 
-def _history_rows(log: PlanLog) -> Iterator[Row]:
+def _score_rows(log: PlanLog, instruments: Instruments) -> Iterator[Row]:
+    state = log.state
+    for score in state.scores:  # in the order observed
+        found = instruments.get(score.instrument)
+        yield {
+            "plan_id": state.plan_id,
+            "goal_id": score.goal_id or "",
+            "instrument": score.instrument,
+            "observed_on": score.observed_on,
+            "total": score.total,
+            "severity": found.band(score.total) if found else "",
+            "note": score.note,
+            "recorded_at": score.recorded_at,
+            "recorded_by": score.actor,
+            "event_id": score.event_id,
+        }
+
+
+def _history_rows(log: PlanLog, instruments: Instruments) -> Iterator[Row]:
     entry: HistoryEntry
     for entry in log.history():
         yield {
@@ -144,6 +175,7 @@ TABLES: Mapping[str, Table] = {
             "steps_done:number", "revisions:number", "set_at:timestamp", "set_by:name",
         ),
         _goal_rows,
+        _goal_analytics_columns,
     ),
     "progress": Table(
         _columns(
@@ -151,6 +183,13 @@ TABLES: Mapping[str, Table] = {
             "recorded_at:timestamp", "recorded_by:name", "event_id:event",
         ),
         _progress_rows,
+    ),
+    "scores": Table(
+        _columns(
+            "plan_id:plan", "goal_id:goal", "instrument:code", "observed_on:date", "total:number",
+            "severity:code", "note:free", "recorded_at:timestamp", "recorded_by:name", "event_id:event",
+        ),
+        _score_rows,
     ),
     "history": Table(
         _columns(
@@ -181,9 +220,9 @@ def _change_deidentified(field: str, text: str, opened_on: date) -> Cell:
     return None  # free text (statements, names, notes, reasons...) is never carried over
 
 
-def full_cells(table: Table, row: Row) -> list[Cell]:
+def full_cells(columns: Sequence[Column], row: Row) -> list[Cell]:
     cells: list[Cell] = []
-    for column in table.columns:
+    for column in columns:
         value = row[column.name]
         if column.kind == "change":
             changed_field, text = value
@@ -195,9 +234,11 @@ def full_cells(table: Table, row: Row) -> list[Cell]:
     return cells
 
 
-def deidentified_cells(table: Table, row: Row, pseudonym: Pseudonyms, opened_on: date) -> list[Cell]:
+def deidentified_cells(
+    columns: Sequence[Column], row: Row, pseudonym: Pseudonyms, opened_on: date
+) -> list[Cell]:
     cells: list[Cell] = []
-    for column in table.columns:
+    for column in columns:
         if column.deidentified_name() is None:
             continue
         value = row[column.name]
@@ -215,7 +256,7 @@ def deidentified_cells(table: Table, row: Row, pseudonym: Pseudonyms, opened_on:
     return cells
 
 
-def header(table: Table, deidentified: bool) -> Sequence[str]:
+def header(columns: Sequence[Column], deidentified: bool) -> Sequence[str]:
     if not deidentified:
-        return [c.name for c in table.columns]
-    return [name for c in table.columns if (name := c.deidentified_name()) is not None]
+        return [c.name for c in columns]
+    return [name for c in columns if (name := c.deidentified_name()) is not None]

@@ -14,7 +14,6 @@ from goalplan import Measure, PlanLog
 from goalplan.exporting import render
 from goalplan.plugins import make_plugin_manager
 from goalplan_csv.cells import FORMULA_STARTS, neutralise, write_csv
-from goalplan_csv.tables import percent_toward_target
 from tests.plugins.plugin_helpers import OWASP_PAYLOADS
 
 KEY = "a-practice-secret-of-enough-length"
@@ -71,14 +70,20 @@ def test_goals_table_has_current_smart_fields_status_latest_and_percent(
     [(3, 0.5, 1, 80.0), (0, 4, 2, 50.0), (0, 4, 6, 150.0), (3, 0.5, 4, -40.0), (10, 20, 10, 0.0)],
 )
 def test_percent_toward_target_follows_the_goal_direction(
-    gp: goalplan.Goalplan, baseline: float, target: float, latest: float, percent: float
+    csv_exporter: goalplan.Exporter,
+    gp: goalplan.Goalplan,
+    baseline: float,
+    target: float,
+    latest: float,
+    percent: float,
 ) -> None:
     plan = gp.open_plan(client="C", clinician="D", opened=date(2026, 1, 1))
     goal = plan.set_goal(
         "I will do it.", measure=Measure(name="m", unit="u", baseline=baseline, target=target)
     )
     plan.record_progress(goal, latest, on=date(2026, 1, 2))
-    assert percent_toward_target(plan.state.goals[goal]) == percent
+    (row,) = rows(export(csv_exporter, plan.log()), numeric=True)
+    assert row["percent_toward_target"] == percent
 
 
 def test_progress_table_has_one_row_per_measurement(
@@ -155,7 +160,13 @@ def test_bom_option_adds_a_utf8_byte_order_mark(
 def test_same_log_and_options_give_byte_identical_output(
     csv_exporter: goalplan.Exporter, panic_plan: goalplan.Plan, db_path: object
 ) -> None:
-    for options in ({}, {"table": "progress"}, {"table": "history"}, {"profile": "deidentified", "key": KEY}):
+    for options in (
+        {},
+        {"table": "progress"},
+        {"table": "scores"},
+        {"table": "history"},
+        {"profile": "deidentified", "key": KEY},
+    ):
         first = export(csv_exporter, panic_plan.log(), **options)
         with goalplan.Goalplan.open(str(db_path)) as reopened:
             second = export(csv_exporter, reopened.plan(panic_plan.id).log(), **options)
@@ -182,11 +193,12 @@ def hostile_plan(gp: goalplan.Goalplan) -> goalplan.Plan:
             relevance=payload,
         )
         plan.record_progress(goal, -1, on=date(2026, 1, 6), note=payload)
+        plan.record_score("PHQ-9", 9, on=date(2026, 1, 6), goal=goal, note=payload)
         plan.change_status(goal, "on-hold", reason=payload)
     return plan
 
 
-@pytest.mark.parametrize("table", ["goals", "progress", "history"])
+@pytest.mark.parametrize("table", ["goals", "progress", "scores", "history"])
 def test_owasp_payloads_are_neutralised_and_numbers_stay_numbers(
     csv_exporter: goalplan.Exporter, hostile_plan: goalplan.Plan, table: str
 ) -> None:
@@ -203,7 +215,7 @@ def test_owasp_payloads_are_neutralised_and_numbers_stay_numbers(
             else:  # a bare number: negative values are not prefixed
                 assert isinstance(value, float)
     assert found == set(OWASP_PAYLOADS)  # each payload made it through, neutralised
-    if table != "history":
+    if table in ("goals", "progress"):
         negatives = [v for r in numeric[1:] for v in r if isinstance(v, float) and v < 0]
         assert negatives, "the negative baseline/value should be written as a number"
 
@@ -241,7 +253,7 @@ def _all_text(plan: goalplan.Plan) -> list[str]:
     return [t for t in texts if t]
 
 
-@pytest.mark.parametrize("table", ["goals", "progress", "history"])
+@pytest.mark.parametrize("table", ["goals", "progress", "scores", "history"])
 def test_deidentified_output_has_no_names_free_text_ids_dates_or_key(
     csv_exporter: goalplan.Exporter, panic_plan: goalplan.Plan, table: str
 ) -> None:
@@ -311,7 +323,7 @@ def test_the_key_can_come_from_the_environment(
         ({"profile": "deidentified"}, "--option key: profile=deidentified needs a pseudonym key"),
         ({"profile": "deidentified", "key": "short"}, "must be at least 16 characters"),
         ({"key": KEY}, "--option key: is only used with --option profile=deidentified"),
-        ({"table": "notes"}, "--option table: must be one of goals, progress, history; got 'notes'"),
+        ({"table": "notes"}, "--option table: must be one of goals, progress, scores, history; got 'notes'"),
         ({"bom": "yes"}, "--option bom: must be one of false, true; got 'yes'"),
         ({"profile": "anonymous"}, "--option profile: must be one of full, deidentified"),
     ],
