@@ -73,6 +73,14 @@ except PackageNotFoundError:  # running from a source tree that is not installed
 
 open = Goalplan.open
 
+
+def registered_instruments() -> dict[str, Instrument]:
+    """Instruments registered through plugins (PHQ-9 and GAD-7 built in), by id."""
+    from goalplan.plugins import get_plugin_manager
+
+    return get_plugin_manager().instruments()
+
+
 __all__ = [
     "GAD7",
     "LIFECYCLE_STATUSES",
@@ -136,5 +144,6 @@ __all__ = [
     "plan_analytics",
     "plan_rule",
     "plan_to_json",
+    "registered_instruments",
     "reliable_change",
 ]
