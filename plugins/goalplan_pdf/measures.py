@@ -283,10 +283,11 @@ def _gas(pdf: PlanDocument, gas: GasView) -> None:
     pdf.ln(2.5)
     pdf.data_table(GAS_HEADINGS, rows, widths, field="GAS")
     facts = [("Goals scored", gas.scored)]
-    if gas.first_t:
+    if gas.rescored and gas.first_t:
         facts.append(("T-score, first levels", gas.first_t))
-    if gas.latest_t:
         facts.append(("T-score, latest levels", gas.latest_t))
+    elif gas.latest_t:
+        facts.append(("T-score", gas.latest_t))
     _t_scores(pdf, facts)
 
 
@@ -317,7 +318,8 @@ def _t_scores(pdf: PlanDocument, facts: Sequence[tuple[str, str]]) -> None:
         pdf.cell(col, 3.5, label.upper())
         pdf.set_xy(x, top + 6.6)
         pdf.set_font(fonts.FAMILY, "B", 12 if label.startswith("T-score") else 10)
-        pdf.set_text_color(*(ACCENT if label.startswith("T-score, latest") else INK))
+        latest = label in ("T-score", "T-score, latest levels")
+        pdf.set_text_color(*(ACCENT if latest else INK))
         pdf.cell(col, 5.5, value)
     pdf.set_xy(pdf.l_margin, top + height + 2)
     pdf.style("body")

@@ -196,6 +196,7 @@ class GasView:
     first_t: str
     latest_t: str
     scored: str
+    rescored: bool  # some goal has been scored more than once, so first and latest differ
 
 
 def _gas_cell(scale: goalplan.GasScale, point: goalplan.GasPoint | None) -> str:
@@ -231,6 +232,7 @@ def gas_view(
         first_t="" if summary.first_t_score is None else f"{summary.first_t_score:.1f}",
         latest_t="" if summary.t_score is None else f"{summary.t_score:.1f}",
         scored=f"{scored} of {len(summary.goals)}",
+        rescored=any(len(state.goals[g.goal_id].gas_points) > 1 for g in summary.goals),
     )
 
 

@@ -201,6 +201,11 @@ def test_gas_without_a_scored_level(tmp_path: Path) -> None:
     assert "1.1 I want to sleep through the night on most weeknights. 1 Not scored yet Not scored yet" in text
     assert "GOALS SCORED 0 of 1" in text
     assert "T-SCORE" not in text
+    # scored once: one T-score, 50 + 10·(−1)/√(0.7·1 + 0.3·1) = 40
+    plan.score_gas(goal, -1, on=date(2024, 2, 5))
+    text = flat(page_texts(render_pdf(plan.log())))
+    assert "GOALS SCORED 1 of 1 T-SCORE 40.0" in text
+    assert "FIRST LEVELS" not in text
     plan.gp.close()
 
 
