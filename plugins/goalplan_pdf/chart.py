@@ -10,7 +10,8 @@ from fpdf.enums import Align
 
 from goalplan_pdf import fonts
 from goalplan_pdf.document import ACCENT, GOOD, INK, MUTED, RULE, PlanDocument
-from goalplan_pdf.model import MONTHS, GoalView, number, short_date, with_unit
+from goalplan_pdf.model import GoalView
+from goalplan_pdf.wording import MONTHS, number, short_date, with_unit
 
 CHART_HEIGHT = 58.0
 PANEL_WIDTH = 50.0
@@ -243,11 +244,5 @@ def _panel_reference(pdf: PlanDocument, view: GoalView, x: float, y: float, widt
     pdf.set_font(fonts.FAMILY, "", 7.2)
     pdf.set_text_color(*INK)
     pdf.cell(width, 3.5, f"Baseline {with_unit(measure.baseline, '')}   Target {number(measure.target)}")
-    text = view.attainment()
-    if not text:
-        return y + 4.5
-    pdf.set_xy(x, y + 3.8)
-    pdf.set_font(fonts.FAMILY, "B", 7.2)
-    pdf.set_text_color(*(GOOD if text == "Target reached" else INK))
-    pdf.multi_cell(width, 3.4, text, align=Align.L)
-    return float(pdf.get_y()) + 1
+    # how far along, the trend and the outlook are in the strip beneath the chart
+    return y + 4.5

@@ -11,13 +11,18 @@ from fpdf.enums import Align, TableBordersLayout, TableCellFillMode, XPos, YPos
 
 from goalplan_pdf import fonts
 
-# A restrained palette: near-black ink, two greys, one accent (a deep teal) and its tint.
+# A restrained palette: near-black ink, two greys, one accent (a deep teal) and its tint; green,
+# amber and brick red only for what a reader must notice (on track, at risk, off track).
 INK = (33, 37, 41)
 MUTED = (105, 112, 119)
 RULE = (214, 219, 224)
 ACCENT = (22, 96, 112)
 TINT = (234, 242, 244)
 GOOD = (36, 120, 72)
+WARN = (166, 98, 8)  # amber, for "at risk"
+BAD = (168, 50, 44)  # brick red, for "off track" and worsening
+PANEL = (246, 248, 249)
+TONES = {"plain": INK, "good": GOOD, "warn": WARN, "bad": BAD}
 
 BODY = 9.5
 SMALL = 8.0

@@ -9,21 +9,13 @@ from fpdf.enums import Align, XPos, YPos
 
 import goalplan
 from goalplan_pdf import fonts
-from goalplan_pdf.chart import draw_progress
+from goalplan_pdf.chart import CHART_HEIGHT, draw_progress
 from goalplan_pdf.document import ACCENT, GOOD, INK, LINE, MUTED, RULE, TINT, PlanDocument
-from goalplan_pdf.model import (
-    STATUS_LABELS,
-    GoalView,
-    PlanView,
-    build,
-    long_date,
-    number,
-    short_date,
-    texts,
-    with_unit,
-)
+from goalplan_pdf.measures import draw_measures, draw_outlook, outlook_height
+from goalplan_pdf.model import STATUS_LABELS, GoalView, PlanView, build, texts
 from goalplan_pdf.options import PdfOptions
 from goalplan_pdf.pdfa import xmp_metadata
+from goalplan_pdf.wording import long_date, number, short_date, with_unit
 
 CREATOR = "goalplan"
 REVISION_HEADINGS = ["When", "By", "Change", "From", "To", "Why"]
@@ -39,6 +31,7 @@ def render_plan(log: goalplan.PlanLog, options: PdfOptions) -> bytes:
     _cover(pdf, view)
     _at_a_glance(pdf, view)
     _goals(pdf, view)
+    draw_measures(pdf, view)
     _reviews(pdf, view)
     _signatures(pdf, view)
     _verification(pdf, view)
@@ -316,7 +309,9 @@ def _goal(pdf: PlanDocument, gv: GoalView) -> None:
         _interventions(pdf, gv)
         if measure is not None:
             pdf.ln(2)
+            pdf.keep(CHART_HEIGHT + 4 + outlook_height(pdf, gv.outlook))
             draw_progress(pdf, gv)
+            draw_outlook(pdf, gv.outlook, field)
     finally:
         pdf.set_left_margin(with_margin)
     pdf.set_x(pdf.l_margin)

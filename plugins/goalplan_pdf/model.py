@@ -6,18 +6,23 @@ characters, with the field it came from, before the first page exists.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import date
 
 from attrs import frozen
 
 import goalplan
+from goalplan_pdf.outcomes import (
+    GasView,
+    MeasureView,
+    Metric,
+    gas_view,
+    goal_outlook,
+    measure_view,
+    outcome_texts,
+)
+from goalplan_pdf.wording import timestamp
 
-MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-MONTH_NAMES = (
-    "January", "February", "March", "April", "May", "June",
-    "July", "August", "September", "October", "November", "December",
-)  # fmt: skip
 STATUS_LABELS = {
     "proposed": "Proposed",
     "planned": "Planned",
@@ -42,6 +47,9 @@ FIELD_LABELS = {
     "status": "Status",
     "step": "Step",
     "progress": "Progress value",
+    "gas_scale": "GAS scale",
+    "gas_level": "GAS level",
+    "score": "Instrument score",
 }
 EVENT_LABELS = {
     "goal_set": "Goal set",
@@ -49,34 +57,6 @@ EVENT_LABELS = {
     "step_completed": "Step completed",
     "goal_status_changed": "Status changed",
 }
-
-
-def long_date(day: date | None) -> str:
-    """A date a client reads without thinking about day/month order; locale-independent."""
-    if day is None:
-        return "—"
-    return f"{day.day} {MONTH_NAMES[day.month - 1]} {day.year}"
-
-
-def short_date(day: date) -> str:
-    return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
-
-
-def number(value: float) -> str:
-    """A measured value as people write it: 4, 5.5, 0.25 (at most two decimals), minus as −."""
-    text = f"{value:.2f}".rstrip("0").rstrip(".")
-    if text in ("-0", ""):
-        text = "0"
-    return text.replace("-", "−")
-
-
-def with_unit(value: float, unit: str) -> str:
-    return f"{number(value)} {unit}".strip()
-
-
-def timestamp(recorded_at: str) -> str:
-    """An envelope's recorded-at as 'YYYY-MM-DD HH:MM UTC' (the log keeps microseconds)."""
-    return f"{recorded_at[:10]} {recorded_at[11:16]} UTC"
 
 
 @frozen
@@ -97,6 +77,7 @@ class GoalView:
     steps: tuple[goalplan.Step, ...]
     interventions: tuple[goalplan.Intervention, ...]
     revisions: tuple[RevisionRow, ...]
+    outlook: tuple[Metric, ...] = ()
 
     @property
     def short_id(self) -> str:
@@ -139,14 +120,23 @@ class PlanView:
     focus_areas: tuple[FocusView, ...]
     fingerprint: goalplan.Fingerprint
     made_at: str
+    as_of: date
+    measures: tuple[MeasureView, ...] = ()
+    gas: GasView | None = None
 
     @property
     def goals(self) -> list[GoalView]:
         return [g for area in self.focus_areas for g in area.goals]
 
 
-def build(log: goalplan.PlanLog) -> PlanView:
+def build(log: goalplan.PlanLog, instruments: Mapping[str, goalplan.Instrument] | None = None) -> PlanView:
+    """The document's content. "Today" for the analytics is the day of the log's last event."""
     state = log.state
+    last_at = log.last_recorded_at
+    as_of = last_at.date() if last_at is not None else state.opened_on
+    if instruments is None:
+        instruments = goalplan.registered_instruments()
+    analytics = goalplan.plan_analytics(state, as_of, instruments)
     revisions = _revisions_by_goal(log.history())
     areas: list[FocusView] = []
     groups: list[tuple[str | None, str, str]] = [
@@ -168,12 +158,23 @@ def build(log: goalplan.PlanLog) -> PlanView:
                 steps=tuple(state.steps_for(goal.goal_id)),
                 interventions=tuple(state.interventions_for(goal.goal_id)),
                 revisions=tuple(revisions.get(goal.goal_id, ())),
+                outlook=goal_outlook(analytics.goal(goal.goal_id), as_of),
             )
             for index, goal in enumerate(members, start=1)
         )
         areas.append(FocusView(number, title, description, goals))
     last = log.records[-1].recorded_at if log.records else ""
-    return PlanView(log, state, tuple(areas), log.fingerprint, timestamp(last) if last else "")
+    numbers = {gv.goal.goal_id: gv.number for area in areas for gv in area.goals}
+    return PlanView(
+        log,
+        state,
+        tuple(areas),
+        log.fingerprint,
+        timestamp(last) if last else "",
+        as_of,
+        tuple(measure_view(s, instruments.get(s.instrument)) for s in analytics.instruments),
+        gas_view(analytics.gas, state, numbers),
+    )
 
 
 def _revisions_by_goal(entries: Sequence[goalplan.HistoryEntry]) -> dict[str, list[RevisionRow]]:
@@ -272,3 +273,5 @@ def texts(view: PlanView) -> Iterator[tuple[str, str]]:
     for sig in state.signatures:
         yield f"{sig.role} signature name", sig.name
         yield f"{sig.role} signature credentials", sig.credentials
+    outlooks = {gv.number: gv.outlook for gv in view.goals}
+    yield from outcome_texts(outlooks, view.measures, view.gas)

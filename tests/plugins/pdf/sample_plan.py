@@ -1,9 +1,12 @@
 """A realistic plan built through the Python API: three focus areas, measured goals with months
-of progress, revisions, a correction, reviews and signatures; names in several scripts."""
+of progress, PHQ-9 and GAD-7 scores, Goal Attainment Scaling on two goals, revisions, a
+correction, reviews and signatures; names in several scripts."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
+from functools import partial
 from pathlib import Path
 
 import goalplan
@@ -15,6 +18,25 @@ PANIC = [4, 5, 4, 3, 4, 3, 3, 2, 3, 2, 2, 1, 2, 1, 1, 1, 0, 1, 1, 0, 1, 0, 0, 1,
 GAD7 = [15, 14, 14, 12, 11, 11, 9, 8, 8, 7, 6, 6, 5]
 OUTINGS = [0, 1, 1, 2, 2, 3]
 SLEEP = [5.5, 5.75, 6, 5.5, 6, 6.25, 6.5]
+# Questionnaires and GAS are scored on Wednesdays, when no progress value is recorded, so the
+# recorded-at times of the other events stay as they were.
+SCORE_DAYS = [date(2025, 9, 3), date(2025, 10, 1), date(2025, 10, 29), date(2025, 11, 26), date(2026, 1, 7)]
+PHQ9_SCORES = [14, 12, 11, 9, 7]
+GAD7_SCORES = [15, 13, 11, 9, 6]
+MEETING_LEVELS = [
+    "Leaves or avoids the Monday meeting",
+    "Attends the meeting but does not speak",
+    "Gives her own update at the meeting",
+    "Gives her update and answers questions",
+    "Leads an agenda item",
+]
+OUTING_LEVELS = [
+    "No outings with friends in the month",
+    "One outing in the month",
+    "Two outings a month",
+    "Three outings a month",
+    "Four or more outings a month",
+]
 
 
 def _at(clock: StepClock, day: date) -> None:
@@ -131,11 +153,31 @@ def _build(gp: goalplan.Goalplan, clock: StepClock) -> goalplan.PlanLog:
         d(2025, 10, 20): exposure,
         d(2025, 10, 30): lunch,
     }
+    measures: dict[date, list[Callable[[], object]]] = {}
+    for when, phq9, gad7 in zip(SCORE_DAYS, PHQ9_SCORES, GAD7_SCORES, strict=True):
+        measures.setdefault(when, []).append(partial(plan.record_score, "phq9", phq9, on=when))
+        measures.setdefault(when, []).append(partial(plan.record_score, "gad7", gad7, on=when, goal=worry))
+    measures[SCORE_DAYS[0]] = [
+        partial(plan.set_gas_scale, panic, MEETING_LEVELS, weight=2),
+        partial(plan.set_gas_scale, friends, OUTING_LEVELS),
+        partial(plan.score_gas, panic, -1, on=SCORE_DAYS[0]),
+        partial(plan.score_gas, friends, -2, on=SCORE_DAYS[0]),
+        *measures[SCORE_DAYS[0]],
+    ]
+    measures[SCORE_DAYS[-1]] += [
+        partial(plan.score_gas, panic, 0, on=SCORE_DAYS[-1]),
+        partial(plan.score_gas, friends, 0, on=SCORE_DAYS[-1]),
+    ]
+    measures[date(2026, 2, 25)] = [partial(plan.score_gas, panic, 1, on=date(2026, 2, 25))]
     reviewed = False
     for day, goal, value in sorted(events, key=lambda e: e[0]):
         for when in [w for w in sorted(done) if w <= day]:
             _at(clock, when)
             plan.complete_step(done.pop(when), on=when)
+        for when in [w for w in sorted(measures) if w <= day]:
+            _at(clock, when)
+            for record in measures.pop(when):
+                record()
         _at(clock, day)
         if goal == panic and day == start + timedelta(weeks=3):
             plan.record_progress(goal, value * 10, on=day)
@@ -168,6 +210,10 @@ def _build(gp: goalplan.Goalplan, clock: StepClock) -> goalplan.PlanLog:
                 next=d(2026, 3, 2),
             )
             plan.sign(role="clinician", name="Łukasz Wiśniewski", credentials="PsyD", on=day)
+    for when in sorted(measures):
+        _at(clock, when)
+        for record in measures.pop(when):
+            record()
     _at(clock, d(2026, 3, 2))
     plan.change_status(
         family,

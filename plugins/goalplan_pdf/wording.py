@@ -1,0 +1,39 @@
+"""How dates and numbers are written in the document: locale-independent and unambiguous."""
+
+from __future__ import annotations
+
+from datetime import date
+
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+MONTH_NAMES = (
+    "January", "February", "March", "April", "May", "June",
+    "July", "August", "September", "October", "November", "December",
+)  # fmt: skip
+
+
+def long_date(day: date | None) -> str:
+    """A date a client reads without thinking about day/month order; locale-independent."""
+    if day is None:
+        return "—"
+    return f"{day.day} {MONTH_NAMES[day.month - 1]} {day.year}"
+
+
+def short_date(day: date) -> str:
+    return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
+
+
+def number(value: float) -> str:
+    """A measured value as people write it: 4, 5.5, 0.25 (at most two decimals), minus as −."""
+    text = f"{value:.2f}".rstrip("0").rstrip(".")
+    if text in ("-0", ""):
+        text = "0"
+    return text.replace("-", "−")
+
+
+def with_unit(value: float, unit: str) -> str:
+    return f"{number(value)} {unit}".strip()
+
+
+def timestamp(recorded_at: str) -> str:
+    """An envelope's recorded-at as 'YYYY-MM-DD HH:MM UTC' (the log keeps microseconds)."""
+    return f"{recorded_at[:10]} {recorded_at[11:16]} UTC"
