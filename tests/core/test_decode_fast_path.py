@@ -1,0 +1,167 @@
+"""decode() structures well-formed payloads without cattrs: it must give what cattrs gives.
+
+For odd payloads (coercible values, wrong types, unknown or missing keys) it must fall back to
+cattrs and so give the same value or the same CodecError.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import date
+from typing import Any
+
+import attrs
+import pytest
+
+from goalplan.codec import converter, decode, encode
+from goalplan.errors import CodecError
+from goalplan.events import (
+    EntryCorrected,
+    Event,
+    FocusAreaAdded,
+    GoalRevised,
+    GoalSet,
+    GoalStatusChanged,
+    InterventionPlanned,
+    Measure,
+    PlanClosed,
+    PlanOpened,
+    PlanSigned,
+    ProgressRecorded,
+    ReviewHeld,
+    StepAdded,
+    StepCompleted,
+)
+
+D = date(2025, 3, 1)
+SAMPLES: list[Event] = [
+    PlanOpened(client_name="A", clinician_name="B", opened_on=D),
+    PlanOpened(
+        client_name="A",
+        clinician_name="B",
+        clinician_credentials="PhD",
+        opened_on=D,
+        review_every_days=30,
+        discharge_criteria="Met",
+    ),
+    FocusAreaAdded(focus_id="F1", title="Panic", description="On trains"),
+    GoalSet(
+        goal_id="G1",
+        statement="s",
+        focus_id="F1",
+        term="long",
+        measure=Measure(name="n", unit="u", baseline=3, target=0.5),
+        target_date=D,
+        relevance="r",
+        status="proposed",
+    ),
+    GoalSet(goal_id="G2", statement="s"),
+    GoalRevised(
+        goal_id="G1",
+        reason="r",
+        statement="t",
+        focus_id="F2",
+        term="short",
+        measure=Measure(name="n", unit="u", baseline=1.5, target=4),
+        target_date=D,
+        relevance="x",
+    ),
+    GoalRevised(goal_id="G1", reason="r", cleared=("focus_id", "relevance")),
+    StepAdded(step_id="S1", goal_id="G1", text="t", due_on=D),
+    StepAdded(step_id="S1", goal_id="G1", text="t"),
+    StepCompleted(step_id="S1", completed_on=D),
+    InterventionPlanned(
+        intervention_id="I1", modality="CBT", description="d", frequency="weekly", goal_ids=("G1", "G2")
+    ),
+    InterventionPlanned(intervention_id="I1", modality="CBT", description="d", frequency="weekly"),
+    ProgressRecorded(goal_id="G1", value=3, observed_on=D, note="n"),
+    ProgressRecorded(goal_id="G1", value=-0.25, observed_on=D),
+    ReviewHeld(held_on=D, summary="s", next_review_on=D),
+    ReviewHeld(held_on=D),
+    GoalStatusChanged(goal_id="G1", status="on-hold", reason="r"),
+    PlanSigned(role="client", name="A", credentials="", signed_on=D),
+    PlanClosed(reason="r", closed_on=D),
+    EntryCorrected(corrected_event_id="e1", reason="r"),
+]
+
+
+def _cattrs(event_type: str, payload: dict[str, Any]) -> Any:
+    from goalplan.events import EVENT_TYPES
+
+    return converter.structure(payload, EVENT_TYPES[event_type])
+
+
+def test_the_samples_cover_every_event_type() -> None:
+    from goalplan.events import EVENT_TYPES
+
+    assert {e.TYPE for e in SAMPLES} == set(EVENT_TYPES)
+
+
+@pytest.mark.parametrize("event", SAMPLES, ids=lambda e: e.TYPE)
+def test_decode_matches_cattrs_on_well_formed_payloads(event: Event) -> None:
+    payload = encode(event)
+    decoded = decode(event.TYPE, event.SCHEMA_VERSION, payload)
+    assert decoded == event == _cattrs(event.TYPE, converter.unstructure(event))
+    assert type(decoded) is type(event)
+
+
+ODD_PAYLOADS = [
+    ("progress_recorded", {"goal_id": "G1", "value": 2, "observed_on": "2025-01-02"}),  # int for float
+    ("progress_recorded", {"goal_id": "G1", "value": True, "observed_on": "2025-01-02"}),
+    ("progress_recorded", {"goal_id": "G1", "value": "2", "observed_on": "2025-01-02"}),
+    ("progress_recorded", {"goal_id": "G1", "value": math.nan, "observed_on": "2025-01-02"}),
+    ("progress_recorded", {"goal_id": "G1", "value": 1.0, "observed_on": "2025-02-30"}),
+    ("progress_recorded", {"goal_id": "G1", "value": 1.0, "observed_on": "2025-1-2"}),
+    ("progress_recorded", {"goal_id": "G1", "value": 1.0, "observed_on": "2025-01-02", "extra": 1}),
+    ("progress_recorded", {"goal_id": "G1", "value": 1.0}),
+    ("progress_recorded", {"goal_id": 5, "value": 1.0, "observed_on": "2025-01-02"}),
+    ("progress_recorded", {"goal_id": None, "value": 1.0, "observed_on": "2025-01-02"}),
+    (
+        "plan_opened",
+        {"client_name": "a", "clinician_name": "b", "opened_on": "2025-01-02", "review_every_days": True},
+    ),
+    (
+        "plan_opened",
+        {"client_name": "a", "clinician_name": "b", "opened_on": "2025-01-02", "review_every_days": 30.0},
+    ),
+    (
+        "intervention_planned",
+        {
+            "intervention_id": "I",
+            "modality": "m",
+            "description": "d",
+            "frequency": "f",
+            "goal_ids": ["G1", 2],
+        },
+    ),
+    (
+        "intervention_planned",
+        {"intervention_id": "I", "modality": "m", "description": "d", "frequency": "f", "goal_ids": "G1"},
+    ),
+    (
+        "goal_set",
+        {
+            "goal_id": "G",
+            "statement": "s",
+            "measure": {"name": "n", "unit": "u", "baseline": 1, "target": 2, "extra": 0},
+        },
+    ),
+    ("goal_set", {"goal_id": "G", "statement": "s", "measure": {"name": "n", "unit": "u", "baseline": 1}}),
+    ("goal_set", {"goal_id": "G", "statement": "s", "measure": ["n", "u", 1, 2]}),
+    ("goal_revised", {"goal_id": "G", "reason": "r", "term": None, "target_date": None}),
+]
+
+
+@pytest.mark.parametrize(("event_type", "payload"), ODD_PAYLOADS)
+def test_decode_of_odd_payloads_is_what_cattrs_makes_of_them(
+    event_type: str, payload: dict[str, Any]
+) -> None:
+    try:
+        expected: Any = _cattrs(event_type, dict(payload))
+    except Exception:
+        with pytest.raises(CodecError):
+            decode(event_type, 1, dict(payload))
+        return
+    got = decode(event_type, 1, dict(payload))
+    assert got == expected
+    assert all(type(getattr(got, f.name)) is type(getattr(expected, f.name)) for f in attrs.fields(type(got)))
