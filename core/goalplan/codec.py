@@ -103,7 +103,9 @@ def encode(event: Event) -> str:
 
 def decode(event_type: str, schema_version: int, payload: str | Mapping[str, Any]) -> Event:
     cls = event_class(event_type, schema_version)
-    data = dict(json.loads(payload) if isinstance(payload, str) else payload)
+    data = json.loads(payload) if isinstance(payload, str) else dict(payload)
+    if type(data) is not dict:
+        data = dict(data)
     version = schema_version
     while version < cls.SCHEMA_VERSION:
         step = _UPCASTERS.get((event_type, version))
@@ -137,6 +139,7 @@ def decode(event_type: str, schema_version: int, payload: str | Mapping[str, Any
 # coerces or raises exactly as before. Types without a case here make the class cattrs-only.
 
 _INVALID: Any = object()
+_MISSING: Any = object()
 _Check = Callable[[Any], Any]
 _FAST: dict[type, Callable[[Mapping[str, Any]], Any] | None] = {}
 
@@ -156,11 +159,13 @@ def _check_float(value: Any) -> Any:
 
 
 def _check_date(value: Any) -> Any:
-    if type(value) is str and _ISO_DATE.fullmatch(value):
+    if type(value) is str and len(value) == 10:
         try:
-            return date.fromisoformat(value)
+            day = date.fromisoformat(value)
         except ValueError:
             return _INVALID
+        if day.isoformat() == value:  # exactly YYYY-MM-DD in ASCII digits, as parse_iso_date wants
+            return day
     return _INVALID
 
 
@@ -195,34 +200,50 @@ def _fast_check(tp: Any) -> _Check | None:
 
 
 def _fast_structurer(cls: type) -> Callable[[Mapping[str, Any]], Any] | None:
+    """Generated once per class: each field read, type-checked inline and passed by name."""
     if cls in _FAST:
         return _FAST[cls]
     _FAST[cls] = None  # also guards against a class that contains itself
     hints = typing.get_type_hints(cls)
-    checks: dict[str, _Check] = {}
-    for field in attrs.fields(cls):
+    namespace: dict[str, Any] = {"cls": cls, "INVALID": _INVALID, "MISSING": _MISSING}
+    body = ["def structure(data):", "    get = data.get", "    seen = 0"]
+    arguments = []
+    for n, field in enumerate(attrs.fields(cls)):
         check = _fast_check(hints.get(field.name))
-        if check is None or not field.init or field.alias != field.name:
+        plain_default = field.default is attrs.NOTHING or not isinstance(field.default, attrs.Factory)  # type: ignore[arg-type]
+        if check is None or not field.init or field.alias != field.name or not plain_default:
             return None
-        checks[field.name] = check
-    required = frozenset(f.name for f in attrs.fields(cls) if f.default is attrs.NOTHING)
-
-    def structure(data: Mapping[str, Any]) -> Any:
-        if not required.issubset(data):
-            return _INVALID
-        kwargs = {}
-        for key, value in data.items():
-            check = checks.get(key)
-            if check is None:
-                return _INVALID
-            kwargs[key] = checked = check(value)
-            if checked is _INVALID:
-                return _INVALID
-        try:
-            return cls(**kwargs)
-        except Exception:
-            return _INVALID
-
+        v = f"v{n}"
+        body.append(f"    {v} = get({field.name!r}, MISSING)")
+        if field.default is attrs.NOTHING:
+            body += [f"    if {v} is MISSING:", "        return INVALID"]
+            indent = "    "
+        else:
+            namespace[f"default{n}"] = field.default
+            body += [f"    if {v} is MISSING:", f"        {v} = default{n}", "    else:"]
+            indent = "        "
+        body.append(f"{indent}seen += 1")
+        if check is _check_str or check is _check_int:
+            kind = "str" if check is _check_str else "int"
+            body += [f"{indent}if type({v}) is not {kind}:", f"{indent}    return INVALID"]
+        else:
+            namespace[f"check{n}"] = check
+            body += [
+                f"{indent}{v} = check{n}({v})",
+                f"{indent}if {v} is INVALID:",
+                f"{indent}    return INVALID",
+            ]
+        arguments.append(f"{field.name}={v}")
+    body += [
+        "    if seen != len(data):",  # a key that is not a field
+        "        return INVALID",
+        "    try:",
+        f"        return cls({', '.join(arguments)})",
+        "    except Exception:",
+        "        return INVALID",
+    ]
+    exec(compile("\n".join(body), f"<goalplan structure {cls.__qualname__}>", "exec"), namespace)
+    structure: Callable[[Mapping[str, Any]], Any] = namespace["structure"]
     _FAST[cls] = structure
     return structure
 
