@@ -108,14 +108,19 @@ def apply(state: PlanState, event: Event, meta: Meta | RecordedEvent) -> PlanSta
     )
 
 
+_KEY_FIELDS: dict[type[Event], str | None] = {}
+
+
 def _entry_for(event: Event) -> Entry | None:
     if event.TYPE not in _UNDOERS:
         return None
-    key = next(
-        (getattr(event, n) for n in ("goal_id", "step_id", "intervention_id") if hasattr(event, n)),
-        None,
-    )
-    return Entry(type=event.TYPE, key=key)
+    cls = type(event)
+    if cls not in _KEY_FIELDS:
+        _KEY_FIELDS[cls] = next(
+            (n for n in ("goal_id", "step_id", "intervention_id") if hasattr(event, n)), None
+        )
+    name = _KEY_FIELDS[cls]
+    return Entry(type=event.TYPE, key=None if name is None else getattr(event, name))
 
 
 def _with_goal(state: PlanState, goal: Goal) -> PlanState:
@@ -209,9 +214,13 @@ def _progress(state: PlanState, e: ProgressRecorded, meta: Meta | RecordedEvent)
         recorded_at=meta.recorded_at,
         actor=meta.actor,
     )
-    points = list(goal.progress)
-    insort(points, point, key=_progress_key)
-    return _with_goal(state, evolve(goal, progress=tuple(points)))
+    if not goal.progress or _progress_key(goal.progress[-1]) <= _progress_key(point):
+        progress = (*goal.progress, point)  # the usual case; what insort would do, without the list
+    else:
+        points = list(goal.progress)
+        insort(points, point, key=_progress_key)
+        progress = tuple(points)
+    return _with_goal(state, evolve(goal, progress=progress))
 
 
 @applies(ReviewHeld)
