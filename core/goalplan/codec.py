@@ -101,9 +101,26 @@ def encode(event: Event) -> str:
     return canonical_json(converter.unstructure(event))
 
 
+_scan_json = json.JSONDecoder().scan_once  # type: ignore[attr-defined]  # the scanner json.loads uses
+
+
+def _loads(text: str) -> Any:
+    """json.loads(text), minus its per-call wrapper work (whitespace regexes, type checks).
+
+    Stored payloads are canonical JSON, so the scanner reads the whole string in one go; any
+    other text (whitespace, a byte-order mark, trailing or invalid characters) goes to
+    json.loads, which returns or raises exactly as before.
+    """
+    try:
+        value, end = _scan_json(text, 0)
+    except Exception:
+        return json.loads(text)
+    return value if end == len(text) else json.loads(text)
+
+
 def decode(event_type: str, schema_version: int, payload: str | Mapping[str, Any]) -> Event:
     cls = event_class(event_type, schema_version)
-    data = json.loads(payload) if isinstance(payload, str) else dict(payload)
+    data = _loads(payload) if isinstance(payload, str) else dict(payload)
     if type(data) is not dict:
         data = dict(data)
     version = schema_version

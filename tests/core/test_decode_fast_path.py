@@ -165,3 +165,37 @@ def test_decode_of_odd_payloads_is_what_cattrs_makes_of_them(
     got = decode(event_type, 1, dict(payload))
     assert got == expected
     assert all(type(getattr(got, f.name)) is type(getattr(expected, f.name)) for f in attrs.fields(type(got)))
+
+
+def _outcome(func: Any) -> tuple[str, Any]:
+    try:
+        return ("value", func())
+    except Exception as exc:
+        return ("raises", type(exc))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '{"corrected_event_id":"e1","reason":"r"}',
+        ' {"corrected_event_id":"e1","reason":"r"}',
+        '{"corrected_event_id":"e1","reason":"r"} ',
+        '{"corrected_event_id":"e1","reason":"r"}x',
+        '\ufeff{"corrected_event_id":"e1","reason":"r"}',
+        '{"corrected_event_id":"e1","reason":"r"',
+        '{"corrected_event_id":"e1","reason":"r\u00e9\ud83d\ude00","reason":"dup"}',
+        "[]",
+        "",
+    ],
+)
+def test_payload_text_is_read_as_json_loads_reads_it(text: str) -> None:
+    import json
+
+    def before() -> Any:  # decode() as it was: json.loads, dict(), cattrs
+        data = dict(json.loads(text))
+        try:
+            return _cattrs("entry_corrected", data)
+        except Exception as exc:
+            raise CodecError(str(exc)) from exc
+
+    assert _outcome(lambda: decode("entry_corrected", 1, text)) == _outcome(before)
