@@ -65,9 +65,14 @@ def _make_converter() -> cattrs.Converter:
 converter = _make_converter()
 
 
+# json.dumps builds a new encoder on every call with non-default options; this is the same encoder,
+# built once (json.dumps(value, **these options) is exactly JSONEncoder(**them).encode(value)).
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+
+
 def canonical_json(value: Any) -> str:
     """The one JSON spelling of a value: sorted keys, no spaces, UTF-8, no NaN."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+    return _CANONICAL.encode(value)
 
 
 def upcaster(event_type: str, from_version: int) -> Callable[[Upcaster], Upcaster]:
