@@ -15,11 +15,10 @@ import types
 import typing
 from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime
-from functools import cached_property
-from typing import Any
+from functools import cache, cached_property
+from typing import TYPE_CHECKING, Any
 
 import attrs
-import cattrs
 from attrs import frozen
 
 from goalplan.errors import CodecError
@@ -54,7 +53,18 @@ def _structure_float(value: Any, _: type) -> float:
     return number
 
 
-def _make_converter() -> cattrs.Converter:
+if TYPE_CHECKING:
+    import cattrs
+
+    converter: cattrs.Converter
+
+
+@cache
+def _converter() -> cattrs.Converter:
+    """Built on first use: importing cattrs is a large part of start-up, and reading a log
+    of well-formed payloads never needs it (see the fast structure path below)."""
+    import cattrs
+
     conv = cattrs.Converter(omit_if_default=True, forbid_extra_keys=True)
     conv.register_unstructure_hook(date, date.isoformat)
     conv.register_structure_hook(date, _structure_date)
@@ -62,7 +72,10 @@ def _make_converter() -> cattrs.Converter:
     return conv
 
 
-converter = _make_converter()
+def __getattr__(name: str) -> Any:
+    if name == "converter":  # goalplan.codec.converter, built when first asked for
+        return _converter()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 # json.dumps builds a new encoder on every call with non-default options; this is the same encoder,
@@ -103,7 +116,7 @@ def event_class(event_type: str, schema_version: int) -> type[Event]:
 
 def encode(event: Event) -> str:
     """The canonical JSON payload of an event at its current schema version."""
-    return canonical_json(converter.unstructure(event))
+    return canonical_json(_converter().unstructure(event))
 
 
 _scan_json = json.JSONDecoder().scan_once  # type: ignore[attr-defined]  # the scanner json.loads uses
@@ -143,7 +156,7 @@ def decode(event_type: str, schema_version: int, payload: str | Mapping[str, Any
         if event is not _INVALID:
             return event
     try:
-        return converter.structure(data, cls)
+        return _converter().structure(data, cls)
     except Exception as exc:  # cattrs groups several causes; one sentence is enough here
         raise CodecError(
             f"event type {event_type!r} (schema version {schema_version}) does not decode: "
