@@ -169,7 +169,7 @@ def decode(event_type: str, schema_version: int, payload: str | Mapping[str, Any
 # cattrs goes through its dispatch for every field of every event, which dominates replay time.
 # For each event class a structurer is built once that accepts a payload only if every value
 # already has exactly its field's type (str, int, finite float, YYYY-MM-DD date, optional,
-# tuple of str, nested attrs class) and no key is unknown or missing. It then builds the same
+# tuple of str or int, nested attrs class) and no key is unknown or missing. It then builds the same
 # object cattrs would. Anything else returns _INVALID, and the payload takes the cattrs path, which
 # coerces or raises exactly as before. Types without a case here make the class cattrs-only.
 
@@ -204,10 +204,16 @@ def _check_date(value: Any) -> Any:
     return _INVALID
 
 
-def _check_str_tuple(value: Any) -> Any:
-    if type(value) is list and all(type(item) is str for item in value):
-        return tuple(value)
-    return _INVALID
+def _tuple_of(kind: type) -> _Check:
+    def check(value: Any) -> Any:
+        if type(value) is list and all(type(item) is kind for item in value):
+            return tuple(value)
+        return _INVALID
+
+    return check
+
+
+_TUPLE_CHECKS = {str: _tuple_of(str), int: _tuple_of(int)}
 
 
 def _optional(check: _Check) -> _Check:
@@ -226,8 +232,8 @@ def _fast_check(tp: Any) -> _Check | None:
     if typing.get_origin(tp) in (typing.Union, types.UnionType) and len(args) == 2 and type(None) in args:
         inner = _fast_check(args[0] if args[1] is type(None) else args[1])
         return None if inner is None else _optional(inner)
-    if typing.get_origin(tp) is tuple and args == (str, Ellipsis):
-        return _check_str_tuple
+    if typing.get_origin(tp) is tuple and len(args) == 2 and args[1] is Ellipsis and args[0] in _TUPLE_CHECKS:
+        return _TUPLE_CHECKS[args[0]]
     if isinstance(tp, type) and attrs.has(tp):
         structure = _fast_structurer(tp)
         return None if structure is None else _nested(structure)

@@ -199,3 +199,34 @@ def test_payload_text_is_read_as_json_loads_reads_it(text: str) -> None:
             raise CodecError(str(exc)) from exc
 
     assert _outcome(lambda: decode("entry_corrected", 1, text)) == _outcome(before)
+
+
+@attrs.frozen(kw_only=True)
+class _Tuples:
+    items: tuple[int, ...]
+    names: tuple[str, ...] = ()
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        {"items": [1, 2, 3], "names": ["a", "b"]},
+        {"items": []},
+        {"items": [1, True]},
+        {"items": [1, "2"]},
+        {"items": [1.0]},
+        {"items": "12"},
+        {"items": [1], "names": [None]},
+    ],
+)
+def test_tuple_fields_structure_as_cattrs_does(payload: dict[str, Any]) -> None:
+    from goalplan.codec import _INVALID, _fast_structurer
+
+    fast = _fast_structurer(_Tuples)
+    assert fast is not None
+    got = fast(dict(payload))
+    expected = _outcome(lambda: converter.structure(dict(payload), _Tuples))
+    if got is _INVALID:  # left to cattrs, which decides
+        return
+    assert ("value", got) == expected
+    assert type(got.items) is tuple and all(type(i) is int for i in got.items)
