@@ -108,19 +108,14 @@ def apply(state: PlanState, event: Event, meta: Meta | RecordedEvent) -> PlanSta
     )
 
 
-_KEY_FIELDS: dict[type[Event], str | None] = {}
-
-
 def _entry_for(event: Event) -> Entry | None:
     if event.TYPE not in _UNDOERS:
         return None
-    cls = type(event)
-    if cls not in _KEY_FIELDS:
-        _KEY_FIELDS[cls] = next(
-            (n for n in ("goal_id", "step_id", "intervention_id") if hasattr(event, n)), None
-        )
-    name = _KEY_FIELDS[cls]
-    return Entry(type=event.TYPE, key=None if name is None else getattr(event, name))
+    key = next(
+        (getattr(event, n) for n in ("goal_id", "step_id", "intervention_id") if hasattr(event, n)),
+        None,
+    )
+    return Entry(type=event.TYPE, key=key)
 
 
 def _with_goal(state: PlanState, goal: Goal) -> PlanState:
