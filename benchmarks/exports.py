@@ -51,6 +51,19 @@ def available_formats() -> tuple[list[str], list[str]]:
     return [CORE_FORMAT, *registered], notes
 
 
+def working_formats(store: SQLiteStore, formats: list[str], plan_id: str) -> tuple[list[str], list[str]]:
+    """The formats that render a plan of this caseload, and a note for each that fails."""
+    ok, notes = [], []
+    for name in formats:
+        try:
+            export_plans(store, name, [plan_id])
+        except Exception as exc:
+            notes.append(f"export_all/{name}: skipped, the exporter fails on this goalplan: {exc}")
+        else:
+            ok.append(name)
+    return ok, notes
+
+
 def exporter(name: str) -> Exporter:
     return _core_exporter() if name == CORE_FORMAT else get_plugin_manager().exporter(name)
 
