@@ -20,6 +20,8 @@ HEAVY = ("fpdf", "icalendar")  # fpdf2's module, icalendar's module
 
 WRAPPER = """
 import importlib.util, json, sys
+# Only this tree's code: drop the finder of an editable install that may point at another checkout.
+sys.meta_path[:] = [f for f in sys.meta_path if not getattr(f, "__module__", "").startswith("__editable__")]
 from goalplan.cli import main
 from goalplan.plugins import DEFAULT_PLUGINS
 try:
