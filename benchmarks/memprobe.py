@@ -60,7 +60,7 @@ def run(spec: dict[str, Any]) -> dict[str, Any]:
     elif scenario == "catchup":
         count = target.catchup()
     elif scenario.startswith("export_all/"):
-        plan_ids = target.store.plan_ids()
+        plan_ids = target.store.plan_ids()[: spec.get("limit")]
         exports.export_plans(target.store, scenario.split("/", 1)[1], plan_ids)
         count = len(plan_ids)
     target.close()

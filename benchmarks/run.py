@@ -42,6 +42,7 @@ class Config:
     single: int
     rounds: int
     export_plans: int
+    export_seconds: float
     memory_small: int
     memory_large: int
     memory: bool
@@ -52,6 +53,7 @@ QUICK = Config(
     single=100,
     rounds=3,
     export_plans=40,
+    export_seconds=1.0,
     memory_small=100_000,
     memory_large=1_000_000,
     memory=False,
@@ -61,6 +63,7 @@ FULL = Config(
     single=300,
     rounds=5,
     export_plans=200,
+    export_seconds=4.0,
     memory_small=100_000,
     memory_large=1_000_000,
     memory=True,
@@ -110,7 +113,7 @@ def run_round(
     workload: list[PlanWorkload],
     payloads: dict[str, Any],
     events: int,
-    formats: list[str],
+    export_counts: dict[str, int],
     workdir: Path,
     results: Results,
     log: Callable[[str], None],
@@ -151,21 +154,24 @@ def run_round(
 
     db = here / "goalplan.db"
     store = systems.SQLiteStore(db)
-    plan_ids = store.plan_ids()[: cfg.export_plans]
+    all_ids = store.plan_ids()
     pool = exports.ExportPool(db)
     one_total = all_total = 0.0
-    for name in formats:
+    plans_done = 0
+    for name, count in export_counts.items():
+        plan_ids = all_ids[:count]
+        plans_done += len(plan_ids)
         modes = ["one_core", "all_cores"] if index % 2 == 0 else ["all_cores", "one_core"]
         for mode in modes:
             if mode == "one_core":
-                seconds = _timed(lambda n=name: exports.export_plans(store, n, plan_ids))
+                seconds = _timed(lambda n=name, ids=plan_ids: exports.export_plans(store, n, ids))
                 one_total += seconds
             else:
-                seconds = _timed(lambda n=name: pool.export(n, plan_ids))
+                seconds = _timed(lambda n=name, ids=plan_ids: pool.export(n, ids))
                 all_total += seconds
             results.add(f"export_all/{name}", mode, len(plan_ids) / seconds)
-    results.add("export_all", "one_core", len(plan_ids) * len(formats) / one_total)
-    results.add("export_all", "all_cores", len(plan_ids) * len(formats) / all_total)
+    results.add("export_all", "one_core", plans_done / one_total)
+    results.add("export_all", "all_cores", plans_done / all_total)
     pool.close()
     store.close()
     log(f"round {index + 1}/{cfg.rounds} done")
@@ -249,15 +255,31 @@ def main(argv: list[str] | None = None) -> int:
         )
         probe_db = workdir / "probe-export.db"
         probe = systems.GoalplanSystem(probe_db)
-        probe.append_plan(workload[0], 100)
-        formats, failed = exports.working_formats(probe.store, formats, workload[0].plan_id)
+        typical = sorted(workload, key=lambda p: len(p.events))[len(workload) // 2]  # median size
+        probe.append_plan(typical, 100)
+        seconds_per_plan, failed = exports.working_formats(probe.store, formats, typical.plan_id)
         probe.close()
         notes += failed
+        formats = list(seconds_per_plan)
+        # Each format renders about cfg.export_seconds of work on one core (at least 4 plans per core),
+        # so a slow format (PDF) does not stretch the run and a fast one is not lost in noise.
+        cores = os.cpu_count() or 1
+        export_counts = {
+            name: max(4 * cores, min(cfg.export_plans, int(cfg.export_seconds / max(secs, 1e-6))))
+            for name, secs in seconds_per_plan.items()
+        }
+        notes.append(
+            "export_all plans per format: "
+            + ", ".join(
+                f"{n} {k} ({seconds_per_plan[k] * 1000:.0f} ms for a median plan)"
+                for k, n in export_counts.items()
+            )
+        )
         last = workdir
         for index in range(cfg.rounds):
             if index:
                 shutil.rmtree(last)
-            last = run_round(index, cfg, workload, payloads, events, formats, workdir, results, log)
+            last = run_round(index, cfg, workload, payloads, events, export_counts, workdir, results, log)
 
         memory: dict[str, Any] = {}
         probes = [("append_batched", s) for s in ("goalplan", "sqlite3", "eventsourcing")]
@@ -271,9 +293,10 @@ def main(argv: list[str] | None = None) -> int:
         }
         for scenario, system in probes:
             db = dbs[system] if scenario != "append_batched" else workdir / f"mem-{system}.db"
-            memory[f"{scenario}/{system}"] = memory_probe(
-                {"scenario": scenario, "system": system, "db": str(db), "plans": cfg.plans, "seed": SEED}
-            )
+            spec = {"scenario": scenario, "system": system, "db": str(db), "plans": cfg.plans, "seed": SEED}
+            if scenario.startswith("export_all/"):
+                spec["limit"] = export_counts[scenario.split("/", 1)[1]]
+            memory[f"{scenario}/{system}"] = memory_probe(spec)
         log("memory probes done")
 
         scaling: dict[str, Any] | None = None
