@@ -261,11 +261,11 @@ def main(argv: list[str] | None = None) -> int:
         probe.close()
         notes += failed
         formats = list(seconds_per_plan)
-        # Each format renders about cfg.export_seconds of work on one core (at least 4 plans per core),
+        # Each format renders about cfg.export_seconds of work on one core (at least 2 plans per core),
         # so a slow format (PDF) does not stretch the run and a fast one is not lost in noise.
         cores = os.cpu_count() or 1
         export_counts = {
-            name: max(4 * cores, min(cfg.export_plans, int(cfg.export_seconds / max(secs, 1e-6))))
+            name: max(2 * cores, min(cfg.export_plans, int(cfg.export_seconds / max(secs, 1e-6))))
             for name, secs in seconds_per_plan.items()
         }
         notes.append(
