@@ -11,12 +11,14 @@ import hashlib
 import json
 import math
 import re
+import types
+import typing
 from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime
-from functools import cached_property
-from typing import Any
+from functools import cache, cached_property
+from typing import TYPE_CHECKING, Any
 
-import cattrs
+import attrs
 from attrs import frozen
 
 from goalplan.errors import CodecError
@@ -54,7 +56,18 @@ def _structure_float(value: Any, _: type) -> float:
     return number
 
 
-def _make_converter() -> cattrs.Converter:
+if TYPE_CHECKING:
+    import cattrs
+
+    converter: cattrs.Converter
+
+
+@cache
+def _converter() -> cattrs.Converter:
+    """Built on first use: importing cattrs is a large part of start-up, and reading a log
+    of well-formed payloads never needs it (see the fast structure path below)."""
+    import cattrs
+
     conv = cattrs.Converter(omit_if_default=True, forbid_extra_keys=True)
     conv.register_unstructure_hook(date, date.isoformat)
     conv.register_structure_hook(date, _structure_date)
@@ -62,12 +75,20 @@ def _make_converter() -> cattrs.Converter:
     return conv
 
 
-converter = _make_converter()
+def __getattr__(name: str) -> Any:
+    if name == "converter":  # goalplan.codec.converter, built when first asked for
+        return _converter()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+# json.dumps builds a new encoder on every call with non-default options; this is the same encoder,
+# built once (json.dumps(value, **these options) is exactly JSONEncoder(**them).encode(value)).
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
 
 
 def canonical_json(value: Any) -> str:
     """The one JSON spelling of a value: sorted keys, no spaces, UTF-8, no NaN."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+    return _CANONICAL.encode(value)
 
 
 def upcaster(event_type: str, from_version: int) -> Callable[[Upcaster], Upcaster]:
@@ -98,12 +119,31 @@ def event_class(event_type: str, schema_version: int) -> type[Event]:
 
 def encode(event: Event) -> str:
     """The canonical JSON payload of an event at its current schema version."""
-    return canonical_json(converter.unstructure(event))
+    return canonical_json(_converter().unstructure(event))
+
+
+_scan_json = json.JSONDecoder().scan_once  # type: ignore[attr-defined]  # the scanner json.loads uses
+
+
+def _loads(text: str) -> Any:
+    """json.loads(text), minus its per-call wrapper work (whitespace regexes, type checks).
+
+    Stored payloads are canonical JSON, so the scanner reads the whole string in one go; any
+    other text (whitespace, a byte-order mark, trailing or invalid characters) goes to
+    json.loads, which returns or raises exactly as before.
+    """
+    try:
+        value, end = _scan_json(text, 0)
+    except Exception:
+        return json.loads(text)
+    return value if end == len(text) else json.loads(text)
 
 
 def decode(event_type: str, schema_version: int, payload: str | Mapping[str, Any]) -> Event:
     cls = event_class(event_type, schema_version)
-    data = dict(json.loads(payload) if isinstance(payload, str) else payload)
+    data = _loads(payload) if isinstance(payload, str) else dict(payload)
+    if type(data) is not dict:
+        data = dict(data)
     version = schema_version
     while version < cls.SCHEMA_VERSION:
         step = _UPCASTERS.get((event_type, version))
@@ -113,13 +153,143 @@ def decode(event_type: str, schema_version: int, payload: str | Mapping[str, Any
             )
         data = step(data)
         version += 1
+    fast = _fast_structurer(cls)
+    if fast is not None:
+        event: Event = fast(data)
+        if event is not _INVALID:
+            return event
     try:
-        return converter.structure(data, cls)
+        return _converter().structure(data, cls)
     except Exception as exc:  # cattrs groups several causes; one sentence is enough here
         raise CodecError(
             f"event type {event_type!r} (schema version {schema_version}) does not decode: "
             f"{_first_cause(exc)}"
         ) from exc
+
+
+# A faster structure path for payloads that are exactly well-formed. ------------------------
+#
+# cattrs goes through its dispatch for every field of every event, which dominates replay time.
+# For each event class a structurer is built once that accepts a payload only if every value
+# already has exactly its field's type (str, int, finite float, YYYY-MM-DD date, optional,
+# tuple of str or int, nested attrs class) and no key is unknown or missing. It then builds the same
+# object cattrs would. Anything else returns _INVALID, and the payload takes the cattrs path, which
+# coerces or raises exactly as before. Types without a case here make the class cattrs-only.
+
+_INVALID: Any = object()
+_MISSING: Any = object()
+_Check = Callable[[Any], Any]
+_FAST: dict[type, Callable[[Mapping[str, Any]], Any] | None] = {}
+
+
+def _check_str(value: Any) -> Any:
+    return value if type(value) is str else _INVALID
+
+
+def _check_int(value: Any) -> Any:
+    return value if type(value) is int else _INVALID
+
+
+def _check_float(value: Any) -> Any:
+    if (type(value) is float or type(value) is int) and math.isfinite(value):
+        return float(value)
+    return _INVALID
+
+
+def _check_date(value: Any) -> Any:
+    if type(value) is str and len(value) == 10:
+        try:
+            day = date.fromisoformat(value)
+        except ValueError:
+            return _INVALID
+        if day.isoformat() == value:  # exactly YYYY-MM-DD in ASCII digits, as parse_iso_date wants
+            return day
+    return _INVALID
+
+
+def _tuple_of(kind: type) -> _Check:
+    def check(value: Any) -> Any:
+        if type(value) is list and all(type(item) is kind for item in value):
+            return tuple(value)
+        return _INVALID
+
+    return check
+
+
+_TUPLE_CHECKS = {str: _tuple_of(str), int: _tuple_of(int)}
+
+
+def _optional(check: _Check) -> _Check:
+    return lambda value: None if value is None else check(value)
+
+
+def _nested(structure: Callable[[Mapping[str, Any]], Any]) -> _Check:
+    return lambda value: structure(value) if type(value) is dict else _INVALID
+
+
+def _fast_check(tp: Any) -> _Check | None:
+    simple = {str: _check_str, int: _check_int, float: _check_float, date: _check_date}
+    if tp in simple:
+        return simple[tp]
+    args = typing.get_args(tp)
+    if typing.get_origin(tp) in (typing.Union, types.UnionType) and len(args) == 2 and type(None) in args:
+        inner = _fast_check(args[0] if args[1] is type(None) else args[1])
+        return None if inner is None else _optional(inner)
+    if typing.get_origin(tp) is tuple and len(args) == 2 and args[1] is Ellipsis and args[0] in _TUPLE_CHECKS:
+        return _TUPLE_CHECKS[args[0]]
+    if isinstance(tp, type) and attrs.has(tp):
+        structure = _fast_structurer(tp)
+        return None if structure is None else _nested(structure)
+    return None
+
+
+def _fast_structurer(cls: type) -> Callable[[Mapping[str, Any]], Any] | None:
+    """Generated once per class: each field read, type-checked inline and passed by name."""
+    if cls in _FAST:
+        return _FAST[cls]
+    _FAST[cls] = None  # also guards against a class that contains itself
+    hints = typing.get_type_hints(cls)
+    namespace: dict[str, Any] = {"cls": cls, "INVALID": _INVALID, "MISSING": _MISSING}
+    body = ["def structure(data):", "    get = data.get", "    seen = 0"]
+    arguments = []
+    for n, field in enumerate(attrs.fields(cls)):
+        check = _fast_check(hints.get(field.name))
+        plain_default = field.default is attrs.NOTHING or not isinstance(field.default, attrs.Factory)  # type: ignore[arg-type]
+        if check is None or not field.init or field.alias != field.name or not plain_default:
+            return None
+        v = f"v{n}"
+        body.append(f"    {v} = get({field.name!r}, MISSING)")
+        if field.default is attrs.NOTHING:
+            body += [f"    if {v} is MISSING:", "        return INVALID"]
+            indent = "    "
+        else:
+            namespace[f"default{n}"] = field.default
+            body += [f"    if {v} is MISSING:", f"        {v} = default{n}", "    else:"]
+            indent = "        "
+        body.append(f"{indent}seen += 1")
+        if check is _check_str or check is _check_int:
+            kind = "str" if check is _check_str else "int"
+            body += [f"{indent}if type({v}) is not {kind}:", f"{indent}    return INVALID"]
+        else:
+            namespace[f"check{n}"] = check
+            body += [
+                f"{indent}{v} = check{n}({v})",
+                f"{indent}if {v} is INVALID:",
+                f"{indent}    return INVALID",
+            ]
+        arguments.append(f"{field.name}={v}")
+    body += [
+        "    if seen != len(data):",  # a key that is not a field
+        "        return INVALID",
+        "    try:",
+        f"        return cls({', '.join(arguments)})",
+        "    except Exception:",
+        "        return INVALID",
+    ]
+    exec(compile("\n".join(body), f"<goalplan structure {cls.__qualname__}>", "exec"), namespace)
+    structure: Callable[[Mapping[str, Any]], Any] = namespace["structure"]
+    _FAST[cls] = structure
+    return structure
 
 
 def _first_cause(exc: BaseException) -> str:

@@ -6,9 +6,8 @@ from bisect import insort
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from attrs import evolve
-
 from goalplan.codec import RecordedEvent
+from goalplan.domain.replace import evolve
 from goalplan.domain.state import (
     Entry,
     FocusArea,
@@ -74,15 +73,35 @@ def applies(event_type: type[Event]) -> Callable[[Applier], Applier]:
 
 
 def fold(records: Iterable[RecordedEvent], plan_id: str | None = None) -> PlanState:
-    """Replay a stream from its first event. An empty stream gives an unopened plan."""
+    """Replay a stream from its first event. An empty stream gives an unopened plan.
+
+    The same result as calling :func:`apply` for each event, done with less copying: the
+    envelope fields (version, last recorded-at, head hash) are set once at the end, and the
+    entries map is one dict that only this fold's own, never-returned, intermediate states see.
+    """
     state: PlanState | None = None
+    entries: dict[str, Entry] = {}
+    last: RecordedEvent | None = None
+    count = 0
     for record in records:
         if state is None:
-            state = PlanState(plan_id=record.plan_id)
-        state = apply(state, record.event, record)
-    if state is None:
-        state = PlanState(plan_id=plan_id or "")
-    return state
+            state = PlanState(plan_id=record.plan_id, entries=entries)
+        event = record.event
+        state = _APPLIERS[type(event)](state, event, record)
+        entry = _entry_for(event)
+        if entry is not None:
+            entries[record.event_id] = entry
+        last = record
+        count += 1
+    if state is None or last is None:
+        return PlanState(plan_id=plan_id or "")
+    return evolve(
+        state,
+        version=state.version + count,
+        last_recorded_at=last.recorded_at,
+        head_hash=last.hash,
+        entries=dict(entries),
+    )
 
 
 def apply(state: PlanState, event: Event, meta: Meta | RecordedEvent) -> PlanState:
@@ -205,9 +224,13 @@ def _progress(state: PlanState, e: ProgressRecorded, meta: Meta | RecordedEvent)
         recorded_at=meta.recorded_at,
         actor=meta.actor,
     )
-    points = list(goal.progress)
-    insort(points, point, key=_progress_key)
-    return _with_goal(state, evolve(goal, progress=tuple(points)))
+    if not goal.progress or _progress_key(goal.progress[-1]) <= _progress_key(point):
+        progress = (*goal.progress, point)  # the usual case; what insort would do, without the list
+    else:
+        points = list(goal.progress)
+        insort(points, point, key=_progress_key)
+        progress = tuple(points)
+    return _with_goal(state, evolve(goal, progress=progress))
 
 
 @applies(ReviewHeld)

@@ -94,7 +94,7 @@ class Silence:
     actor: str
 
 
-@frozen(kw_only=True)
+@frozen(kw_only=True, slots=False)  # a __dict__ makes the fold's copies cheap (domain/replace.py)
 class Goal:
     goal_id: str
     statement: str
@@ -122,7 +122,7 @@ class Goal:
         return self.progress[-1] if self.progress else None
 
 
-@frozen(kw_only=True)
+@frozen(kw_only=True, slots=False)  # a __dict__ makes the fold's copies cheap (domain/replace.py)
 class Step:
     step_id: str
     goal_id: str
@@ -172,7 +172,7 @@ class Entry:
     key: str | None
 
 
-@frozen(kw_only=True)
+@frozen(kw_only=True, slots=False)  # a __dict__ makes the fold's copies cheap (domain/replace.py)
 class PlanState:
     plan_id: str
     version: int = 0

@@ -1,0 +1,430 @@
+"""The benchmark run: workload, interleaved rounds, memory probes, ratios, table and JSON."""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from benchmarks import exports, systems
+from benchmarks.workload import PlanWorkload, caseload, iter_caseload, total_events
+
+# (ratio key, scenario, goalplan's side, peer's side, target: goalplan / peer at least this)
+TARGETS: list[tuple[str, float]] = [
+    ("append_batched/eventsourcing", 2.5),
+    ("append_batched/sqlite3", 0.6),
+    ("append_single/sqlite3", 0.8),
+    ("replay/eventsourcing", 5.0),
+    ("replay/sqlite3", 0.5),
+    ("catchup/sqlite3", 0.5),
+    ("export_all/one_core", 1.6),
+]
+MEMORY_TARGET = 1.5
+SEED = 20240601
+
+
+@dataclass(frozen=True)
+class Config:
+    plans: int
+    single: int
+    rounds: int
+    export_plans: int
+    export_seconds: float
+    memory_small: int
+    memory_large: int
+    memory: bool
+
+
+QUICK = Config(
+    plans=80,
+    single=100,
+    rounds=3,
+    export_plans=40,
+    export_seconds=1.0,
+    memory_small=100_000,
+    memory_large=1_000_000,
+    memory=False,
+)
+FULL = Config(
+    plans=300,
+    single=300,
+    rounds=5,
+    export_plans=200,
+    export_seconds=4.0,
+    memory_small=100_000,
+    memory_large=1_000_000,
+    memory=True,
+)
+
+
+def _timed(func: Callable[[], Any]) -> float:
+    return _timed_result(func)[0]
+
+
+def _timed_result(func: Callable[[], Any]) -> tuple[float, Any]:
+    start = time.perf_counter()
+    result = func()
+    return time.perf_counter() - start, result
+
+
+def _rotate(items: list[Any], by: int) -> list[Any]:
+    by %= len(items)
+    return items[by:] + items[:by]
+
+
+def _single_events(workload: list[PlanWorkload], count: int) -> list[tuple[str, int, Any]]:
+    chosen = []
+    for plan in workload:
+        for version, event in enumerate(plan.events):
+            chosen.append((plan.plan_id, version, event))
+            if len(chosen) == count:
+                return chosen
+    return chosen
+
+
+class Results:
+    def __init__(self) -> None:
+        self.throughput: dict[str, dict[str, list[float]]] = {}
+
+    def add(self, scenario: str, system: str, per_second: float) -> None:
+        self.throughput.setdefault(scenario, {}).setdefault(system, []).append(per_second)
+
+    def ratio(self, scenario: str, ours: str, peer: str) -> list[float]:
+        mine, theirs = self.throughput[scenario][ours], self.throughput[scenario][peer]
+        return [a / b for a, b in zip(mine, theirs, strict=True)]
+
+
+def run_round(
+    index: int,
+    cfg: Config,
+    workload: list[PlanWorkload],
+    payloads: dict[str, Any],
+    events: int,
+    export_counts: dict[str, int],
+    workdir: Path,
+    results: Results,
+    log: Callable[[str], None],
+) -> Path:
+    here = workdir / f"round{index}"
+    here.mkdir()
+    live = {
+        "goalplan": systems.GoalplanSystem(here / "goalplan.db"),
+        "sqlite3": systems.SqliteFloor(here / "floor.db", payloads),
+        "eventsourcing": systems.EventsourcingSystem(here / "es.db", payloads),
+    }
+    order = _rotate(list(live), index)
+
+    for name in order:
+        system = live[name]
+        seconds = _timed(lambda s=system: [s.append_plan(p, 100) for p in workload])
+        results.add("append_batched", name, events / seconds)
+    for name in order:
+        system = live[name]
+        seconds, counted = _timed_result(system.replay)
+        assert counted == events, (name, counted, events)
+        results.add("replay", name, events / seconds)
+    for name in [n for n in order if n != "eventsourcing"]:
+        system = live[name]
+        seconds, counted = _timed_result(system.catchup)
+        assert counted == events, (name, counted, events)
+        results.add("catchup", name, events / seconds)
+    for system in live.values():
+        system.close()
+
+    singles = _single_events(workload, cfg.single)
+    for name in [n for n in order if n != "eventsourcing"]:
+        path = here / f"single-{name}.db"
+        system = systems.GoalplanSystem(path) if name == "goalplan" else systems.SqliteFloor(path, payloads)
+        seconds = _timed(lambda s=system: [s.append_one(pid, e, v) for pid, v, e in singles])
+        results.add("append_single", name, len(singles) / seconds)
+        system.close()
+
+    db = here / "goalplan.db"
+    store = systems.SQLiteStore(db)
+    all_ids = store.plan_ids()
+    pool = exports.ExportPool(db)
+    one_total = all_total = 0.0
+    plans_done = 0
+    for name, count in export_counts.items():
+        plan_ids = all_ids[:count]
+        plans_done += len(plan_ids)
+        modes = ["one_core", "all_cores"] if index % 2 == 0 else ["all_cores", "one_core"]
+        for mode in modes:
+            if mode == "one_core":
+                seconds = _timed(lambda n=name, ids=plan_ids: exports.export_plans(store, n, ids))
+                one_total += seconds
+            else:
+                seconds = _timed(lambda n=name, ids=plan_ids: pool.export(n, ids))
+                all_total += seconds
+            results.add(f"export_all/{name}", mode, len(plan_ids) / seconds)
+    results.add("export_all", "one_core", plans_done / one_total)
+    results.add("export_all", "all_cores", plans_done / all_total)
+    pool.close()
+    store.close()
+    log(f"round {index + 1}/{cfg.rounds} done")
+    return here
+
+
+def memory_probe(spec: dict[str, Any]) -> dict[str, Any]:
+    env = dict(os.environ)
+    out = subprocess.run(
+        [sys.executable, "-m", "benchmarks.memprobe", json.dumps(spec)],
+        capture_output=True,
+        text=True,
+        check=True,
+        env=env,
+    )
+    return dict(json.loads(out.stdout))
+
+
+def build_log(path: Path, events: int) -> int:
+    """A goalplan store of about ``events`` events (synchronous=OFF: only the reading is measured)."""
+    store = systems.SQLiteStore(path, synchronous="OFF")
+    written = 0
+    for plan in iter_caseload(10**9, seed=SEED + 1):
+        store.append(plan.plan_id, [e.new_event() for e in plan.events], 0)
+        written += len(plan.events)
+        if written >= events:
+            break
+    store.close()
+    return written
+
+
+def summary(values: list[float]) -> dict[str, float]:
+    return {"min": min(values), "median": statistics.median(values), "max": max(values)}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
+    parser.add_argument(
+        "--quick", action="store_true", help="a smaller caseload and fewer rounds (~1 minute)"
+    )
+    parser.add_argument("--json", type=Path, default=None, help="write the results as JSON to this file")
+    parser.add_argument("--plans", type=int, default=None, help="plans in the caseload")
+    parser.add_argument("--rounds", type=int, default=None, help="interleaved rounds")
+    parser.add_argument(
+        "--memory",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="run the 100k vs 1M event replay memory scenario (default: full mode only)",
+    )
+    args = parser.parse_args(argv)
+    base = QUICK if args.quick else FULL
+    cfg = Config(
+        **{
+            **asdict(base),
+            **{
+                k: v
+                for k, v in {"plans": args.plans, "rounds": args.rounds, "memory": args.memory}.items()
+                if v is not None
+            },
+        }
+    )
+
+    def log(message: str) -> None:
+        print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+    started = time.perf_counter()
+    workload = caseload(cfg.plans, seed=SEED)
+    payloads = systems.payload_dicts(workload)
+    events = total_events(workload)
+    gc.collect()
+    gc.freeze()  # the workload lives all run long: keep the collector from rescanning it in every scenario
+    formats, notes = exports.available_formats()
+    log(f"workload: {cfg.plans} plans, {events} events; formats: {', '.join(formats)}")
+    workdir = Path(tempfile.mkdtemp(prefix="goalplan-bench-"))
+    results = Results()
+    try:
+        sync = systems.synchronous_default(workdir / "probe.db")
+        notes.append(
+            f"eventsourcing's connections run with SQLite's default PRAGMA synchronous={sync} "
+            f"({'FULL' if sync == 2 else 'not FULL'}) and journal_mode=WAL"
+        )
+        probe_db = workdir / "probe-export.db"
+        probe = systems.GoalplanSystem(probe_db)
+        typical = sorted(workload, key=lambda p: len(p.events))[len(workload) // 2]  # median size
+        probe.append_plan(typical, 100)
+        seconds_per_plan, failed = exports.working_formats(probe.store, formats, typical.plan_id)
+        probe.close()
+        notes += failed
+        formats = list(seconds_per_plan)
+        # Each format renders about cfg.export_seconds of work on one core (at least 2 plans per core),
+        # so a slow format (PDF) does not stretch the run and a fast one is not lost in noise.
+        cores = os.cpu_count() or 1
+        export_counts = {
+            name: max(2 * cores, min(cfg.export_plans, int(cfg.export_seconds / max(secs, 1e-6))))
+            for name, secs in seconds_per_plan.items()
+        }
+        notes.append(
+            "export_all plans per format: "
+            + ", ".join(
+                f"{n} {k} ({seconds_per_plan[k] * 1000:.0f} ms for a median plan)"
+                for k, n in export_counts.items()
+            )
+        )
+        last = workdir
+        for index in range(cfg.rounds):
+            if index:
+                shutil.rmtree(last)
+            last = run_round(index, cfg, workload, payloads, events, export_counts, workdir, results, log)
+
+        memory: dict[str, Any] = {}
+        probes = [("append_batched", s) for s in ("goalplan", "sqlite3", "eventsourcing")]
+        probes += [("replay", s) for s in ("goalplan", "sqlite3", "eventsourcing")]
+        probes += [("catchup", s) for s in ("goalplan", "sqlite3")]
+        probes += [(f"export_all/{f}", "goalplan") for f in formats]
+        dbs = {
+            "goalplan": last / "goalplan.db",
+            "sqlite3": last / "floor.db",
+            "eventsourcing": last / "es.db",
+        }
+        for scenario, system in probes:
+            db = dbs[system] if scenario != "append_batched" else workdir / f"mem-{system}.db"
+            spec = {"scenario": scenario, "system": system, "db": str(db), "plans": cfg.plans, "seed": SEED}
+            if scenario.startswith("export_all/"):
+                spec["limit"] = export_counts[scenario.split("/", 1)[1]]
+            memory[f"{scenario}/{system}"] = memory_probe(spec)
+        log("memory probes done")
+
+        scaling: dict[str, Any] | None = None
+        if cfg.memory:
+            scaling = {}
+            for label, size in (("small", cfg.memory_small), ("large", cfg.memory_large)):
+                db = workdir / f"scale-{label}.db"
+                written = build_log(db, size)
+                probe = memory_probe({"scenario": "replay", "system": "goalplan", "db": str(db)})
+                assert probe["count"] == written
+                scaling[label] = {"events": written, **probe}
+                db.unlink()
+                log(f"memory scenario: replayed {written} events")
+            scaling["ratio"] = scaling["large"]["peak_rss_kb"] / scaling["small"]["peak_rss_kb"]
+        else:
+            notes.append(
+                "memory scaling (replay 1,000,000 vs 100,000 events) runs in full mode only "
+                "(or with --memory)"
+            )
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+    ratios = {}
+    for key, _ in TARGETS:
+        scenario, peer = key.split("/")
+        ratios[key] = summary(
+            results.ratio(scenario, "all_cores", "one_core")
+            if scenario == "export_all"
+            else results.ratio(scenario, "goalplan", peer)
+        )
+    for name in formats:
+        ratios[f"export_all/{name}/one_core"] = summary(
+            results.ratio(f"export_all/{name}", "all_cores", "one_core")
+        )
+
+    # What the peers allow: a target "goalplan >= k x eventsourcing" is out of reach for any store
+    # doing at least the floor's work when the floor itself is below k x eventsourcing.
+    bounds = {
+        f"{scenario}/sqlite3_over_eventsourcing": summary(results.ratio(scenario, "sqlite3", "eventsourcing"))
+        for scenario in ("append_batched", "replay")
+    }
+    for scenario, target in (("append_batched", 2.5), ("replay", 5.0)):
+        floor = bounds[f"{scenario}/sqlite3_over_eventsourcing"]["median"]
+        if floor < target:
+            notes.append(
+                f"{scenario}: the sqlite3 floor itself runs at {floor:.2f}x eventsourcing here, below the "
+                f"{target}x target, so no store doing the floor's work (or more) can reach it on this machine"
+            )
+    report = {
+        "date": datetime.now(UTC).strftime("%Y-%m-%d"),
+        "machine": {
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "platform": platform.platform(),
+        },
+        "config": asdict(cfg) | {"mode": "quick" if args.quick else "full", "events": events, "seed": SEED},
+        "throughput": {
+            s: {name: summary(v) for name, v in by.items()} for s, by in results.throughput.items()
+        },
+        "ratios": ratios,
+        "targets": {
+            key: {"at_least": t, "median": ratios[key]["median"], "pass": ratios[key]["median"] >= t}
+            for key, t in TARGETS
+        },
+        "bounds": bounds,
+        "memory": memory,
+        "memory_scaling": scaling,
+        "notes": notes,
+        "seconds": round(time.perf_counter() - started, 1),
+    }
+    if scaling is not None:
+        report["targets"]["memory/replay_1m_vs_100k"] = {
+            "at_most": MEMORY_TARGET,
+            "value": scaling["ratio"],
+            "pass": scaling["ratio"] <= MEMORY_TARGET,
+        }
+    print(render_table(report))
+    if args.json:
+        args.json.write_text(json.dumps(report, indent=2, sort_keys=True) + "\n")
+    return 0
+
+
+def render_table(report: dict[str, Any]) -> str:
+    cfg = report["config"]
+    lines = [
+        f"goalplan benchmarks, {report['date']}, {cfg['mode']} mode: {cfg['plans']} plans, "
+        f"{cfg['events']} events, "
+        f"{cfg['rounds']} rounds, {report['machine']['cpus']} CPUs, Python {report['machine']['python']}",
+        "",
+        f"{'scenario':<24} {'system':<14} {'median/s':>11} {'min/s':>11} {'max/s':>11}  "
+        f"{'peak RSS':>9} {'growth':>8}",
+    ]
+    for scenario, by in report["throughput"].items():
+        for system, s in by.items():
+            mem = report["memory"].get(f"{scenario}/{system}") or (
+                report["memory"].get(f"{scenario}/goalplan") if system == "one_core" else None
+            )
+            peak = f"{mem['peak_rss_kb'] / 1024:.0f} MB" if mem else ""
+            growth = f"{mem['growth_kb'] / 1024:.0f} MB" if mem else ""
+            lines.append(
+                f"{scenario:<24} {system:<14} {s['median']:>11,.0f} {s['min']:>11,.0f} {s['max']:>11,.0f}"
+                f"  {peak:>9} {growth:>8}"
+            )
+    lines += [
+        "",
+        "(throughput: events per second; export_all: plans per second, summed over formats "
+        "for the export_all line)",
+        "",
+        f"{'ratio (goalplan / peer)':<32} {'min':>6} {'median':>7} {'max':>6}  {'target':>7}  result",
+    ]
+    for key, r in report["ratios"].items():
+        target = report["targets"].get(key)
+        verdict = ("PASS" if target["pass"] else "MISS") if target else ""
+        goal = f">= {target['at_least']}" if target else ""
+        lines.append(f"{key:<32} {r['min']:>6.2f} {r['median']:>7.2f} {r['max']:>6.2f}  {goal:>7}  {verdict}")
+    for key, r in report["bounds"].items():
+        lines.append(
+            f"{key:<32} {r['min']:>6.2f} {r['median']:>7.2f} {r['max']:>6.2f}  (the floor's own ratio)"
+        )
+    scaling = report["memory_scaling"]
+    if scaling:
+        t = report["targets"]["memory/replay_1m_vs_100k"]
+        lines.append(
+            f"{'memory replay 1M / 100k':<32} peak RSS {scaling['large']['peak_rss_kb'] / 1024:.0f} MB / "
+            f"{scaling['small']['peak_rss_kb'] / 1024:.0f} MB = {scaling['ratio']:.2f}  <= {MEMORY_TARGET}  "
+            f"{'PASS' if t['pass'] else 'MISS'}"
+        )
+    if report["notes"]:
+        lines += ["", "notes:"] + [f"  - {n}" for n in report["notes"]]
+    lines.append(f"\n(ran in {report['seconds']} s)")
+    return "\n".join(lines)
