@@ -178,3 +178,53 @@ def chain_batch(
         links.append((version, prev, digest))
         prev = digest
     return links
+
+
+EventRow = tuple[int, str, str, int, str, str, str, int, str, str, str]
+
+
+def event_rows(
+    plan_id: str, events: Sequence[NewEvent], links: Sequence[tuple[int, str, str]], last_position: int
+) -> list[EventRow]:
+    """The rows to insert, in the events table's column order, after ``last_position``."""
+    return [
+        (
+            last_position + i + 1,
+            e.event_id,
+            plan_id,
+            version,
+            e.recorded_at,
+            e.actor,
+            e.type,
+            e.schema_version,
+            e.payload,
+            prev,
+            digest,
+        )
+        for i, (e, (version, prev, digest)) in enumerate(zip(events, links, strict=True))
+    ]
+
+
+def appended(plan_id: str, rows: Sequence[EventRow]) -> AppendResult:
+    return AppendResult(plan_id, tuple(r[3] for r in rows), tuple(r[0] for r in rows))
+
+
+def retried_result(
+    plan_id: str, ids: Sequence[str], found: dict[str, tuple[str, int, int]]
+) -> AppendResult | None:
+    """The original result when every id of a batch is already stored (plan, version, position).
+
+    None when none is; a partial overlap, or ids stored under another plan, is refused.
+    """
+    if not found:
+        return None
+    if len(found) != len(ids) or any(pid != plan_id for pid, _, _ in found.values()):
+        raise RejectedError(
+            "event_id",
+            "some of these event ids are already stored and some are not (or belong to "
+            "another plan); a retry must resend exactly the original batch.",
+        )
+    ordered = [found[i] for i in ids]
+    return AppendResult(
+        plan_id, tuple(v for _, v, _ in ordered), tuple(p for _, _, p in ordered), duplicate=True
+    )

@@ -27,13 +27,16 @@ import psycopg
 from psycopg import sql
 
 from goalplan.codec import GENESIS_HASH, NewEvent, RecordedEvent
-from goalplan.errors import ConcurrencyError, GoalplanError, RejectedError
+from goalplan.errors import ConcurrencyError, GoalplanError
 from goalplan.store.base import (
     APPEND_ONLY_MESSAGE,
     AppendResult,
     EventStore,
+    appended,
     chain_batch,
     check_batch,
+    event_rows,
+    retried_result,
 )
 
 # (version, name, SQL). Append new migrations; never edit one that has shipped.
@@ -215,25 +218,10 @@ class PostgresStore(EventStore):
             conn.execute(_LOCK, (self._positions_key,))
             last_row = conn.execute("SELECT COALESCE(max(position), 0) FROM events").fetchone()
             last_position = int(last_row[0]) if last_row else 0
-            rows = [
-                (
-                    last_position + i + 1,
-                    e.event_id,
-                    plan_id,
-                    version,
-                    e.recorded_at,
-                    e.actor,
-                    e.type,
-                    e.schema_version,
-                    e.payload,
-                    prev,
-                    digest,
-                )
-                for i, (e, (version, prev, digest)) in enumerate(zip(events, links, strict=True))
-            ]
+            rows = event_rows(plan_id, events, links, last_position)
             with conn.cursor() as cursor:
                 cursor.executemany(_INSERT, rows)
-        return AppendResult(plan_id, tuple(r[3] for r in rows), tuple(r[0] for r in rows))
+        return appended(plan_id, rows)
 
     def _already_stored(self, plan_id: str, events: Sequence[NewEvent]) -> AppendResult | None:
         ids = [e.event_id for e in events]
@@ -243,18 +231,7 @@ class PostgresStore(EventStore):
                 "SELECT event_id, plan_id, version, position FROM events WHERE event_id = ANY(%s)", (ids,)
             )
         }
-        if not found:
-            return None
-        if len(found) != len(ids) or any(pid != plan_id for pid, _, _ in found.values()):
-            raise RejectedError(
-                "event_id",
-                "some of these event ids are already stored and some are not (or belong to "
-                "another plan); a retry must resend exactly the original batch.",
-            )
-        ordered = [found[i] for i in ids]
-        return AppendResult(
-            plan_id, tuple(v for _, v, _ in ordered), tuple(p for _, _, p in ordered), duplicate=True
-        )
+        return retried_result(plan_id, ids, found)
 
     # reading ---------------------------------------------------------------------------------
 

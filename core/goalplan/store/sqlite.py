@@ -12,13 +12,16 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from goalplan.codec import GENESIS_HASH, NewEvent, RecordedEvent
-from goalplan.errors import ConcurrencyError, RejectedError
+from goalplan.errors import ConcurrencyError
 from goalplan.store.base import (
     APPEND_ONLY_MESSAGE,
     AppendResult,
     EventStore,
+    appended,
     chain_batch,
     check_batch,
+    event_rows,
+    retried_result,
 )
 
 SCHEMA = f"""
@@ -84,29 +87,14 @@ class SQLiteStore(EventStore):
                 raise ConcurrencyError(plan_id, expected_version, current)
             links = chain_batch(plan_id, events, current, head, expect_hashes)
             (last_position,) = conn.execute("SELECT COALESCE(MAX(position), 0) FROM events").fetchone()
-            rows = [
-                (
-                    last_position + i + 1,
-                    e.event_id,
-                    plan_id,
-                    version,
-                    e.recorded_at,
-                    e.actor,
-                    e.type,
-                    e.schema_version,
-                    e.payload,
-                    prev,
-                    digest,
-                )
-                for i, (e, (version, prev, digest)) in enumerate(zip(events, links, strict=True))
-            ]
+            rows = event_rows(plan_id, events, links, last_position)
             conn.executemany("INSERT INTO events VALUES (?,?,?,?,?,?,?,?,?,?,?)", rows)
             conn.execute("COMMIT")
         except BaseException:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
             raise
-        return AppendResult(plan_id, tuple(r[3] for r in rows), tuple(r[0] for r in rows))
+        return appended(plan_id, rows)
 
     def _already_stored(self, plan_id: str, events: Sequence[NewEvent]) -> AppendResult | None:
         ids = [e.event_id for e in events]
@@ -119,18 +107,7 @@ class SQLiteStore(EventStore):
                 chunk,
             ):
                 found[event_id] = (pid, version, position)
-        if not found:
-            return None
-        if len(found) != len(ids) or any(pid != plan_id for pid, _, _ in found.values()):
-            raise RejectedError(
-                "event_id",
-                "some of these event ids are already stored and some are not (or belong to "
-                "another plan); a retry must resend exactly the original batch.",
-            )
-        ordered = [found[i] for i in ids]
-        return AppendResult(
-            plan_id, tuple(v for _, v, _ in ordered), tuple(p for _, _, p in ordered), duplicate=True
-        )
+        return retried_result(plan_id, ids, found)
 
     def read_stream(self, plan_id: str, from_version: int = 1) -> list[RecordedEvent]:
         cursor = self._conn.execute(
