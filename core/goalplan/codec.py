@@ -16,7 +16,7 @@ import typing
 from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime
 from functools import cache, cached_property
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import attrs
 from attrs import frozen
@@ -342,9 +342,8 @@ class NewEvent:
         )
 
 
-@frozen
-class RecordedEvent:
-    """An event as the log holds it: the envelope, the payload as hashed, and the decoded event."""
+class Envelope(NamedTuple):
+    """The recorded-event fields, in the events table's column order."""
 
     event_id: str
     plan_id: str
@@ -357,6 +356,14 @@ class RecordedEvent:
     payload: str
     prev_hash: str
     hash: str
+
+
+class RecordedEvent(Envelope):
+    """An event as the log holds it: the envelope, the payload as hashed, and the decoded event.
+
+    A tuple, so a store row becomes one in a single step (catch-up readers build millions);
+    the decoded event is computed on first use and kept.
+    """
 
     @cached_property
     def event(self) -> Event:

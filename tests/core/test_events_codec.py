@@ -7,7 +7,6 @@ import json
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 
-import attrs
 import pytest
 from attrs import frozen
 from hypothesis import given
@@ -336,7 +335,7 @@ def test_an_old_payload_is_upcast_into_the_current_class(test_only_registry: Non
                            old_payload, GENESIS_HASH, "")  # fmt: skip
     digest = chain_hash(plan_id="P1", version=1, event=record, prev_hash=GENESIS_HASH)
     assert record.event == ScaleScored(goal_id="G1", value=2.0, scale="GAS")
-    assert attrs.evolve(record, hash=digest).payload == old_payload
+    assert record._replace(hash=digest).payload == old_payload
 
 
 def test_a_missing_upcaster_names_the_type_and_the_versions(test_only_registry: None) -> None:

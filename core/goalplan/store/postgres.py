@@ -241,7 +241,7 @@ class PostgresStore(EventStore):
             f"SELECT {_COLUMNS} FROM events WHERE plan_id = %s AND version >= %s ORDER BY version",
             (plan_id, from_version),
         )
-        return [RecordedEvent(*row) for row in cursor]
+        return [RecordedEvent._make(row) for row in cursor]
 
     @_connection_errors
     def read_all(self, from_position: int = 1, limit: int | None = None) -> list[RecordedEvent]:
@@ -249,7 +249,7 @@ class PostgresStore(EventStore):
             f"SELECT {_COLUMNS} FROM events WHERE position >= %s ORDER BY position LIMIT %s",
             (from_position, limit),
         )
-        return [RecordedEvent(*row) for row in cursor]
+        return [RecordedEvent._make(row) for row in cursor]
 
     @_connection_errors
     def stream_version(self, plan_id: str) -> int:

@@ -114,14 +114,14 @@ class SQLiteStore(EventStore):
             f"SELECT {_COLUMNS} FROM events WHERE plan_id = ? AND version >= ? ORDER BY version",
             (plan_id, from_version),
         )
-        return [RecordedEvent(*row) for row in cursor]
+        return [RecordedEvent._make(row) for row in cursor]
 
     def read_all(self, from_position: int = 1, limit: int | None = None) -> list[RecordedEvent]:
         cursor = self._conn.execute(
             f"SELECT {_COLUMNS} FROM events WHERE position >= ? ORDER BY position LIMIT ?",
             (from_position, -1 if limit is None else limit),
         )
-        return [RecordedEvent(*row) for row in cursor]
+        return [RecordedEvent._make(row) for row in cursor]
 
     def stream_version(self, plan_id: str) -> int:
         (version,) = self._conn.execute(

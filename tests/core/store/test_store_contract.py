@@ -6,7 +6,6 @@ import json
 import threading
 from typing import Any
 
-import attrs
 import pytest
 
 from goalplan.codec import GENESIS_HASH, NewEvent, RecordedEvent, chain_hash
@@ -267,7 +266,7 @@ def chained(store: EventStore) -> list[RecordedEvent]:
 
 
 def _row(record: RecordedEvent, **changes: Any) -> tuple[str, tuple[Any, ...]]:
-    values = attrs.asdict(attrs.evolve(record, **changes), recurse=False)
+    values = record._replace(**changes)._asdict()
     names = list(values)
     return (
         f"INSERT INTO events ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})",
@@ -297,7 +296,7 @@ def test_verify_names_an_edited_event(
 def test_verify_names_the_link_after_an_edit_that_rehashed_itself(
     store: EventStore, backdoor: Backdoor, chained: list[RecordedEvent]
 ) -> None:
-    forged = attrs.evolve(chained[1], actor="mallory")
+    forged = chained[1]._replace(actor="mallory")
     digest = chain_hash(plan_id="plan-a", version=2, event=forged, prev_hash=forged.prev_hash)
     backdoor.tamper(
         ("UPDATE events SET actor = 'mallory', hash = ? WHERE plan_id = 'plan-a' AND version = 2", (digest,))
@@ -325,9 +324,8 @@ def test_verify_names_the_link_after_an_inserted_event(
         ("UPDATE events SET version = version + 1 WHERE plan_id = 'plan-a' AND version = ?", (v,))
         for v in range(len(chained), 2, -1)
     ]
-    intruder = attrs.evolve(chained[0], event_id="intruder", version=3, prev_hash=chained[1].hash)
-    intruder = attrs.evolve(
-        intruder,
+    intruder = chained[0]._replace(event_id="intruder", version=3, prev_hash=chained[1].hash)
+    intruder = intruder._replace(
         position=store.head_position() + 1,
         hash=chain_hash(plan_id="plan-a", version=3, event=intruder, prev_hash=chained[1].hash),
     )
