@@ -15,8 +15,8 @@ import types
 import typing
 from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime
-from functools import cache, cached_property
-from typing import TYPE_CHECKING, Any, NamedTuple
+from functools import cache
+from typing import TYPE_CHECKING, Any, Generic, NamedTuple, TypeVar, overload
 
 import attrs
 from attrs import frozen
@@ -358,6 +358,28 @@ class Envelope(NamedTuple):
     hash: str
 
 
+T = TypeVar("T")
+
+
+class _memo(Generic[T]):
+    """functools.cached_property without its lock (Python 3.11 takes one on every first read,
+    a tenth of catch-up time); a record is read by one thread, and recomputing is harmless."""
+
+    def __init__(self, func: Callable[[Any], T]) -> None:
+        self.func = func
+        self.name = func.__name__
+
+    @overload
+    def __get__(self, obj: None, owner: type | None = None) -> _memo[T]: ...
+    @overload
+    def __get__(self, obj: object, owner: type | None = None) -> T: ...
+    def __get__(self, obj: object | None, owner: type | None = None) -> T | _memo[T]:
+        if obj is None:
+            return self
+        value = obj.__dict__[self.name] = self.func(obj)
+        return value
+
+
 class RecordedEvent(Envelope):
     """An event as the log holds it: the envelope, the payload as hashed, and the decoded event.
 
@@ -365,11 +387,11 @@ class RecordedEvent(Envelope):
     the decoded event is computed on first use and kept.
     """
 
-    @cached_property
+    @_memo
     def event(self) -> Event:
         return decode(self.type, self.schema_version, self.payload)
 
-    @cached_property
+    @_memo
     def recorded_at_dt(self) -> datetime:
         return parse_timestamp(self.recorded_at)
 
