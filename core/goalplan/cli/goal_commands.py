@@ -104,6 +104,9 @@ def goal_set(
     click.echo(goal_id)
 
 
+_CLEARED_FIELDS = {"focus": "focus_id", "measure": "measure", "by": "target_date", "relevance": "relevance"}
+
+
 @goal_group.command("revise")
 @click.argument("plan")
 @click.argument("goal")
@@ -113,8 +116,8 @@ def goal_set(
 @click.option(
     "--clear",
     multiple=True,
-    type=click.Choice(["focus_id", "measure", "target_date", "relevance"]),
-    help="Empty a field (repeatable).",
+    type=click.Choice(["focus", "measure", "by", "relevance"]),
+    help="Empty a field, named as its option (repeatable).",
 )
 @actor_option
 @pass_app
@@ -148,7 +151,7 @@ def goal_revise(
         measure=_measure(measure, unit, baseline, target, current),
         by=by,
         relevance=relevance,
-        clear=clear,
+        clear=[_CLEARED_FIELDS[name] for name in clear],
     )
 
 
@@ -187,7 +190,7 @@ def goal_status(app: AppContext, plan: str, goal: str, status: str, reason: str,
     app.goalplan(actor).plan(plan).change_status(goal, status, reason=reason)
 
 
-@click.command("progress")
+@click.command("progress", context_settings={"ignore_unknown_options": True})  # VALUE may be negative
 @click.argument("plan")
 @click.argument("goal")
 @click.argument("value", type=float)

@@ -330,3 +330,18 @@ def test_the_installed_entry_point_prints_ids_and_sentences_not_tracebacks(db: P
     assert "Traceback" not in refused.stderr
     usage = _subprocess(["review", plan], db)
     assert usage.returncode == 2 and "Missing option '--held'" in usage.stderr
+
+
+def test_a_negative_progress_value_needs_no_separator(run: Run, plan: str, goal: str) -> None:
+    ok(run("progress", plan, goal, "-1", "--on", "2026-01-10"))
+    ok(run("progress", plan, goal, "--on", "2026-01-11", "-0.5"))
+    shown = json.loads(ok(run("plan", "show", plan, "--json")))
+    assert [p["value"] for p in shown["goals"][0]["progress"]] == [-1.0, -0.5]
+
+
+def test_clear_names_fields_as_their_options(run: Run, plan: str, goal: str) -> None:
+    ok(run("goal", "revise", plan, goal, "--clear", "by", "--reason", "no fixed date for now"))
+    shown = json.loads(ok(run("plan", "show", plan, "--json")))
+    assert shown["goals"][0]["target_date"] is None
+    result = run("goal", "revise", plan, goal, "--clear", "target_date", "--reason", "r")
+    assert result.exit_code == 2 and "'target_date' is not one of" in result.stderr
