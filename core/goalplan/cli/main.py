@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -108,7 +109,10 @@ def log_export(app: AppContext, plan: str | None, output: Path | None) -> None:
         gp.export_log(sys.stdout, plan)
         return
     tmp = output.with_name(f".{output.name}.tmp")
-    with tmp.open("w", encoding="utf-8", newline="\n") as out:
+    tmp.unlink(missing_ok=True)
+    # The whole record of care: readable by its owner only, like every export (docs/privacy.md).
+    handle = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with open(handle, "w", encoding="utf-8", newline="\n") as out:
         count = gp.export_log(out, plan)
     tmp.replace(output)
     click.echo(f"Wrote {count} event(s) to {output}.", err=True)

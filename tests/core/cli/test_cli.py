@@ -345,3 +345,10 @@ def test_clear_names_fields_as_their_options(run: Run, plan: str, goal: str) -> 
     assert shown["goals"][0]["target_date"] is None
     result = run("goal", "revise", plan, goal, "--clear", "target_date", "--reason", "r")
     assert result.exit_code == 2 and "'target_date' is not one of" in result.stderr
+
+
+def test_a_log_backup_is_readable_by_its_owner_only(run: Run, plan: str, tmp_path: Path) -> None:
+    backup = tmp_path / "backup.jsonl"
+    ok(run("log", "export", "-o", str(backup)))
+    assert backup.stat().st_mode & 0o777 == 0o600
+    assert json.loads(backup.read_text(encoding="utf-8").splitlines()[0])["plan_id"] == plan
