@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bisect import insort
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Any, TypeVar
 
 from goalplan.codec import RecordedEvent
 from goalplan.domain.replace import evolve
@@ -209,8 +209,20 @@ def _intervention(state: PlanState, e: InterventionPlanned, meta: Meta | Recorde
     return evolve(state, interventions={**state.interventions, e.intervention_id: item})
 
 
-def _progress_key(point: ProgressPoint) -> tuple[Any, str]:
-    return (point.observed_on, point.recorded_at)
+T = TypeVar("T")
+
+
+def _by_date(item: Any) -> tuple[Any, str]:
+    """Dated entries (progress, scores, attainment levels) sort by day observed, then recording."""
+    return (item.observed_on, item.recorded_at)
+
+
+def _in_date_order(items: tuple[T, ...], item: T) -> tuple[T, ...]:
+    if not items or _by_date(items[-1]) <= _by_date(item):
+        return (*items, item)  # the usual case; what insort would do, without the list
+    ordered = list(items)
+    insort(ordered, item, key=_by_date)
+    return tuple(ordered)
 
 
 @applies(ProgressRecorded)
@@ -224,13 +236,7 @@ def _progress(state: PlanState, e: ProgressRecorded, meta: Meta | RecordedEvent)
         recorded_at=meta.recorded_at,
         actor=meta.actor,
     )
-    if not goal.progress or _progress_key(goal.progress[-1]) <= _progress_key(point):
-        progress = (*goal.progress, point)  # the usual case; what insort would do, without the list
-    else:
-        points = list(goal.progress)
-        insort(points, point, key=_progress_key)
-        progress = tuple(points)
-    return _with_goal(state, evolve(goal, progress=progress))
+    return _with_goal(state, evolve(goal, progress=_in_date_order(goal.progress, point)))
 
 
 @applies(ReviewHeld)
@@ -380,10 +386,6 @@ def _undo_close(state: PlanState, event_id: str, _: str) -> PlanState:
 # Measurement-based care and SMART review --------------------------------------------------
 
 
-def _score_key(score: Score) -> tuple[Any, str]:
-    return (score.observed_on, score.recorded_at)
-
-
 @applies(ScoreRecorded)
 def _score(state: PlanState, e: ScoreRecorded, meta: Meta | RecordedEvent) -> PlanState:
     score = Score(
@@ -397,19 +399,13 @@ def _score(state: PlanState, e: ScoreRecorded, meta: Meta | RecordedEvent) -> Pl
         recorded_at=meta.recorded_at,
         actor=meta.actor,
     )
-    scores = list(state.scores)
-    insort(scores, score, key=_score_key)
-    return evolve(state, scores=tuple(scores))
+    return evolve(state, scores=_in_date_order(state.scores, score))
 
 
 @applies(GasScaleSet)
 def _gas_scale(state: PlanState, e: GasScaleSet, meta: Meta | RecordedEvent) -> PlanState:
     scale = GasScale(event_id=meta.event_id, levels=e.levels, weight=e.weight, recorded_at=meta.recorded_at)
     return _with_goal(state, evolve(state.goals[e.goal_id], gas_scale=scale))
-
-
-def _gas_key(point: GasPoint) -> tuple[Any, str]:
-    return (point.observed_on, point.recorded_at)
 
 
 @applies(GasScored)
@@ -423,9 +419,7 @@ def _gas_scored(state: PlanState, e: GasScored, meta: Meta | RecordedEvent) -> P
         recorded_at=meta.recorded_at,
         actor=meta.actor,
     )
-    points = list(goal.gas_points)
-    insort(points, point, key=_gas_key)
-    return _with_goal(state, evolve(goal, gas_points=tuple(points)))
+    return _with_goal(state, evolve(goal, gas_points=_in_date_order(goal.gas_points, point)))
 
 
 @applies(FindingSilenced)
