@@ -62,7 +62,7 @@ from goalplan.errors import (
     RejectedError,
 )
 from goalplan.events import LIFECYCLE_STATUSES, Measure
-from goalplan.exporting import Exporter
+from goalplan.exporting import Exporter, parse_option_pairs
 from goalplan.hookspecs import hookimpl
 from goalplan.projections import Fingerprint, HistoryEntry, PlanLog, PlanSummary, goal_to_json, plan_to_json
 
@@ -140,6 +140,7 @@ __all__ = [
     "instrument_summaries",
     "open",
     "parse_iso_date",
+    "parse_option_pairs",
     "percent_of_way",
     "plan_analytics",
     "plan_rule",

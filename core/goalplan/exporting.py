@@ -72,6 +72,19 @@ class ExportFailed(GoalplanError):
     """An exporter raised or misbehaved; the message names the exporter and its plugin."""
 
 
+def parse_option_pairs(pairs: Iterable[str]) -> dict[str, str]:
+    """Command-line ``--option KEY=VALUE`` pairs as a mapping; a key given twice is refused."""
+    options: dict[str, str] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise RejectedError("--option", f"must be KEY=VALUE, got {pair!r}.")
+        if key.strip() in options:
+            raise RejectedError(f"--option {key.strip()}", "is given twice; give each option once.")
+        options[key.strip()] = value
+    return options
+
+
 def check_options(exporter: Exporter, options: Mapping[str, str]) -> None:
     for key in options:
         if key not in exporter.options:

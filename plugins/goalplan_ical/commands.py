@@ -23,16 +23,6 @@ def _goalplan(ctx: click.Context) -> tuple[goalplan.Goalplan, str]:
     return app.goalplan(), str(app.db)
 
 
-def _option_pairs(pairs: tuple[str, ...]) -> dict[str, str]:
-    options: dict[str, str] = {}
-    for pair in pairs:
-        key, sep, value = pair.partition("=")
-        if not sep or not key.strip():
-            raise goalplan.RejectedError("--option", f"must be KEY=VALUE (got {pair!r}).")
-        options[key.strip()] = value
-    return options
-
-
 def _logs(gp: goalplan.Goalplan, plan: str | None, all_plans: bool) -> Iterable[goalplan.PlanLog]:
     if all_plans == bool(plan):
         raise click.UsageError("give either a PLAN or --all.")
@@ -91,7 +81,7 @@ def caldav(
     from goalplan_ical.sync import sync_caldav
     from goalplan_ical.sync_state import default_state_path
 
-    options = parse_options(_option_pairs(option_pairs))
+    options = parse_options(goalplan.parse_option_pairs(option_pairs))
     collection_url(url)
     password = _password(user, password_env)
     gp, db = _goalplan(ctx)
@@ -139,7 +129,7 @@ def calendar_command(
     """Write an .ics calendar of a PLAN, or with --all of the whole caseload in one file."""
     from goalplan_ical import caseload_calendar, plan_calendar
 
-    options = _option_pairs(option_pairs)
+    options = goalplan.parse_option_pairs(option_pairs)
     gp, _ = _goalplan(ctx)
     logs = _logs(gp, plan, all_plans)
     data = caseload_calendar(logs, options) if all_plans else plan_calendar(next(iter(logs)), options)

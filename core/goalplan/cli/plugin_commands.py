@@ -8,8 +8,14 @@ from pathlib import Path
 import click
 
 from goalplan.cli.context import AppContext, emit_json, json_option, pass_app
-from goalplan.errors import RejectedError
-from goalplan.exporting import count_plans, export_all, iter_plan_logs, render, write_atomically
+from goalplan.exporting import (
+    count_plans,
+    export_all,
+    iter_plan_logs,
+    parse_option_pairs,
+    render,
+    write_atomically,
+)
 from goalplan.plugins import PluginManager, get_plugin_manager
 
 _reported: set[tuple[str, str]] = set()
@@ -57,18 +63,6 @@ def plugins(as_json: bool) -> None:
         sys.exit(1)
 
 
-def parse_options(pairs: tuple[str, ...]) -> dict[str, str]:
-    options: dict[str, str] = {}
-    for pair in pairs:
-        key, sep, value = pair.partition("=")
-        if not sep or not key.strip():
-            raise RejectedError("--option", f"must be KEY=VALUE, got {pair!r}.")
-        if key.strip() in options:
-            raise RejectedError(f"--option {key.strip()}", "is given twice; give each option once.")
-        options[key.strip()] = value
-    return options
-
-
 @click.command("export")
 @click.argument("plan", required=False)
 @click.option("--format", "fmt", required=True, help="Exporter name (see `goalplan plugins`).")
@@ -112,7 +106,7 @@ def export(
         exporter = pm.exporter(fmt)
     finally:
         report_new_load_errors(pm)
-    options = parse_options(option_pairs)
+    options = parse_option_pairs(option_pairs)
     gp = app.goalplan()
     if all_plans:
         assert out_dir is not None
