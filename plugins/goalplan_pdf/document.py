@@ -33,7 +33,7 @@ MARGIN_TOP = 22.0
 MARGIN_BOTTOM = 24.0
 
 
-class PlanDocument(FPDF):  # type: ignore[misc]
+class PlanDocument(FPDF):
     """An FPDF that refuses to draw a character its font lacks instead of dropping it."""
 
     def __init__(
@@ -111,6 +111,7 @@ class PlanDocument(FPDF):  # type: ignore[misc]
 
     def text_height(self, text: str, width: float, line: float = LINE) -> float:
         height = self.multi_cell(width, line, text, dry_run=True, output="HEIGHT", align=Align.L)
+        assert isinstance(height, float | int)  # output="HEIGHT" returns the height alone
         return float(height)
 
     def paragraph(
