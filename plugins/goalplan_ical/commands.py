@@ -120,7 +120,13 @@ def _password(user: str | None, variable: str | None) -> str | None:
 @click.command("calendar")
 @click.argument("plan", required=False)
 @click.option("--all", "all_plans", is_flag=True, help="One calendar holding every plan's entries.")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="The .ics file to write (default: standard output).",
+)
 @click.option("--option", "option_pairs", multiple=True, help=OPTIONS_HELP)
 @click.pass_context
 def calendar_command(

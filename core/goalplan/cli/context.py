@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import sys
 from collections.abc import Callable
@@ -11,6 +12,7 @@ from typing import Any, TypeVar
 import click
 
 from goalplan.api import Goalplan, default_actor
+from goalplan.cli.option_names import as_typed
 from goalplan.codec import parse_iso_date
 from goalplan.errors import GoalplanError, RejectedError
 from goalplan.projections import parse_moment
@@ -40,7 +42,18 @@ class AppContext:
             self._gp.close()
 
 
-pass_app = click.make_pass_decorator(AppContext)
+def pass_app(func: F) -> F:
+    """Pass the AppContext first; a refusal names the option the user typed (option_names)."""
+
+    @functools.wraps(func)
+    def with_app(*args: Any, **kwargs: Any) -> Any:
+        ctx = click.get_current_context()
+        try:
+            return ctx.invoke(func, ctx.find_object(AppContext), *args, **kwargs)
+        except RejectedError as exc:
+            raise as_typed(exc, ctx.command) from None
+
+    return with_app  # type: ignore[return-value]
 
 
 class DateType(click.ParamType[date]):

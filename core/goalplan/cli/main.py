@@ -12,10 +12,13 @@ import click
 from goalplan.cli.analytics_commands import analytics, gas_group, instruments, lint_group, score
 from goalplan.cli.context import AppContext, emit_json, json_option, pass_app
 from goalplan.cli.goal_commands import correct, goal_group, progress, review
+from goalplan.cli.help_format import keep_hyphenated_words_whole
 from goalplan.cli.migrate_command import migrate_command
 from goalplan.cli.plan_commands import intervention, plan_group
 from goalplan.cli.text_view import history_text
 from goalplan.errors import GoalplanError
+
+keep_hyphenated_words_whole()
 
 
 class GoalplanGroup(click.Group):
@@ -100,7 +103,13 @@ def log_group() -> None:
 
 @log_group.command("export")
 @click.argument("plan", required=False)
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="File to write, readable by its owner only (default: standard output).",
+)
 @pass_app
 def log_export(app: AppContext, plan: str | None, output: Path | None) -> None:
     """Write every recorded event (or one plan's) as JSON Lines."""

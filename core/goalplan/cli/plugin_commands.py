@@ -63,6 +63,12 @@ def plugins(as_json: bool) -> None:
         sys.exit(1)
 
 
+def is_text(media_type: str) -> bool:
+    """Whether output of this media type is text a terminal can show (CSV, iCalendar, JSON...)."""
+    kind = media_type.split(";", 1)[0].strip().lower()
+    return kind.startswith("text/") or kind.endswith(("/json", "+json", "/xml", "+xml"))
+
+
 @click.command("export")
 @click.argument("plan", required=False)
 @click.option("--format", "fmt", required=True, help="Exporter name (see `goalplan plugins`).")
@@ -71,7 +77,7 @@ def plugins(as_json: bool) -> None:
     "--output",
     type=click.Path(dir_okay=False, path_type=Path),
     default=None,
-    help="File to write (default: standard output).",
+    help="File to write (default: standard output, unless it is a terminal and the format is binary).",
 )
 @click.option("--all", "all_plans", is_flag=True, help="Export every plan, one file each, into --out.")
 @click.option(
@@ -106,6 +112,11 @@ def export(
         exporter = pm.exporter(fmt)
     finally:
         report_new_load_errors(pm)
+    if output is None and not all_plans and not is_text(exporter.media_type) and sys.stdout.isatty():
+        raise click.UsageError(
+            f"--format {fmt} writes binary data ({exporter.media_type}), which a terminal cannot show; "
+            "give -o FILE or redirect standard output to a file."
+        )
     options = parse_option_pairs(option_pairs)
     gp = app.goalplan()
     if all_plans:
