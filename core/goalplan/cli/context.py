@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
+import logging
 import sys
 from collections.abc import Callable
 from datetime import date, datetime
@@ -18,6 +19,7 @@ from goalplan.errors import GoalplanError, RejectedError
 from goalplan.projections import parse_moment
 
 F = TypeVar("F", bound=Callable[..., Any])
+_log = logging.getLogger(__name__)
 
 
 class AppContext:
@@ -29,6 +31,7 @@ class AppContext:
         if self._gp is None:
             try:
                 self._gp = Goalplan.open(self.db)
+                _log.info("opened the %s store", type(self._gp.store).__name__.removesuffix("Store"))
             except GoalplanError:
                 raise
             except Exception as exc:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from pathlib import Path
@@ -9,6 +10,7 @@ from typing import Any
 
 import click
 
+from goalplan import logs
 from goalplan.cli.analytics_commands import analytics, gas_group, instruments, lint_group, score
 from goalplan.cli.context import AppContext, emit_json, json_option, pass_app
 from goalplan.cli.goal_commands import correct, goal_group, progress, review
@@ -40,10 +42,22 @@ class GoalplanGroup(click.Group):
     show_default=True,
     help="Store: a SQLite file path, or a postgresql:// URL ($GOALPLAN_DB).",
 )
+@click.option(
+    "-v",
+    "--verbose",
+    count=True,
+    help="Log what goalplan does on stderr: -v for steps, -vv also for each SQL statement and "
+    "plugin hook call (default: $GOALPLAN_LOG, one of debug, info, warning, error).",
+)
 @click.version_option(package_name="goalplan")
 @click.pass_context
-def cli(ctx: click.Context, db: str) -> None:
+def cli(ctx: click.Context, db: str, verbose: int) -> None:
     """goalplan: SMART treatment plans kept as an append-only, verifiable log."""
+    try:
+        level = logs.level_from(verbose, os.environ.get(logs.ENV))
+    except ValueError as exc:
+        raise click.UsageError(f"${logs.ENV}: {exc}") from None
+    logs.configure(level)
     app = AppContext(db)
     ctx.obj = app
     ctx.call_on_close(app.close)
@@ -141,5 +155,9 @@ def log_import(app: AppContext, file: Any) -> None:
 def main(argv: list[str] | None = None) -> None:
     from goalplan.cli.plugin_commands import install_plugin_commands
 
+    # $GOALPLAN_LOG already covers loading the plugins (-v takes effect once parsed); a bad value
+    # is reported by the command as a usage error.
+    with contextlib.suppress(ValueError):
+        logs.configure(logs.level_from(0, os.environ.get(logs.ENV)))
     install_plugin_commands(cli)
     cli.main(args=argv, prog_name="goalplan")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import sys
 from pathlib import Path
 
@@ -19,6 +20,7 @@ from goalplan.exporting import (
 from goalplan.plugins import PluginManager, get_plugin_manager
 
 _reported: set[tuple[str, str]] = set()
+_log = logging.getLogger(__name__)
 
 
 def report_new_load_errors(pm: PluginManager) -> None:
@@ -137,6 +139,7 @@ def export(
         return
     assert plan is not None
     data = render(exporter, gp.plan(plan).log(), options)
+    _log.info("rendered %s: %d bytes", exporter.name, len(data))
     if output is None:
         stdout = click.get_binary_stream("stdout")
         stdout.write(data)

@@ -7,12 +7,14 @@ Triggers refuse UPDATE and DELETE, so even a plain sqlite3 connection cannot rew
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 from collections.abc import Sequence
 from pathlib import Path
 
 from goalplan.codec import GENESIS_HASH, NewEvent, RecordedEvent
 from goalplan.errors import ConcurrencyError
+from goalplan.logs import shorten
 from goalplan.store.base import (
     APPEND_ONLY_MESSAGE,
     AppendResult,
@@ -44,6 +46,7 @@ BEGIN SELECT RAISE(ABORT, '{APPEND_ONLY_MESSAGE}'); END;
 CREATE TRIGGER IF NOT EXISTS events_no_delete BEFORE DELETE ON events
 BEGIN SELECT RAISE(ABORT, '{APPEND_ONLY_MESSAGE}'); END;
 """
+_log = logging.getLogger(__name__)
 
 _COLUMNS = (
     "event_id, plan_id, version, position, recorded_at, actor, type, schema_version, payload, prev_hash, hash"
@@ -55,6 +58,8 @@ class SQLiteStore(EventStore):
         self.path = Path(path)
         self.url = str(self.path)
         self._conn = sqlite3.connect(self.path, timeout=timeout, isolation_level=None)
+        if _log.isEnabledFor(logging.DEBUG):  # checked once: no cost per statement when off
+            self._conn.set_trace_callback(lambda sql: _log.debug("sql %s: %s", self.path, shorten(sql)))
         self._conn.execute("PRAGMA journal_mode=WAL")
         self._conn.execute(f"PRAGMA synchronous={synchronous}")
         self._conn.execute(f"PRAGMA busy_timeout={int(timeout * 1000)}")
