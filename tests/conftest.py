@@ -32,6 +32,12 @@ class StepClock:
         return self.now
 
 
+@pytest.fixture(autouse=True)
+def no_user_config(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Tests never read the config file of whoever runs them (docs/cli.md)."""
+    monkeypatch.setenv("GOALPLAN_CONFIG", str(tmp_path_factory.getbasetemp() / "no-config.toml"))
+
+
 @pytest.fixture
 def clock() -> StepClock:
     return StepClock()

@@ -5,14 +5,17 @@ from __future__ import annotations
 import functools
 import json
 import logging
+import os
 import sys
 from collections.abc import Callable
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 
 from goalplan.api import Goalplan, default_actor
+from goalplan.cli.config import Config
 from goalplan.cli.option_names import as_typed
 from goalplan.codec import parse_iso_date
 from goalplan.errors import GoalplanError, RejectedError
@@ -20,11 +23,14 @@ from goalplan.projections import parse_moment
 
 F = TypeVar("F", bound=Callable[..., Any])
 _log = logging.getLogger(__name__)
+ACTOR_ENV = "GOALPLAN_ACTOR"
 
 
 class AppContext:
-    def __init__(self, db: str) -> None:
+    def __init__(self, db: str, config: Config | None = None) -> None:
         self.db = db
+        self.config = config or Config(Path(""))
+        self.db_from = "--db"
         self._gp: Goalplan | None = None
 
     def goalplan(self, actor: str | None = None) -> Goalplan:
@@ -32,6 +38,8 @@ class AppContext:
             try:
                 self._gp = Goalplan.open(self.db)
                 _log.info("opened the %s store", type(self._gp.store).__name__.removesuffix("Store"))
+                if self.config.actor and not os.environ.get(ACTOR_ENV):  # --actor > env > file
+                    self._gp.actor = self.config.actor
             except GoalplanError:
                 raise
             except Exception as exc:
@@ -99,7 +107,8 @@ def actor_option(func: F) -> F:
     return click.option(
         "--actor",
         default=None,
-        help="Who is making this change (default: $GOALPLAN_ACTOR, else the login name).",
+        help="Who is making this change (default: $GOALPLAN_ACTOR, else actor in the config file, "
+        "else the login name).",
     )(func)
 
 

@@ -11,7 +11,9 @@ from typing import Any
 import click
 
 from goalplan import logs
+from goalplan.api import default_actor
 from goalplan.cli.analytics_commands import analytics, gas_group, instruments, lint_group, score
+from goalplan.cli.config import ConfigError, load_config
 from goalplan.cli.context import AppContext, emit_json, json_option, pass_app
 from goalplan.cli.goal_commands import correct, goal_group, progress, review
 from goalplan.cli.help_format import keep_hyphenated_words_whole
@@ -39,8 +41,8 @@ class GoalplanGroup(click.Group):
     "--db",
     envvar="GOALPLAN_DB",
     default="goalplan.db",
-    show_default=True,
-    help="Store: a SQLite file path, or a postgresql:// URL ($GOALPLAN_DB).",
+    help="Store: a SQLite file path, or a postgresql:// URL (default: $GOALPLAN_DB, else db in the "
+    "config file, else goalplan.db).",
 )
 @click.option(
     "-v",
@@ -58,7 +60,18 @@ def cli(ctx: click.Context, db: str, verbose: int) -> None:
     except ValueError as exc:
         raise click.UsageError(f"${logs.ENV}: {exc}") from None
     logs.configure(level)
-    app = AppContext(db)
+    try:
+        config = load_config()
+    except ConfigError as exc:
+        raise click.UsageError(str(exc)) from None
+    source = ctx.get_parameter_source("db")
+    db_from = {"COMMANDLINE": "--db", "ENVIRONMENT": "$GOALPLAN_DB"}.get(
+        source.name if source else "", "default"
+    )
+    if db_from == "default" and config.db:
+        db, db_from = config.db, "config file"
+    app = AppContext(db, config)
+    app.db_from = db_from
     ctx.obj = app
     ctx.call_on_close(app.close)
 
@@ -108,6 +121,30 @@ def verify(app: AppContext, plan: str | None) -> None:
     else:
         count = len(gp.store.plan_ids())
         click.echo(f"OK: {count} plan(s), {gp.store.head_position()} event(s), every chain intact.")
+
+
+@cli.command("config")
+@click.pass_obj
+def show_config(app: AppContext) -> None:
+    """Where the config file is, and the store, actor and export options in effect.
+
+    The command line wins over environment variables, which win over the config file
+    (docs/cli.md describes the file).
+    """
+    config = app.config
+    state = "" if config.path.is_file() else " (none yet)"
+    click.echo(f"config file: {config.path}{state}")
+    click.echo(f"db: {app.db}  [{app.db_from}]")
+    env_actor = os.environ.get("GOALPLAN_ACTOR")
+    if env_actor:
+        click.echo(f"actor: {env_actor}  [$GOALPLAN_ACTOR]")
+    elif config.actor:
+        click.echo(f"actor: {config.actor}  [config file]")
+    else:
+        click.echo(f"actor: {default_actor()}  [login name]")
+    for fmt, options in sorted(config.export.items()):
+        pairs = " ".join(f"{k}={v}" for k, v in sorted(options.items()))
+        click.echo(f"export {fmt}: {pairs}  [config file]")
 
 
 @cli.group("log")

@@ -8,8 +8,10 @@ from pathlib import Path
 
 import click
 
+from goalplan.cli.completion import install_completion
 from goalplan.cli.context import AppContext, emit_json, json_option, pass_app
 from goalplan.exporting import (
+    Exporter,
     count_plans,
     export_all,
     iter_plan_logs,
@@ -38,6 +40,7 @@ def install_plugin_commands(cli: click.Group) -> None:
     cli.add_command(export)
     pm.register_commands(cli)
     report_new_load_errors(pm)
+    install_completion(cli)
 
 
 @click.command("plugins")
@@ -63,6 +66,19 @@ def plugins(as_json: bool) -> None:
                 click.echo(f"  error: {info.error}")
     if any(info.error for info in infos):
         sys.exit(1)
+
+
+def configured_options(app: AppContext, exporter: Exporter) -> dict[str, str]:
+    """The config file's [export.FORMAT] options, each checked against what the exporter takes."""
+    options = app.config.export_options(exporter.name)
+    for key in options:
+        if key not in exporter.options:
+            allowed = ", ".join(sorted(exporter.options)) or "none"
+            raise click.UsageError(
+                f"config file {app.config.path}: export.{exporter.name}.{key} is not an option of the "
+                f"{exporter.name} format; its options are: {allowed}."
+            )
+    return options
 
 
 def is_text(media_type: str) -> bool:
@@ -119,7 +135,7 @@ def export(
             f"--format {fmt} writes binary data ({exporter.media_type}), which a terminal cannot show; "
             "give -o FILE or redirect standard output to a file."
         )
-    options = parse_option_pairs(option_pairs)
+    options = {**configured_options(app, exporter), **parse_option_pairs(option_pairs)}  # --option wins
     gp = app.goalplan()
     if all_plans:
         assert out_dir is not None
