@@ -36,6 +36,17 @@ from goalplan.analytics import (
     reliable_change,
 )
 from goalplan.api import Goalplan, ImportReport, Plan
+from goalplan.audit import (
+    AuditContext,
+    AuditFinding,
+    AuditFormat,
+    AuditReport,
+    AuditRule,
+    AuditScope,
+    AuditSettings,
+    PlanWalk,
+    audit_rule,
+)
 from goalplan.codec import RecordedEvent, canonical_json, parse_iso_date
 from goalplan.domain import (
     FocusArea,
@@ -85,6 +96,13 @@ __all__ = [
     "GAD7",
     "LIFECYCLE_STATUSES",
     "PHQ9",
+    "AuditContext",
+    "AuditFinding",
+    "AuditFormat",
+    "AuditReport",
+    "AuditRule",
+    "AuditScope",
+    "AuditSettings",
     "Band",
     "CodecError",
     "ConcurrencyError",
@@ -116,6 +134,7 @@ __all__ = [
     "PlanLog",
     "PlanState",
     "PlanSummary",
+    "PlanWalk",
     "ProgressPoint",
     "RecordedEvent",
     "RejectedError",
@@ -130,6 +149,7 @@ __all__ = [
     "Trend",
     "achievement_status",
     "analytics_line",
+    "audit_rule",
     "canonical_json",
     "gas_summary",
     "gas_t_score",
