@@ -243,7 +243,6 @@ class Goalplan:
         Its day is ``as_of`` or, by default, the moment the newest entry in the store was
         recorded: never the clock, so the same store gives the same report.
         """
-        head = self.store.head_position()
         if as_of is None:
             newest = self.store.latest_recorded_at()
             moment = parse_timestamp(newest) if newest else datetime(1970, 1, 1, tzinfo=UTC)
@@ -258,7 +257,6 @@ class Goalplan:
             (log.records for log in self.logs()),
             get_plugin_manager().audit_rules(),
             as_of=moment,
-            head_position=head,
             scope=scope,
             settings=settings or AuditSettings(),
         )

@@ -444,14 +444,14 @@ def _copied_text() -> tuple[PlanCheck, Finish]:
 
     def finish(context: AuditContext) -> Iterator[AuditFinding]:
         for uses in seen.values():
-            clients = {u[4] for u in uses}
-            if len(clients) < 2:
+            if len({u[4] for u in uses}) < 2:
                 continue
             uses.sort()
-            first = uses[0]
-            for recorded_at, plan_id, goal_id, event_id, _ in uses[1:]:
-                if plan_id == first[1]:
-                    continue
+            for index, (recorded_at, plan_id, goal_id, event_id, client) in enumerate(uses):
+                earlier = uses[:index]
+                first = next((u for u in earlier if u[4] != client), None)
+                if first is None or any(u[4] == client for u in earlier):
+                    continue  # the client's own words, used again in another of their plans
                 yield AuditFinding(
                     rule_id="audit.copied-text",
                     severity="medium",
@@ -459,8 +459,8 @@ def _copied_text() -> tuple[PlanCheck, Finish]:
                     goal_id=goal_id,
                     event_id=event_id,
                     recorded_at=recorded_at,
-                    message=f"This goal statement is word for word the one in plan {first[1]} "
-                    f"({len(uses)} plans use it).",
+                    message=f"This goal statement is word for word the one in plan {first[1]}, another "
+                    f"client's ({len(uses)} goals use it).",
                     detail={"first_plan_id": first[1], "first_goal_id": first[2], "uses": len(uses)},
                 )
 

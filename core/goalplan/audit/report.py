@@ -61,7 +61,7 @@ class AuditReport:
     findings: tuple[AuditFinding, ...]
     plans_read: int
     events_read: int
-    head_position: int
+    head_position: int  # the highest store position the report read
     late_lags: dict[str, list[int]] = field(factory=dict)
 
     @property
@@ -149,7 +149,6 @@ def run_audit(
     rules: Sequence[AuditRule],
     *,
     as_of: datetime,
-    head_position: int,
     scope: AuditScope | None = None,
     settings: AuditSettings | None = None,
 ) -> AuditReport:
@@ -161,9 +160,10 @@ def run_audit(
     started = [(rule, *rule.start()) for rule in rules]
     findings: list[AuditFinding] = []
     lags: dict[str, list[int]] = defaultdict(list)
-    plans = events = 0
+    plans = events = head = 0
     for stream in streams:
         walk = PlanWalk(r for r in stream if r.recorded_at <= stamp)
+        head = max([head, *(r.position for r in walk.records)])
         if not walk.records or not scope.takes_plan(walk.plan_id, walk.final.clinician_name):
             continue
         plans += 1
@@ -183,7 +183,7 @@ def run_audit(
         findings=tuple(kept),
         plans_read=plans,
         events_read=events,
-        head_position=head_position,
+        head_position=head,
         late_lags=dict(lags),
     )
 
