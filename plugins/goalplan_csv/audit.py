@@ -46,6 +46,6 @@ def render_audit_csv(report: AuditReport, options: Mapping[str, str]) -> bytes:
             f.message,
             json.dumps(dict(f.detail), ensure_ascii=False, sort_keys=True) if f.detail else None,
         ]
-        for f in report.findings
+        for f in report.iter_findings()
     )
     return write_csv(AUDIT_COLUMNS, rows, bom=bom == "true")

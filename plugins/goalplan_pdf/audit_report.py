@@ -160,10 +160,11 @@ def _bars(pdf: AuditDocument, title: str, counts: Mapping[str, int], *, most: in
 
 def _findings(pdf: AuditDocument, report: goalplan.AuditReport) -> None:
     pdf.add_page()
+    counts = report.by_rule()
     for rule in report.rules:
-        found = [f for f in report.findings if f.rule_id == rule.id]
-        if not found:
+        if not counts[rule.id]:
             continue
+        found = [f for f in report.iter_findings() if f.rule_id == rule.id]
         pdf.section(f"{rule.title} ({len(found)})", follow=30)
         pdf.style("muted")
         pdf.paragraph(f"{rule.explanation} Rule {rule.id}.")

@@ -22,6 +22,7 @@ from goalplan.audit.model import (
     PlanWalk,
     Step,
     audit_rule,
+    effective_day,
 )
 from goalplan.domain import Goal
 from goalplan.events import (
@@ -36,20 +37,9 @@ from goalplan.events import (
 
 hookimpl = pluggy.HookimplMarker("goalplan")
 
-# Payload fields that say which day an entry is about, in the order they are looked for.
-EFFECTIVE_FIELDS = ("observed_on", "held_on", "signed_on", "completed_on", "closed_on")
 # What a signature approves: a later event of one of these types changes it (docs/audit.md).
 MATERIAL_TYPES = frozenset({"goal_set", "goal_revised", "intervention_planned", "focus_area_added"})
 SIGNER_ROLES = ("client", "guardian")
-
-
-def effective_day(step: Step) -> date | None:
-    event = step.record.event
-    for name in EFFECTIVE_FIELDS:
-        value = getattr(event, name, None)
-        if isinstance(value, date):
-            return value
-    return None
 
 
 def recorded_day(step: Step) -> date:
@@ -75,7 +65,7 @@ def _finding(rule_id: str, severity: str, step: Step, message: str, **extra: obj
         event_id=record.event_id,
         actor=record.actor,
         recorded_at=record.recorded_at,
-        effective_on=extra.pop("effective_on", effective_day(step)),  # type: ignore[arg-type]
+        effective_on=extra.pop("effective_on", effective_day(step.record.event)),  # type: ignore[arg-type]
         reason=str(getattr(record.event, "reason", "") or ""),
         message=message,
         detail=extra,
@@ -98,7 +88,7 @@ def _kind(step: Step) -> str:
 def late_entry(walk: PlanWalk, context: AuditContext) -> Iterator[AuditFinding]:
     limit = context.settings.late_after_days
     for step in walk.steps:
-        day = effective_day(step)
+        day = effective_day(step.record.event)
         if day is None:
             continue
         lag = (recorded_day(step) - day).days

@@ -41,13 +41,13 @@ def render_text(report: AuditReport, options: Mapping[str, str]) -> bytes:
     lines = [
         f"Audit as of {report.as_of}: {report.plans_read} plan(s), {report.events_read} event(s) read, "
         f"store head at position {report.head_position}.",
-        f"{len(report.findings)} finding(s): {severities}.",
+        f"{summary['findings']} finding(s): {severities}.",
         "",
     ]
     titles = {r.id: r.title for r in report.rules}
     width = max((len(r) for r in summary["by_rule"]), default=0)
     lines += [f"  {rule:<{width}}  {n:>5}  {titles[rule]}" for rule, n in summary["by_rule"].items()]
-    for finding in report.findings:
+    for finding in report.iter_findings():
         where = " ".join(
             part
             for part in (

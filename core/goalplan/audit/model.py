@@ -20,6 +20,17 @@ from goalplan.codec import RecordedEvent
 from goalplan.domain import PlanState, apply
 
 SEVERITIES = ("high", "medium", "low")
+# Payload fields that say which day an entry is about, in the order they are looked for.
+EFFECTIVE_FIELDS = ("observed_on", "held_on", "signed_on", "completed_on", "closed_on")
+
+
+def effective_day(event: object) -> date | None:
+    """The day an entry is about (observed, held, signed...), or None for an undated entry."""
+    for name in EFFECTIVE_FIELDS:
+        value = getattr(event, name, None)
+        if isinstance(value, date):
+            return value
+    return None
 
 
 def _severity(instance: Any, attribute: Any, value: str) -> None:
@@ -57,6 +68,23 @@ class AuditFinding:
 
     def sort_key(self) -> tuple[str, str, str, str, str]:
         return (self.plan_id, self.day, self.recorded_at, self.rule_id, self.event_id or self.goal_id or "")
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> AuditFinding:
+        effective = data["effective_on"]
+        return cls(
+            rule_id=data["rule_id"],
+            severity=data["severity"],
+            plan_id=data["plan_id"],
+            goal_id=data["goal_id"],
+            event_id=data["event_id"],
+            actor=data["actor"],
+            recorded_at=data["recorded_at"],
+            effective_on=date.fromisoformat(effective) if effective else None,
+            reason=data["reason"],
+            message=data["message"],
+            detail=data["detail"],
+        )
 
     def to_json(self) -> dict[str, Any]:
         return {

@@ -1,23 +1,37 @@
-"""One pass over the log: every rule on every plan, then the summary an auditor reads first.
+"""One pass over the log: every rule on every plan, the summary kept as counts on the way.
 
 The report is a function of the log and the options only. Its day is ``--as-of`` or the moment
 of the newest entry in the store, never the clock, so the same store and options give the same
 report, and an earlier report is reproduced by passing its ``as_of``.
+
+Memory stays flat in the size of the store: plans are read one at a time, the summary is kept
+as counters, and findings go to a spool that moves to a private temporary file once it is large.
 """
 
 from __future__ import annotations
 
+import json
+import tempfile
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, datetime
-from statistics import median
 from typing import Any
 
-from attrs import field, frozen
+from attrs import define, field, frozen
 
-from goalplan.audit.model import SEVERITIES, AuditContext, AuditFinding, AuditRule, AuditSettings, PlanWalk
+from goalplan.audit.model import (
+    SEVERITIES,
+    AuditContext,
+    AuditFinding,
+    AuditRule,
+    AuditSettings,
+    PlanWalk,
+    effective_day,
+)
 from goalplan.codec import RecordedEvent, format_timestamp
 from goalplan.errors import GoalplanError
+
+SPOOL_IN_MEMORY = 2**20  # bytes of findings kept in memory before the spool moves to disk
 
 
 class AuditRuleError(GoalplanError):
@@ -52,77 +66,159 @@ class AuditScope:
         }
 
 
-@frozen(kw_only=True)
+class FindingSpool:
+    """Findings in the order added, as JSON lines: in memory while small, then in a temporary file.
+
+    The temporary file is created readable by its owner only (tempfile's default) and removed
+    when the spool is closed or collected.
+    """
+
+    def __init__(self) -> None:
+        self._file = tempfile.SpooledTemporaryFile(  # noqa: SIM115 - lives as long as the report
+            max_size=SPOOL_IN_MEMORY, mode="w+", encoding="utf-8", newline="\n"
+        )
+        self.count = 0
+
+    def add(self, finding: AuditFinding) -> None:
+        self._file.write(json.dumps(finding.to_json(), ensure_ascii=False, sort_keys=True) + "\n")
+        self.count += 1
+
+    def __iter__(self) -> Iterator[AuditFinding]:
+        self._file.flush()
+        self._file.seek(0)
+        for line in self._file:
+            yield AuditFinding.from_json(json.loads(line))
+        self._file.seek(0, 2)
+
+    def close(self) -> None:
+        self._file.close()
+
+
+@define
+class Tally:
+    """The report's summary, counted as findings arrive."""
+
+    severity: Counter[str] = field(factory=Counter)
+    rule: Counter[str] = field(factory=Counter)
+    month: Counter[str] = field(factory=Counter)
+    actor: Counter[str] = field(factory=Counter)
+    plan: Counter[str] = field(factory=Counter)
+    corrections_by_actor: Counter[str] = field(factory=Counter)
+    corrections_by_plan: Counter[str] = field(factory=Counter)
+    goalposts_by_goal: Counter[str] = field(factory=Counter)
+    # Per actor: how many dated entries were recorded N days after their date.
+    lags: defaultdict[str, Counter[int]] = field(factory=lambda: defaultdict(Counter))
+
+    def add(self, f: AuditFinding) -> None:
+        self.severity[f.severity] += 1
+        self.rule[f.rule_id] += 1
+        self.month[f.day[:7]] += 1
+        self.actor[f.actor] += 1
+        self.plan[f.plan_id] += 1
+        if f.rule_id == "audit.correction":
+            self.corrections_by_actor[f.actor] += 1
+            self.corrections_by_plan[f.plan_id] += 1
+        if f.rule_id == "audit.goalpost-moved" and f.goal_id:
+            self.goalposts_by_goal[f.goal_id] += 1
+
+    def add_lags(self, walk: PlanWalk) -> None:
+        for step in walk.steps:
+            day = effective_day(step.record.event)
+            if day is not None:
+                self.lags[step.record.actor][
+                    (date.fromisoformat(step.record.recorded_at[:10]) - day).days
+                ] += 1
+
+
+def _percentile(histogram: Counter[int], fraction: float) -> float:
+    """The value at ``fraction`` of the way through the sorted values (the median averages two)."""
+    total = histogram.total()
+    values = sorted(histogram)
+
+    def nth(n: int) -> int:
+        seen = 0
+        for value in values:
+            seen += histogram[value]
+            if seen > n:
+                return value
+        return values[-1]
+
+    if fraction == 0.5 and total % 2 == 0:
+        return (nth(total // 2 - 1) + nth(total // 2)) / 2
+    return nth(min(total - 1, int(fraction * total)))
+
+
+@define(kw_only=True)
 class AuditReport:
+    """A finished report. ``findings`` reads them all; renderers stream ``iter_findings()``."""
+
     as_of: str
     scope: AuditScope
     settings: AuditSettings
     rules: tuple[AuditRule, ...]
-    findings: tuple[AuditFinding, ...]
     plans_read: int
     events_read: int
     head_position: int  # the highest store position the report read
-    late_lags: dict[str, list[int]] = field(factory=dict)
+    spool: FindingSpool
+    tally: Tally
 
     @property
     def today(self) -> date:
         return date.fromisoformat(self.as_of[:10])
 
-    def counts(self, key: str) -> dict[str, int]:
-        """Findings counted by a finding attribute or by ``month`` (of the day filed under)."""
-        counted = Counter(f.day[:7] if key == "month" else str(getattr(f, key) or "") for f in self.findings)
-        return dict(sorted(counted.items()))
+    def iter_findings(self) -> Iterator[AuditFinding]:
+        return iter(self.spool)
+
+    @property
+    def findings(self) -> tuple[AuditFinding, ...]:
+        return tuple(self.spool)
 
     def by_severity(self) -> dict[str, int]:
-        counted = Counter(f.severity for f in self.findings)
-        return {s: counted.get(s, 0) for s in SEVERITIES}
+        return {s: self.tally.severity.get(s, 0) for s in SEVERITIES}
 
     def by_rule(self) -> dict[str, int]:
-        counted = Counter(f.rule_id for f in self.findings)
-        return {r.id: counted.get(r.id, 0) for r in self.rules}
-
-    def per(self, rule_id: str, key: str) -> dict[str, int]:
-        return dict(sorted(Counter(getattr(f, key) for f in self.findings if f.rule_id == rule_id).items()))
+        return {r.id: self.tally.rule.get(r.id, 0) for r in self.rules}
 
     def late_entry_distribution(self) -> dict[str, dict[str, float | int]]:
-        """Per actor: how many dated entries, and how late they were recorded (days)."""
+        """Per actor: how many dated entries, how many late, and how late they were recorded (days)."""
         out: dict[str, dict[str, float | int]] = {}
-        for actor, lags in sorted(self.late_lags.items()):
-            ordered = sorted(lags)
-            late = sum(1 for lag in ordered if lag > self.settings.late_after_days)
+        for actor, histogram in sorted(self.tally.lags.items()):
             out[actor] = {
-                "entries": len(ordered),
-                "late": late,
-                "median_days": median(ordered),
-                "p90_days": ordered[min(len(ordered) - 1, (9 * len(ordered)) // 10)],
-                "max_days": ordered[-1],
+                "entries": histogram.total(),
+                "late": sum(n for lag, n in histogram.items() if lag > self.settings.late_after_days),
+                "median_days": _percentile(histogram, 0.5),
+                "p90_days": _percentile(histogram, 0.9),
+                "max_days": max(histogram),
             }
         return out
 
     def summary(self) -> dict[str, Any]:
+        t = self.tally
         return {
-            "findings": len(self.findings),
+            "findings": self.spool.count,
             "by_severity": self.by_severity(),
             "by_rule": self.by_rule(),
-            "by_month": self.counts("month"),
-            "by_actor": self.counts("actor"),
-            "by_plan": self.counts("plan_id"),
-            "corrections_by_actor": self.per("audit.correction", "actor"),
-            "corrections_by_plan": self.per("audit.correction", "plan_id"),
-            "goalposts_moved_by_goal": self.per("audit.goalpost-moved", "goal_id"),
+            "by_month": dict(sorted(t.month.items())),
+            "by_actor": dict(sorted(t.actor.items())),
+            "by_plan": dict(sorted(t.plan.items())),
+            "corrections_by_actor": dict(sorted(t.corrections_by_actor.items())),
+            "corrections_by_plan": dict(sorted(t.corrections_by_plan.items())),
+            "goalposts_moved_by_goal": dict(sorted(t.goalposts_by_goal.items())),
             "late_entries_by_actor": self.late_entry_distribution(),
         }
 
-    def to_json(self) -> dict[str, Any]:
+    def header_json(self) -> dict[str, Any]:
+        """Everything but the findings."""
+        s = self.settings
         return {
             "as_of": self.as_of,
             "scope": self.scope.to_json(),
             "settings": {
-                "late_after_days": self.settings.late_after_days,
-                "moved_more_than": self.settings.moved_more_than,
-                "review_window_days": self.settings.review_window_days,
-                "overdue_high_after_days": self.settings.overdue_high_after_days,
-                "sign_within_days": self.settings.sign_within_days,
+                "late_after_days": s.late_after_days,
+                "moved_more_than": s.moved_more_than,
+                "review_window_days": s.review_window_days,
+                "overdue_high_after_days": s.overdue_high_after_days,
+                "sign_within_days": s.sign_within_days,
             },
             "store": {
                 "head_position": self.head_position,
@@ -131,17 +227,13 @@ class AuditReport:
             },
             "rules": [{"id": r.id, "title": r.title, "plugin": r.plugin} for r in self.rules],
             "summary": self.summary(),
-            "findings": [f.to_json() for f in self.findings],
         }
 
+    def to_json(self) -> dict[str, Any]:
+        return {**self.header_json(), "findings": [f.to_json() for f in self.iter_findings()]}
 
-def _dated_lags(walk: PlanWalk, lags: dict[str, list[int]]) -> None:
-    from goalplan.audit.builtin import effective_day, recorded_day
-
-    for step in walk.steps:
-        day = effective_day(step)
-        if day is not None:
-            lags[step.record.actor].append((recorded_day(step) - day).days)
+    def close(self) -> None:
+        self.spool.close()
 
 
 def run_audit(
@@ -152,14 +244,24 @@ def run_audit(
     scope: AuditScope | None = None,
     settings: AuditSettings | None = None,
 ) -> AuditReport:
-    """Run every rule over each stream in turn; only entries recorded by ``as_of`` are read."""
+    """Run every rule over each stream in turn; only entries recorded by ``as_of`` are read.
+
+    Findings come in plan order (as the streams are given), each plan's sorted by day; findings
+    of rules that compare plans come last.
+    """
     scope = scope or AuditScope()
     settings = settings or AuditSettings()
     stamp = format_timestamp(as_of)
     context = AuditContext(today=as_of.date(), as_of=as_of, settings=settings)
     started = [(rule, *rule.start()) for rule in rules]
-    findings: list[AuditFinding] = []
-    lags: dict[str, list[int]] = defaultdict(list)
+    spool, tally = FindingSpool(), Tally()
+
+    def keep(found: Iterable[AuditFinding]) -> None:
+        for finding in sorted(found, key=AuditFinding.sort_key):
+            if scope.takes_day(finding.day):
+                spool.add(finding)
+                tally.add(finding)
+
     plans = events = head = 0
     for stream in streams:
         walk = PlanWalk(r for r in stream if r.recorded_at <= stamp)
@@ -168,23 +270,19 @@ def run_audit(
             continue
         plans += 1
         events += len(walk.records)
-        _dated_lags(walk, lags)
-        for rule, check, _ in started:
-            findings.extend(_checked(rule, check(walk, context)))
-    for rule, _, finish in started:
-        if finish is not None:
-            findings.extend(_checked(rule, finish(context)))
-    kept = sorted((f for f in findings if scope.takes_day(f.day)), key=AuditFinding.sort_key)
+        tally.add_lags(walk)
+        keep(f for rule, check, _ in started for f in _checked(rule, check(walk, context)))
+    keep(f for rule, _, finish in started if finish is not None for f in _checked(rule, finish(context)))
     return AuditReport(
         as_of=stamp,
         scope=scope,
         settings=settings,
         rules=tuple(rules),
-        findings=tuple(kept),
         plans_read=plans,
         events_read=events,
         head_position=head,
-        late_lags=dict(lags),
+        spool=spool,
+        tally=tally,
     )
 
 

@@ -136,11 +136,14 @@ def audit(
             sign_within_days=sign_within,
         ),
     )
-    data = renderer.render(report, options)
+    try:
+        data = renderer.render(report, options)
+    finally:
+        report.close()
     if output is None:
         stdout = click.get_binary_stream("stdout")
         stdout.write(data)
         stdout.flush()
     else:
         write_atomically(output, data)
-        click.echo(f"Wrote {len(report.findings)} finding(s) to {output}.", err=True)
+        click.echo(f"Wrote {report.spool.count} finding(s) to {output}.", err=True)

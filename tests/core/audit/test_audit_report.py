@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -187,3 +188,34 @@ def test_a_practice_adds_its_own_rule_through_the_hook(store: Path, monkeypatch:
     assert "audit.late-entry" in rules
     assert report.by_rule()["practice.no-relevance"] == 2
     assert "not a goalplan.AuditRule" in pm.load_errors["BrokenRules"]
+
+
+DOCS = Path(__file__).resolve().parents[3] / "docs" / "audit.md"
+
+
+def test_docs_audit_lists_every_built_in_rule_and_every_json_key(store: Path) -> None:
+    from goalplan.audit.builtin import BUILTIN_AUDIT_RULES
+
+    text = DOCS.read_text(encoding="utf-8")
+    documented = set(re.findall(r"^\| `([^`]+)` \|", text, re.M))
+    assert {r.id for r in BUILTIN_AUDIT_RULES} <= documented
+    report = json.loads(audit(store, "--format", "json")[1])
+    assert set(report) <= documented
+    assert set(report["findings"][0]) <= documented
+    for key in report["summary"]:
+        assert f"`{key}`" in text
+
+
+def test_the_rule_example_in_docs_audit_registers_and_runs(
+    store: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (example,) = re.findall(r"```python\n(.*?)```", DOCS.read_text(encoding="utf-8"), re.S)
+    namespace: dict[str, object] = {}
+    exec(compile(example, "audit.md", "exec"), namespace)
+    plugin = type(
+        "DocsExample", (), {"register_audit_rules": staticmethod(namespace["register_audit_rules"])}
+    )
+    pm = make_plugin_manager(load_entry_points=False, extra=(plugin,))
+    monkeypatch.setattr("goalplan.api.get_plugin_manager", lambda: pm)
+    with goalplan.open(store) as gp:
+        assert gp.audit().by_rule()["practice.no-relevance"] == 2
