@@ -35,6 +35,7 @@ from goalplan.analytics import (
     plan_rule,
     reliable_change,
 )
+from goalplan.analytics.safety import SafetyFinding, safety_findings
 from goalplan.api import Goalplan, ImportReport, Plan
 from goalplan.audit import (
     AuditContext,
@@ -49,21 +50,30 @@ from goalplan.audit import (
 )
 from goalplan.codec import RecordedEvent, canonical_json, parse_iso_date
 from goalplan.domain import (
+    Diagnosis,
     FocusArea,
     GasPoint,
     GasScale,
     Goal,
     Intervention,
+    MaterialChange,
     MeasureSeries,
+    PlanCopy,
     PlanState,
     ProgressPoint,
     Review,
+    SafetyReview,
     Score,
     Signature,
     Silence,
     StatusChange,
     Step,
+    changes_after,
+    content_digest,
+    is_current,
+    material_content,
 )
+from goalplan.domain.rules import is_safety_finding, participation_signature
 from goalplan.errors import (
     CodecError,
     ConcurrencyError,
@@ -72,7 +82,7 @@ from goalplan.errors import (
     NotFoundError,
     RejectedError,
 )
-from goalplan.events import LIFECYCLE_STATUSES, Measure
+from goalplan.events import LIFECYCLE_STATUSES, PERIODS, SESSION_TYPES, SIGNER_ROLES, Measure
 from goalplan.exporting import Exporter, parse_option_pairs
 from goalplan.hookspecs import hookimpl
 from goalplan.projections import Fingerprint, HistoryEntry, PlanLog, PlanSummary, goal_to_json, plan_to_json
@@ -95,7 +105,10 @@ def registered_instruments() -> dict[str, Instrument]:
 __all__ = [
     "GAD7",
     "LIFECYCLE_STATUSES",
+    "PERIODS",
     "PHQ9",
+    "SESSION_TYPES",
+    "SIGNER_ROLES",
     "AuditContext",
     "AuditFinding",
     "AuditFormat",
@@ -106,6 +119,7 @@ __all__ = [
     "Band",
     "CodecError",
     "ConcurrencyError",
+    "Diagnosis",
     "Exporter",
     "Finding",
     "Fingerprint",
@@ -126,11 +140,13 @@ __all__ = [
     "Intervention",
     "LintContext",
     "LintReport",
+    "MaterialChange",
     "Measure",
     "MeasureSeries",
     "NotFoundError",
     "Plan",
     "PlanAnalytics",
+    "PlanCopy",
     "PlanLog",
     "PlanState",
     "PlanSummary",
@@ -141,6 +157,8 @@ __all__ = [
     "ReliableChange",
     "Review",
     "Rule",
+    "SafetyFinding",
+    "SafetyReview",
     "Score",
     "Signature",
     "Silence",
@@ -151,6 +169,8 @@ __all__ = [
     "analytics_line",
     "audit_rule",
     "canonical_json",
+    "changes_after",
+    "content_digest",
     "gas_summary",
     "gas_t_score",
     "goal_progress",
@@ -158,13 +178,18 @@ __all__ = [
     "goal_to_json",
     "hookimpl",
     "instrument_summaries",
+    "is_current",
+    "is_safety_finding",
+    "material_content",
     "open",
     "parse_iso_date",
     "parse_option_pairs",
+    "participation_signature",
     "percent_of_way",
     "plan_analytics",
     "plan_rule",
     "plan_to_json",
     "registered_instruments",
     "reliable_change",
+    "safety_findings",
 ]
