@@ -24,7 +24,7 @@ from goalplan.audit.model import (
     audit_rule,
     effective_day,
 )
-from goalplan.domain import Goal
+from goalplan.domain import Goal, changes_after
 from goalplan.events import (
     EntryCorrected,
     GasScored,
@@ -37,9 +37,7 @@ from goalplan.events import (
 
 hookimpl = pluggy.HookimplMarker("goalplan")
 
-# What a signature approves: a later event of one of these types changes it (docs/audit.md).
-MATERIAL_TYPES = frozenset({"goal_set", "goal_revised", "intervention_planned", "focus_area_added"})
-SIGNER_ROLES = ("client", "guardian")
+CLIENT_SIDE = ("client", "guardian")
 
 
 def recorded_day(step: Step) -> date:
@@ -270,37 +268,29 @@ def completed_against_data(walk: PlanWalk, context: AuditContext) -> Iterator[Au
 @audit_rule(
     "audit.signature-not-current",
     "Signatures no longer current",
-    "The latest signature of a role was followed by a change to what it approved.",
+    "The latest signature of a role no longer matches the plan's clinically material content.",
 )
 def signature_not_current(walk: PlanWalk, context: AuditContext) -> Iterator[AuditFinding]:
-    live = {s.event_id for s in walk.final.signatures}
-    latest_by_role: dict[str, Step] = {}
-    for step in walk.steps:
-        if step.record.type == "plan_signed" and step.record.event_id in live:
-            latest_by_role[step.record.event.role] = step  # type: ignore[attr-defined]
-    corrected = walk.final.corrected
-    for role, signed in sorted(latest_by_role.items()):
-        changes = [
-            s
-            for s in walk.steps
-            if s.record.version > signed.record.version
-            and s.record.type in MATERIAL_TYPES
-            and s.record.event_id not in corrected
-        ]
-        if changes:
-            first = changes[0].record
-            yield _finding(
-                "audit.signature-not-current",
-                "medium",
-                signed,
-                f"The {role}'s signature approved version {signed.record.version}; "
-                f"{len(changes)} change(s) followed, the first a {first.type.replace('_', ' ')} "
-                f"recorded {first.recorded_at[:10]}.",
-                role=role,
-                signed_version=signed.record.version,
-                first_change=first.event_id,
-                changes=len(changes),
-            )
+    state = walk.final
+    latest = {s.role: s for s in state.signatures}  # in log order: the last of each role wins
+    steps = {s.record.event_id: s for s in walk.steps}
+    for role, signature in sorted(latest.items()):
+        changes = changes_after(state, signature)
+        if not changes or signature.event_id not in steps:
+            continue
+        first = changes[0]
+        yield _finding(
+            "audit.signature-not-current",
+            "medium",
+            steps[signature.event_id],
+            f"The {role}'s signature approved version {signature.signed_version}; "
+            f"{len(changes)} material change(s) followed, the first ({first.what}) "
+            f"recorded {first.recorded_at[:10]}.",
+            role=role,
+            signed_version=signature.signed_version,
+            first_change=first.event_id,
+            changes=len(changes),
+        )
 
 
 @audit_rule(
@@ -310,7 +300,7 @@ def signature_not_current(walk: PlanWalk, context: AuditContext) -> Iterator[Aud
 )
 def client_never_signed(walk: PlanWalk, context: AuditContext) -> Iterator[AuditFinding]:
     state = walk.final
-    if not state.is_open or any(s.role in SIGNER_ROLES for s in state.signatures):
+    if not state.is_open or any(s.role in CLIENT_SIDE for s in state.signatures):
         return
     age = (context.today - state.opened_on).days
     if age > context.settings.sign_within_days:
@@ -353,9 +343,13 @@ def review_overdue(walk: PlanWalk, context: AuditContext) -> Iterator[AuditFindi
 
 
 def missing_elements(walk: PlanWalk) -> list[str]:
-    """Required elements the plan does not hold (../CLINICAL.md's checklist, where modelled)."""
+    """Required elements the plan does not hold (the fileable-plan checklist, where modelled)."""
     state = walk.final
     missing = []
+    if state.client_birth_date is None and not state.client_record_number.strip():
+        missing.append("second client identifier (date of birth or record number)")
+    if not any(d.status == "active" for d in state.diagnoses.values()):
+        missing.append("diagnosis")
     if not state.discharge_criteria.strip():
         missing.append("discharge criteria")
     return missing

@@ -29,12 +29,16 @@ def found(report: AuditReport, rule_id: str) -> list[AuditFinding]:
 @pytest.fixture
 def plan(gp: goalplan.Goalplan, clock: StepClock) -> goalplan.Plan:
     at(clock, "2026-01-05")
-    return gp.open_plan(
+    opened = gp.open_plan(
         client="Ada Client",
         clinician="Dr Ruiz",
         opened=date(2026, 1, 5),
+        birth_date=date(1990, 4, 2),
+        record_number="MRN-1001",
         discharge_criteria="Two months with fewer than one panic attack a week.",
     )
+    opened.add_diagnosis("F41.0", primary=True)
+    return opened
 
 
 def panic_goal(plan: goalplan.Plan) -> str:
@@ -237,10 +241,20 @@ def test_corrections_are_listed_and_counted_per_actor_and_plan(
     assert report.summary()["corrections_by_plan"] == {plan.id: 1}
 
 
-def test_missing_discharge_criteria_is_a_missing_element(gp: goalplan.Goalplan, clock: StepClock) -> None:
+def test_a_plan_without_a_second_identifier_a_diagnosis_or_discharge_criteria_misses_elements(
+    gp: goalplan.Goalplan, plan: goalplan.Plan, clock: StepClock
+) -> None:
     bare = gp.open_plan(client="Bo", clinician="Dr Ruiz", opened=date(2026, 1, 5))
     flags = found(gp.audit(), "audit.missing-element")
-    assert [(f.plan_id, f.detail["element"]) for f in flags] == [(bare.id, "discharge criteria")]
+    assert [(f.plan_id, f.detail["element"]) for f in flags] == [
+        (bare.id, "second client identifier (date of birth or record number)"),
+        (bare.id, "diagnosis"),
+        (bare.id, "discharge criteria"),
+    ]
+    bare.add_diagnosis("F41.1")
+    assert "diagnosis" not in [f.detail["element"] for f in found(gp.audit(), "audit.missing-element")]
+    bare.resolve_diagnosis("F41.1", reason="ruled out at assessment")
+    assert "diagnosis" in [f.detail["element"] for f in found(gp.audit(), "audit.missing-element")]
 
 
 def test_a_statement_copied_between_clients_is_flagged_but_not_one_client_repeating_it(
