@@ -65,16 +65,27 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     db = tmp_path_factory.mktemp("schemas") / "plans.db"
     with goalplan.open(db, actor="dr.ruiz") as gp:
         plan = gp.open_plan(
-            client="Jordan K.", clinician="Dr. Ruiz", credentials="PhD", opened=date(2026, 1, 5)
+            client="Jordan K.",
+            clinician="Dr. Ruiz",
+            credentials="PhD",
+            opened=date(2026, 1, 5),
+            birth_date=date(2010, 3, 1),
+            guardian="Sam K.",
+            guardian_relationship="parent",
         )
         measure = goalplan.Measure(name="panic attacks", unit="per week", baseline=3, target=0.5)
         goal = plan.set_goal("I will have fewer attacks", focus="Panic", measure=measure, by=date(2026, 4, 1))
         plan.set_goal("I will call a friend each week", status="proposed")
         plan.add_step(goal, "Breathe slowly", by=date(2026, 1, 20))
-        plan.plan_intervention("CBT", "exposure", "weekly", goals=[goal])
+        plan.plan_intervention(
+            "CBT", "exposure", "weekly", goals=[goal], type="individual", minutes=50, sessions=1, per="week",
+            provider="Dr. Ruiz", provider_credentials="PhD", starts=date(2026, 1, 12),
+        )  # fmt: skip
+        plan.add_diagnosis("F41.0", focus=["Panic"], primary=True)
         for day, value in ((12, 3.0), (19, 2.0), (26, 1.0)):
             plan.record_progress(goal, value, on=date(2026, 1, day))
-        plan.record_score("PHQ-9", 18, on=date(2026, 1, 6), goal=goal)
+        plan.record_score("PHQ-9", 18, items=(2, 2, 2, 2, 2, 2, 2, 2, 2), on=date(2026, 1, 6), goal=goal)
+        plan.review_safety(reason="safety plan made", on=date(2026, 1, 6))
         plan.record_score("PHQ-9", 6, on=date(2026, 2, 20), goal=goal)
         plan.set_gas_scale(goal, {-2: "a", -1: "b", 0: "c", 1: "d", 2: "e"}, weight=2)
         plan.score_gas(goal, 0, on=date(2026, 1, 30))
@@ -83,6 +94,7 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
         plan.change_status(goal, "active", reason="back")
         plan.hold_review(held=date(2026, 2, 1), summary="going well", next=date(2026, 5, 1))
         plan.sign(role="client", name="Jordan K.", on=date(2026, 1, 5))
+        plan.give_copy(to="Jordan K.", on=date(2026, 1, 5), method="in person")
         plan.revise_goal(goal, reason="clearer", statement="I will have fewer panic attacks")
         report = plan.lint(today=date(2026, 3, 1))
         warned = next(f for f in report.findings if f.level != "pass" and f.goal_id is not None)
