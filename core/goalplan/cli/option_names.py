@@ -35,6 +35,18 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "goal_ids": ("goals", "goal"),
     "levels": ("level_pairs",),
     "rule_id": ("rule",),
+    "client_birth_date": ("birth_date",),
+    "client_record_number": ("record_number",),
+    "client_preferred_name": ("preferred_name",),
+    "client_pronouns": ("pronouns",),
+    "guardian_name": ("guardian",),
+    "starts_on": ("starts",),
+    "ends_on": ("ends",),
+    "period": ("per",),
+    "provider_name": ("provider",),
+    "given_on": ("on",),
+    "given_to": ("to",),
+    "reviewed_on": ("on",),
 }
 
 
@@ -50,7 +62,8 @@ def option_name(field: str, command: click.Command | None) -> str:
     if command is None or field.startswith(("-", "item ", "line ")):
         return field
     by_name = {p.name: p for p in command.params if p.name and p.name not in ("help", "actor")}
-    for name in (field, *ALIASES.get(field, ())):
+    internal = field.replace("-", "_")  # some rules name a field the way its option is spelled
+    for name in dict.fromkeys((internal, *ALIASES.get(internal, ()))):
         if name in by_name:
             return display_name(by_name[name])
     return field

@@ -38,6 +38,10 @@ def test_every_alias_names_a_parameter_some_command_has() -> None:
         (("review",), "held_on", "--held"),
         (("plan", "sign"), "signed_on", "--on"),
         (("progress",), "value", "VALUE"),
+        (("plan", "open"), "birth-date", "--birth-date"),  # a rule that spells the field as its option
+        (("plan", "open"), "client_birth_date", "--birth-date"),
+        (("intervention",), "ends-on", "--ends"),
+        (("plan", "details"), "effective-through", "--effective-through"),
         (("goal", "revise"), "revision", "revision"),  # no option sets it: left as it is
         (("progress",), "--option", "--option"),
     ],
