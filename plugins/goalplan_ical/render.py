@@ -7,11 +7,12 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from icalendar import Alarm, Calendar, Event, Timezone, vCalAddress
+from icalendar import Alarm, Calendar, Event, vCalAddress
 
 from goalplan_ical import text
 from goalplan_ical.entries import REVIEW, CalendarEntry, Facts
 from goalplan_ical.options import CalendarOptions
+from goalplan_ical.vtimezone import build_vtimezone
 
 PRODID = "-//goalplan//Treatment plan calendar//EN"
 # Fixed namespace for the clinician's urn:uuid (a uuid5 of this and the name): stable everywhere.
@@ -69,7 +70,7 @@ def _add_timezone(calendar: Calendar, options: CalendarOptions, days: Iterable[d
     if not years:
         return
     first, last = date(min(years), 1, 1), date(max(years) + 1, 12, 31)
-    calendar.add_component(Timezone.from_tzid(options.tz, first_date=first, last_date=last))
+    calendar.add_component(build_vtimezone(options.tz, first, last))
 
 
 def _event(entry: CalendarEntry, options: CalendarOptions) -> Event:
