@@ -51,7 +51,7 @@ class Column:
 Row = Mapping[str, Any]
 
 
-def _no_more_columns(log: PlanLog, instruments: Instruments) -> tuple[Column, ...]:
+def _no_more_columns(log: PlanLog | None, instruments: Instruments) -> tuple[Column, ...]:
     return ()
 
 
@@ -59,10 +59,11 @@ def _no_more_columns(log: PlanLog, instruments: Instruments) -> tuple[Column, ..
 class Table:
     columns: tuple[Column, ...]
     rows: Callable[[PlanLog, Instruments], Iterator[Row]]
-    more_columns: Callable[[PlanLog, Instruments], tuple[Column, ...]] = _no_more_columns
+    more_columns: Callable[[PlanLog | None, Instruments], tuple[Column, ...]] = _no_more_columns
 
-    def columns_for(self, log: PlanLog, instruments: Instruments) -> tuple[Column, ...]:
-        """The fixed columns, then any that depend on the registered instruments."""
+    def columns_for(self, log: PlanLog | None, instruments: Instruments) -> tuple[Column, ...]:
+        """The fixed columns, then any that depend on the registered instruments (and, given a
+        plan's log, on instruments no longer registered that scored one of its goals)."""
         return self.columns + self.more_columns(log, instruments)
 
 
@@ -102,8 +103,9 @@ def _goal_rows(log: PlanLog, instruments: Instruments) -> Iterator[Row]:
         }
 
 
-def _goal_analytics_columns(log: PlanLog, instruments: Instruments) -> tuple[Column, ...]:
-    names = [*PROGRESS_COLUMNS, *instrument_column_names(instrument_ids(log.state, instruments))]
+def _goal_analytics_columns(log: PlanLog | None, instruments: Instruments) -> tuple[Column, ...]:
+    ids = instrument_ids(log.state, instruments) if log is not None else sorted(instruments)
+    names = [*PROGRESS_COLUMNS, *instrument_column_names(ids)]
     return tuple(Column(name, kind) for name, kind in names)
 
 
