@@ -164,19 +164,54 @@ def _password(user: str | None, variable: str | None) -> str | None:
 @click.command("calendar")
 @click.argument("plan", required=False)
 @click.option("--all", "all_plans", is_flag=True, help="One calendar holding every plan's entries.")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="File to write (default: standard output).",
+)
 @click.option("--option", "option_pairs", multiple=True, help=OPTIONS_HELP)
+@click.option(
+    "--feed",
+    is_flag=True,
+    help="With --all: a calendar to subscribe to, holding only the entries that still apply, "
+    "with a refresh interval.",
+)
+@click.option(
+    "--refresh",
+    default="12h",
+    show_default=True,
+    help="With --feed: how often subscribed clients fetch the feed again, 1h to 7d (e.g. 6h, 1d).",
+)
 @click.pass_context
 def calendar_command(
-    ctx: click.Context, plan: str | None, all_plans: bool, output: Path | None, option_pairs: tuple[str, ...]
+    ctx: click.Context,
+    plan: str | None,
+    all_plans: bool,
+    output: Path | None,
+    option_pairs: tuple[str, ...],
+    feed: bool,
+    refresh: str,
 ) -> None:
     """Write an .ics calendar of a PLAN, or with --all of the whole caseload in one file."""
-    from goalplan_ical import caseload_calendar, plan_calendar
+    from goalplan_ical import caseload_calendar, caseload_feed, plan_calendar
+    from goalplan_ical.options import refresh_interval
 
     options = goalplan.parse_option_pairs(option_pairs)
+    if feed and not all_plans:
+        raise goalplan.RejectedError("--feed", "needs --all: a feed holds the whole caseload.")
+    if not feed and ctx.get_parameter_source("refresh") != click.core.ParameterSource.DEFAULT:
+        raise goalplan.RejectedError("--refresh", "applies to --feed only.")
+    interval = refresh_interval(refresh) if feed else None
     gp, _ = _goalplan(ctx)
     logs = _logs(gp, plan, all_plans)
-    data = caseload_calendar(logs, options) if all_plans else plan_calendar(next(iter(logs)), options)
+    if interval is not None:
+        data = caseload_feed(logs, options, interval)
+    elif all_plans:
+        data = caseload_calendar(logs, options)
+    else:
+        data = plan_calendar(next(iter(logs)), options)
     if output is None:
         sys.stdout.buffer.write(data)
         sys.stdout.buffer.flush()

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from icalendar import Alarm, Calendar, Event, vCalAddress
+from icalendar import Alarm, Calendar, Event, vCalAddress, vDuration
 
 from goalplan_ical import text
 from goalplan_ical.entries import REVIEW, CalendarEntry, Facts
@@ -19,9 +19,18 @@ PRODID = "-//goalplan//Treatment plan calendar//EN"
 ORGANIZER_NAMESPACE = uuid.UUID("6f1c7e55-3d9b-5a4e-9c1f-2b7d0c4e8a61")
 
 
-def plan_calendar(entries: Sequence[CalendarEntry], options: CalendarOptions, name: str) -> bytes:
-    """A whole calendar (one plan or a caseload) to publish as a file: METHOD:PUBLISH."""
+def plan_calendar(
+    entries: Sequence[CalendarEntry], options: CalendarOptions, name: str, refresh: timedelta | None = None
+) -> bytes:
+    """A whole calendar (one plan or a caseload) to publish as a file: METHOD:PUBLISH.
+
+    ``refresh`` makes it a subscription feed: clients are told how often to fetch it again
+    (REFRESH-INTERVAL, RFC 7986, and X-PUBLISHED-TTL, which Outlook and Apple read).
+    """
     calendar = _calendar(options, name=name, method="PUBLISH")
+    if refresh is not None:
+        calendar.add("REFRESH-INTERVAL", refresh, parameters={"VALUE": "DURATION"})
+        calendar.add("X-PUBLISHED-TTL", vDuration(refresh))
     _add_timezone(calendar, options, [e.facts.on for e in entries])
     for entry in entries:
         calendar.add_component(_event(entry, options))
