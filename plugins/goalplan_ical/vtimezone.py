@@ -3,8 +3,8 @@
 icalendar's ``Timezone.from_tzid`` writes each rule as a first onset plus RDATEs, and some
 widely used readers (ical.js, Mozilla's parser) then ignore the first onset, reading a whole
 summer an hour off; it also gives the onset in the new local time. Here every observance is
-either a yearly RRULE ("last Sunday of March") starting at its first onset in the covered span,
-or a lone DTSTART for a transition that follows no yearly rule, and every DTSTART is the onset
+either a yearly RRULE ("last Sunday of March") starting at its first onset (since 1970), or a
+lone DTSTART for a transition that follows no yearly rule, and every DTSTART is the onset
 in the local time in force *before* it (RFC 5545 3.6.5: 02:00 for Berlin's spring change).
 
 The result depends only on the zone and the span (and the installed tz database), never on
@@ -14,6 +14,7 @@ the clock, so calendars stay byte-identical.
 from __future__ import annotations
 
 import calendar as monthdays
+import functools
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -32,6 +33,7 @@ class Offset:
     utcoffset: timedelta
     name: str
     daylight: bool
+    negative: bool = False  # "negative daylight saving": winter is the exception (Europe/Dublin)
 
 
 @frozen
@@ -87,10 +89,12 @@ class Observance:
 
 def _offset(zone: ZoneInfo, moment: datetime) -> Offset:
     local = moment.astimezone(zone)
+    dst = local.dst() or timedelta(0)
     return Offset(
         utcoffset=local.utcoffset() or timedelta(0),
         name=local.tzname() or "",
-        daylight=(local.dst() or timedelta(0)) > timedelta(0),
+        daylight=dst > timedelta(0),
+        negative=dst < timedelta(0),
     )
 
 
@@ -134,31 +138,48 @@ def _observances(found: list[Transition]) -> list[Observance]:
     return sorted(done, key=lambda o: o.first.at)
 
 
+# Rules are followed back to this year at most, so a rule's DTSTART is its first onset since
+# then (Berlin's summer time rule from 1981), as published zone files do. Readers that compare
+# zones over earlier years (vobject checks 2000-2020) then see the zone's real changes.
+HISTORY_FROM = 1970
+
+
 def build_vtimezone(tzid: str, first: date, last: date) -> Timezone:
     """A VTIMEZONE valid for every local time from ``first`` to ``last`` (whole years)."""
     zone = ZoneInfo(tzid)
-    span_start = datetime(first.year, 1, 1, tzinfo=UTC) - timedelta(days=1)
-    span_end = datetime(last.year + 1, 1, 1, tzinfo=UTC) + timedelta(days=1)
-    # Look one year further on both sides: the year before gives the observance in force when
-    # the span opens; the year after tells a rule still in force (open RRULE) from one that ends.
-    look_start = span_start.replace(year=span_start.year - 1)
-    look_end = span_end.replace(year=span_end.year + 1)
-    found = list(transitions(zone, look_start, look_end))
-
+    span_start = datetime(first.year, 1, 1, tzinfo=UTC) - _DAY
+    span_end = datetime(last.year + 1, 1, 1, tzinfo=UTC) + _DAY
+    found, observances = _history(tzid, min(first.year - 1, HISTORY_FROM), last.year + 2)
     in_force = max((t.at for t in found if t.at <= span_start), default=None)
     component = Timezone()
     component.add("TZID", tzid)
     if in_force is None:
         component.add_component(_fixed(zone, span_start))
-    for observance in _observances(found):
+    for observance in observances:
         if in_force in observance.onsets or any(span_start < at < span_end for at in observance.onsets):
             component.add_component(_component(observance, span_end))
     return component
 
 
+@functools.lru_cache(maxsize=32)
+def _history(
+    tzid: str, from_year: int, to_year: int
+) -> tuple[tuple[Transition, ...], tuple[Observance, ...]]:
+    """Every transition from ``from_year`` to the end of ``to_year``, grouped into observances.
+
+    A year after the span is included to tell a rule still in force (open RRULE) from one that
+    ends; cached, as a sync renders one calendar per entry.
+    """
+    zone = ZoneInfo(tzid)
+    start = datetime(from_year, 1, 1, tzinfo=UTC) - _DAY
+    end = datetime(to_year + 1, 1, 1, tzinfo=UTC) + _DAY
+    found = tuple(transitions(zone, start, end))
+    return found, tuple(_observances(list(found)))
+
+
 def _component(observance: Observance, span_end: datetime) -> TimezoneStandard | TimezoneDaylight:
     first = observance.first
-    part = TimezoneDaylight() if first.after.daylight else TimezoneStandard()
+    part = TimezoneDaylight() if _daylight(first) else TimezoneStandard()
     part.add("DTSTART", first.onset)
     if len(observance.onsets) > 1:
         rule: dict[str, object] = {
@@ -167,12 +188,24 @@ def _component(observance: Observance, span_end: datetime) -> TimezoneStandard |
             "BYDAY": observance.byday(),
         }
         if observance.last.at < span_end:
-            rule["UNTIL"] = observance.last.at  # UTC, as RFC 5545 requires inside a VTIMEZONE
+            # UTC, as RFC 5545 requires inside a VTIMEZONE; a day after the last onset, because
+            # readers built on dateutil compare UNTIL with the local onset and would otherwise
+            # drop the last one east of Greenwich. The next onset is a year away either way.
+            rule["UNTIL"] = observance.last.at + _DAY
         part.add("RRULE", rule)
     part.add("TZNAME", first.after.name)
     part.add("TZOFFSETFROM", first.before.utcoffset)
     part.add("TZOFFSETTO", first.after.utcoffset)
     return part
+
+
+def _daylight(transition: Transition) -> bool:
+    """Whether the change starts a DAYLIGHT observance. Calendar programs expect the summer
+    offset there, so a zone with negative daylight saving (the tz database's Dublin: IST is
+    standard, winter GMT one hour "back") is written as published zone files write it."""
+    if transition.before.negative or transition.after.negative:
+        return transition.after.utcoffset > transition.before.utcoffset
+    return transition.after.daylight
 
 
 def _fixed(zone: ZoneInfo, moment: datetime) -> TimezoneStandard | TimezoneDaylight:

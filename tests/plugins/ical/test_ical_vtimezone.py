@@ -142,10 +142,10 @@ def test_berlin_rules_are_yearly_with_the_onset_in_the_old_local_time() -> None:
     assert "RDATE" not in text
     daylight = text.split("BEGIN:DAYLIGHT\n")[1].split("END:DAYLIGHT")[0]
     standard = text.split("BEGIN:STANDARD\n")[1].split("END:STANDARD")[0]
-    assert daylight.startswith("DTSTART:20250330T020000\n")  # 02:00 CET, the last Sunday of March
+    assert daylight.startswith("DTSTART:19810329T020000\n")  # 02:00 CET, last Sunday of March, since 1981
     assert "RRULE:FREQ=YEARLY;BYDAY=-1SU;BYMONTH=3\n" in daylight
     assert "TZOFFSETFROM:+0100\nTZOFFSETTO:+0200\n" in daylight
-    assert standard.startswith("DTSTART:20251026T030000\n")  # 03:00 CEST, the last Sunday of October
+    assert standard.startswith("DTSTART:19961027T030000\n")  # 03:00 CEST, last Sunday of October, since 1996
     assert "RRULE:FREQ=YEARLY;BYDAY=-1SU;BYMONTH=10\n" in standard
 
 
