@@ -26,6 +26,8 @@ from goalplan_csv.analysis import (
 from goalplan_csv.cells import Cell
 from goalplan_csv.deidentify import Pseudonyms, day_offset, timestamp_day_offset
 
+# FHIR Goal.lifecycleStatus values under which a goal is still being worked towards.
+OPEN_GOAL_STATUSES = frozenset({"proposed", "planned", "accepted", "active", "on-hold"})
 # History fields whose old and new values are numbers, dates or codes rather than free text.
 NUMBER_FIELDS = frozenset({"baseline", "target", "review_every_days"})
 DATE_FIELDS = frozenset({"target_date", "opened_on", "closed_on"})
@@ -163,6 +165,32 @@ def _history_rows(log: PlanLog, instruments: Instruments) -> Iterator[Row]:
         }
 
 
+def _plan_rows(log: PlanLog, instruments: Instruments) -> Iterator[Row]:
+    state = log.state
+    goals = list(state.goals.values())
+    last = state.last_review
+    yield {
+        "plan_id": state.plan_id,
+        "client": state.client_name,
+        "clinician": state.clinician_name,
+        "status": state.status,
+        "opened_on": state.opened_on,
+        "closed_on": state.closed_on,
+        "review_every_days": state.review_every_days,
+        "reviews": len(state.reviews),
+        "last_review_on": last.held_on if last is not None else None,
+        "next_review_on": state.next_review_on,
+        "goals": len(goals),
+        "goals_open": sum(1 for g in goals if g.status in OPEN_GOAL_STATUSES),
+        "goals_completed": sum(1 for g in goals if g.status == "completed"),
+        "measurements": sum(len(g.progress) for g in goals),
+        "scores": len(state.scores),
+        "signatures": len(state.signatures),
+        "version": state.version,
+        "last_recorded_at": state.last_recorded_at,
+    }
+
+
 def _columns(*spec: str) -> tuple[Column, ...]:
     return tuple(Column(*item.split(":")) for item in spec)
 
@@ -200,6 +228,16 @@ TABLES: Mapping[str, Table] = {
             "new_value:change", "reason:free",
         ),
         _history_rows,
+    ),
+    "plans": Table(
+        _columns(
+            "plan_id:plan", "client:name", "clinician:name", "status:code", "opened_on:date",
+            "closed_on:date", "review_every_days:number", "reviews:number", "last_review_on:date",
+            "next_review_on:date",
+            "goals:number", "goals_open:number", "goals_completed:number", "measurements:number",
+            "scores:number", "signatures:number", "version:number", "last_recorded_at:timestamp",
+        ),
+        _plan_rows,
     ),
 }  # fmt: skip
 

@@ -91,7 +91,7 @@ def test_caseload_scope_for_each_table_and_deidentified(
     with goalplan.open(db_path) as gp:
         build_panic_plan(gp)
         _second_plan(gp)
-    for table, plans in (("goals", 2), ("progress", 2), ("scores", 0), ("history", 2)):
+    for table, plans in (("goals", 2), ("progress", 2), ("scores", 0), ("history", 2), ("plans", 2)):
         out = tmp_path / f"{table}.csv"
         result = invoke(  # type: ignore[operator]
             "export", "--all", "--format", "csv", "-o", str(out),
@@ -120,3 +120,23 @@ def test_caseload_scope_with_one_plan_or_out_dir_is_refused(
     )
     assert folder.exit_code == 2 and "use -o FILE" in folder.output
     assert not (tmp_path / "d").exists()
+
+
+def test_plans_table_is_the_caseload_overview(invoke: object, db_path: Path, tmp_path: Path) -> None:
+    with goalplan.open(db_path) as gp:
+        first = build_panic_plan(gp)
+        second = _second_plan(gp)
+        second.close(reason="moved away", on=date(2026, 3, 1))
+        state = first.log().state
+    out = tmp_path / "plans.csv"
+    args = ["export", "--all", "--format", "csv", "--option", "scope=caseload", "--option", "table=plans"]
+    result = invoke(*args, "-o", str(out))  # type: ignore[operator]
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader(io.StringIO(out.read_text("utf-8"), newline=""), quoting=csv.QUOTE_NONNUMERIC))
+    by_id = {row["plan_id"]: row for row in rows}
+    assert list(by_id) == [first.id, second.id]
+    assert by_id[first.id]["status"] == "active" and by_id[first.id]["closed_on"] == ""
+    assert by_id[first.id]["goals"] == len(state.goals) == 2
+    assert by_id[first.id]["measurements"] == sum(len(g.progress) for g in state.goals.values()) > 0
+    assert (by_id[second.id]["status"], by_id[second.id]["closed_on"]) == ("completed", "2026-03-01")
+    assert by_id[second.id]["next_review_on"] == ""
