@@ -104,6 +104,12 @@ MEANINGS: Mapping[str, str] = {
     "scores": "How many instrument scores were recorded.",
     "signatures": "How many signatures were recorded.",
     "last_recorded_at": "When the plan's last entry was recorded (UTC).",
+    "record_number": "The client's record number in the practice.",
+    "level_of_care": "The level of care, as recorded.",
+    "effective_from": "The first day the plan is in effect.",
+    "effective_through": "The last day the plan is in effect.",
+    "primary_diagnosis": "The ICD-10-CM code of the active primary diagnosis; empty if none.",
+    "diagnoses": "How many diagnoses are active.",
 }
 # Names shared by several tables whose meaning differs in one of them.
 TABLE_MEANINGS: Mapping[str, Mapping[str, str]] = {

@@ -169,6 +169,7 @@ def _plan_rows(log: PlanLog, instruments: Instruments) -> Iterator[Row]:
     state = log.state
     goals = list(state.goals.values())
     last = state.last_review
+    active = sorted((d for d in state.diagnoses.values() if d.status == "active"), key=lambda d: d.code)
     yield {
         "plan_id": state.plan_id,
         "client": state.client_name,
@@ -188,6 +189,12 @@ def _plan_rows(log: PlanLog, instruments: Instruments) -> Iterator[Row]:
         "signatures": len(state.signatures),
         "version": state.version,
         "last_recorded_at": state.last_recorded_at,
+        "record_number": state.client_record_number,
+        "level_of_care": state.level_of_care,
+        "effective_from": state.effective_from,
+        "effective_through": state.effective_through,
+        "primary_diagnosis": next((d.code for d in active if d.primary), ""),
+        "diagnoses": len(active),
     }
 
 
@@ -236,6 +243,8 @@ TABLES: Mapping[str, Table] = {
             "next_review_on:date",
             "goals:number", "goals_open:number", "goals_completed:number", "measurements:number",
             "scores:number", "signatures:number", "version:number", "last_recorded_at:timestamp",
+            "record_number:name", "level_of_care:free", "effective_from:date", "effective_through:date",
+            "primary_diagnosis:code", "diagnoses:number",
         ),
         _plan_rows,
     ),

@@ -127,6 +127,8 @@ def test_plans_table_is_the_caseload_overview(invoke: object, db_path: Path, tmp
         first = build_panic_plan(gp)
         second = _second_plan(gp)
         second.close(reason="moved away", on=date(2026, 3, 1))
+        first.add_diagnosis("F41.0", primary=True)
+        first.set_details(level_of_care="outpatient", effective_from=date(2026, 1, 5))
         state = first.log().state
     out = tmp_path / "plans.csv"
     args = ["export", "--all", "--format", "csv", "--option", "scope=caseload", "--option", "table=plans"]
@@ -140,3 +142,9 @@ def test_plans_table_is_the_caseload_overview(invoke: object, db_path: Path, tmp
     assert by_id[first.id]["measurements"] == sum(len(g.progress) for g in state.goals.values()) > 0
     assert (by_id[second.id]["status"], by_id[second.id]["closed_on"]) == ("completed", "2026-03-01")
     assert by_id[second.id]["next_review_on"] == ""
+    assert (by_id[first.id]["primary_diagnosis"], by_id[first.id]["diagnoses"]) == ("F41.0", 1)
+    assert (by_id[first.id]["level_of_care"], by_id[first.id]["effective_from"]) == (
+        "outpatient",
+        "2026-01-05",
+    )
+    assert (by_id[second.id]["primary_diagnosis"], by_id[second.id]["diagnoses"]) == ("", 0)
