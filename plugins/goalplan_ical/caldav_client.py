@@ -118,18 +118,23 @@ class DigestAuth:
         else:
             response = self._h(f"{ha1}:{self._nonce}:{ha2}")
         fields = [
-            f'username="{self._user}"',
-            f'realm="{self._realm}"',
-            f'nonce="{self._nonce}"',
-            f'uri="{uri}"',
+            f"username={_quoted(self._user)}",
+            f"realm={_quoted(self._realm)}",
+            f"nonce={_quoted(self._nonce)}",
+            f"uri={_quoted(uri)}",
             f"algorithm={self._algorithm}",
             f'response="{response}"',
         ]
         if self._qop:
             fields += [f"qop={self._qop}", f"nc={nc}", f'cnonce="{cnonce}"']
         if self._opaque is not None:
-            fields.append(f'opaque="{self._opaque}"')
+            fields.append(f"opaque={_quoted(self._opaque)}")
         return "Digest " + ", ".join(fields)
+
+
+def _quoted(text: str) -> str:
+    """An HTTP quoted-string (RFC 9110 5.6.4)."""
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 def digest_challenge(headers: list[str]) -> dict[str, str] | None:

@@ -31,7 +31,8 @@ class DigestStore:
     algorithm: str
     resources: dict[str, tuple[bytes, str]] = field(factory=dict)
     requests: list[tuple[str, str, dict[str, str]]] = field(factory=list)
-    nonces: set[str] = field(factory=set)
+    nonces: dict[str, int] = field(factory=dict)  # nonce -> requests it authorised
+    nonce_uses: int = 0  # after this many, a nonce is stale (0: never)
 
 
 def _h(algorithm: str, text: str) -> str:
@@ -41,9 +42,10 @@ def _h(algorithm: str, text: str) -> str:
 
 @contextmanager
 def digest_server(
-    algorithm: str = "MD5", certificate: tuple[Path, Path] | None = None
+    algorithm: str = "MD5", certificate: tuple[Path, Path] | None = None, nonce_uses: int = 0
 ) -> Iterator[DigestStore]:
-    store = DigestStore(url="", algorithm=algorithm)
+    """``nonce_uses``: after that many requests a nonce is answered as stale (0: never)."""
+    store = DigestStore(url="", algorithm=algorithm, nonce_uses=nonce_uses)
 
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
@@ -58,16 +60,24 @@ def digest_server(
             self.send_header("Content-Length", "0")
             self.end_headers()
 
-        def _challenge(self) -> None:
+        def _challenge(self, stale: bool = False) -> None:
             nonce = os.urandom(12).hex()
-            store.nonces.add(nonce)
+            store.nonces[nonce] = 0
             self._answer(
                 401,
                 {
                     "WWW-Authenticate": f'Digest realm="{REALM}", qop="auth", nonce="{nonce}", '
-                    f'opaque="o-{REALM}", algorithm={algorithm}'
+                    f'opaque="o-{REALM}", algorithm={algorithm}' + (", stale=true" if stale else "")
                 },
             )
+
+        def _stale(self) -> bool:
+            scheme, _, rest = self.headers.get("Authorization", "").partition(" ")
+            if scheme.lower() != "digest":
+                return False
+            got = parse_keqv_list(parse_http_list(rest))
+            uses = store.nonces.get(got.get("nonce", ""), 0)
+            return bool(store.nonce_uses) and uses >= store.nonce_uses
 
         def _authorised(self) -> bool:
             value = self.headers.get("Authorization", "")
@@ -82,12 +92,18 @@ def digest_server(
             expected = _h(
                 algorithm, f"{ha1}:{got['nonce']}:{got.get('nc')}:{got.get('cnonce')}:{got.get('qop')}:{ha2}"
             )
-            return got.get("username") == USER and got.get("response") == expected
+            if got.get("username") != USER or got.get("response") != expected:
+                return False
+            store.nonces[got["nonce"]] += 1
+            return True
 
         def _any(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length)
             store.requests.append((self.command, self.path, dict(self.headers)))
+            if self._stale():
+                self._challenge(stale=True)
+                return
             if not self._authorised():
                 self._challenge()
                 return

@@ -69,6 +69,17 @@ def test_auth_digest_never_sends_the_password(runner: CliRunner, plan: goalplan.
         assert not any(PASSWORD in value for value in sent)
 
 
+def test_a_stale_nonce_is_renewed_without_failing_the_sync(
+    runner: CliRunner, gp: goalplan.Goalplan, plan: goalplan.Plan, db_path: Path
+) -> None:
+    gp.open_plan(client="Riley Stone", clinician="Dr. Ana Ruiz")
+    with digest_server.digest_server(nonce_uses=1) as server:
+        result = sync(runner, db_path, server.url, "--all", "--auth", "digest")
+        assert result.exit_code == 0, result.output
+        assert len(server.resources) == 3
+        assert len(server.nonces) == 3  # a first challenge, then one stale renewal per further PUT
+
+
 def test_wrong_digest_password_is_one_sentence(runner: CliRunner, plan: goalplan.Plan, db_path: Path) -> None:
     with digest_server.digest_server() as server:
         result = sync(runner, db_path, server.url, plan.id, password="wrong")
