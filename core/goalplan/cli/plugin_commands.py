@@ -12,11 +12,13 @@ from goalplan.cli.completion import install_completion
 from goalplan.cli.context import AppContext, emit_json, json_option, pass_app
 from goalplan.exporting import (
     Exporter,
+    caseload_renderer,
     count_plans,
     export_all,
     iter_plan_logs,
     parse_option_pairs,
     render,
+    render_caseload,
     write_atomically,
 )
 from goalplan.plugins import PluginManager, get_plugin_manager
@@ -119,10 +121,6 @@ def export(
     """Export one plan (or --all plans) through an exporter plugin."""
     if all_plans and plan:
         raise click.UsageError("give either PLAN or --all, not both.")
-    if all_plans and out_dir is None:
-        raise click.UsageError("--all needs --out DIR.")
-    if all_plans and output is not None:
-        raise click.UsageError("-o names one file; with --all use --out DIR.")
     if not all_plans and not plan:
         raise click.UsageError("give a PLAN, or --all with --out DIR.")
     pm = get_plugin_manager()
@@ -130,12 +128,24 @@ def export(
         exporter = pm.exporter(fmt)
     finally:
         report_new_load_errors(pm)
-    if output is None and not all_plans and not is_text(exporter.media_type) and sys.stdout.isatty():
+    options = {**configured_options(app, exporter), **parse_option_pairs(option_pairs)}  # --option wins
+    one_file = caseload_renderer(exporter, options) if all_plans else None
+    to_stdout = output is None and (not all_plans or one_file is not None)
+    if to_stdout and not is_text(exporter.media_type) and sys.stdout.isatty():
         raise click.UsageError(
             f"--format {fmt} writes binary data ({exporter.media_type}), which a terminal cannot show; "
             "give -o FILE or redirect standard output to a file."
         )
-    options = {**configured_options(app, exporter), **parse_option_pairs(option_pairs)}  # --option wins
+    if one_file is not None:
+        if out_dir is not None:
+            raise click.UsageError("these options write the whole caseload to one file: use -o FILE.")
+        data = render_caseload(exporter, one_file, iter_plan_logs(app.goalplan().store), options)
+        _write(data, output)
+        return
+    if all_plans and out_dir is None:
+        raise click.UsageError("--all needs --out DIR.")
+    if all_plans and output is not None:
+        raise click.UsageError("-o names one file; with --all use --out DIR.")
     gp = app.goalplan()
     if all_plans:
         assert out_dir is not None
@@ -156,6 +166,10 @@ def export(
     assert plan is not None
     data = render(exporter, gp.plan(plan).log(), options)
     _log.info("rendered %s: %d bytes", exporter.name, len(data))
+    _write(data, output)
+
+
+def _write(data: bytes, output: Path | None) -> None:
     if output is None:
         stdout = click.get_binary_stream("stdout")
         stdout.write(data)
