@@ -32,6 +32,16 @@ class StepClock:
         return self.now
 
 
+@pytest.fixture(autouse=True)
+def signing_key_file(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every test signs with a key (and keeps its witness) in a temporary folder of its own,
+    never in the real user data directory; subprocesses inherit it through the environment."""
+    folder = tmp_path_factory.mktemp("keys")
+    path = folder / "signing-key.pem"
+    monkeypatch.setenv("GOALPLAN_KEY_FILE", str(path))
+    return path
+
+
 @pytest.fixture
 def clock() -> StepClock:
     return StepClock()

@@ -114,6 +114,7 @@ def _refuse_diverged(source: EventStore, destination: EventStore, plan_ids: list
 
 def _pending(record: RecordedEvent) -> NewEvent:
     return NewEvent(
+        hash_scheme=record.hash_scheme,
         event_id=record.event_id,
         type=record.type,
         schema_version=record.schema_version,

@@ -189,7 +189,18 @@ def test_a_recorded_event_round_trips_through_its_export_form(event: Event) -> N
     new = NewEvent.of(event, actor="dr.ruiz", recorded_at=datetime(2026, 3, 1, 12, 0, tzinfo=UTC))
     digest = chain_hash(plan_id="P1", version=1, event=new, prev_hash=GENESIS_HASH)
     record = RecordedEvent(
-        new.event_id, "P1", 1, 7, new.recorded_at, new.actor, new.type, 1, new.payload, GENESIS_HASH, digest
+        new.event_id,
+        "P1",
+        1,
+        7,
+        new.recorded_at,
+        new.actor,
+        new.type,
+        1,
+        new.payload,
+        GENESIS_HASH,
+        digest,
+        new.hash_scheme,
     )
     plan_id, version, back, prev, digest_back = codec.new_event_from_json(
         json.loads(json.dumps(record.to_json()))
