@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
@@ -32,12 +34,24 @@ class StepClock:
         return self.now
 
 
-@pytest.fixture(autouse=True)
-def signing_key_file(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Every test signs with a key (and keeps its witness) in a temporary folder of its own,
-    never in the real user data directory; subprocesses inherit it through the environment."""
-    folder = tmp_path_factory.mktemp("keys")
-    path = folder / "signing-key.pem"
+KEY_FOLDER = Path(tempfile.mkdtemp(prefix="goalplan-test-keys-"))
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """The whole run signs with a key (and keeps its witnesses) in a temporary folder, never in
+    the real user data directory. Set before collection, so environments that test modules
+    copy for subprocesses at import time carry it too."""
+    os.environ["GOALPLAN_KEY_FILE"] = str(KEY_FOLDER / "signing-key.pem")
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    shutil.rmtree(KEY_FOLDER, ignore_errors=True)
+
+
+@pytest.fixture
+def signing_key_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A test that needs an installation of its own (another key, an empty trust list)."""
+    path = tmp_path / "own-key" / "signing-key.pem"
     monkeypatch.setenv("GOALPLAN_KEY_FILE", str(path))
     return path
 

@@ -30,9 +30,17 @@ from goalplan.analytics import (
     normalise_statement,
     plan_analytics,
 )
-from goalplan.codec import GENESIS_HASH, NewEvent, chain_hash, decode, format_timestamp, new_event_from_json
+from goalplan.codec import (
+    GENESIS_HASH,
+    NewEvent,
+    RecordedEvent,
+    chain_hash,
+    decode,
+    format_timestamp,
+    new_event_from_json,
+)
 from goalplan.domain import Meta, PlanState, apply, decide, fold
-from goalplan.errors import CodecError, ConcurrencyError, NotFoundError, RejectedError
+from goalplan.errors import CodecError, ConcurrencyError, IntegrityError, NotFoundError, RejectedError
 from goalplan.events import (
     GAS_LEVELS,
     EntryCorrected,
@@ -60,6 +68,10 @@ from goalplan.ids import new_event_id, new_id, normalise_prefix
 from goalplan.plugins import get_plugin_manager
 from goalplan.projections import HistoryEntry, PlanLog, PlanSummary, caseload, parse_moment
 from goalplan.store import AppendResult, ChainBreak, EventStore, open_store
+from goalplan.store.audit import AuditReport, Problem, audit_store, check_plan, local_trust
+from goalplan.store.audit import reach as audit_reach
+from goalplan.store.checkpoints import checkpoint_from_json
+from goalplan.store.keys import load_key
 
 Clock = Callable[[], datetime]
 MAX_ATTEMPTS = 20
@@ -89,10 +101,22 @@ class ImportReport:
 class Goalplan:
     """A store of plans. ``Goalplan.open("goalplan.db")`` or ``Goalplan.open("postgresql://...")``."""
 
-    def __init__(self, store: EventStore, *, actor: str | None = None, clock: Clock | None = None) -> None:
+    def __init__(
+        self,
+        store: EventStore,
+        *,
+        actor: str | None = None,
+        clock: Clock | None = None,
+        allow_broken: bool = False,
+    ) -> None:
         self.store = store
         self.actor = actor or default_actor()
         self.clock: Clock = clock or _utc_now
+        self.allow_broken = allow_broken
+        """Read a plan whose chain or checkpoints fail (forensics), marking what is read."""
+        self.export_warning = ""
+        """Set when a damaged log is exported on purpose: every JSON line then carries it."""
+        self._trusted: dict[str, str] | None = None
 
     @classmethod
     def open(cls, url: str | os.PathLike[str], **kwargs: Any) -> Goalplan:
@@ -166,13 +190,74 @@ class Goalplan:
         return caseload(self.store)
 
     def logs(self) -> Iterable[PlanLog]:
-        """Every plan's log, one at a time, so a whole caseload never sits in memory at once."""
-        return iter_plan_logs(self.store)
+        """Every plan's log, one at a time, so a whole caseload never sits in memory at once.
+
+        Each is checked like ``Plan.log()``: a damaged plan stops the iteration with
+        IntegrityError, unless ``allow_broken``.
+        """
+        return iter_plan_logs(self.store, self.checked_log)
 
     # integrity and backup ------------------------------------------------------------------
 
     def verify(self, plan: str | None = None) -> list[ChainBreak]:
+        """The first broken link of each damaged hash chain (``audit`` checks the whole store)."""
         return self.store.verify(self.resolve_plan_id(plan) if plan else None)
+
+    def audit(self, plan: str | None = None, *, against: Sequence[Mapping[str, Any]] = ()) -> AuditReport:
+        """Check the whole store (or one plan): chains, positions, signed checkpoints, the
+        witness, and any checkpoints kept elsewhere (``checkpoint export`` files, read as JSON)."""
+        trusted, witness, state, problems = local_trust(self.store)
+        kept = [checkpoint_from_json(record) for record in against]
+        if plan is not None:
+            plan_id = self.resolve_plan_id(plan)
+            records = self.store.read_stream(plan_id)
+            found = problems + check_plan(self.store, plan_id, records, trusted, witness)
+            head = self.store.head_position()
+            for cp, public_key in kept:
+                found += audit_reach(self.store, cp, public_key, "against", head)
+            return AuditReport(1, len(records), 0, head, tuple(found), state, tuple(sorted(trusted)))
+        key = load_key()
+        report = audit_store(
+            self.store,
+            trusted,
+            witness=witness,
+            witness_state=state,
+            against=kept,
+            local_key_id=key.key_id if key else None,
+        )
+        if problems:
+            report = AuditReport(
+                report.plans,
+                report.events,
+                report.checkpoints,
+                report.head_position,
+                tuple(problems) + report.problems,
+                report.witness,
+                report.trusted_keys,
+            )
+        return report
+
+    def plan_problems(self, plan_id: str, records: Sequence[RecordedEvent]) -> list[Problem]:
+        """What is wrong with one plan's chain, checkpoints or witness (empty when it holds)."""
+        trusted, witness, _, problems = local_trust(self.store)
+        return problems + check_plan(self.store, plan_id, records, trusted, witness)
+
+    def checked_log(self, plan_id: str, records: Sequence[RecordedEvent]) -> PlanLog:
+        """The plan's log if it verifies; else IntegrityError, or (allow_broken) a marked log."""
+        problems = self.plan_problems(plan_id, records)
+        if not problems:
+            return PlanLog(tuple(records))
+        if not self.allow_broken:
+            more = f" (and {len(problems) - 1} more problem(s))" if len(problems) > 1 else ""
+            raise IntegrityError(
+                f"{problems[0]}{more}. Nothing was shown or written; run `goalplan verify` for the "
+                "whole report, or add --allow-broken to read it anyway for forensics."
+            )
+        return PlanLog(
+            tuple(records),
+            f"WARNING: this log fails verification ({problems[0]}); it may have been altered. "
+            "Run `goalplan verify`.",
+        )
 
     def export_log(self, out: IO[str], plan: str | None = None) -> int:
         """Write the log as JSON Lines (one recorded event per line); returns the event count."""
@@ -182,7 +267,10 @@ class Goalplan:
             records = self.store.iter_all()
         count = 0
         for record in records:
-            out.write(json.dumps(record.to_json(), ensure_ascii=False, sort_keys=True) + "\n")
+            line = record.to_json()
+            if self.export_warning:
+                line["integrity_warning"] = self.export_warning
+            out.write(json.dumps(line, ensure_ascii=False, sort_keys=True) + "\n")
             count += 1
         return count
 
@@ -298,11 +386,13 @@ class Plan:
     # reading -------------------------------------------------------------------------------
 
     def log(self) -> PlanLog:
-        return PlanLog(tuple(self.gp.store.read_stream(self.id)))
+        """The plan's log, verified (chain, signed checkpoints, witness): IntegrityError if it
+        fails, unless the store was opened with ``allow_broken`` (then the log is marked)."""
+        return self.gp.checked_log(self.id, self.gp.store.read_stream(self.id))
 
     @property
     def state(self) -> PlanState:
-        return fold(self.gp.store.read_stream(self.id), plan_id=self.id)
+        return self.log().state
 
     def as_of(self, moment: datetime | date | str) -> PlanState:
         return self.log().as_of(moment)

@@ -11,7 +11,6 @@ from goalplan.cli.context import AppContext, emit_json, json_option, pass_app
 from goalplan.exporting import (
     count_plans,
     export_all,
-    iter_plan_logs,
     parse_option_pairs,
     render,
     write_atomically,
@@ -110,7 +109,7 @@ def export(
     gp = app.goalplan()
     if all_plans:
         assert out_dir is not None
-        logs = iter_plan_logs(gp.store)
+        logs = gp.logs()
         written = export_all(logs, exporter, options, out_dir)
         count = 0
         if sys.stderr.isatty():
