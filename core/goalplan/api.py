@@ -175,6 +175,11 @@ class Goalplan:
         if prefix in matches:
             return prefix
         if not matches:
+            if ref and self.store.stream_version(ref) > 0:  # events, but no opening event
+                raise IntegrityError(
+                    f"plan {ref}: its opening event (version 1) is missing, so the plan cannot be "
+                    "read; run `goalplan verify` for the whole report."
+                )
             raise NotFoundError(f"plan: no plan id starts with {ref!r}.")
         if len(matches) > 1:
             shown = ", ".join(matches[:5]) + (" ..." if len(matches) > 5 else "")

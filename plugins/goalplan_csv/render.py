@@ -24,7 +24,12 @@ def render_csv(log: PlanLog, options: Mapping[str, str]) -> bytes:
         cells = (deidentified_cells(columns, row, pseudonym, opened_on) for row in rows)
     else:
         cells = (full_cells(columns, row) for row in rows)
-    return write_csv(header(columns, chosen.deidentified), cells, bom=chosen.bom)
+    heading = header(columns, chosen.deidentified)
+    warning = log.integrity_warning
+    if warning:  # read with --allow-broken: every row says the log failed verification
+        heading = [*heading, "integrity_warning"]
+        cells = ([*row, warning] for row in cells)
+    return write_csv(heading, cells, bom=chosen.bom)
 
 
 def file_stem_for(log: PlanLog, options: Mapping[str, str]) -> str:

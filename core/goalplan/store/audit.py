@@ -172,6 +172,7 @@ def audit_store(
             signed_here = signed_here or cp.key_id == local_key_id
             if cp.position < position:
                 problems.append(_vanished(cp, position))
+                problems.extend(_prior_problems(cp, look, trusted))
             else:
                 _check_checkpoint(cp, record, run_plan, run_start, look, plans, trusted, problems)
                 recent = {position: recent[position]}
@@ -181,6 +182,7 @@ def audit_store(
         n_checkpoints += 1
         signed_here = signed_here or cp_left.key_id == local_key_id
         problems.append(_vanished(cp_left, head))
+        problems.extend(_prior_problems(cp_left, look, trusted))
     for plan_id, scan in plans.items():
         if scan.covered < scan.last_version:
             first = scan.covered + 1
@@ -285,6 +287,27 @@ def _vanished(cp: Checkpoint, where: int) -> Problem:
     )
 
 
+def _prior_problems(cp: Checkpoint, look: Any, trusted: Mapping[str, str]) -> list[Problem]:
+    """A vanished checkpoint still says which event stood before its append: is it there?"""
+    if not cp.prior_plan_id or _signature_problem(cp, trusted) is not None:
+        return []
+    if look(cp.first_position - 1) == (cp.prior_plan_id, cp.prior_version, cp.prior_hash):
+        return []
+    return [_prior_gone(cp)]
+
+
+def _prior_gone(cp: Checkpoint) -> Problem:
+    return Problem(
+        "missing-event",
+        f"the checkpoint at position {cp.position} (plan {cp.plan_id}) says version "
+        f"{cp.prior_version} of this plan stood at position {cp.first_position - 1}, "
+        "but the store no longer holds it there: events were removed or replaced",
+        cp.prior_plan_id,
+        cp.prior_version,
+        cp.first_position - 1,
+    )
+
+
 def _check_checkpoint(
     cp: Checkpoint,
     record: RecordedEvent,
@@ -339,17 +362,7 @@ def _check_checkpoint(
                 )
             )
         else:
-            problems.append(
-                Problem(
-                    "missing-event",
-                    f"the checkpoint at position {cp.position} (plan {cp.plan_id}) says version "
-                    f"{cp.prior_version} of this plan stood at position {cp.first_position - 1}, "
-                    "but the store no longer holds it there: events were removed or replaced",
-                    cp.prior_plan_id,
-                    cp.prior_version,
-                    cp.first_position - 1,
-                )
-            )
+            problems.append(_prior_gone(cp))
         return
     scan = plans[cp.plan_id]
     if not scan.broken:
