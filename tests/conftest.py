@@ -34,14 +34,19 @@ class StepClock:
         return self.now
 
 
+# The whole run signs with a key (and keeps its witnesses) in a temporary folder, never in the
+# real user data directory. Set when this file is imported, before any test module or nested
+# conftest copies os.environ for its subprocesses.
 KEY_FOLDER = Path(tempfile.mkdtemp(prefix="goalplan-test-keys-"))
+os.environ["GOALPLAN_KEY_FILE"] = str(KEY_FOLDER / "signing-key.pem")
 
 
-def pytest_configure(config: pytest.Config) -> None:
-    """The whole run signs with a key (and keeps its witnesses) in a temporary folder, never in
-    the real user data directory. Set before collection, so environments that test modules
-    copy for subprocesses at import time carry it too."""
-    os.environ["GOALPLAN_KEY_FILE"] = str(KEY_FOLDER / "signing-key.pem")
+@pytest.fixture(autouse=True, scope="session")
+def suite_signing_key() -> Path:
+    """Fails the run loudly if something took the suite's key file away from the temp folder."""
+    path = Path(os.environ["GOALPLAN_KEY_FILE"])
+    assert KEY_FOLDER in path.parents
+    return path
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:

@@ -195,6 +195,7 @@ class PostgresStore(EventStore):
         schema = self._target_schema()
         if self._applied_version(schema) == SCHEMA_VERSION:
             return schema
+        adopted = None
         with conn.transaction():
             conn.execute(_LOCK, (lock_key("migrate", schema),))
             conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(schema)))
@@ -214,23 +215,27 @@ class PostgresStore(EventStore):
                     "INSERT INTO goalplan_migrations (version, name) VALUES (%s, %s)", (version, name)
                 )
                 if version == 2 and 1 in applied:
-                    self._adopt()
+                    adopted = self._adopt()
+        self._witness(adopted)
         return schema
 
-    def _adopt(self) -> None:
+    def _adopt(self) -> Checkpoint | None:
         """Sign each plan's head as the upgrade found it, so a 0.1.0 log is covered from here on."""
         row = self._conn.execute("SELECT store_id FROM goalplan_store").fetchone()
         self.store_id = str(row[0]) if row else ""
         heads = self._conn.execute(
             "SELECT plan_id, max(position) FROM events GROUP BY plan_id ORDER BY max(position)"
         ).fetchall()
+        last = None
         for plan_id, position in heads:
             rows = self._conn.execute(
                 "SELECT position, event_id, plan_id, version, recorded_at, actor, type, schema_version,"
                 " payload, prev_hash, hash FROM events WHERE position = %s",
                 (position,),
             ).fetchall()
-            self._insert_checkpoint(self._seal(plan_id, rows, self._prior(int(position))))
+            last = self._seal(plan_id, rows, self._prior(int(position)))
+            self._insert_checkpoint(last)
+        return last
 
     def _target_schema(self) -> str:
         """The first schema named on the search path (created if missing), else public."""

@@ -167,9 +167,9 @@ class SQLiteStore(EventStore):
                         "INSERT INTO goalplan_migrations (version, name) VALUES (?, ?)", (version, name)
                     )
                 self._load_store_id()
-                if applied == 1:
-                    self._adopt()
+                adopted = self._adopt() if applied == 1 else None
                 conn.execute("COMMIT")
+                self._witness(adopted)
             except BaseException:
                 if conn.in_transaction:
                     conn.execute("ROLLBACK")
@@ -180,18 +180,21 @@ class SQLiteStore(EventStore):
     def _load_store_id(self) -> None:
         (self.store_id,) = self._conn.execute("SELECT store_id FROM goalplan_store").fetchone()
 
-    def _adopt(self) -> None:
+    def _adopt(self) -> Checkpoint | None:
         """Sign each plan's head as the upgrade found it, so a 0.1.0 log is covered from here on."""
         heads = self._conn.execute(
             "SELECT plan_id, MAX(position) FROM events GROUP BY plan_id ORDER BY MAX(position)"
         ).fetchall()
+        last = None
         for plan_id, position in heads:
             rows = self._conn.execute(
                 "SELECT position, event_id, plan_id, version, recorded_at, actor, type, schema_version,"
                 " payload, prev_hash, hash FROM events WHERE position = ?",
                 (position,),
             ).fetchall()
-            self._insert_checkpoint(self._seal(plan_id, rows, self._prior(position)))
+            last = self._seal(plan_id, rows, self._prior(position))
+            self._insert_checkpoint(last)
+        return last
 
     def append(
         self,
