@@ -35,7 +35,7 @@ from goalplan.analytics import (
     plan_rule,
     reliable_change,
 )
-from goalplan.api import Goalplan, ImportReport, Plan
+from goalplan.api import Goalplan, Plan
 from goalplan.codec import RecordedEvent, canonical_json, parse_iso_date
 from goalplan.domain import (
     FocusArea,
@@ -64,6 +64,7 @@ from goalplan.errors import (
 from goalplan.events import LIFECYCLE_STATUSES, Measure
 from goalplan.exporting import Exporter, parse_option_pairs
 from goalplan.hookspecs import hookimpl
+from goalplan.log_import import ImportReport
 from goalplan.projections import Fingerprint, HistoryEntry, PlanLog, PlanSummary, goal_to_json, plan_to_json
 
 try:

@@ -16,8 +16,6 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import IO, Any
 
-from attrs import frozen
-
 from goalplan.analytics import (
     Instrument,
     LintContext,
@@ -31,16 +29,12 @@ from goalplan.analytics import (
     plan_analytics,
 )
 from goalplan.codec import (
-    GENESIS_HASH,
     NewEvent,
     RecordedEvent,
-    chain_hash,
-    decode,
     format_timestamp,
-    new_event_from_json,
 )
 from goalplan.domain import Meta, PlanState, apply, decide, fold
-from goalplan.errors import CodecError, ConcurrencyError, IntegrityError, NotFoundError, RejectedError
+from goalplan.errors import ConcurrencyError, IntegrityError, NotFoundError, RejectedError
 from goalplan.events import (
     GAS_LEVELS,
     EntryCorrected,
@@ -65,6 +59,7 @@ from goalplan.events import (
 )
 from goalplan.exporting import iter_plan_logs
 from goalplan.ids import new_event_id, new_id, normalise_prefix
+from goalplan.log_import import ImportReport, import_log
 from goalplan.plugins import get_plugin_manager
 from goalplan.projections import HistoryEntry, PlanLog, PlanSummary, caseload, parse_moment
 from goalplan.store import AppendResult, ChainBreak, EventStore, open_store
@@ -89,13 +84,6 @@ def default_actor() -> str:
 
 def _utc_now() -> datetime:
     return datetime.now(UTC)
-
-
-@frozen
-class ImportReport:
-    plans: int
-    events: int
-    skipped: int
 
 
 class Goalplan:
@@ -279,39 +267,11 @@ class Goalplan:
             count += 1
         return count
 
-    def import_log(self, lines: Iterable[str]) -> ImportReport:
-        """Append exported events, checking every hash; events already here are skipped.
-
-        The whole file is checked before anything is written: each line must read as an
-        event this goalplan understands, and each plan's lines must continue its chain in
-        this store link by link. A damaged file is refused whole.
-        """
-        streams: dict[str, list[tuple[int, NewEvent, str, str]]] = {}
-        for number, line in enumerate(lines, start=1):
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise RejectedError(f"line {number}", f"is not JSON ({exc.msg}).") from None
-            if not isinstance(record, dict):
-                raise RejectedError(f"line {number}", "must be a JSON object, one event per line.")
-            try:
-                plan_id, version, event, prev_hash, digest = new_event_from_json(record)
-                decode(event.type, event.schema_version, event.payload)
-            except CodecError as exc:
-                raise RejectedError(f"line {number}", f"{exc} Nothing was imported.") from None
-            streams.setdefault(plan_id, []).append((version, event, prev_hash, digest))
-        appends = [self._checked_import(plan_id, items) for plan_id, items in streams.items()]
-        events = skipped = 0
-        for plan_id, current, fresh, present in appends:
-            if fresh:
-                self.store.append(
-                    plan_id, [i[1] for i in fresh], current, expect_hashes=[i[3] for i in fresh]
-                )
-            events += len(fresh)
-            skipped += present
-        return ImportReport(plans=len(streams), events=events, skipped=skipped)
+    def import_log(self, lines: IO[bytes] | Iterable[bytes | str]) -> ImportReport:
+        """Append an exported log, all or nothing, in one transaction (see goalplan.log_import):
+        every line within limits, every hash and link checked, every stream refolded through
+        the domain rules. Events already here are skipped once matched."""
+        return import_log(self.store, lines)
 
     # analytics -----------------------------------------------------------------------------
 
@@ -337,45 +297,6 @@ class Goalplan:
                 if key and plan_id not in found.setdefault(key, []):
                     found[key].append(plan_id)
         return {k: tuple(v) for k, v in found.items()}
-
-    def _checked_import(
-        self, plan_id: str, items: list[tuple[int, NewEvent, str, str]]
-    ) -> tuple[str, int, list[tuple[int, NewEvent, str, str]], int]:
-        """(plan, stored version, lines to append, lines already stored), or RejectedError."""
-        items.sort(key=lambda item: item[0])
-        current = self.store.stream_version(plan_id)
-        present = [i for i in items if i[0] <= current]
-        fresh = [i for i in items if i[0] > current]
-        refuse = f"plan {plan_id}"
-        if present:
-            stored = {r.version: r.hash for r in self.store.read_stream(plan_id, present[0][0])}
-            for version, event, prev_hash, digest in present:
-                # The line must hash to what it claims (else it was edited) and match the store.
-                computed = chain_hash(plan_id=plan_id, version=version, event=event, prev_hash=prev_hash)
-                if computed != digest or stored.get(version) != digest:
-                    raise RejectedError(
-                        refuse,
-                        f"version {version} in the file differs from the one already stored; "
-                        "nothing was imported.",
-                    )
-        head = self.store.read_stream(plan_id, current)[-1].hash if current else GENESIS_HASH
-        for expected, (version, event, prev_hash, digest) in enumerate(fresh, start=current + 1):
-            if version != expected:
-                raise RejectedError(
-                    refuse,
-                    f"the file has version {version} where version {expected} should come next "
-                    "(a stream is imported from its beginning, without gaps or repeats); "
-                    "nothing was imported.",
-                )
-            computed = chain_hash(plan_id=plan_id, version=version, event=event, prev_hash=head)
-            if prev_hash != head or computed != digest:
-                raise RejectedError(
-                    refuse,
-                    f"version {version} (event {event.event_id}) does not match its hash chain: the "
-                    "line was altered or does not follow the one before it; nothing was imported.",
-                )
-            head = digest
-        return plan_id, current, fresh, len(present)
 
 
 class Plan:

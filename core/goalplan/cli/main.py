@@ -239,7 +239,7 @@ def log_export(app: AppContext, plan: str | None, output: Path | None) -> None:
 
 
 @log_group.command("import")
-@click.argument("file", type=click.File("r", encoding="utf-8"))
+@click.argument("file", type=click.File("rb"))
 @pass_app
 def log_import(app: AppContext, file: Any) -> None:
     """Import a JSON Lines export, checking every hash; already-present events are skipped."""

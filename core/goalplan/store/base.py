@@ -6,6 +6,7 @@ import abc
 import getpass
 import os
 from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager
 from datetime import UTC, datetime
 from typing import Any
 
@@ -157,6 +158,10 @@ class EventStore(abc.ABC):
 
     @abc.abstractmethod
     def event_at(self, position: int) -> RecordedEvent | None: ...
+
+    @abc.abstractmethod
+    def bulk(self) -> AbstractContextManager[None]:
+        """Appends made inside this block commit together or not at all (log import)."""
 
     @abc.abstractmethod
     def stored_keys(self) -> list[StoredKey]:
