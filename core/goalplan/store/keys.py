@@ -8,8 +8,8 @@ and witness folder then sit beside it.
 - ``signing-key.pem``: an Ed25519 private key (PKCS #8, 0600), created on first write.
 - ``trusted-keys``: public keys of other installations this one accepts, one per line
   (``KEY_ID PUBLIC_KEY LABEL``); this installation's own key is always trusted.
-- ``witness/STORE_ID.json``: the latest checkpoint this installation signed in that store,
-  replaced atomically after every append.
+- ``witness/STORE_ID.witness``: the latest checkpoint this installation signed in that store,
+  replaced atomically after every append (two checksummed slots, see write_witness).
 """
 
 from __future__ import annotations
@@ -20,7 +20,6 @@ import hashlib
 import json
 import os
 import tempfile
-import threading
 from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
@@ -215,34 +214,57 @@ def _valid_public_key(text: str) -> bool:
 
 def witness_file(store_id: str, folder: Path | None = None) -> Path:
     safe = "".join(c for c in store_id if c.isalnum() or c in "-_") or "store"
-    return (folder or key_file().parent) / WITNESS_DIR_NAME / f"{safe}.json"
+    return (folder or key_file().parent) / WITNESS_DIR_NAME / f"{safe}.witness"
+
+
+WITNESS_SLOT = 4096
 
 
 def write_witness(path: Path, record: Mapping[str, Any]) -> None:
-    """Replace the witness atomically (temporary file, then rename).
+    """Replace the witness atomically: the file holds two fixed-size slots, each a complete,
+    checksummed record; a write goes into one slot in place (the one its position picks) and a
+    reader takes the newest slot whose checksum holds. So a reader always finds a whole record,
+    the new one or the one before, even after a write torn by a crash.
 
-    No fsync: after a power cut the witness may be an append or two behind, which only means
-    less is checked, never a false alarm; an fsync here would double the cost of an append.
+    Neither an fsync nor a rename: replacing a file by rename makes the file system flush it,
+    which costs more than the append it witnesses. After a power cut the witness may be an
+    append behind, which only means less is checked, never a false alarm.
     """
+    body = json.dumps(dict(record), sort_keys=True, separators=(",", ":"))
+    digest = hashlib.sha256(body.encode("utf-8")).hexdigest()
+    slot = f'{{"body":{body},"sha256":"{digest}"}}'.encode()
+    if len(slot) >= WITNESS_SLOT:
+        raise GoalplanError("a witness record does not fit its slot.")
+    position = record.get("position", 0)
+    index = position % 2 if isinstance(position, int) else 0
     if not path.parent.is_dir():
         _private_folder(path.parent)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
-    handle = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(handle, "w", encoding="utf-8") as out:
-        out.write(json.dumps(dict(record), sort_keys=True))
-    os.replace(tmp, path)
+    handle = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        os.pwrite(handle, slot.ljust(WITNESS_SLOT - 1) + b"\n", index * WITNESS_SLOT)
+    finally:
+        os.close(handle)
 
 
 def read_witness(path: Path) -> dict[str, Any] | None:
-    """The witness record, None when there is none; an unreadable one is reported as such."""
+    """The newest whole record in the witness, None when there is none; a witness with no
+    whole record at all is reported as damaged."""
     try:
-        text = path.read_text(encoding="utf-8")
+        data = path.read_bytes()
     except FileNotFoundError:
         return None
-    try:
-        record = json.loads(text)
-    except json.JSONDecodeError:
-        raise GoalplanError(f"the witness {path} is not JSON; it was damaged or edited.") from None
-    if not isinstance(record, dict):
-        raise GoalplanError(f"the witness {path} is not a checkpoint record.")
-    return record
+    found: list[dict[str, Any]] = []
+    for start in range(0, len(data), WITNESS_SLOT):
+        try:
+            slot = json.loads(data[start : start + WITNESS_SLOT].decode("utf-8"))
+            body = slot["body"]
+            text = json.dumps(body, sort_keys=True, separators=(",", ":"))
+            if hashlib.sha256(text.encode("utf-8")).hexdigest() == slot["sha256"] and isinstance(body, dict):
+                found.append(body)
+        except (ValueError, KeyError, TypeError):
+            continue  # an empty or torn slot
+    if not found:
+        raise GoalplanError(f"the witness {path} holds no whole record; it was damaged or edited.")
+    return max(
+        found, key=lambda body: body.get("position", 0) if isinstance(body.get("position"), int) else 0
+    )
