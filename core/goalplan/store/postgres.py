@@ -87,8 +87,11 @@ CREATE TRIGGER events_no_truncate BEFORE TRUNCATE ON events
     ),
     (
         2,
-        "hash schemes, recorded_by (the database role), signed checkpoints, signing keys, store id",
+        "event ids unique store-wide, hash schemes, recorded_by (the database role), signed "
+        "checkpoints, signing keys, store id",
         f"""
+DROP INDEX events_event_id;
+CREATE UNIQUE INDEX events_event_id_key ON events (event_id);
 ALTER TABLE events ADD COLUMN hash_scheme integer NOT NULL DEFAULT 1;
 ALTER TABLE events ADD COLUMN recorded_by text NOT NULL DEFAULT '';
 CREATE FUNCTION goalplan_recorded_by() RETURNS trigger LANGUAGE plpgsql AS $$

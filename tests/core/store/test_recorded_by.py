@@ -56,3 +56,18 @@ def test_history_shows_both_when_they_differ(tmp_path: Path) -> None:
     from goalplan.cli.text_view import history_text
 
     assert f"dr.ruiz (recorded by {user})" in history_text([entry])
+
+
+def test_an_event_id_is_unique_in_the_whole_store_on_both_stores(
+    store: EventStore, backdoor: Backdoor
+) -> None:
+    """Even a plain connection cannot store one event id under two plans."""
+    store.append("plan-a", new_events(1), 0)
+    (record,) = store.read_stream("plan-a")
+    with pytest.raises(Exception, match=r"(?i)unique|duplicate"):
+        backdoor.execute(
+            "INSERT INTO events (position, event_id, plan_id, version, recorded_at, actor, type, "
+            "schema_version, payload, prev_hash, hash) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+            2, record.event_id, "plan-b", 1, record.recorded_at, "x", record.type, 1, record.payload,
+            "0" * 64, record.hash,
+        )  # fmt: skip
