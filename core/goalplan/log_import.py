@@ -16,6 +16,7 @@ transaction is rolled back, so nothing of the file is written.
 from __future__ import annotations
 
 import json
+from collections import OrderedDict
 from collections.abc import Iterable
 from typing import IO, Any
 
@@ -32,6 +33,7 @@ MAX_TEXT_CHARS = 100_000
 MAX_DEPTH = 16
 MAX_NUMBER_CHARS = 40
 BATCH = 500
+OPEN_STREAMS = 64
 
 
 @frozen
@@ -131,14 +133,18 @@ def read_lines(source: IO[bytes] | Iterable[bytes | str]) -> Iterable[bytes]:
 
 
 class _Stream:
-    """A plan's progress through the file: what the store held, and what the file adds."""
+    """A plan's progress through the file: what the store held, and what the file adds.
 
-    def __init__(self, store: EventStore, plan_id: str) -> None:
+    Built from the store, inside the import's transaction, so a stream set aside to bound
+    memory is rebuilt with the events this import already appended to it.
+    """
+
+    def __init__(self, store: EventStore, plan_id: str, held_before: int | None) -> None:
         self.plan_id = plan_id
         stored = store.read_stream(plan_id)
         self.stored = {r.version: r.hash for r in stored}
-        self.current = len(stored)
-        self.version = self.current
+        self.current = len(stored) if held_before is None else held_before
+        self.version = len(stored)
         self.head = stored[-1].hash if stored else GENESIS_HASH
         self.rules = StreamRules(
             plan_id, fold(stored, plan_id=plan_id), stored[-1].recorded_at if stored else ""
@@ -148,7 +154,8 @@ class _Stream:
 
 def import_log(store: EventStore, source: IO[bytes] | Iterable[bytes | str]) -> ImportReport:
     """Import a JSON Lines export into ``store``, all or nothing (see the module docstring)."""
-    streams: dict[str, _Stream] = {}
+    streams: OrderedDict[str, _Stream] = OrderedDict()  # the plans refolded in memory, newest last
+    held_before: dict[str, int] = {}  # every plan seen: the versions the store held before
     events = skipped = 0
     last: _Stream | None = None
 
@@ -174,7 +181,12 @@ def import_log(store: EventStore, source: IO[bytes] | Iterable[bytes | str]) -> 
                 raise RejectedError(f"line {number}", f"{exc} Nothing was imported.") from None
             stream = streams.get(plan_id)
             if stream is None:
-                stream = streams[plan_id] = _Stream(store, plan_id)
+                stream = streams[plan_id] = _Stream(store, plan_id, held_before.get(plan_id))
+                held_before.setdefault(plan_id, stream.current)
+                if len(streams) > OPEN_STREAMS:  # set the oldest aside: memory stays bounded
+                    _, oldest = streams.popitem(last=False)
+                    flush(oldest)
+            streams.move_to_end(plan_id)
             if last is not None and last is not stream:
                 flush(last)
             last = stream
@@ -215,4 +227,4 @@ def import_log(store: EventStore, source: IO[bytes] | Iterable[bytes | str]) -> 
                 flush(stream)
         for stream in streams.values():
             flush(stream)
-    return ImportReport(plans=len(streams), events=events, skipped=skipped)
+    return ImportReport(plans=len(held_before), events=events, skipped=skipped)

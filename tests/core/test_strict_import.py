@@ -124,3 +124,21 @@ def test_the_cli_refuses_in_one_sentence(tmp_path: Path, lines: list[str]) -> No
     assert result.returncode == 1
     assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
     assert "line 6" in result.stderr
+
+
+def test_plans_set_aside_to_bound_memory_are_rebuilt_from_the_transaction(
+    tmp_path: Path, lines: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from goalplan import log_import
+
+    monkeypatch.setattr(log_import, "OPEN_STREAMS", 1)
+    a1, a2, a3, b1, b2 = lines
+    with fresh(tmp_path) as target:
+        report = target.import_log(io.BytesIO("\n".join([a1, b1, a2, b2, a3]).encode()))
+        assert (report.plans, report.events, report.skipped) == (2, 5, 0)
+        assert target.audit().ok
+        again = target.import_log(io.BytesIO("\n".join([b1, a1, b2, a2, a3]).encode()))
+        assert (again.plans, again.events, again.skipped) == (2, 0, 5)
+    duplicate = "\n".join([a1, b1, a2, b2, a2]).encode()  # a2 twice, A set aside in between
+    message = refused(tmp_path / "dup", duplicate) if (tmp_path / "dup").mkdir() is None else ""
+    assert "version 2" in message and "should come next" in message
