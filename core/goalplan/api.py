@@ -63,9 +63,9 @@ from goalplan.log_import import ImportReport, import_log
 from goalplan.plugins import get_plugin_manager
 from goalplan.projections import HistoryEntry, PlanLog, PlanSummary, caseload, parse_moment
 from goalplan.store import AppendResult, ChainBreak, EventStore, open_store
-from goalplan.store.audit import AuditReport, Problem, audit_store, check_plan, local_trust
-from goalplan.store.audit import reach as audit_reach
 from goalplan.store.checkpoints import checkpoint_from_json
+from goalplan.store.integrity import IntegrityReport, Problem, check_plan, check_store, local_trust
+from goalplan.store.integrity import reach as reach_checkpoint
 from goalplan.store.keys import load_key
 
 Clock = Callable[[], datetime]
@@ -193,10 +193,12 @@ class Goalplan:
     # integrity and backup ------------------------------------------------------------------
 
     def verify(self, plan: str | None = None) -> list[ChainBreak]:
-        """The first broken link of each damaged hash chain (``audit`` checks the whole store)."""
+        """The first broken link of each damaged hash chain (``integrity`` checks the whole store)."""
         return self.store.verify(self.resolve_plan_id(plan) if plan else None)
 
-    def audit(self, plan: str | None = None, *, against: Sequence[Mapping[str, Any]] = ()) -> AuditReport:
+    def integrity(
+        self, plan: str | None = None, *, against: Sequence[Mapping[str, Any]] = ()
+    ) -> IntegrityReport:
         """Check the whole store (or one plan): chains, positions, signed checkpoints, the
         witness, and any checkpoints kept elsewhere (``checkpoint export`` files, read as JSON)."""
         trusted, witness, state, problems = local_trust(self.store)
@@ -207,10 +209,10 @@ class Goalplan:
             found = problems + check_plan(self.store, plan_id, records, trusted, witness)
             head = self.store.head_position()
             for cp, public_key in kept:
-                found += audit_reach(self.store, cp, public_key, "against", head)
-            return AuditReport(1, len(records), 0, head, tuple(found), state, tuple(sorted(trusted)))
+                found += reach_checkpoint(self.store, cp, public_key, "against", head)
+            return IntegrityReport(1, len(records), 0, head, tuple(found), state, tuple(sorted(trusted)))
         key = load_key()
-        report = audit_store(
+        report = check_store(
             self.store,
             trusted,
             witness=witness,
@@ -219,7 +221,7 @@ class Goalplan:
             local_key_id=key.key_id if key else None,
         )
         if problems:
-            report = AuditReport(
+            report = IntegrityReport(
                 report.plans,
                 report.events,
                 report.checkpoints,

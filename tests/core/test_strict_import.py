@@ -65,7 +65,7 @@ def test_a_clean_file_imports(tmp_path: Path, lines: list[str]) -> None:
     with fresh(tmp_path) as target:
         report = target.import_log(io.BytesIO("\n".join(lines).encode()))
         assert (report.plans, report.events, report.skipped) == (2, 5, 0)
-        assert target.audit().ok
+        assert target.integrity().ok
 
 
 @pytest.mark.parametrize(
@@ -136,7 +136,7 @@ def test_plans_set_aside_to_bound_memory_are_rebuilt_from_the_transaction(
     with fresh(tmp_path) as target:
         report = target.import_log(io.BytesIO("\n".join([a1, b1, a2, b2, a3]).encode()))
         assert (report.plans, report.events, report.skipped) == (2, 5, 0)
-        assert target.audit().ok
+        assert target.integrity().ok
         again = target.import_log(io.BytesIO("\n".join([b1, a1, b2, a2, a3]).encode()))
         assert (again.plans, again.events, again.skipped) == (2, 0, 5)
     duplicate = "\n".join([a1, b1, a2, b2, a2]).encode()  # a2 twice, A set aside in between

@@ -105,7 +105,7 @@ def verify(app: AppContext, plan: str | None, against: tuple[Path, ...], as_json
     the witness. Names each problem and exits 1 if there is any."""
     gp = app.goalplan()
     kept = [read_checkpoint_file(path) for path in against]
-    report = gp.audit(plan, against=kept)
+    report = gp.integrity(plan, against=kept)
     if as_json:
         emit_json(report.to_json())
     else:
@@ -149,7 +149,7 @@ def checkpoint_group() -> None:
 def checkpoint_export(app: AppContext, output: Path) -> None:
     """Write the store's latest signed checkpoint (with its public key) to a file."""
     gp = app.goalplan()
-    report = gp.audit()
+    report = gp.integrity()
     if not report.ok:
         raise GoalplanError(
             f"{report.problems[0]}; the store fails verification, so no checkpoint was exported "
@@ -252,7 +252,7 @@ def log_import(app: AppContext, file: Any) -> None:
 def refuse_broken_store(gp: Goalplan, plan: str | None) -> None:
     """A backup is refused from a store that fails verification, unless --allow-broken (then
     every line written names the problem)."""
-    report = gp.audit(plan)
+    report = gp.integrity(plan)
     if report.ok:
         return
     if not gp.allow_broken:

@@ -80,7 +80,7 @@ def test_a_0_1_0_file_is_migrated_forward_and_still_verifies(tmp_path: Path) -> 
         assert [r.hash for r in records] == hashes  # stored hashes are kept
         assert {r.hash_scheme for r in records} == {HASH_SCHEME_LEGACY}
         assert '"baseline":0.0' in records[1].payload
-        report = gp.audit()
+        report = gp.integrity()
         assert report.ok, report.problems
         assert report.checkpoints == 1  # the upgrade signed the plan's head as it found it
         plan = gp.plan("P1")
@@ -88,7 +88,7 @@ def test_a_0_1_0_file_is_migrated_forward_and_still_verifies(tmp_path: Path) -> 
         plan.record_progress("G1", 3, on=date(2026, 2, 1))
         newest = gp.store.read_stream("P1")[-1]
         assert newest.hash_scheme == HASH_SCHEME_JCS and newest.prev_hash == hashes[-1]
-        assert gp.audit().ok
+        assert gp.integrity().ok
         out = __import__("io").StringIO()
         gp.export_log(out)
         schemes = [json.loads(line)["hash_scheme"] for line in out.getvalue().splitlines()]
@@ -100,7 +100,7 @@ def test_a_0_1_0_file_is_migrated_forward_and_still_verifies(tmp_path: Path) -> 
     ]
     conn.close()
     with Goalplan.open(path) as gp:  # a second open changes nothing
-        assert gp.audit().ok and gp.audit().checkpoints == 2
+        assert gp.integrity().ok and gp.integrity().checkpoints == 2
 
 
 @pytest.mark.postgres
@@ -137,7 +137,7 @@ def test_a_0_1_0_postgres_schema_is_migrated_forward(postgres_url: str) -> None:
             prev = digest
     with Goalplan.open(postgres_url, actor="dr.ruiz") as gp:
         assert gp.store.read_stream("P1")[-1].hash == prev
-        report = gp.audit()
+        report = gp.integrity()
         assert report.ok and report.checkpoints == 1, report.problems
         gp.plan("P1").record_progress("G1", 3, on=date(2026, 2, 1))
-        assert gp.audit().ok
+        assert gp.integrity().ok

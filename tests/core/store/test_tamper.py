@@ -3,12 +3,14 @@ is caught by verify and named by plan, on SQLite and on PostgreSQL; the untouche
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from goalplan import Goalplan, IntegrityError
 from goalplan.codec import NewEvent, chain_hash
 from goalplan.store import EventStore
-from goalplan.store.audit import AuditReport
+from goalplan.store.integrity import IntegrityReport
 from tests.core.store.conftest import Backdoor
 from tests.core.store.factory import new_events
 
@@ -26,23 +28,23 @@ def filled(store: EventStore) -> EventStore:
     return store
 
 
-def audit(store: EventStore) -> AuditReport:
-    return Goalplan(store, actor="auditor").audit()
+def verify_all(store: EventStore) -> IntegrityReport:
+    return Goalplan(store, actor="auditor").integrity()
 
 
-def named(report: AuditReport) -> set[str | None]:
+def named(report: IntegrityReport) -> set[str | None]:
     return {problem.plan_id for problem in report.problems}
 
 
 def test_the_untouched_store_verifies(filled: EventStore) -> None:
-    report = audit(filled)
+    report = verify_all(filled)
     assert report.ok, report.problems
     assert (report.plans, report.events, report.checkpoints, report.witness) == (3, 8, 5, "checked")
 
 
 def test_deleting_a_plans_first_event(filled: EventStore, backdoor: Backdoor) -> None:
     backdoor.tamper(("DELETE FROM events WHERE plan_id = ? AND version = 1", (A,)))
-    report = audit(filled)
+    report = verify_all(filled)
     assert not report.ok and A in named(report)
     assert any(p.kind == "stream-start" and p.plan_id == A for p in report.problems)
     with pytest.raises(IntegrityError, match="plan-a"):
@@ -54,7 +56,7 @@ def test_deleting_a_plans_last_events_and_their_checkpoints(filled: EventStore, 
         ("DELETE FROM events WHERE plan_id = ? AND version = 3", (B,)),
         ("DELETE FROM checkpoints WHERE position = 8", ()),
     )
-    report = audit(filled)
+    report = verify_all(filled)
     assert not report.ok and B in named(report)
     assert any(p.kind == "witness" and p.plan_id == B for p in report.problems)  # only the witness knows
     with pytest.raises(IntegrityError, match="witness"):
@@ -66,7 +68,7 @@ def test_deleting_a_whole_plan_with_its_checkpoints(filled: EventStore, backdoor
         ("DELETE FROM events WHERE plan_id = ?", (C,)),
         ("DELETE FROM checkpoints WHERE plan_id = ?", (C,)),
     )
-    report = audit(filled)
+    report = verify_all(filled)
     assert not report.ok and C in named(report)  # the next append's checkpoint remembers C
 
 
@@ -76,7 +78,7 @@ def test_deleting_a_whole_plan_and_closing_the_gap(filled: EventStore, backdoor:
         ("DELETE FROM checkpoints WHERE plan_id = ?", (C,)),
         ("UPDATE events SET position = 6 WHERE position = 8", ()),
     )
-    report = audit(filled)
+    report = verify_all(filled)
     assert not report.ok and C in named(report)
 
 
@@ -86,7 +88,7 @@ def test_swapping_two_positions(filled: EventStore, backdoor: Backdoor) -> None:
         ("UPDATE events SET position = 3 WHERE position = 6", ()),
         ("UPDATE events SET position = 6 WHERE position = 100", ()),
     )
-    report = audit(filled)
+    report = verify_all(filled)
     assert not report.ok and {B, C} <= named(report)
 
 
@@ -116,7 +118,7 @@ def test_replacing_a_stream_with_a_rehashed_forgery(filled: EventStore, backdoor
         prev = digest
     backdoor.tamper(*statements)
     assert filled.verify() == []  # every chain is consistent: only the signatures tell
-    report = audit(filled)
+    report = verify_all(filled)
     assert not report.ok and A in named(report)
     with pytest.raises(IntegrityError, match="plan-a"):
         Goalplan(filled).plan(A).log()
@@ -128,7 +130,7 @@ def test_appending_a_forged_well_chained_event(filled: EventStore, backdoor: Bac
     digest = chain_hash(plan_id=B, version=head.version + 1, event=fake, prev_hash=head.hash)
     backdoor.tamper(_insert(fake, B, head.version + 1, 9, head.hash, digest))
     assert filled.verify() == []
-    report = audit(filled)
+    report = verify_all(filled)
     assert not report.ok and B in named(report)
     assert any(p.kind == "unsigned" and p.plan_id == B and p.version == 4 for p in report.problems)
 
@@ -141,10 +143,10 @@ def test_a_forged_event_signed_with_a_key_the_store_does_not_trust(
 
     with open_store(filled.url) as theirs:
         theirs.append(B, new_events(1, tag="forged"), 3)
-    import os
+    from tests.conftest import KEY_FOLDER
 
-    os.environ.pop("GOALPLAN_KEY_FILE")  # back to the suite's key (monkeypatch restores on exit)
-    report = audit(filled)
+    os.environ["GOALPLAN_KEY_FILE"] = str(KEY_FOLDER / "signing-key.pem")  # back to the suite's key
+    report = verify_all(filled)
     assert not report.ok and B in named(report)
     assert {"untrusted-key", "unsigned"} <= {p.kind for p in report.problems if p.plan_id == B}
 

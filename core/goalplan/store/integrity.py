@@ -56,7 +56,7 @@ class Problem:
 
 
 @frozen
-class AuditReport:
+class IntegrityReport:
     plans: int
     events: int
     checkpoints: int
@@ -117,7 +117,7 @@ def _signature_problem(cp: Checkpoint, trusted: Mapping[str, str]) -> Problem | 
     return None
 
 
-def audit_store(
+def check_store(
     store: EventStore,
     trusted: Mapping[str, str],
     *,
@@ -125,7 +125,7 @@ def audit_store(
     witness_state: str = "none",
     against: Sequence[tuple[Checkpoint, str]] = (),
     local_key_id: str | None = None,
-) -> AuditReport:
+) -> IntegrityReport:
     """Check the whole store. ``trusted`` maps key ids to public keys; ``witness`` is this
     installation's last signed checkpoint for the store; ``against`` are checkpoints kept
     elsewhere, each with the public key that signed it."""
@@ -212,7 +212,7 @@ def audit_store(
         )
     for kept, public_key in against:
         problems.extend(reach(store, kept, public_key, "against", head))
-    return AuditReport(
+    return IntegrityReport(
         plans=len(plans),
         events=events,
         checkpoints=n_checkpoints,
