@@ -401,7 +401,10 @@ def reach(store: EventStore, cp: Checkpoint, public_key: str, kind: str, head: i
     return []
 
 
-def local_trust(store: EventStore) -> tuple[dict[str, str], Checkpoint | None, str, list[Problem]]:
+Trust = tuple[dict[str, str], "Checkpoint | None", str, list["Problem"]]
+
+
+def local_trust(store: EventStore) -> Trust:
     """(trusted keys, this installation's verified witness for the store, its state, problems)."""
     key = load_key()
     trusted = {key_id: t.public_key for key_id, t in trusted_keys(key).items()}
