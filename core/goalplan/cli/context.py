@@ -27,16 +27,17 @@ ACTOR_ENV = "GOALPLAN_ACTOR"
 
 
 class AppContext:
-    def __init__(self, db: str, config: Config | None = None) -> None:
+    def __init__(self, db: str, config: Config | None = None, allow_broken: bool = False) -> None:
         self.db = db
         self.config = config or Config(Path(""))
         self.db_from = "--db"
+        self.allow_broken = allow_broken
         self._gp: Goalplan | None = None
 
     def goalplan(self, actor: str | None = None) -> Goalplan:
         if self._gp is None:
             try:
-                self._gp = Goalplan.open(self.db)
+                self._gp = Goalplan.open(self.db, allow_broken=self.allow_broken)
                 _log.info("opened the %s store", type(self._gp.store).__name__.removesuffix("Store"))
                 if self.config.actor and not os.environ.get(ACTOR_ENV):  # --actor > env > file
                     self._gp.actor = self.config.actor
