@@ -394,7 +394,11 @@ def _review(state: PlanState, e: ReviewHeld, meta: Meta | RecordedEvent) -> Plan
 def _status(state: PlanState, e: GoalStatusChanged, meta: Meta | RecordedEvent) -> PlanState:
     goal = state.goals[e.goal_id]
     change = StatusChange(
-        event_id=meta.event_id, status=e.status, reason=e.reason, recorded_at=meta.recorded_at
+        event_id=meta.event_id,
+        status=e.status,
+        reason=e.reason,
+        recorded_at=meta.recorded_at,
+        target_missed_reason=e.target_missed_reason,
     )
     return _with_goal(state, evolve(goal, status_changes=(*goal.status_changes, change)))
 

@@ -113,3 +113,8 @@ def participation_signature(state: PlanState) -> Signature | None:
     """The latest client or guardian signature: what a statement of client participation rests on."""
     found = [s for s in state.signatures if s.role in ("client", "guardian")]
     return found[-1] if found else None
+
+
+def meets_target(baseline: float, target: float, value: float) -> bool:
+    """At or past the target in the goal's direction (baseline and target always differ)."""
+    return value >= target if target > baseline else value <= target

@@ -82,6 +82,7 @@ class StatusChange:
     status: str
     reason: str
     recorded_at: str
+    target_missed_reason: str = ""
 
 
 @frozen(kw_only=True)
