@@ -11,11 +11,11 @@ from goalplan import RejectedError
 
 KEY_ENV = "GOALPLAN_PSEUDONYM_KEY"
 MIN_KEY_LENGTH = 16
-TABLES = ("goals", "progress", "scores", "history")
+TABLES = ("goals", "progress", "scores", "history", "plan", "diagnoses", "interventions", "signatures")
 PROFILES = ("full", "deidentified")
 
 OPTION_HELP: Mapping[str, str] = {
-    "table": "goals (default), progress, scores or history",
+    "table": "goals (default), progress, scores, history, plan, diagnoses, interventions or signatures",
     "bom": "true to start the file with a UTF-8 byte order mark (for spreadsheet programs); default false",
     "profile": "full (default) or deidentified (no names or free text, pseudonyms, day offsets)",
     "key": f"pseudonym key for profile=deidentified (at least {MIN_KEY_LENGTH} characters; "
