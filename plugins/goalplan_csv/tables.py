@@ -294,8 +294,8 @@ TABLES: Mapping[str, Table] = {
     "scores": Table(
         _columns(
             "plan_id:plan", "goal_id:goal", "instrument:code", "observed_on:date", "total:number",
-            "severity:code", "item9:number", "safety_reviewed_on:date", "note:free", "recorded_at:timestamp",
-            "recorded_by:name", "event_id:event",
+            "severity:code", "note:free", "recorded_at:timestamp", "recorded_by:name", "event_id:event",
+            "item9:number", "safety_reviewed_on:date",
         ),
         _score_rows,
     ),

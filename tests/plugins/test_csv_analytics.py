@@ -281,6 +281,8 @@ def test_scores_table_has_one_row_per_score_in_the_order_observed(
         "recorded_at",
         "recorded_by",
         "event_id",
+        "item9",
+        "safety_reviewed_on",
     ]
     assert scores[2]["note"] == SCORE_NOTE
     assert {r["plan_id"] for r in scores} == {analysed.id}
@@ -416,6 +418,8 @@ def test_deidentified_analytics_dates_are_day_offsets_and_values_stay(
         "total",
         "severity",
         "recorded_day",
+        "item9",
+        "safety_reviewed_day",
     ]
     assert [(r["observed_day"], r["recorded_day"], r["total"]) for r in scores] == [
         (7.0, 7.0, 12.0),
