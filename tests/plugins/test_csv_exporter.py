@@ -325,7 +325,7 @@ def test_the_key_can_come_from_the_environment(
         ({"key": KEY}, "--option key: is only used with --option profile=deidentified"),
         (
             {"table": "notes"},
-            "--option table: must be one of goals, progress, scores, history, plan, diagnoses, "
+            "--option table: must be one of goals, progress, scores, history, plans, record, diagnoses, "
             "interventions, signatures; got 'notes'",
         ),
         ({"bom": "yes"}, "--option bom: must be one of false, true; got 'yes'"),
@@ -387,7 +387,7 @@ def clinical_log(gp: goalplan.Goalplan) -> PlanLog:
 def test_the_clinical_tables_carry_the_new_elements(
     csv_exporter: goalplan.Exporter, clinical_log: PlanLog
 ) -> None:
-    (plan,) = rows(export(csv_exporter, clinical_log, table="plan"))
+    (plan,) = rows(export(csv_exporter, clinical_log, table="record"))
     assert (plan["client_birth_date"], plan["client_record_number"]) == ("1990-04-02", "MRN-0042")
     assert (plan["guardian_name"], plan["guardian_relationship"]) == ("Maria Silva", "mother")
     assert (plan["effective_from"], plan["effective_through"]) == ("2026-01-05", "2027-01-04")
@@ -428,7 +428,7 @@ def test_deidentified_clinical_tables_drop_identifiers(
     csv_exporter: goalplan.Exporter, clinical_log: PlanLog, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("GOALPLAN_PSEUDONYM_KEY", "k" * 32)
-    data = export(csv_exporter, clinical_log, table="plan", profile="deidentified")
+    data = export(csv_exporter, clinical_log, table="record", profile="deidentified")
     (plan,) = rows(data)
     for identifier in (
         "client",
