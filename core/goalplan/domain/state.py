@@ -282,7 +282,6 @@ class PlanState:
     copies_given: tuple[PlanCopy, ...] = ()
     safety_reviews: tuple[SafetyReview, ...] = ()
     material_changes: tuple[MaterialChange, ...] = ()
-    material_digest: str = ""  # the digest after the last material change seen since a signature
 
     @property
     def is_open(self) -> bool:
