@@ -391,7 +391,7 @@ def _status(state: PlanState, e: GoalStatusChanged) -> list[Event]:
     if e.target_missed_reason and e.status != "completed":
         raise RejectedError("target-missed", "is given only when completing a goal.")
     m, latest = goal.measure, goal.latest
-    if e.status == "completed" and m is not None:
+    if e.status == "completed" and m is not None and not rules.recorded_before_rule.get():
         if latest is None:
             raise RejectedError(
                 "status",
