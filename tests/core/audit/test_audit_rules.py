@@ -159,6 +159,8 @@ def test_a_goal_completed_against_its_data_or_with_no_data_is_flagged(
     assert "latest value, 2 per week on 2026-01-05, misses the target of 0.5" in flagged[missed].message
     assert flagged[empty].message == "Goal completed with no value recorded."
     assert flagged[missed].reason == "client feels ready"
+    assert flagged[missed].message.endswith("(why, as recorded: moving abroad next month).")
+    assert flagged[missed].detail["target_missed_reason"] == "moving abroad next month"
 
 
 def test_a_signature_followed_by_a_material_change_is_no_longer_current(
