@@ -151,6 +151,7 @@ def test_an_empty_store_gives_an_empty_report(tmp_path: Path) -> None:
     assert code == 0, err
     report = json.loads(out)
     assert report["findings"] == [] and report["store"] == {
+        "checkpoint": None,
         "head_position": 0,
         "plans_read": 0,
         "events_read": 0,
