@@ -23,10 +23,18 @@ def _goalplan(ctx: click.Context) -> tuple[goalplan.Goalplan, str]:
     return app.goalplan(), str(app.db)
 
 
-def _logs(gp: goalplan.Goalplan, plan: str | None, all_plans: bool) -> Iterable[goalplan.PlanLog]:
+def _logs(
+    gp: goalplan.Goalplan, plan: str | None, all_plans: bool, changed_after: int | None = None
+) -> Iterable[goalplan.PlanLog]:
+    """One plan's log, or with --all those of the plans with a date in their calendar now.
+
+    A plan without one (closed, or without dates) has no live entry; a sync also takes the
+    plans written since its last run (``changed_after``), so entries that stopped applying
+    are cancelled on the server.
+    """
     if all_plans == bool(plan):
         raise click.UsageError("give either a PLAN or --all.")
-    return gp.logs() if all_plans else [gp.plan(plan or "").log()]
+    return gp.dated_logs(changed_after=changed_after) if all_plans else [gp.plan(plan or "").log()]
 
 
 @click.group("sync")
@@ -85,8 +93,11 @@ def caldav(
     collection_url(url)
     password = _password(user, password_env)
     gp, db = _goalplan(ctx)
-    logs = _logs(gp, plan, all_plans)
     client = CalDAVClient(url, user=user, password=password)
+    state_path = state_file or default_state_path(db)
+    # Every plan the first time; after that the plans with dates and those written since.
+    changed_after = _synced_position(state_path, client.url) if all_plans else None
+    logs = _logs(gp, plan, all_plans, changed_after)
     if password is not None and not client.encrypted and not client.loopback:
         warning = f"goalplan: warning: the password goes unencrypted to {client.where}; use https."
         click.echo(warning, err=True)
@@ -94,11 +105,22 @@ def caldav(
         logs,
         client,
         options,
-        state_file or default_state_path(db),
+        state_path,
         log_position=gp.store.head_position() if all_plans else None,
         force=force,
     )
     click.echo(str(report))
+
+
+def _synced_position(state_path: Path, calendar: str) -> int:
+    """The log position the last ``--all`` sync to this calendar reached (0 if none)."""
+    from goalplan_ical.sync_state import SyncState
+
+    state = SyncState(state_path)
+    try:
+        return state.position(calendar) or 0
+    finally:
+        state.close()
 
 
 def _password(user: str | None, variable: str | None) -> str | None:

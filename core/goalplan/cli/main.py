@@ -14,6 +14,7 @@ from goalplan.cli.context import AppContext, emit_json, json_option, pass_app
 from goalplan.cli.goal_commands import correct, goal_group, progress, review
 from goalplan.cli.migrate_command import migrate_command
 from goalplan.cli.plan_commands import intervention, plan_group
+from goalplan.cli.projection_commands import projections_group
 from goalplan.cli.text_view import history_text
 from goalplan.errors import GoalplanError
 
@@ -58,6 +59,7 @@ cli.add_command(instruments)
 cli.add_command(gas_group)
 cli.add_command(analytics)
 cli.add_command(migrate_command)
+cli.add_command(projections_group)
 
 
 @cli.command("history")
@@ -84,6 +86,12 @@ def verify(app: AppContext, plan: str | None) -> None:
     if breaks:
         for found in breaks:
             click.echo(f"goalplan: broken chain: {found}.", err=True)
+        sys.exit(1)
+    projections = gp.check_projections(plan)
+    if projections.mismatches:
+        for mismatch in projections.mismatches:
+            click.echo(f"goalplan: read model differs from the log: {mismatch}.", err=True)
+        click.echo("goalplan: the log is intact; run `goalplan projections rebuild`.", err=True)
         sys.exit(1)
     if plan:
         plan_id = gp.resolve_plan_id(plan)

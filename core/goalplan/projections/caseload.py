@@ -8,7 +8,9 @@ from typing import Any
 from attrs import frozen
 
 from goalplan.domain import PlanState, fold
+from goalplan.projections.read_models import summary_rows
 from goalplan.store import EventStore
+from goalplan.store.read_models import SummaryRow
 
 
 @frozen(kw_only=True)
@@ -50,6 +52,27 @@ class PlanSummary:
             "version": self.version,
         }
 
+    @classmethod
+    def of_row(cls, row: SummaryRow) -> PlanSummary:
+        (plan_id, _, version, _, client, clinician, opened_on, status, goals, active, next_review) = row
+        return cls(
+            plan_id=plan_id,
+            client_name=client,
+            clinician_name=clinician,
+            opened_on=date.fromisoformat(opened_on),
+            status=status,
+            goals=goals,
+            active_goals=active,
+            next_review_on=date.fromisoformat(next_review) if next_review else None,
+            version=version,
+        )
+
 
 def caseload(store: EventStore) -> list[PlanSummary]:
-    return [PlanSummary.of(fold(store.read_stream(pid))) for pid in store.plan_ids()]
+    """One summary per plan, from the stored read model when it can answer, else from the log."""
+    rows = summary_rows(store)
+    if rows is None:
+        return [PlanSummary.of(fold(store.read_stream(pid))) for pid in store.plan_ids()]
+    return [
+        PlanSummary.of_row(row) if row[3] else PlanSummary.of(fold(store.read_stream(row[0]))) for row in rows
+    ]

@@ -8,6 +8,7 @@ from collections.abc import Iterator, Sequence
 from attrs import frozen
 
 from goalplan.codec import GENESIS_HASH, NewEvent, RecordedEvent, chain_hash
+from goalplan.domain import PlanState, fold
 from goalplan.errors import IntegrityError, RejectedError
 
 APPEND_ONLY_MESSAGE = "goalplan events are append-only"
@@ -120,6 +121,10 @@ class EventStore(abc.ABC):
 
     @abc.abstractmethod
     def close(self) -> None: ...
+
+    def load_state(self, plan_id: str) -> PlanState:
+        """The plan folded from its log (a store with snapshots folds only the events after one)."""
+        return fold(self.read_stream(plan_id), plan_id=plan_id)
 
     def iter_all(self, from_position: int = 1, batch: int = 5000) -> Iterator[RecordedEvent]:
         """Catch-up reading in batches, so memory stays flat however long the log is."""

@@ -20,7 +20,8 @@ from __future__ import annotations
 
 import functools
 import hashlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
 import psycopg
@@ -31,13 +32,13 @@ from goalplan.errors import ConcurrencyError, GoalplanError
 from goalplan.store.base import (
     APPEND_ONLY_MESSAGE,
     AppendResult,
-    EventStore,
     appended,
     chain_batch,
     check_batch,
     event_rows,
     retried_result,
 )
+from goalplan.store.projecting import READ_MODEL_TABLES, InlineProjections
 
 # (version, name, SQL). Append new migrations; never edit one that has shipped.
 MIGRATIONS: tuple[tuple[int, str, str], ...] = (
@@ -75,7 +76,77 @@ CREATE TRIGGER events_no_truncate BEFORE TRUNCATE ON events
 """,
     ),
 )
+MIGRATIONS += (
+    (
+        2,
+        "positions from a sequence with a high-water mark; read models and snapshots",
+        """
+CREATE SEQUENCE events_position_seq AS bigint MINVALUE 1;
+SELECT setval('events_position_seq', COALESCE((SELECT max(position) FROM events), 0) + 1, false);
+
+-- Number an append: under a lock held only for these few statements (not until commit), take
+-- n positions and a transaction lock that names the first. Readers see which positions are
+-- still being written from those locks (goalplan_safe_position).
+CREATE FUNCTION goalplan_take_positions(numbering bigint, namespace bigint, n integer)
+RETURNS bigint LANGUAGE plpgsql AS $$
+DECLARE
+    first bigint;
+BEGIN
+    PERFORM pg_advisory_lock(numbering);
+    BEGIN
+        first := nextval('events_position_seq');
+        IF n > 1 THEN
+            PERFORM setval('events_position_seq', first + n - 1);
+        END IF;
+        PERFORM pg_advisory_xact_lock((namespace << 40) | first);
+    EXCEPTION WHEN OTHERS THEN
+        PERFORM pg_advisory_unlock(numbering);
+        RAISE;
+    END;
+    PERFORM pg_advisory_unlock(numbering);
+    RETURN first;
+END
+$$;
+
+-- The high-water mark: the last position below which no append is still being written. Every
+-- position at or below it belongs to a committed event or to none (a rolled-back append).
+CREATE FUNCTION goalplan_safe_position(numbering bigint, namespace bigint)
+RETURNS bigint LANGUAGE plpgsql AS $$
+DECLARE
+    taken bigint;
+    called boolean;
+    writing bigint;
+BEGIN
+    PERFORM pg_advisory_lock(numbering);
+    BEGIN
+        SELECT last_value, is_called INTO taken, called FROM events_position_seq;
+        SELECT min(((l.classid::bigint << 32) | l.objid::bigint) & 1099511627775) INTO writing
+        FROM pg_locks l
+        WHERE l.locktype = 'advisory' AND l.objsubid = 1 AND l.granted
+          AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+          AND ((l.classid::bigint << 32) | l.objid::bigint) >> 40 = namespace
+          AND ((l.classid::bigint << 32) | l.objid::bigint) & 1099511627775 < 1099511627775;
+    EXCEPTION WHEN OTHERS THEN
+        PERFORM pg_advisory_unlock(numbering);
+        RAISE;
+    END;
+    PERFORM pg_advisory_unlock(numbering);
+    IF NOT called THEN
+        taken := taken - 1;
+    END IF;
+    RETURN LEAST(taken, COALESCE(writing - 1, taken));
+END
+$$;
+"""
+        + READ_MODEL_TABLES
+        + """
+INSERT INTO read_model_state (name, fold_version)
+SELECT 'read_models', 'none' WHERE EXISTS (SELECT 1 FROM events);
+""",
+    ),
+)
 SCHEMA_VERSION = MIGRATIONS[-1][0]
+POSITION_BITS = 40  # positions below 2**40; the bits above name the schema in lock keys
 
 _COLUMNS = (
     "event_id, plan_id, version, position, recorded_at, actor, type, schema_version, payload, prev_hash, hash"
@@ -111,7 +182,7 @@ def lock_key(*parts: str) -> int:
     return int.from_bytes(digest[:8], "big", signed=True)
 
 
-class PostgresStore(EventStore):
+class PostgresStore(InlineProjections):
     def __init__(self, url: str, *, connect_timeout: int = 10) -> None:
         self.url = url
         try:
@@ -125,7 +196,11 @@ class PostgresStore(EventStore):
         except BaseException:
             self._conn.close()
             raise
-        self._positions_key = lock_key("positions", self.schema)
+        # Lock keys for numbering: the top bits name the schema, the low 40 bits a position.
+        self._namespace = lock_key("positions", self.schema) & ((1 << (63 - POSITION_BITS)) - 1)
+        self._numbering_key = (self._namespace << POSITION_BITS) | ((1 << POSITION_BITS) - 1)
+        self._init_projections()
+        self._ensure_read_models()
 
     # schema ----------------------------------------------------------------------------------
 
@@ -212,15 +287,17 @@ class PostgresStore(EventStore):
             if current != expected_version:
                 raise ConcurrencyError(plan_id, expected_version, current)
             links = chain_batch(plan_id, events, current, head, expect_hashes)
-            # Position assignment: one lock for the whole store, held until this commit. The
-            # max() must be its own statement after the lock: in READ COMMITTED each statement
-            # takes its snapshot when it starts, so only then does it see the previous commit.
-            conn.execute(_LOCK, (self._positions_key,))
-            last_row = conn.execute("SELECT COALESCE(max(position), 0) FROM events").fetchone()
-            last_position = int(last_row[0]) if last_row else 0
-            rows = event_rows(plan_id, events, links, last_position)
+            # Numbering takes a lock only for its own few statements; the transaction keeps a
+            # lock naming its first position until it ends, which is how readers know to wait.
+            first_row = conn.execute(
+                "SELECT goalplan_take_positions(%s, %s, %s)",
+                (self._numbering_key, self._namespace, len(events)),
+            ).fetchone()
+            assert first_row is not None
+            rows = event_rows(plan_id, events, links, int(first_row[0]) - 1)
             with conn.cursor() as cursor:
                 cursor.executemany(_INSERT, rows)
+            self._project(plan_id, (current, head), rows)
         return appended(plan_id, rows)
 
     def _already_stored(self, plan_id: str, events: Sequence[NewEvent]) -> AppendResult | None:
@@ -243,11 +320,24 @@ class PostgresStore(EventStore):
         )
         return [RecordedEvent._make(row) for row in cursor]
 
+    def _safe_position(self) -> int:
+        """The high-water mark: no append still being written holds a position at or below it.
+
+        Its own statement, before the read it bounds: that read's snapshot, taken later, then
+        holds every event at or below the mark that will ever exist.
+        """
+        row = self._conn.execute(
+            "SELECT goalplan_safe_position(%s, %s)", (self._numbering_key, self._namespace)
+        ).fetchone()
+        return int(row[0]) if row and row[0] is not None else 0
+
     @_connection_errors
     def read_all(self, from_position: int = 1, limit: int | None = None) -> list[RecordedEvent]:
+        safe = self._safe_position()
         cursor = self._conn.execute(
-            f"SELECT {_COLUMNS} FROM events WHERE position >= %s ORDER BY position LIMIT %s",
-            (from_position, limit),
+            f"SELECT {_COLUMNS} FROM events WHERE position >= %s AND position <= %s "
+            "ORDER BY position LIMIT %s",
+            (from_position, safe, limit),
         )
         return [RecordedEvent._make(row) for row in cursor]
 
@@ -269,11 +359,38 @@ class PostgresStore(EventStore):
 
     @_connection_errors
     def head_position(self) -> int:
-        row = self._conn.execute("SELECT COALESCE(max(position), 0) FROM events").fetchone()
+        safe = self._safe_position()
+        row = self._conn.execute(
+            "SELECT COALESCE(max(position), 0) FROM events WHERE position <= %s", (safe,)
+        ).fetchone()
         return int(row[0]) if row else 0
 
     def close(self) -> None:
         self._conn.close()
+
+    # primitives for the inline projections ---------------------------------------------------
+
+    def _execute(self, statement: str, params: Sequence[Any] = ()) -> None:
+        self._conn.execute(statement.replace("?", "%s"), params)
+
+    def _executemany(self, statement: str, rows: Sequence[Sequence[Any]]) -> None:
+        with self._conn.cursor() as cursor:
+            cursor.executemany(statement.replace("?", "%s"), rows)
+
+    def _query(self, statement: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        return self._conn.execute(statement.replace("?", "%s"), params).fetchall()
+
+    @contextmanager
+    def _plan_transaction(self, plan_id: str) -> Iterator[None]:
+        with self._conn.transaction():
+            self._conn.execute(_LOCK, (lock_key("stream", self.schema, plan_id),))
+            yield
+
+    @contextmanager
+    def _store_transaction(self) -> Iterator[None]:
+        with self._conn.transaction():
+            self._conn.execute(_LOCK, (lock_key("rebuild", self.schema),))
+            yield
 
 
 def _refuse_newer(schema: str, applied: set[int]) -> None:

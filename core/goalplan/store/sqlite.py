@@ -8,21 +8,23 @@ Triggers refuse UPDATE and DELETE, so even a plain sqlite3 connection cannot rew
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from goalplan.codec import GENESIS_HASH, NewEvent, RecordedEvent
 from goalplan.errors import ConcurrencyError
 from goalplan.store.base import (
     APPEND_ONLY_MESSAGE,
     AppendResult,
-    EventStore,
     appended,
     chain_batch,
     check_batch,
     event_rows,
     retried_result,
 )
+from goalplan.store.projecting import READ_MODEL_TABLES, InlineProjections
 
 SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS events (
@@ -50,7 +52,7 @@ _COLUMNS = (
 )
 
 
-class SQLiteStore(EventStore):
+class SQLiteStore(InlineProjections):
     def __init__(self, path: str | Path, *, synchronous: str = "FULL", timeout: float = 60.0) -> None:
         self.path = Path(path)
         self.url = str(self.path)
@@ -58,7 +60,9 @@ class SQLiteStore(EventStore):
         self._conn.execute("PRAGMA journal_mode=WAL")
         self._conn.execute(f"PRAGMA synchronous={synchronous}")
         self._conn.execute(f"PRAGMA busy_timeout={int(timeout * 1000)}")
-        self._conn.executescript(SCHEMA)
+        self._conn.executescript(SCHEMA + READ_MODEL_TABLES)
+        self._init_projections()
+        self._ensure_read_models()
 
     def append(
         self,
@@ -89,6 +93,7 @@ class SQLiteStore(EventStore):
             (last_position,) = conn.execute("SELECT COALESCE(MAX(position), 0) FROM events").fetchone()
             rows = event_rows(plan_id, events, links, last_position)
             conn.executemany("INSERT INTO events VALUES (?,?,?,?,?,?,?,?,?,?,?)", rows)
+            self._project(plan_id, (current, head), rows)
             conn.execute("COMMIT")
         except BaseException:
             if conn.in_transaction:
@@ -143,3 +148,32 @@ class SQLiteStore(EventStore):
 
     def close(self) -> None:
         self._conn.close()
+
+    # primitives for the inline projections ---------------------------------------------------
+
+    def _execute(self, statement: str, params: Sequence[Any] = ()) -> None:
+        self._conn.execute(statement, params)
+
+    def _executemany(self, statement: str, rows: Sequence[Sequence[Any]]) -> None:
+        self._conn.executemany(statement, rows)
+
+    def _query(self, statement: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        return self._conn.execute(statement, params).fetchall()
+
+    @contextmanager
+    def _write_transaction(self) -> Iterator[None]:
+        conn = self._conn
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+
+    def _plan_transaction(self, plan_id: str) -> Any:
+        return self._write_transaction()  # one file lock orders every append
+
+    def _store_transaction(self) -> Any:
+        return self._write_transaction()
