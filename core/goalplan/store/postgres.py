@@ -38,7 +38,8 @@ from goalplan.store.base import (
     event_rows,
     retried_result,
 )
-from goalplan.store.projecting import READ_MODEL_TABLES, InlineProjections
+from goalplan.store.projecting import READ_MODEL_TABLES, UPSERT_SUMMARY, InlineProjections
+from goalplan.store.read_models import SUMMARY_COLUMNS
 
 # (version, name, SQL). Append new migrations; never edit one that has shipped.
 MIGRATIONS: tuple[tuple[int, str, str], ...] = (
@@ -140,6 +141,7 @@ $$;
 """
         + READ_MODEL_TABLES
         + """
+ALTER TABLE plan_summaries SET (fillfactor = 70);  -- room for in-page (HOT) updates
 INSERT INTO read_model_state (name, fold_version)
 SELECT 'read_models', 'none' WHERE EXISTS (SELECT 1 FROM events);
 """,
@@ -151,11 +153,34 @@ POSITION_BITS = 40  # positions below 2**40; the bits above name the schema in l
 _COLUMNS = (
     "event_id, plan_id, version, position, recorded_at, actor, type, schema_version, payload, prev_hash, hash"
 )
-_INSERT = (
-    "INSERT INTO events (position, event_id, plan_id, version, recorded_at, actor, type, "
-    "schema_version, payload, prev_hash, hash) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
-)
 _LOCK = "SELECT pg_advisory_xact_lock(%s)"
+# The stream's head and any of the batch's event ids already stored, in one round trip.
+_HEAD_AND_IDS = """
+SELECT 'head', NULL, NULL, version, NULL, hash
+FROM (SELECT version, hash FROM events WHERE plan_id = %s ORDER BY version DESC LIMIT 1) AS head
+UNION ALL
+SELECT 'id', event_id, plan_id, version, position, NULL FROM events WHERE event_id = ANY(%s)
+"""
+_INSERT_NUMBERED = f"""
+WITH taken AS MATERIALIZED (SELECT goalplan_take_positions(%s, %s, %s) AS first),
+inserted AS (
+    INSERT INTO events (position, event_id, plan_id, version, recorded_at, actor, type,
+                        schema_version, payload, prev_hash, hash)
+    SELECT taken.first + e.n - 1, e.event_id, %s, e.version, e.recorded_at, e.actor, e.type,
+           e.schema_version, e.payload, e.prev_hash, e.hash
+    FROM taken,
+         unnest(%s::text[], %s::integer[], %s::text[], %s::text[], %s::text[], %s::integer[],
+                %s::text[], %s::text[], %s::text[])
+         WITH ORDINALITY AS e(event_id, version, recorded_at, actor, type, schema_version,
+                              payload, prev_hash, hash, n)
+    RETURNING 1
+)
+INSERT INTO plan_summaries (first_position, {SUMMARY_COLUMNS})
+SELECT taken.first, %s, taken.first + %s - 1, %s, %s, %s, %s, %s, %s, %s, %s, %s FROM taken
+WHERE (SELECT count(*) FROM inserted) = %s
+{UPSERT_SUMMARY}
+RETURNING (SELECT first FROM taken)
+"""
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -276,39 +301,44 @@ class PostgresStore(InlineProjections):
             # Per-plan work, serialised only against writers of the same plan (the reads below are
             # separate statements, so their snapshots include the last commit to this plan).
             conn.execute(_LOCK, (lock_key("stream", self.schema, plan_id),))
-            stored = self._already_stored(plan_id, events)
+            ids = [e.event_id for e in events]
+            found: dict[str, tuple[str, int, int]] = {}
+            current, head = 0, GENESIS_HASH
+            for kind, event_id, pid, version, position, digest in conn.execute(_HEAD_AND_IDS, (plan_id, ids)):
+                if kind == "head":
+                    current, head = int(version), str(digest)
+                else:
+                    found[event_id] = (pid, int(version), int(position))
+            stored = retried_result(plan_id, ids, found)
             if stored is not None:
                 return stored
-            row = conn.execute(
-                "SELECT version, hash FROM events WHERE plan_id = %s ORDER BY version DESC LIMIT 1",
-                (plan_id,),
-            ).fetchone()
-            current, head = (int(row[0]), str(row[1])) if row else (0, GENESIS_HASH)
             if current != expected_version:
                 raise ConcurrencyError(plan_id, expected_version, current)
             links = chain_batch(plan_id, events, current, head, expect_hashes)
-            # Numbering takes a lock only for its own few statements; the transaction keeps a
-            # lock naming its first position until it ends, which is how readers know to wait.
+            rows = event_rows(plan_id, events, links, 0)  # positions are taken by the insert below
+            folded = self._fold_append(plan_id, (current, head), rows)
+            # One statement numbers the events (see goalplan_take_positions: a lock held only for
+            # the numbering, and a lock naming the first position until this transaction ends),
+            # inserts them and upserts the plan's summary row.
             first_row = conn.execute(
-                "SELECT goalplan_take_positions(%s, %s, %s)",
-                (self._numbering_key, self._namespace, len(events)),
+                _INSERT_NUMBERED,
+                (
+                    self._numbering_key,
+                    self._namespace,
+                    len(events),
+                    plan_id,
+                    *([r[i] for r in rows] for i in (1, 3, 4, 5, 6, 7, 8, 9, 10)),
+                    plan_id,
+                    len(events),
+                    *folded.rows.summary[2:],
+                    len(events),
+                ),
             ).fetchone()
             assert first_row is not None
             rows = event_rows(plan_id, events, links, int(first_row[0]) - 1)
-            with conn.cursor() as cursor:
-                cursor.executemany(_INSERT, rows)
-            self._project(plan_id, (current, head), rows)
+            self._write_rows(folded.rows, folded.old_rows, first_position=rows[0][0], summary=False)
+            self._finish_append(folded)
         return appended(plan_id, rows)
-
-    def _already_stored(self, plan_id: str, events: Sequence[NewEvent]) -> AppendResult | None:
-        ids = [e.event_id for e in events]
-        found: dict[str, tuple[str, int, int]] = {
-            event_id: (pid, int(version), int(position))
-            for event_id, pid, version, position in self._conn.execute(
-                "SELECT event_id, plan_id, version, position FROM events WHERE event_id = ANY(%s)", (ids,)
-            )
-        }
-        return retried_result(plan_id, ids, found)
 
     # reading ---------------------------------------------------------------------------------
 

@@ -65,7 +65,6 @@ CREATE TABLE IF NOT EXISTS plan_summaries (
     next_review_on TEXT
 );
 CREATE INDEX IF NOT EXISTS plan_summaries_order ON plan_summaries (first_position);
-CREATE INDEX IF NOT EXISTS plan_summaries_changes ON plan_summaries (last_position);
 CREATE TABLE IF NOT EXISTS plan_dates (
     plan_id TEXT NOT NULL,
     kind    TEXT NOT NULL,
@@ -95,6 +94,26 @@ CREATE TABLE IF NOT EXISTS read_model_state (
     fold_version TEXT NOT NULL
 );
 """
+
+
+UPSERT_SUMMARY = (
+    "ON CONFLICT (plan_id) DO UPDATE SET "
+    "last_position = excluded.last_position, version = excluded.version, "
+    "foldable = excluded.foldable, client_name = excluded.client_name, "
+    "clinician_name = excluded.clinician_name, opened_on = excluded.opened_on, "
+    "status = excluded.status, goals = excluded.goals, active_goals = excluded.active_goals, "
+    "next_review_on = excluded.next_review_on"
+)
+
+
+@frozen
+class Folded:
+    """A plan after an append: its state (None if the log does not fold) and read-model rows."""
+
+    state: PlanState | None
+    rows: PlanRows
+    old_rows: PlanRows | None
+    snapshot_version: int
 
 
 @frozen
@@ -194,6 +213,12 @@ class InlineProjections(EventStore):
 
     def _project(self, plan_id: str, before: tuple[int, str], rows: Sequence[EventRow]) -> None:
         """Fold the appended events into the plan and rewrite its rows (caller holds the lock)."""
+        folded = self._fold_append(plan_id, before, rows)
+        self._write_rows(folded.rows, folded.old_rows, first_position=rows[0][0])
+        self._finish_append(folded)
+
+    def _fold_append(self, plan_id: str, before: tuple[int, str], rows: Sequence[EventRow]) -> Folded:
+        """The plan after the appended rows, and its read-model rows before and after."""
         version, _ = before
         old_state: PlanState | None
         snapshot_version = 0
@@ -209,29 +234,31 @@ class InlineProjections(EventStore):
         except Exception:  # events appended below the API that do not fold: readers use the log
             self._states.pop(plan_id, None)
             old_state = new_state = None
-        new_version = rows[-1][3]
-        last_position = rows[-1][0]
         old_rows = rows_for(plan_id, old_state, version, 0) if version and old_state is not None else None
-        new_rows = rows_for(plan_id, new_state, new_version, last_position)
-        self._write_rows(new_rows, old_rows, first_position=rows[0][0])
-        if new_state is not None:
-            if new_state.version - snapshot_version >= SNAPSHOT_EVERY:
-                self._write_snapshot(snapshot_of(new_state))
-                snapshot_version = new_state.version
-            self._remember(new_state, snapshot_version)
+        new_rows = rows_for(plan_id, new_state, rows[-1][3], rows[-1][0])
+        return Folded(new_state, new_rows, old_rows, snapshot_version)
 
-    def _write_rows(self, new: PlanRows, old: PlanRows | None, *, first_position: int) -> None:
+    def _finish_append(self, folded: Folded) -> None:
+        """Write a snapshot when one is due, and keep the new state in memory."""
+        state = folded.state
+        if state is None:
+            return
+        snapshot_version = folded.snapshot_version
+        if state.version - snapshot_version >= SNAPSHOT_EVERY:
+            self._write_snapshot(snapshot_of(state))
+            snapshot_version = state.version
+        self._remember(state, snapshot_version)
+
+    def _write_rows(
+        self, new: PlanRows, old: PlanRows | None, *, first_position: int, summary: bool = True
+    ) -> None:
         plan_id = new.summary[0]
-        self._execute(
-            f"INSERT INTO plan_summaries (first_position, {SUMMARY_COLUMNS}) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (plan_id) DO UPDATE SET "
-            "last_position = excluded.last_position, version = excluded.version, "
-            "foldable = excluded.foldable, client_name = excluded.client_name, "
-            "clinician_name = excluded.clinician_name, opened_on = excluded.opened_on, "
-            "status = excluded.status, goals = excluded.goals, active_goals = excluded.active_goals, "
-            "next_review_on = excluded.next_review_on",
-            (first_position, *new.summary),
-        )
+        if summary:
+            self._execute(
+                f"INSERT INTO plan_summaries (first_position, {SUMMARY_COLUMNS}) "
+                f"VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) {UPSERT_SUMMARY}",
+                (first_position, *new.summary),
+            )
         dates, goals = differs(old, new)
         if dates:
             if old is not None:
