@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 from goalplan.codec import NewEvent, RecordedEvent
 from goalplan.domain import fold
 from goalplan.errors import ConcurrencyError
+from goalplan.projections import PlanSummary
 from goalplan.store import EventStore, open_store
 from goalplan.store.projecting import InlineProjections
 from goalplan.store.read_models import rows_for
@@ -50,6 +51,7 @@ def _assert_matches_fold(store: InlineProjections, plan_id: str) -> None:
     expected = rows_for(plan_id, state, records[-1].version, records[-1].position)
     summaries = {row[0]: row for row in store.plan_summaries()}
     assert summaries[plan_id] == expected.summary
+    assert PlanSummary.of_row(summaries[plan_id]) == PlanSummary.of(state)  # what plan list shows
     assert sorted(r for r in store.plan_dates() if r[0] == plan_id) == sorted(expected.dates)
     assert [r for r in store.goal_rows() if r[0] == plan_id] == list(expected.goals)
 
