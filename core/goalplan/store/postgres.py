@@ -395,6 +395,10 @@ class PostgresStore(InlineProjections):
         ).fetchone()
         return int(row[0]) if row else 0
 
+    def latest_recorded_at(self) -> str:
+        row = self._conn.execute("SELECT COALESCE(max(recorded_at), '') FROM events").fetchone()
+        return str(row[0]) if row else ""
+
     def close(self) -> None:
         self._conn.close()
 
