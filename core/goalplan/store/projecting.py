@@ -284,9 +284,22 @@ class InlineProjections(EventStore):
     # reading the read models -----------------------------------------------------------------
 
     def _ensure_read_models(self) -> None:
-        """Build the read models once for a log that has none, or whose fold code has changed."""
-        if not self.read_models_fresh():
+        """Build the read models once for a log that has none, or whose fold code has changed.
+
+        A connection that may not write (a read-only role or file) leaves them as they are;
+        readers then answer from the log until a writer rebuilds them.
+        """
+        if self.read_models_fresh():
+            return
+        try:
             self.rebuild_read_models()
+        except Exception as exc:
+            if not self._refused_write(exc):
+                raise
+
+    def _refused_write(self, exc: BaseException) -> bool:
+        """Whether ``exc`` says this connection may not write."""
+        return False
 
     def read_models_fresh(self) -> bool:
         """Whether the read models were built by this fold code (else readers use the log)."""

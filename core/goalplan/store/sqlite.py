@@ -176,6 +176,9 @@ class SQLiteStore(InlineProjections):
                 conn.execute("ROLLBACK")
             raise
 
+    def _refused_write(self, exc: BaseException) -> bool:
+        return isinstance(exc, sqlite3.OperationalError) and "readonly" in str(exc)
+
     def _plan_transaction(self, plan_id: str) -> Any:
         return self._write_transaction()  # one file lock orders every append
 

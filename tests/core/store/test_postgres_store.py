@@ -165,6 +165,8 @@ def test_an_existing_schema_migrates_forward_and_builds_its_read_models(
     pg: PostgresStore, raw: psycopg.Connection
 ) -> None:
     pg.append("plan-a", new_events(3), 0)
+    raw.execute("DROP VIEW events_audit")
+    raw.execute("DROP INDEX events_actor_recorded_at, events_recorded_at")
     raw.execute("DROP TABLE plan_summaries, plan_dates, goal_index, plan_snapshots, read_model_state")
     raw.execute("DROP FUNCTION goalplan_take_positions, goalplan_safe_position")
     raw.execute("DROP SEQUENCE events_position_seq")
