@@ -211,8 +211,12 @@ class Goalplan:
         applying. Found through the ``plan_dates`` read model: the cost follows the plans with
         dates, not the size of the store.
         """
-        for plan_id in dated_plan_ids(self.store, changed_after=changed_after):
+        for plan_id in self.dated_plan_ids(changed_after=changed_after):
             yield PlanLog(tuple(self.store.read_stream(plan_id)))
+
+    def dated_plan_ids(self, *, changed_after: int | None = None) -> list[str]:
+        """The ids :meth:`dated_logs` reads, oldest plan first."""
+        return dated_plan_ids(self.store, changed_after=changed_after)
 
     def rebuild_projections(self, progress: Callable[[int], None] | None = None) -> int:
         """Rebuild every read model and snapshot from the log; returns the number of plans."""
