@@ -32,14 +32,23 @@ from goalplan.errors import ConcurrencyError, GoalplanError
 from goalplan.store.base import (
     APPEND_ONLY_MESSAGE,
     AppendResult,
+    StoredKey,
     appended,
     chain_batch,
     check_batch,
     event_rows,
     retried_result,
 )
-from goalplan.store.projecting import READ_MODEL_TABLES, UPSERT_SUMMARY, InlineProjections
-from goalplan.store.read_models import SUMMARY_COLUMNS
+from goalplan.store.checkpoints import CHECKPOINT_FIELDS, Checkpoint, checkpoint_from_row
+from goalplan.store.projecting import READ_MODEL_TABLES, InlineProjections
+
+_GUARDS = "".join(
+    f"CREATE TRIGGER {table}_no_change BEFORE UPDATE OR DELETE ON {table} "
+    "FOR EACH ROW EXECUTE FUNCTION goalplan_refuse_change();\n"
+    f"CREATE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table} "
+    "FOR EACH STATEMENT EXECUTE FUNCTION goalplan_refuse_change();\n"
+    for table in ("checkpoints", "signing_keys", "goalplan_store")
+)
 
 # (version, name, SQL). Append new migrations; never edit one that has shipped.
 MIGRATIONS: tuple[tuple[int, str, str], ...] = (
@@ -76,80 +85,62 @@ CREATE TRIGGER events_no_truncate BEFORE TRUNCATE ON events
     FOR EACH STATEMENT EXECUTE FUNCTION goalplan_refuse_change();
 """,
     ),
-)
-MIGRATIONS += (
     (
         2,
-        "positions from a sequence with a high-water mark; read models and snapshots",
-        """
-CREATE SEQUENCE events_position_seq AS bigint MINVALUE 1;
-SELECT setval('events_position_seq', COALESCE((SELECT max(position) FROM events), 0) + 1, false);
-
--- Number an append: under a lock held only for these few statements (not until commit), take
--- n positions and a transaction lock that names the first. Readers see which positions are
--- still being written from those locks (goalplan_safe_position).
-CREATE FUNCTION goalplan_take_positions(numbering bigint, namespace bigint, n integer)
-RETURNS bigint LANGUAGE plpgsql AS $$
-DECLARE
-    first bigint;
+        "event ids unique store-wide, hash schemes, recorded_by (the database role), signed "
+        "checkpoints, signing keys, store id",
+        f"""
+DROP INDEX events_event_id;
+CREATE UNIQUE INDEX events_event_id_key ON events (event_id);
+ALTER TABLE events ADD COLUMN hash_scheme integer NOT NULL DEFAULT 1;
+ALTER TABLE events ADD COLUMN recorded_by text NOT NULL DEFAULT '';
+CREATE FUNCTION goalplan_recorded_by() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    PERFORM pg_advisory_lock(numbering);
-    BEGIN
-        first := nextval('events_position_seq');
-        IF n > 1 THEN
-            PERFORM setval('events_position_seq', first + n - 1);
-        END IF;
-        PERFORM pg_advisory_xact_lock((namespace << 40) | first);
-    EXCEPTION WHEN OTHERS THEN
-        PERFORM pg_advisory_unlock(numbering);
-        RAISE;
-    END;
-    PERFORM pg_advisory_unlock(numbering);
-    RETURN first;
+    NEW.recorded_by := current_user;
+    RETURN NEW;
 END
 $$;
-
--- The high-water mark: the last position below which no append is still being written. Every
--- position at or below it belongs to a committed event or to none (a rolled-back append).
-CREATE FUNCTION goalplan_safe_position(numbering bigint, namespace bigint)
-RETURNS bigint LANGUAGE plpgsql AS $$
-DECLARE
-    taken bigint;
-    called boolean;
-    writing bigint;
-BEGIN
-    PERFORM pg_advisory_lock(numbering);
-    BEGIN
-        SELECT last_value, is_called INTO taken, called FROM events_position_seq;
-        SELECT min(((l.classid::bigint << 32) | l.objid::bigint) & 1099511627775) INTO writing
-        FROM pg_locks l
-        WHERE l.locktype = 'advisory' AND l.objsubid = 1 AND l.granted
-          AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
-          AND ((l.classid::bigint << 32) | l.objid::bigint) >> 40 = namespace
-          AND ((l.classid::bigint << 32) | l.objid::bigint) & 1099511627775 < 1099511627775;
-    EXCEPTION WHEN OTHERS THEN
-        PERFORM pg_advisory_unlock(numbering);
-        RAISE;
-    END;
-    PERFORM pg_advisory_unlock(numbering);
-    IF NOT called THEN
-        taken := taken - 1;
-    END IF;
-    RETURN LEAST(taken, COALESCE(writing - 1, taken));
-END
-$$;
-"""
-        + READ_MODEL_TABLES
-        + """
-ALTER TABLE plan_summaries SET (fillfactor = 70);  -- room for in-page (HOT) updates
-INSERT INTO read_model_state (name, fold_version)
-SELECT 'read_models', 'none' WHERE EXISTS (SELECT 1 FROM events);
+CREATE TRIGGER events_recorded_by BEFORE INSERT ON events
+    FOR EACH ROW EXECUTE FUNCTION goalplan_recorded_by();
+CREATE TABLE checkpoints (
+    position       bigint  PRIMARY KEY,
+    first_position bigint  NOT NULL,
+    plan_id        text    NOT NULL,
+    version        integer NOT NULL,
+    hash           text    NOT NULL,
+    prior_plan_id  text    NOT NULL,
+    prior_version  integer NOT NULL,
+    prior_hash     text    NOT NULL,
+    key_id         text    NOT NULL,
+    signature      text    NOT NULL
+);
+CREATE INDEX checkpoints_plan ON checkpoints (plan_id);
+CREATE INDEX checkpoints_prior_plan ON checkpoints (prior_plan_id);
+CREATE TABLE signing_keys (
+    key_id     text PRIMARY KEY,
+    public_key text NOT NULL,
+    label      text NOT NULL,
+    added_at   text NOT NULL
+);
+CREATE TABLE goalplan_store (store_id text PRIMARY KEY);
+INSERT INTO goalplan_store (store_id) VALUES (md5(random()::text || clock_timestamp()::text));
+{_GUARDS}
 """,
     ),
 )
 MIGRATIONS += (
     (
         3,
+        "read models (plan_summaries, plan_dates, goal_index) and plan snapshots",
+        READ_MODEL_TABLES
+        + """
+ALTER TABLE plan_summaries SET (fillfactor = 70);  -- room for in-page (HOT) updates
+INSERT INTO read_model_state (name, fold_version)
+SELECT 'read_models', 'none' WHERE EXISTS (SELECT 1 FROM events);
+""",
+    ),
+    (
+        4,
         "audit indexes, events_audit view with recorded_at as timestamptz, comments",
         """
 -- Audit queries ask "what did this person record, and when": by actor and time, and by time.
@@ -163,7 +154,8 @@ SELECT position, plan_id, version, event_id, recorded_at::timestamptz AS recorde
        recorded_at, actor, type, schema_version, prev_hash, hash
 FROM events;
 
-COMMENT ON TABLE goalplan_migrations IS 'Schema changes goalplan has applied, one row each; never edited.';
+COMMENT ON TABLE goalplan_migrations IS
+    'Schema changes goalplan has applied, one row each; never edited.';
 COMMENT ON COLUMN goalplan_migrations.version IS 'The migration''s number (1, 2, ...).';
 COMMENT ON COLUMN goalplan_migrations.name IS 'What the migration did.';
 COMMENT ON COLUMN goalplan_migrations.applied_at IS 'When it was applied.';
@@ -174,8 +166,8 @@ COMMENT ON TABLE events IS
 COMMENT ON COLUMN events.plan_id IS 'The stream (plan) the event belongs to.';
 COMMENT ON COLUMN events.version IS 'The event''s place in its plan, 1, 2, 3, ... without gaps.';
 COMMENT ON COLUMN events.position IS
-    'The event''s global position: rising in commit-safe order; a refused '
-    'append leaves a hole (docs/scaling.md).';
+    'The event''s global position: 1, 2, 3, ... without gaps, in commit '
+    'order.';
 COMMENT ON COLUMN events.event_id IS
     'The event''s id, unique within its plan; resending it returns the '
     'original result.';
@@ -190,22 +182,16 @@ COMMENT ON COLUMN events.schema_version IS
 COMMENT ON COLUMN events.payload IS
     'The event''s fields as canonical JSON, exactly the text that was '
     'hashed.';
-COMMENT ON COLUMN events.prev_hash IS 'The hash of the plan''s previous event (64 zeros for the first).';
+COMMENT ON COLUMN events.prev_hash IS
+    'The hash of the plan''s previous event (64 zeros for the first).';
 COMMENT ON COLUMN events.hash IS
     'SHA-256 over the canonical envelope, previous hash and payload: the '
     'chain goalplan verify checks.';
 
-COMMENT ON VIEW events_audit IS 'The log for audit queries, with recorded_at as timestamptz; no payloads.';
+COMMENT ON VIEW events_audit IS
+    'The log for audit queries, with recorded_at as timestamptz; no '
+    'payloads.';
 
-COMMENT ON SEQUENCE events_position_seq IS
-    'Numbers appends (goalplan_take_positions); readers stop at '
-    'goalplan_safe_position.';
-COMMENT ON FUNCTION goalplan_take_positions(bigint, bigint, integer) IS
-    'Takes n positions under a lock held for this call only, and a '
-    'transaction lock naming the first.';
-COMMENT ON FUNCTION goalplan_safe_position(bigint, bigint) IS
-    'The high-water mark: no append still being written holds a position at '
-    'or below it.';
 
 COMMENT ON TABLE plan_summaries IS
     'Read model, one row per plan (plan list); rewritten in each append''s '
@@ -220,7 +206,8 @@ COMMENT ON COLUMN plan_summaries.foldable IS
 COMMENT ON COLUMN plan_summaries.client_name IS 'The client''s name.';
 COMMENT ON COLUMN plan_summaries.clinician_name IS 'The clinician''s name.';
 COMMENT ON COLUMN plan_summaries.opened_on IS 'The day the plan was opened (ISO date).';
-COMMENT ON COLUMN plan_summaries.status IS 'The FHIR CarePlan status: active, or completed once closed.';
+COMMENT ON COLUMN plan_summaries.status IS
+    'The FHIR CarePlan status: active, or completed once closed.';
 COMMENT ON COLUMN plan_summaries.goals IS 'How many goals the plan has.';
 COMMENT ON COLUMN plan_summaries.active_goals IS 'How many of them are active.';
 COMMENT ON COLUMN plan_summaries.next_review_on IS 'The next review (ISO date), empty once closed.';
@@ -255,44 +242,48 @@ COMMENT ON TABLE read_model_state IS
     'rebuild them.';
 COMMENT ON COLUMN read_model_state.name IS 'The read-model set (read_models).';
 COMMENT ON COLUMN read_model_state.fold_version IS 'The fold code version that built it.';
+
+COMMENT ON COLUMN events.hash_scheme IS 'How the event''s hash was computed (docs/events.md).';
+COMMENT ON COLUMN events.recorded_by IS 'The database role that inserted the event (current_user).';
+COMMENT ON TABLE checkpoints IS
+    'A signed checkpoint for each append: its head and the event before it '
+    'in the store.';
+COMMENT ON COLUMN checkpoints.position IS 'Position of the append''s last event.';
+COMMENT ON COLUMN checkpoints.first_position IS 'Position of the append''s first event.';
+COMMENT ON COLUMN checkpoints.plan_id IS 'The plan appended to.';
+COMMENT ON COLUMN checkpoints.version IS 'The plan''s version after the append.';
+COMMENT ON COLUMN checkpoints.hash IS 'The hash of the append''s last event.';
+COMMENT ON COLUMN checkpoints.prior_plan_id IS
+    'The plan of the event just before the append in the store.';
+COMMENT ON COLUMN checkpoints.prior_version IS 'That event''s version.';
+COMMENT ON COLUMN checkpoints.prior_hash IS 'That event''s hash.';
+COMMENT ON COLUMN checkpoints.key_id IS 'The signing key''s id.';
+COMMENT ON COLUMN checkpoints.signature IS 'The Ed25519 signature over the checkpoint.';
+COMMENT ON TABLE signing_keys IS 'Public keys of the installations that signed checkpoints here.';
+COMMENT ON COLUMN signing_keys.key_id IS 'The key''s id.';
+COMMENT ON COLUMN signing_keys.public_key IS 'The Ed25519 public key.';
+COMMENT ON COLUMN signing_keys.label IS 'Where the key came from (user and host).';
+COMMENT ON COLUMN signing_keys.added_at IS 'When it first signed here.';
+COMMENT ON TABLE goalplan_store IS 'This store''s id, named in its checkpoints and witness file.';
+COMMENT ON COLUMN goalplan_store.store_id IS 'The store''s id.';
 """,
     ),
 )
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 DEFAULT_SCHEMA = "goalplan"  # used when the connection names no search path of its own
-POSITION_BITS = 40  # positions below 2**40; the bits above name the schema in lock keys
 
 _COLUMNS = (
-    "event_id, plan_id, version, position, recorded_at, actor, type, schema_version, payload, prev_hash, hash"
+    "event_id, plan_id, version, position, recorded_at, actor, type, schema_version, payload, prev_hash, "
+    "hash, hash_scheme, recorded_by"
 )
+# recorded_by is not given: a trigger sets it to the database role, whatever the client says.
+_INSERT = (
+    "INSERT INTO events (position, event_id, plan_id, version, recorded_at, actor, type, "
+    "schema_version, payload, prev_hash, hash, hash_scheme) "
+    "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+)
+_CHECKPOINT_COLUMNS = ", ".join(CHECKPOINT_FIELDS[1:])
 _LOCK = "SELECT pg_advisory_xact_lock(%s)"
-# The stream's head and any of the batch's event ids already stored, in one round trip.
-_HEAD_AND_IDS = """
-SELECT 'head', NULL, NULL, version, NULL, hash
-FROM (SELECT version, hash FROM events WHERE plan_id = %s ORDER BY version DESC LIMIT 1) AS head
-UNION ALL
-SELECT 'id', event_id, plan_id, version, position, NULL FROM events WHERE event_id = ANY(%s)
-"""
-_INSERT_NUMBERED = f"""
-WITH taken AS MATERIALIZED (SELECT goalplan_take_positions(%s, %s, %s) AS first),
-inserted AS (
-    INSERT INTO events (position, event_id, plan_id, version, recorded_at, actor, type,
-                        schema_version, payload, prev_hash, hash)
-    SELECT taken.first + e.n - 1, e.event_id, %s, e.version, e.recorded_at, e.actor, e.type,
-           e.schema_version, e.payload, e.prev_hash, e.hash
-    FROM taken,
-         unnest(%s::text[], %s::integer[], %s::text[], %s::text[], %s::text[], %s::integer[],
-                %s::text[], %s::text[], %s::text[])
-         WITH ORDINALITY AS e(event_id, version, recorded_at, actor, type, schema_version,
-                              payload, prev_hash, hash, n)
-    RETURNING 1
-)
-INSERT INTO plan_summaries (first_position, {SUMMARY_COLUMNS})
-SELECT taken.first, %s, taken.first + %s - 1, %s, %s, %s, %s, %s, %s, %s, %s, %s FROM taken
-WHERE (SELECT count(*) FROM inserted) = %s
-{UPSERT_SUMMARY}
-RETURNING (SELECT first FROM taken)
-"""
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -322,8 +313,12 @@ def lock_key(*parts: str) -> int:
 
 
 class PostgresStore(InlineProjections):
-    def __init__(self, url: str, *, connect_timeout: int = 10) -> None:
+    _bulk = False
+    _pending_witness: Checkpoint | None = None
+
+    def __init__(self, url: str, *, connect_timeout: int = 10, signing: bool = True) -> None:
         self.url = url
+        self.signing = signing
         try:
             self._conn: psycopg.Connection[tuple[Any, ...]] = psycopg.connect(
                 url, autocommit=True, connect_timeout=connect_timeout
@@ -338,9 +333,9 @@ class PostgresStore(InlineProjections):
         except BaseException:
             self._conn.close()
             raise
-        # Lock keys for numbering: the top bits name the schema, the low 40 bits a position.
-        self._namespace = lock_key("positions", self.schema) & ((1 << (63 - POSITION_BITS)) - 1)
-        self._numbering_key = (self._namespace << POSITION_BITS) | ((1 << POSITION_BITS) - 1)
+        self._positions_key = lock_key("positions", self.schema)
+        row = self._conn.execute("SELECT store_id FROM goalplan_store").fetchone()
+        self.store_id = str(row[0]) if row else ""
         self._init_projections()
         self._ensure_read_models()
 
@@ -352,6 +347,7 @@ class PostgresStore(InlineProjections):
         schema = self._target_schema()
         if self._applied_version(schema) == SCHEMA_VERSION:
             return schema
+        adopted = None
         with conn.transaction():
             conn.execute(_LOCK, (lock_key("migrate", schema),))
             conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(schema)))
@@ -370,7 +366,28 @@ class PostgresStore(InlineProjections):
                 conn.execute(
                     "INSERT INTO goalplan_migrations (version, name) VALUES (%s, %s)", (version, name)
                 )
+                if version == 2 and 1 in applied:
+                    adopted = self._adopt()
+        self._witness(adopted)
         return schema
+
+    def _adopt(self) -> Checkpoint | None:
+        """Sign each plan's head as the upgrade found it, so a 0.1.0 log is covered from here on."""
+        row = self._conn.execute("SELECT store_id FROM goalplan_store").fetchone()
+        self.store_id = str(row[0]) if row else ""
+        heads = self._conn.execute(
+            "SELECT plan_id, max(position) FROM events GROUP BY plan_id ORDER BY max(position)"
+        ).fetchall()
+        last = None
+        for plan_id, position in heads:
+            rows = self._conn.execute(
+                "SELECT position, event_id, plan_id, version, recorded_at, actor, type, schema_version,"
+                " payload, prev_hash, hash FROM events WHERE position = %s",
+                (position,),
+            ).fetchall()
+            last = self._seal(plan_id, rows, self._prior(int(position)))
+            self._insert_checkpoint(last)
+        return last
 
     def _target_schema(self) -> str:
         """The schema the tables live in (created if missing).
@@ -429,44 +446,77 @@ class PostgresStore(InlineProjections):
             # Per-plan work, serialised only against writers of the same plan (the reads below are
             # separate statements, so their snapshots include the last commit to this plan).
             conn.execute(_LOCK, (lock_key("stream", self.schema, plan_id),))
-            ids = [e.event_id for e in events]
-            found: dict[str, tuple[str, int, int]] = {}
-            current, head = 0, GENESIS_HASH
-            for kind, event_id, pid, version, position, digest in conn.execute(_HEAD_AND_IDS, (plan_id, ids)):
-                if kind == "head":
-                    current, head = int(version), str(digest)
-                else:
-                    found[event_id] = (pid, int(version), int(position))
-            stored = retried_result(plan_id, ids, found)
+            stored = self._already_stored(plan_id, events)
             if stored is not None:
                 return stored
+            row = conn.execute(
+                "SELECT version, hash FROM events WHERE plan_id = %s ORDER BY version DESC LIMIT 1",
+                (plan_id,),
+            ).fetchone()
+            current, head = (int(row[0]), str(row[1])) if row else (0, GENESIS_HASH)
             if current != expected_version:
                 raise ConcurrencyError(plan_id, expected_version, current)
             links = chain_batch(plan_id, events, current, head, expect_hashes)
-            rows = event_rows(plan_id, events, links, 0)  # positions are taken by the insert below
-            folded = self._fold_append(plan_id, (current, head), rows)
-            # One statement numbers the events (see goalplan_take_positions: a lock held only for
-            # the numbering, and a lock naming the first position until this transaction ends),
-            # inserts them and upserts the plan's summary row.
-            first_row = conn.execute(
-                _INSERT_NUMBERED,
-                (
-                    self._numbering_key,
-                    self._namespace,
-                    len(events),
-                    plan_id,
-                    *([r[i] for r in rows] for i in (1, 3, 4, 5, 6, 7, 8, 9, 10)),
-                    plan_id,
-                    len(events),
-                    *folded.rows.summary[2:],
-                    len(events),
-                ),
-            ).fetchone()
-            assert first_row is not None
-            rows = event_rows(plan_id, events, links, int(first_row[0]) - 1)
-            self._write_rows(folded.rows, folded.old_rows, first_position=rows[0][0], summary=False)
-            self._finish_append(folded)
+            # Position assignment: one lock for the whole store, held until this commit. The
+            # max() must be its own statement after the lock: in READ COMMITTED each statement
+            # takes its snapshot when it starts, so only then does it see the previous commit.
+            conn.execute(_LOCK, (self._positions_key,))
+            last_row = conn.execute("SELECT COALESCE(max(position), 0) FROM events").fetchone()
+            last_position = int(last_row[0]) if last_row else 0
+            rows = event_rows(plan_id, events, links, last_position)
+            with conn.cursor() as cursor:
+                cursor.executemany(_INSERT, rows)
+            self._project(plan_id, (current, head), rows)
+            checkpoint = self._seal(plan_id, rows, self._prior(rows[0][0]))
+            self._insert_checkpoint(checkpoint)
+        if self._bulk:
+            self._pending_witness = checkpoint or self._pending_witness
+        else:
+            self._key_registered = self._key_registered or checkpoint is not None
+            self._witness(checkpoint)
         return appended(plan_id, rows)
+
+    def _prior(self, first_position: int) -> tuple[str, int, str] | None:
+        row = self._conn.execute(
+            "SELECT plan_id, version, hash FROM events WHERE position = %s", (first_position - 1,)
+        ).fetchone()
+        return None if row is None else (str(row[0]), int(row[1]), str(row[2]))
+
+    def _insert_checkpoint(self, checkpoint: Checkpoint | None) -> None:
+        if checkpoint is None:
+            return
+        key_row = self._key_row()
+        if key_row is not None:
+            self._conn.execute(
+                "INSERT INTO signing_keys VALUES (%s, %s, %s, %s) ON CONFLICT (key_id) DO NOTHING", key_row
+            )
+        self._conn.execute(
+            f"INSERT INTO checkpoints ({_CHECKPOINT_COLUMNS}) VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s)",
+            checkpoint.row(),
+        )
+
+    @contextmanager
+    def bulk(self) -> Iterator[None]:
+        """Appends inside this block commit together or not at all (log import)."""
+        self._bulk = True
+        self._pending_witness = None
+        try:
+            with self._conn.transaction():
+                yield
+        finally:
+            self._bulk = False
+        self._key_registered = self._key_registered or self._pending_witness is not None
+        self._witness(self._pending_witness)
+
+    def _already_stored(self, plan_id: str, events: Sequence[NewEvent]) -> AppendResult | None:
+        ids = [e.event_id for e in events]
+        found: dict[str, tuple[str, int, int]] = {
+            event_id: (pid, int(version), int(position))
+            for event_id, pid, version, position in self._conn.execute(
+                "SELECT event_id, plan_id, version, position FROM events WHERE event_id = ANY(%s)", (ids,)
+            )
+        }
+        return retried_result(plan_id, ids, found)
 
     # reading ---------------------------------------------------------------------------------
 
@@ -478,24 +528,11 @@ class PostgresStore(InlineProjections):
         )
         return [RecordedEvent._make(row) for row in cursor]
 
-    def _safe_position(self) -> int:
-        """The high-water mark: no append still being written holds a position at or below it.
-
-        Its own statement, before the read it bounds: that read's snapshot, taken later, then
-        holds every event at or below the mark that will ever exist.
-        """
-        row = self._conn.execute(
-            "SELECT goalplan_safe_position(%s, %s)", (self._numbering_key, self._namespace)
-        ).fetchone()
-        return int(row[0]) if row and row[0] is not None else 0
-
     @_connection_errors
     def read_all(self, from_position: int = 1, limit: int | None = None) -> list[RecordedEvent]:
-        safe = self._safe_position()
         cursor = self._conn.execute(
-            f"SELECT {_COLUMNS} FROM events WHERE position >= %s AND position <= %s "
-            "ORDER BY position LIMIT %s",
-            (from_position, safe, limit),
+            f"SELECT {_COLUMNS} FROM events WHERE position >= %s ORDER BY position LIMIT %s",
+            (from_position, limit),
         )
         return [RecordedEvent._make(row) for row in cursor]
 
@@ -517,10 +554,7 @@ class PostgresStore(InlineProjections):
 
     @_connection_errors
     def head_position(self) -> int:
-        safe = self._safe_position()
-        row = self._conn.execute(
-            "SELECT COALESCE(max(position), 0) FROM events WHERE position <= %s", (safe,)
-        ).fetchone()
+        row = self._conn.execute("SELECT COALESCE(max(position), 0) FROM events").fetchone()
         return int(row[0]) if row else 0
 
     def latest_recorded_at(self) -> str:
@@ -556,6 +590,37 @@ class PostgresStore(InlineProjections):
         with self._conn.transaction():
             self._conn.execute(_LOCK, (lock_key("rebuild", self.schema),))
             yield
+
+    # checkpoints -----------------------------------------------------------------------------
+
+    @_connection_errors
+    def read_checkpoints(self, from_position: int = 1, limit: int | None = None) -> list[Checkpoint]:
+        cursor = self._conn.execute(
+            f"SELECT {_CHECKPOINT_COLUMNS} FROM checkpoints WHERE position >= %s ORDER BY position LIMIT %s",
+            (from_position, limit),
+        )
+        return [checkpoint_from_row(self.store_id, row) for row in cursor]
+
+    @_connection_errors
+    def plan_checkpoints(self, plan_id: str) -> list[Checkpoint]:
+        cursor = self._conn.execute(
+            f"SELECT {_CHECKPOINT_COLUMNS} FROM checkpoints WHERE plan_id = %s OR prior_plan_id = %s"
+            " ORDER BY position",
+            (plan_id, plan_id),
+        )
+        return [checkpoint_from_row(self.store_id, row) for row in cursor]
+
+    @_connection_errors
+    def event_at(self, position: int) -> RecordedEvent | None:
+        row = self._conn.execute(f"SELECT {_COLUMNS} FROM events WHERE position = %s", (position,)).fetchone()
+        return None if row is None else RecordedEvent._make(row)
+
+    @_connection_errors
+    def stored_keys(self) -> list[StoredKey]:
+        cursor = self._conn.execute(
+            "SELECT key_id, public_key, label, added_at FROM signing_keys ORDER BY added_at"
+        )
+        return [StoredKey(*row) for row in cursor]
 
 
 def _refuse_newer(schema: str, applied: set[int]) -> None:

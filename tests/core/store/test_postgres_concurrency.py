@@ -1,10 +1,10 @@
 """PostgreSQL at server scale: 8 writer processes on 200 plans while a catch-up reader follows.
 
-Writers number their appends without waiting for each other's commits, and every ninth append
-of each writer is refused by the database after it was numbered, leaving a hole. The reader
-insists that positions only ever rise; if a slower transaction ever committed a lower position
-after a faster one had been read, the reader would miss that event. At the end it must have
-seen every acknowledged event exactly once, and the read models must equal a fresh fold.
+Every ninth append of each writer is refused by the database partway through its insert. The
+reader insists that each position it reads is exactly the one after the last: if a slower
+transaction ever committed a lower position after a faster one had been read, or a refused
+append left a hole, it would fail. At the end it must have seen every acknowledged event
+exactly once, and the read models must equal a fresh fold.
 """
 
 from __future__ import annotations
@@ -99,7 +99,8 @@ def test_eight_writers_and_a_catch_up_reader(postgres_url: str, spawn: Spawn, tm
         assert len(plans) == PLANS
         assert reader.verify() == []
         assert conflicts >= 1, "no two writers ever collided on a plan"
-        assert refused >= 1 and holes >= 1, "no append was refused after it was numbered"
+        assert refused >= 1, "no append was refused partway"
+        assert holes == 0, "a refused append left a hole in the positions"
         assert isinstance(reader, InlineProjections)
         assert reader.check_read_models().mismatches == ()
         versions = {row[0]: row[2] for row in reader.plan_summaries()}

@@ -77,7 +77,7 @@ def test_every_table_and_column_has_a_comment_and_audit_queries_have_indexes(pos
         assert missing == []
         uncommented = conn.execute(
             "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-            "WHERE n.nspname = %s AND c.relkind IN ('r', 'v', 'S') AND obj_description(c.oid) IS NULL",
+            "WHERE n.nspname = %s AND c.relkind IN ('r', 'v') AND obj_description(c.oid) IS NULL",
             (schema,),
         ).fetchall()
         assert uncommented == []
@@ -105,7 +105,11 @@ def test_the_documented_roles_can_write_and_read_and_a_reader_cannot_write(
             admin.execute(sql.SQL("CREATE ROLE {} LOGIN").format(sql.Identifier(role)))
         w, r = sql.Identifier(writer), sql.Identifier(reader)
         admin.execute(sql.SQL("GRANT USAGE ON SCHEMA goalplan TO {}, {}").format(w, r))
-        admin.execute(sql.SQL("GRANT SELECT, INSERT ON goalplan.events TO {}").format(w))
+        admin.execute(
+            sql.SQL(
+                "GRANT SELECT, INSERT ON goalplan.events, goalplan.checkpoints, goalplan.signing_keys TO {}"
+            ).format(w)
+        )
         admin.execute(
             sql.SQL(
                 "GRANT SELECT, INSERT, UPDATE, DELETE ON goalplan.plan_summaries, goalplan.plan_dates, "
@@ -113,13 +117,12 @@ def test_the_documented_roles_can_write_and_read_and_a_reader_cannot_write(
             ).format(w)
         )
         admin.execute(
-            sql.SQL("GRANT SELECT ON goalplan.goalplan_migrations, goalplan.events_audit TO {}").format(w)
-        )
-        admin.execute(
-            sql.SQL("GRANT USAGE, SELECT, UPDATE ON SEQUENCE goalplan.events_position_seq TO {}").format(w)
+            sql.SQL(
+                "GRANT SELECT ON goalplan.goalplan_migrations, goalplan.events_audit, "
+                "goalplan.goalplan_store TO {}"
+            ).format(w)
         )
         admin.execute(sql.SQL("GRANT SELECT ON ALL TABLES IN SCHEMA goalplan TO {}").format(r))
-        admin.execute(sql.SQL("GRANT SELECT ON SEQUENCE goalplan.events_position_seq TO {}").format(r))
     try:
         with open_store(_with(fresh_database, user=writer)) as store:
             store.append("plan-a", new_events(3), 0)

@@ -137,27 +137,32 @@ def test_a_busy_plan_does_not_hold_up_writers_to_other_plans(
 
 
 @pytest.mark.postgres
-def test_writers_do_not_wait_for_an_append_still_being_written_but_readers_stop_below_it(
+def test_positions_wait_for_the_transaction_that_holds_the_position_lock(
     pg: PostgresStore, raw: psycopg.Connection
 ) -> None:
-    """A transaction that has taken position 2 and not yet committed holds up no writer; a
-    reader sees nothing from 2 on until it ends, and then skips the hole if it wrote nothing."""
+    """While one transaction is assigning positions, no other can take one, so none commits out
+    of order; a reader meanwhile sees only what was committed, without holes."""
     pg.append("plan-a", new_events(1), 0)
     with open_store(pg.url) as other:
+        done = threading.Event()
         with raw.transaction():
-            row = raw.execute(
-                "SELECT goalplan_take_positions(%s, %s, 1)", (pg._numbering_key, pg._namespace)
-            ).fetchone()
-            assert row is not None and row[0] == 2
-            started = time.monotonic()
-            assert other.append("plan-b", new_events(2), 0).positions == (3, 4)
-            assert time.monotonic() - started < 5
+            raw.execute("SELECT pg_advisory_xact_lock(%s)", (lock_key("positions", pg.schema),))
+            waiting = threading.Thread(target=lambda: (other.append("plan-b", new_events(1), 0), done.set()))
+            waiting.start()
+            assert not done.wait(0.5)
             assert [r.position for r in pg.read_all()] == [1]
-            assert pg.head_position() == 1
-            assert [r.position for r in pg.read_stream("plan-b")] == [3, 4]  # a stream is not held up
-        # The transaction ended without writing position 2: readers step over it.
-        assert [r.position for r in pg.read_all()] == [1, 3, 4]
-        assert pg.head_position() == 4
+        assert done.wait(10)
+        waiting.join()
+    assert [r.position for r in pg.read_all()] == [1, 2]
+
+
+@pytest.mark.postgres
+def test_a_lost_connection_is_one_clear_error(pg: PostgresStore, raw: psycopg.Connection) -> None:
+    pg.append("plan-a", new_events(1), 0)
+    (pid,) = pg._conn.execute("SELECT pg_backend_pid()").fetchone()
+    raw.execute("SELECT pg_terminate_backend(%s)", (pid,))
+    with pytest.raises(GoalplanError, match="the PostgreSQL store failed"):
+        pg.read_stream("plan-a")
 
 
 @pytest.mark.postgres
@@ -168,20 +173,9 @@ def test_an_existing_schema_migrates_forward_and_builds_its_read_models(
     raw.execute("DROP VIEW events_audit")
     raw.execute("DROP INDEX events_actor_recorded_at, events_recorded_at")
     raw.execute("DROP TABLE plan_summaries, plan_dates, goal_index, plan_snapshots, read_model_state")
-    raw.execute("DROP FUNCTION goalplan_take_positions, goalplan_safe_position")
-    raw.execute("DROP SEQUENCE events_position_seq")
-    raw.execute("DELETE FROM goalplan_migrations WHERE version >= 2")
+    raw.execute("DELETE FROM goalplan_migrations WHERE version >= 3")
     with open_store(pg.url) as reopened:
         assert isinstance(reopened, PostgresStore)
         assert [row[0] for row in reopened.plan_summaries()] == ["plan-a"]
         assert reopened.check_read_models().mismatches == ()
         assert reopened.append("plan-b", new_events(1), 0).positions == (4,)
-
-
-@pytest.mark.postgres
-def test_a_lost_connection_is_one_clear_error(pg: PostgresStore, raw: psycopg.Connection) -> None:
-    pg.append("plan-a", new_events(1), 0)
-    (pid,) = pg._conn.execute("SELECT pg_backend_pid()").fetchone()
-    raw.execute("SELECT pg_terminate_backend(%s)", (pid,))
-    with pytest.raises(GoalplanError, match="the PostgreSQL store failed"):
-        pg.read_stream("plan-a")
