@@ -197,6 +197,10 @@ class PlanBundle:
             extensions.append(
                 ext(v.EXT_EARLIER_MEASURE, extension=measure_parts(series.measure, series.replaced_at))
             )
+        if goal.gas_scale is not None:
+            parts = [ext(n, valueString=t) for n, t in zip(v.GAS_PARTS, goal.gas_scale.levels, strict=True)]
+            parts.append(ext("weight", valueDecimal=number(goal.gas_scale.weight)))
+            extensions.append(ext(v.EXT_GAS_SCALE, extension=parts))
         resource: Json = {
             "resourceType": "Goal",
             "id": self.created_by.get(goal.goal_id, goal.goal_id),
@@ -354,6 +358,8 @@ class PlanBundle:
                     yield self.progress_observation(record, measure)
             elif record.type == "score_recorded":
                 yield self.score_observation(record)
+            elif record.type == "gas_scored":
+                yield self.gas_observation(record)
 
     def status_of(self, record: goalplan.RecordedEvent) -> str:
         return "entered-in-error" if record.event_id in self.state.corrected else "final"
@@ -412,6 +418,31 @@ class PlanBundle:
             observation["component"] = [
                 {"code": item_code(loinc, n), "valueInteger": int(score)} for n, score in enumerate(e.items)
             ]
+        self.resource_ids[record.event_id] = f"Observation/{record.event_id}"
+        return observation
+
+    def gas_observation(self, record: goalplan.RecordedEvent) -> Json:
+        e: Any = record.event
+        observation: Json = {
+            "resourceType": "Observation",
+            "id": record.event_id,
+            "extension": [ext(v.EXT_PERTAINS_TO_GOAL, valueReference=self.goal_ref(e.goal_id))],
+            "identifier": [{"system": v.EVENT_ID, "value": record.event_id}],
+            "status": self.status_of(record),
+            "code": {
+                "coding": [
+                    {"system": v.OBSERVATION_CODES, "code": v.GAS_LEVEL_CODE, "display": v.GAS_LEVEL_DISPLAY}
+                ],
+                "text": v.GAS_LEVEL_DISPLAY,
+            },
+            "subject": self.patient,
+            "effectiveDateTime": e.observed_on.isoformat(),
+            "issued": record.recorded_at,
+            "valueInteger": int(e.level),
+        }
+        notes = text_note(e.note)
+        if notes:
+            observation["note"] = notes
         self.resource_ids[record.event_id] = f"Observation/{record.event_id}"
         return observation
 

@@ -75,6 +75,8 @@ class GoalDraft:
     status: str = "active"
     status_reason: str = ""
     start: date | None = None
+    gas_levels: tuple[str, ...] = ()
+    gas_weight: float = 1.0
 
 
 @frozen
@@ -82,6 +84,15 @@ class Point:
     goal: str
     series: int
     value: float
+    on: date
+    note: str
+    error: bool
+
+
+@frozen
+class GasDraft:
+    goal: str
+    level: int
     on: date
     note: str
     error: bool
@@ -140,6 +151,7 @@ class PlanDraft:
     goals: dict[str, GoalDraft] = field(factory=dict)
     points: list[Point] = field(factory=list)
     scores: list[ScoreDraft] = field(factory=list)
+    gas: list[GasDraft] = field(factory=list)
     steps: list[StepDraft] = field(factory=list)
     interventions: list[InterventionDraft] = field(factory=list)
     reviews: list[tuple[date, str, date | None]] = field(factory=list)
@@ -338,6 +350,14 @@ def map_goal(draft: PlanDraft, index: BundleIndex, goal: Json, keys: dict[int, s
                 description = text(first.get("text") if isinstance(first, dict) else None) or ""
             draft.focus_areas.setdefault(title, description)
             break
+    for scale in extensions(goal, v.EXT_GAS_SCALE):
+        parts = {e.get("url"): e for e in as_list(scale.get("extension")) if isinstance(e, dict)}
+        levels = tuple(text(parts.get(n, {}).get("valueString")) or "" for n in v.GAS_PARTS)
+        weight = decimal(parts.get("weight", {}).get("valueDecimal"))
+        if all(levels):
+            g.gas_levels, g.gas_weight = levels, weight if weight is not None else 1.0
+        else:
+            notes.append("its attainment scale lacks a level's description, so it was left out")
     for earlier in extensions(goal, v.EXT_EARLIER_MEASURE):
         measure = measure_from_parts(earlier)
         if measure is not None:
@@ -530,6 +550,9 @@ def map_observation(
         return
     goal = observation_goal(index, observation, keys)
     note = note_text(observation)
+    if has_code(observation.get("code"), v.OBSERVATION_CODES, v.GAS_LEVEL_CODE):
+        map_gas_level(draft, observation, goal, on, note, error)
+        return
     instrument = instrument_of(observation, instruments)
     if instrument is not None:
         items = score_items(observation, instrument)
@@ -550,6 +573,21 @@ def map_observation(
     series = series_of(g, observation)
     draft.points.append(Point(goal, series, value, on, note, error))
     draft.report(observation, "imported as a progress value" + (" (entered in error)." if error else "."))
+
+
+def map_gas_level(
+    draft: PlanDraft, observation: Json, goal: str | None, on: date, note: str, error: bool
+) -> None:
+    level = observation.get("valueInteger")
+    if goal is None or not draft.goals[goal].gas_levels:
+        draft.report(observation, "not imported: an attainment level needs a goal with an attainment scale.")
+    elif isinstance(level, bool) or level not in (-2, -1, 0, 1, 2):
+        draft.report(observation, f"not imported: an attainment level is -2 to +2, not {level!r}.")
+    else:
+        draft.gas.append(GasDraft(goal, level, on, note, error))
+        draft.report(
+            observation, "imported as an attainment level" + (" (entered in error)." if error else ".")
+        )
 
 
 def series_of(goal: GoalDraft, observation: Json) -> int:
@@ -663,10 +701,12 @@ def drop_before_opening(draft: PlanDraft) -> None:
     """A plan holds nothing dated before it opened: such entries are left out and reported."""
     opened = draft.opened
     assert opened is not None
-    early = [p for p in draft.points if p.on < opened] + [s for s in draft.scores if s.on < opened]
+    early = [p.on for p in draft.points] + [s.on for s in draft.scores] + [g.on for g in draft.gas]
+    early = [day for day in early if day < opened]
     if early:
         draft.points = [p for p in draft.points if p.on >= opened]
         draft.scores = [s for s in draft.scores if s.on >= opened]
+        draft.gas = [g for g in draft.gas if g.on >= opened]
         draft.report(
             "Bundle", f"{len(early)} measurement(s) dated before the plan opened on {opened} were left out."
         )
@@ -740,6 +780,12 @@ def _build(gp: goalplan.Goalplan, draft: PlanDraft) -> str:
             for p in points:
                 plan.record_progress(goal_ids[key], p.value, on=p.on, note=p.note)
                 mark(p.error)
+    for key, g in draft.goals.items():
+        if g.gas_levels:
+            plan.set_gas_scale(goal_ids[key], g.gas_levels, weight=g.gas_weight)
+    for point in sorted(draft.gas, key=lambda p: p.on):
+        plan.score_gas(goal_ids[point.goal], point.level, on=point.on, note=point.note)
+        mark(point.error)
     for s in sorted(draft.scores, key=lambda s: s.on):
         goal = goal_ids[s.goal] if s.goal else None
         plan.record_score(s.instrument, s.total, items=s.items, on=s.on, goal=goal, note=s.note)

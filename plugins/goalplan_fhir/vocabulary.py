@@ -42,6 +42,12 @@ EXT_COMPLETED_ON = extension("completed-on")
 EXT_SIGNER_ROLE = extension("signer-role")
 EXT_CREDENTIALS = extension("signer-credentials")
 EXT_FOCUS = extension("focus-area")
+EXT_GAS_SCALE = extension("gas-scale")
+OBSERVATION_CODES = f"{BASE}/CodeSystem/observation"
+GAS_LEVEL_CODE = "gas-level"
+GAS_LEVEL_DISPLAY = "Goal Attainment Scaling level"
+# The parts of the gas-scale extension, for levels -2, -1, 0, +1 and +2.
+GAS_PARTS = ("levelMinus2", "levelMinus1", "level0", "levelPlus1", "levelPlus2")
 
 # FHIR core extension: ties an Observation to the Goal it measures.
 EXT_PERTAINS_TO_GOAL = "http://hl7.org/fhir/StructureDefinition/resource-pertainsToGoal"

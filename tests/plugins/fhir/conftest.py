@@ -24,6 +24,15 @@ def build_rich_plan(gp: goalplan.Goalplan) -> goalplan.Plan:
     plan.correct(wrong, reason="Typing mistake: four walking days, not forty.")
     plan.record_progress(walks, 4, on=date(2026, 2, 16))
     plan.record_progress(walks, 4, on=date(2026, 2, 23))
+    plan.set_gas_scale(
+        panic,
+        ["Three or more a week", "Two a week", "One a week", "One in two weeks", "None for a month"],
+        weight=2,
+    )
+    plan.score_gas(panic, -1, on=date(2026, 1, 26))
+    plan.score_gas(panic, 2, on=date(2026, 2, 2), note="Meant for another goal.")
+    plan.correct(plan.log().records[-1].event_id, reason="Scored on the wrong goal.")
+    plan.score_gas(panic, 0, on=date(2026, 2, 9), note="One attack this week.")
     step = next(iter(state.steps))
     plan.complete_step(step, on=date(2026, 1, 18))
     extra = plan.add_step(walks, "Walk to the corner shop instead of driving")

@@ -139,6 +139,8 @@ def plan_summary(state: goalplan.PlanState) -> dict[str, Any]:
                 g.status,
                 points(g.progress),
                 tuple((s.measure, points(s.progress)) for s in g.earlier_series),
+                (g.gas_scale.levels, g.gas_scale.weight) if g.gas_scale else None,
+                tuple((p.level, p.observed_on, p.note) for p in g.gas_points),
             )
             for g in state.goals.values()
         ),

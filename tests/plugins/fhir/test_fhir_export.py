@@ -125,7 +125,7 @@ def test_care_plan_holds_goals_interventions_and_steps_with_performers(rich_plan
 def test_observations_for_progress_and_loinc_coded_scores(rich_plan: goalplan.Plan) -> None:
     bundle = export(rich_plan)
     observations = resources(bundle, "Observation")
-    progress = [o for o in observations if "category" not in o]
+    progress = [o for o in observations if "category" not in o and "valueQuantity" in o]
     state = rich_plan.state
     kept = sum(len(g.progress) for g in state.goals.values())
     assert len(progress) == kept + 1  # and the corrected one
@@ -159,7 +159,7 @@ def test_provenance_for_each_revision_signature_and_correction(rich_plan: goalpl
     kinds = [records[p["id"]].type for p in provenances]
     assert kinds.count("goal_revised") == 1
     assert kinds.count("plan_signed") == 2
-    assert kinds.count("entry_corrected") == 2
+    assert kinds.count("entry_corrected") == 3
     assert kinds.count("goal_status_changed") == 1
     for p in provenances:
         record = records[p["id"]]
@@ -220,3 +220,21 @@ def test_a_goal_entered_in_error_keeps_its_resource(panic_plan: goalplan.Plan) -
     assert statuses[goal]["lifecycleStatus"] == "entered-in-error"
     assert "achievementStatus" not in statuses[goal]
     assert statuses[goal]["statusReason"] == "Recorded for the wrong client."
+
+
+def test_goal_attainment_scaling_travels_as_a_goal_extension_and_observations(
+    rich_plan: goalplan.Plan,
+) -> None:
+    bundle = export(rich_plan)
+    goal = next(g for g in resources(bundle, "Goal") if "panic" in g["description"]["text"])
+    (scale,) = [e for e in goal["extension"] if e["url"].endswith("/gas-scale")]
+    parts = {p["url"]: p for p in scale["extension"]}
+    assert parts["levelMinus2"]["valueString"] == "Three or more a week"
+    assert parts["levelPlus2"]["valueString"] == "None for a month"
+    assert parts["weight"]["valueDecimal"] == 2
+    levels = [o for o in resources(bundle, "Observation") if "valueInteger" in o]
+    assert [(o["valueInteger"], o["status"]) for o in levels] == [
+        (-1, "final"),
+        (2, "entered-in-error"),
+        (0, "final"),
+    ]

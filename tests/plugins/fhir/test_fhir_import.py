@@ -32,7 +32,7 @@ def test_an_exported_plan_imports_back_to_an_equivalent_plan(
     with goalplan.open(tmp_path / "other.db") as other:
         copy = round_trip(rich_plan, other)
         assert plan_summary(copy.state) == plan_summary(rich_plan.state)
-        assert len(copy.state.corrected) == len(rich_plan.state.corrected) == 2
+        assert len(copy.state.corrected) == len(rich_plan.state.corrected) == 3
         assert other.verify() == []
 
 
