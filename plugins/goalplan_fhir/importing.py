@@ -87,6 +87,7 @@ class Point:
     on: date
     note: str
     error: bool
+    source: str = ""
 
 
 @frozen
@@ -96,6 +97,7 @@ class GasDraft:
     on: date
     note: str
     error: bool
+    source: str = ""
 
 
 @frozen
@@ -107,6 +109,7 @@ class ScoreDraft:
     goal: str | None
     note: str
     error: bool
+    source: str = ""
 
 
 @frozen
@@ -116,6 +119,7 @@ class StepDraft:
     due: date | None
     completed: date | None
     error: bool
+    source: str = ""
 
 
 @frozen
@@ -125,6 +129,7 @@ class InterventionDraft:
     frequency: str
     goals: tuple[str, ...]
     error: bool
+    source: str = ""
 
 
 @frozen
@@ -133,6 +138,7 @@ class SignatureDraft:
     name: str
     credentials: str
     on: date
+    source: str = ""
 
 
 @define
@@ -157,6 +163,7 @@ class PlanDraft:
     reviews: list[tuple[date, str, date | None]] = field(factory=list)
     signatures: list[SignatureDraft] = field(factory=list)
     lines: list[ReportLine] = field(factory=list)
+    plan_source: str = "Patient"
 
     def report(self, resource: Json | str, outcome: str) -> None:
         self.lines.append(ReportLine(resource if isinstance(resource, str) else label(resource), outcome))
@@ -292,6 +299,7 @@ def practitioner_outcome(draft: PlanDraft, practitioner: Json) -> str:
 def map_care_plan_header(draft: PlanDraft, index: BundleIndex, care_plan: Json | None, where: str) -> None:
     if care_plan is None:
         return
+    draft.plan_source = label(care_plan)
     period = as_dict(care_plan.get("period"))
     draft.opened = fhir_date(period.get("start")) or fhir_date(care_plan.get("created"))
     every = extension_value(care_plan, v.EXT_REVIEW_EVERY, "PositiveInt")
@@ -486,7 +494,14 @@ def map_activities(draft: PlanDraft, index: BundleIndex, care_plan: Json, keys: 
             )
             completed = fhir_date(extension_value(detail, v.EXT_COMPLETED_ON, "Date"))
             draft.steps.append(
-                StepDraft(goal=goals[0], text=description, due=due, completed=completed, error=error)
+                StepDraft(
+                    goal=goals[0],
+                    text=description,
+                    due=due,
+                    completed=completed,
+                    error=error,
+                    source=f"{label(care_plan)} activity {number}",
+                )
             )
             continue
         modality = concept_text(detail.get("code")) or description
@@ -501,6 +516,7 @@ def map_activities(draft: PlanDraft, index: BundleIndex, care_plan: Json, keys: 
                 frequency=frequency,
                 goals=tuple(dict.fromkeys(goals)),
                 error=error,
+                source=f"{label(care_plan)} activity {number}",
             )
         )
     outcome = "imported as the plan, its interventions, steps and reviews"
@@ -556,7 +572,9 @@ def map_observation(
     instrument = instrument_of(observation, instruments)
     if instrument is not None:
         items = score_items(observation, instrument)
-        draft.scores.append(ScoreDraft(instrument.id, value, items, on, goal, note, error))
+        draft.scores.append(
+            ScoreDraft(instrument.id, value, items, on, goal, note, error, label(observation))
+        )
         draft.report(
             observation, f"imported as a {instrument.name} score" + (" (entered in error)." if error else ".")
         )
@@ -571,7 +589,7 @@ def map_observation(
         draft.report(observation, "not imported: its goal has no measure to record it against.")
         return
     series = series_of(g, observation)
-    draft.points.append(Point(goal, series, value, on, note, error))
+    draft.points.append(Point(goal, series, value, on, note, error, label(observation)))
     draft.report(observation, "imported as a progress value" + (" (entered in error)." if error else "."))
 
 
@@ -584,7 +602,7 @@ def map_gas_level(
     elif isinstance(level, bool) or level not in (-2, -1, 0, 1, 2):
         draft.report(observation, f"not imported: an attainment level is -2 to +2, not {level!r}.")
     else:
-        draft.gas.append(GasDraft(goal, level, on, note, error))
+        draft.gas.append(GasDraft(goal, level, on, note, error, label(observation)))
         draft.report(
             observation, "imported as an attainment level" + (" (entered in error)." if error else ".")
         )
@@ -681,7 +699,11 @@ def map_provenance(draft: PlanDraft, index: BundleIndex, provenance: Json, remov
             draft.report(provenance, "not imported: the signature it records was entered in error.")
             return
         credentials = text(extension_value(agent, v.EXT_CREDENTIALS, "String")) or ""
-        draft.signatures.append(SignatureDraft(role=str(role), name=name, credentials=credentials, on=on))
+        draft.signatures.append(
+            SignatureDraft(
+                role=str(role), name=name, credentials=credentials, on=on, source=label(provenance)
+            )
+        )
         draft.report(provenance, f"imported as the {role}'s signature.")
         return
     draft.report(
@@ -719,17 +741,23 @@ def drop_before_opening(draft: PlanDraft) -> None:
 
 def build_plan(gp: goalplan.Goalplan, draft: PlanDraft, where: str) -> str:
     """Apply the draft through the public API; any refusal names the file and writes nothing."""
+    at = [draft.plan_source]
     try:
-        return _build(gp, draft)
+        return _build(gp, draft, at)
     except goalplan.RejectedError as exc:
         raise goalplan.RejectedError(
             where,
-            f"{exc.field}: {exc.message.rstrip('.')}, so the Bundle cannot become a plan; "
+            f"{at[0]}: {exc.field}: {exc.message.rstrip('.')}, so the Bundle cannot become a plan; "
             "nothing was imported.",
         ) from None
 
 
-def _build(gp: goalplan.Goalplan, draft: PlanDraft) -> str:
+def source_of(goal_key: str) -> str:
+    return goal_key.rsplit("#", 1)[0]
+
+
+def _build(gp: goalplan.Goalplan, draft: PlanDraft, at: list[str]) -> str:
+    """Write the draft; ``at[0]`` names the resource being written, for a refusal's message."""
     assert draft.opened is not None
     plan = gp.open_plan(
         client=draft.client,
@@ -750,6 +778,7 @@ def _build(gp: goalplan.Goalplan, draft: PlanDraft) -> str:
         plan.add_focus(title, description)
     goal_ids: dict[str, str] = {}
     for key, g in draft.goals.items():
+        at[0] = source_of(key)
         initial = (
             g.status if g.status in INITIAL_STATUSES else ("proposed" if g.status == "rejected" else "active")
         )
@@ -764,45 +793,57 @@ def _build(gp: goalplan.Goalplan, draft: PlanDraft) -> str:
         )
     step_ids: list[tuple[str, StepDraft]] = []
     for step in draft.steps:
+        at[0] = step.source
         step_ids.append((plan.add_step(goal_ids[step.goal], step.text, by=step.due), step))
         mark(step.error)
     for item in draft.interventions:
+        at[0] = item.source
         goals = [goal_ids[k] for k in item.goals]
         plan.plan_intervention(item.modality, item.description, item.frequency, goals=goals)
         mark(item.error)
     for key, g in draft.goals.items():
         for series, (measure, _) in enumerate(g.measures):
             if series > 0:
+                at[0] = source_of(key)
                 plan.revise_goal(goal_ids[key], reason=MEASURE_CHANGED, measure=measure)
             points = sorted(
                 (p for p in draft.points if p.goal == key and p.series == series), key=lambda p: p.on
             )
             for p in points:
+                at[0] = p.source
                 plan.record_progress(goal_ids[key], p.value, on=p.on, note=p.note)
                 mark(p.error)
     for key, g in draft.goals.items():
         if g.gas_levels:
+            at[0] = source_of(key)
             plan.set_gas_scale(goal_ids[key], g.gas_levels, weight=g.gas_weight)
     for point in sorted(draft.gas, key=lambda p: p.on):
+        at[0] = point.source
         plan.score_gas(goal_ids[point.goal], point.level, on=point.on, note=point.note)
         mark(point.error)
     for s in sorted(draft.scores, key=lambda s: s.on):
         goal = goal_ids[s.goal] if s.goal else None
+        at[0] = s.source
         plan.record_score(s.instrument, s.total, items=s.items, on=s.on, goal=goal, note=s.note)
         mark(s.error)
     for step_id, step in step_ids:
         if step.completed is not None and not step.error:
+            at[0] = step.source
             plan.complete_step(step_id, on=step.completed)
+    at[0] = draft.plan_source
     for held, summary, next_on in sorted(draft.reviews, key=lambda r: r[0]):
         plan.hold_review(held=held, summary=summary, next=next_on)
     for key, g in draft.goals.items():
         if g.status not in INITIAL_STATUSES:
+            at[0] = source_of(key)
             reason = g.status_reason or f"Goal {g.status} in the system the Bundle came from."
             plan.change_status(goal_ids[key], g.status, reason=reason)
     for sig in draft.signatures:
+        at[0] = sig.source
         plan.sign(role=sig.role, name=sig.name, credentials=sig.credentials, on=sig.on)
     for event_id in corrections:
         plan.correct(event_id, reason="Entered in error (status entered-in-error in the imported Bundle).")
     if draft.closed is not None:
+        at[0] = draft.plan_source
         plan.close(reason=draft.close_reason, on=draft.closed)
     return str(plan.id)

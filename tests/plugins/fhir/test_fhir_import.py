@@ -337,7 +337,7 @@ def test_a_resource_with_an_unknown_modifier_extension_is_left_out(gp: goalplan.
             hl7_bundle(
                 HL7_PATIENT, HL7_PRACTITIONER, HL7_CAREPLAN, {**HL7_GOAL, "description": {"text": "x" * 5000}}
             ),
-            "statement: must be at most 4000 characters",
+            "Goal/example: statement: must be at most 4000 characters",
         ),
     ],
 )
