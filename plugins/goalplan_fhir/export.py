@@ -26,8 +26,25 @@ _FHIR_ID = re.compile(r"^[A-Za-z0-9\-.]{1,64}$")
 
 
 def render_bundle(log: goalplan.PlanLog, options: FhirOptions) -> bytes:
-    bundle = PlanBundle(log, options).bundle()
+    bundle = fhir_strings(PlanBundle(log, options).bundle())
     return (json.dumps(bundle, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+
+
+# FHIR's string and markdown types allow no whitespace but space, tab, CR and LF
+# (regex [ \r\n\t\S]+). Other whitespace in typed text becomes a line break if it separates
+# lines, else a plain space, so a no-break space in a goal cannot make the Bundle invalid.
+_OTHER_WHITESPACE = re.compile(r"[^\S \r\n\t]")
+_LINE_BREAKS = frozenset("\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029")
+
+
+def fhir_strings(node: Any) -> Any:
+    if isinstance(node, str):
+        return _OTHER_WHITESPACE.sub(lambda m: "\n" if m.group() in _LINE_BREAKS else " ", node)
+    if isinstance(node, dict):
+        return {key: fhir_strings(value) for key, value in node.items()}
+    if isinstance(node, list):
+        return [fhir_strings(value) for value in node]
+    return node
 
 
 def fhir_id(text: str) -> str:

@@ -96,7 +96,8 @@ def label(resource: Json) -> str:
 
 
 def text(value: Any) -> str | None:
-    return value.strip() if isinstance(value, str) and value.strip() else None
+    """A string element's value, exactly as written; None if absent or blank."""
+    return value if isinstance(value, str) and value.strip() else None
 
 
 def concept_text(concept: Any) -> str | None:

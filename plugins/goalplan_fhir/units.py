@@ -92,4 +92,5 @@ def unit_text(q: dict[str, object]) -> str:
 
 def number(value: float) -> int | float:
     """Whole numbers are written without a fraction (3, not 3.0); FHIR decimals allow both."""
-    return int(value) if float(value).is_integer() else float(value)
+    value = float(value)
+    return int(value) if value.is_integer() and abs(value) < 2**53 else value

@@ -1,0 +1,123 @@
+"""Properties over generated plans: every export validates, and imports back to the same plan."""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from datetime import date, timedelta
+from pathlib import Path
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import goalplan
+from goalplan.exporting import render
+from goalplan.plugins import get_plugin_manager
+from goalplan_fhir.importing import import_bundle
+from tests.plugins.fhir.fhir_helpers import plan_summary, schema_errors, validate_r4b
+
+# Text a clinician might type: letters, marks, digits, punctuation, symbols and spaces in any
+# script; no control, format or separator characters other than the space (see the next test
+# for those).
+TEXT = st.text(
+    st.characters(whitelist_categories=("L", "M", "N", "P", "S"), whitelist_characters=" "),
+    min_size=1,
+    max_size=40,
+).filter(lambda t: t.strip() != "")
+UNITS = st.sampled_from(["per week", "days per week", "0-10 rating", "minutes", "%", "Kg", "pages read"])
+VALUES = st.floats(min_value=-1e6, max_value=1e6, allow_nan=False).map(lambda x: round(x, 3))
+OPENED = date(2026, 1, 5)
+
+
+@st.composite
+def plans(draw: st.DrawFn) -> dict[str, object]:
+    goals = []
+    for _ in range(draw(st.integers(1, 3))):
+        baseline, target = draw(st.tuples(VALUES, VALUES).filter(lambda bt: bt[0] != bt[1]))
+        measure = None
+        if draw(st.booleans()):
+            measure = goalplan.Measure(name=draw(TEXT), unit=draw(UNITS), baseline=baseline, target=target)
+        progress = draw(
+            st.lists(st.tuples(st.integers(0, 200), VALUES, st.one_of(st.just(""), TEXT)), max_size=4)
+        )
+        goals.append(
+            {
+                "statement": draw(TEXT),
+                "focus": draw(st.one_of(st.none(), TEXT)),
+                "term": draw(st.sampled_from(["short", "long"])),
+                "measure": measure,
+                "by": draw(
+                    st.one_of(st.none(), st.integers(1, 400).map(lambda d: OPENED + timedelta(days=d)))
+                ),
+                "relevance": draw(st.one_of(st.just(""), TEXT)),
+                "progress": progress if measure else [],
+                "status": draw(
+                    st.sampled_from(["active", "on-hold", "completed", "cancelled", "entered-in-error"])
+                ),
+            }
+        )
+    return {
+        "client": draw(TEXT),
+        "clinician": draw(TEXT),
+        "credentials": draw(st.one_of(st.just(""), TEXT)),
+        "goals": goals,
+        "phq9": draw(st.lists(st.integers(0, 3), min_size=9, max_size=9)),
+    }
+
+
+def record(gp: goalplan.Goalplan, story: dict[str, object]) -> goalplan.Plan:
+    plan = gp.open_plan(
+        client=str(story["client"]), clinician=str(story["clinician"]), credentials=str(story["credentials"]),
+        opened=OPENED,
+    )  # fmt: skip
+    for g in story["goals"]:  # type: ignore[attr-defined]
+        focus = g["focus"]
+        if focus is not None and any(
+            f.title.casefold() == focus.casefold() for f in plan.state.focus_areas.values()
+        ):
+            focus = next(
+                f.title for f in plan.state.focus_areas.values() if f.title.casefold() == focus.casefold()
+            )
+        goal = plan.set_goal(
+            g["statement"],
+            focus=focus,
+            term=g["term"],
+            measure=g["measure"],
+            by=g["by"],
+            relevance=g["relevance"],
+        )
+        for day, value, note in g["progress"]:
+            plan.record_progress(goal, value, on=OPENED + timedelta(days=day), note=note)
+        if g["status"] != "active":
+            plan.change_status(goal, g["status"], reason="Changed in the story.")
+    items = list(story["phq9"])  # type: ignore[call-overload]
+    plan.record_score("PHQ-9", sum(items), items=items, on=OPENED)
+    return plan
+
+
+@settings(max_examples=25, deadline=None)
+@given(plans())
+def test_any_plan_exports_validly_and_imports_back_to_the_same_plan(story: dict[str, object]) -> None:
+    with (
+        tempfile.TemporaryDirectory() as folder,
+        goalplan.open(Path(folder) / "a.db") as a,
+        goalplan.open(Path(folder) / "b.db") as b,
+    ):
+        plan = record(a, story)
+        data = render(get_plugin_manager().exporter("fhir"), plan.log(), {})
+        bundle = json.loads(data)
+        validate_r4b(bundle)
+        assert schema_errors(bundle) == []
+        copy = b.plan(import_bundle(b, data).plan_id)
+        assert plan_summary(copy.state) == plan_summary(plan.state)
+
+
+def test_whitespace_fhir_strings_do_not_allow_becomes_a_space_or_a_line_break(gp: goalplan.Goalplan) -> None:
+    plan = gp.open_plan(client="Zoë\u00a0Okafor", clinician="Ana\u2003Ruiz", opened=OPENED)
+    plan.set_goal("I will walk\u2028every\u00a0day.")
+    bundle = json.loads(render(get_plugin_manager().exporter("fhir"), plan.log(), {}))
+    assert schema_errors(bundle) == []
+    goal = next(e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == "Goal")
+    assert goal["description"]["text"] == "I will walk\nevery day."
+    patient = bundle["entry"][0]["resource"]
+    assert patient["name"] == [{"text": "Zoë Okafor"}]
