@@ -21,8 +21,13 @@ def fhir_group() -> None:
     default=None,
     help="The plan's clinician, when the Bundle names no Practitioner.",
 )
+@click.option(
+    "--copy",
+    is_flag=True,
+    help="Import a Bundle exported from a plan of this same store, as a second plan.",
+)
 @click.pass_context
-def import_command(ctx: click.Context, file: Path, clinician: str | None) -> None:
+def import_command(ctx: click.Context, file: Path, clinician: str | None, copy: bool) -> None:
     """Create a plan from the FHIR Bundle in FILE, with one line per resource saying how it was used.
 
     The whole Bundle is checked first; if the plan it describes is refused anywhere, nothing is
@@ -38,7 +43,7 @@ def import_command(ctx: click.Context, file: Path, clinician: str | None) -> Non
     if clinician is not None and not clinician.strip():
         raise goalplan.RejectedError("--clinician", "must not be empty.")
     gp = ctx.find_root().obj.goalplan()
-    result = import_bundle(gp, data, where=str(file), clinician=clinician)
+    result = import_bundle(gp, data, where=str(file), clinician=clinician, copy=copy)
     for line in result.lines:
         click.echo(str(line))
     click.echo(

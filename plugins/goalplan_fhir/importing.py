@@ -170,10 +170,32 @@ class PlanDraft:
 
 
 def import_bundle(
-    gp: goalplan.Goalplan, data: bytes, *, where: str = "FILE", clinician: str | None = None
+    gp: goalplan.Goalplan,
+    data: bytes,
+    *,
+    where: str = "FILE",
+    clinician: str | None = None,
+    copy: bool = False,
 ) -> ImportResult:
-    """Create a plan in ``gp`` from the Bundle in ``data``; RejectedError (nothing written) if it cannot."""
+    """Create a plan in ``gp`` from the Bundle in ``data``; RejectedError (nothing written) if it cannot.
+
+    A Bundle exported from a plan of this same store is refused unless ``copy`` is set: making
+    a second plan of the same client is rarely what was meant.
+    """
     bundle = load_bundle(data, where)
+    source = as_dict(bundle.get("identifier"))
+    source_id = source.get("value")
+    exported_here = (
+        source.get("system") == v.PLAN_ID
+        and isinstance(source_id, str)
+        and source_id in gp.store.plan_ids(source_id)
+    )
+    if exported_here and not copy:
+        raise goalplan.RejectedError(
+            where,
+            f"was exported from plan {source_id}, which is in this store; importing it would make "
+            "a second plan of the same client (give --copy to make one anyway); nothing was imported.",
+        )
     draft = draft_plan(BundleIndex(bundle), where, clinician=clinician, instruments=gp.instruments())
     with (
         tempfile.TemporaryDirectory(prefix="goalplan-fhir-") as scratch_dir,

@@ -83,7 +83,14 @@ def test_the_cli_imports_and_reports_one_line_per_resource(
     data = bundle_bytes(rich_plan)
     path = tmp_path / "plan.fhir.json"
     path.write_bytes(data)
-    result = invoke("fhir", "import", str(path))
+    refused = invoke("fhir", "import", str(path))
+    assert refused.exit_code == 1
+    assert refused.stderr == (
+        f"goalplan: {path}: was exported from plan {rich_plan.id}, which is in this store; importing it "
+        "would make a second plan of the same client (give --copy to make one anyway); "
+        "nothing was imported.\n"
+    )
+    result = invoke("fhir", "import", str(path), "--copy")
     assert result.exit_code == 0, result.output
     lines = result.stdout.strip().splitlines()
     entries = json.loads(data)["entry"]
