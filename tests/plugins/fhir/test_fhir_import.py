@@ -382,3 +382,11 @@ def test_a_missing_file_is_refused(invoke: Any, tmp_path: Path) -> None:
         result.stderr
         == f"goalplan: {path}: cannot be read (no such file or directory); nothing was imported.\n"
     )
+
+
+@pytest.mark.postgres
+def test_a_bundle_imports_into_a_postgresql_store(rich_plan: goalplan.Plan, postgres_url: str) -> None:
+    with goalplan.open(postgres_url) as store:
+        copy = round_trip(rich_plan, store)
+        assert plan_summary(copy.state) == plan_summary(rich_plan.state)
+        assert store.verify() == []
