@@ -75,6 +75,18 @@ class PlanBundle:
             if key is not None:
                 self.created_by.setdefault(getattr(record.event, key), record.event_id)
         self.resource_ids: dict[str, str] = {}  # event id -> "Type/id" of the resource it became
+        self.practitioners: dict[tuple[str, str], str] = {}  # (name, credentials) -> Practitioner id
+        self.roles: dict[tuple[str, str, str], str] = {}  # (name, credentials, role) -> PractitionerRole id
+        clinician = (self.state.clinician_name, self.state.clinician_credentials)
+        self.practitioners[clinician] = self.opened.event_id
+        for record in self.records:
+            e: Any = record.event
+            if record.type != "intervention_planned" or not e.provider_name:
+                continue
+            who = (e.provider_name, e.provider_credentials)
+            self.practitioners.setdefault(who, record.event_id)
+            if e.provider_role:
+                self.roles.setdefault((*who, e.provider_role), record.event_id)
 
     # references --------------------------------------------------------------------------
 
@@ -111,7 +123,9 @@ class PlanBundle:
         resources = [
             self.patient_resource(),
             self.clinician_resource(),
+            *self.provider_resources(),
             *self.focus_conditions(),
+            *self.diagnosis_conditions(),
             *self.goals(),
             self.care_plan(),
             *self.observations(),
@@ -125,6 +139,11 @@ class PlanBundle:
             }
             if self.options.bundle == "transaction":
                 entry["request"] = {"method": "POST", "url": resource["resourceType"]}
+                if resource["resourceType"] == "Patient" and "identifier" in resource:
+                    # Conditional create: a server that knows the client by record number keeps its
+                    # own Patient and points the plan's resources at it.
+                    mrn = resource["identifier"][0]
+                    entry["request"]["ifNoneExist"] = f"identifier={mrn['system']}|{mrn['value']}"
             entries.append(entry)
         stamp = self.state.last_recorded_at
         return {
@@ -153,8 +172,32 @@ class PlanBundle:
     # who -----------------------------------------------------------------------------------
 
     def patient_resource(self) -> Json:
+        state = self.state
         patient: Json = {"resourceType": "Patient", "id": self.opened.event_id}
-        patient["name"] = [{"text": self.state.client_name}]
+        if state.client_pronouns:
+            patient["extension"] = [ext(v.EXT_PRONOUNS, valueString=state.client_pronouns)]
+        if state.client_record_number:
+            patient["identifier"] = [
+                {
+                    "use": "usual",
+                    "type": {
+                        "coding": [{"system": v.V2_0203, "code": "MR", "display": "Medical record number"}]
+                    },
+                    "system": self.options.identifier_system,
+                    "value": state.client_record_number,
+                }
+            ]
+        names: list[Json] = [{"use": "official", "text": state.client_name}]
+        if state.client_preferred_name:
+            names.append({"use": "usual", "text": state.client_preferred_name})
+        patient["name"] = names
+        if state.client_birth_date is not None:
+            patient["birthDate"] = state.client_birth_date.isoformat()
+        if state.guardian_name:
+            relationship: Json = {"coding": [{"system": v.ROLE_CODE, "code": "GUARD", "display": "guardian"}]}
+            if state.guardian_relationship:
+                relationship["text"] = state.guardian_relationship
+            patient["contact"] = [{"relationship": [relationship], "name": {"text": state.guardian_name}}]
         return patient
 
     def clinician_resource(self) -> Json:
@@ -167,15 +210,100 @@ class PlanBundle:
             practitioner["qualification"] = [{"code": {"text": self.state.clinician_credentials}}]
         return practitioner
 
+    def provider_resources(self) -> Iterator[Json]:
+        """Each responsible provider other than the clinician, and a PractitionerRole per role."""
+        for (name, credentials), practitioner_id in self.practitioners.items():
+            if practitioner_id == self.opened.event_id:
+                continue
+            practitioner: Json = {
+                "resourceType": "Practitioner",
+                "id": practitioner_id,
+                "name": [{"text": name}],
+            }
+            if credentials:
+                practitioner["qualification"] = [{"code": {"text": credentials}}]
+            yield practitioner
+        for (name, credentials, role), role_id in self.roles.items():
+            yield {
+                "resourceType": "PractitionerRole",
+                "id": role_id,
+                "practitioner": self.ref("Practitioner", self.practitioners[(name, credentials)], name),
+                "code": [{"text": role}],
+            }
+
+    def performer(self, e: Any) -> Json:
+        """Who carries out an intervention: its responsible provider (in their role), else the clinician."""
+        if not e.provider_name:
+            return self.clinician
+        who = (e.provider_name, e.provider_credentials)
+        named = [ext(v.EXT_RESPONSIBLE_PROVIDER, valueBoolean=True)]
+        if e.provider_role:
+            role_id = self.roles[(*who, e.provider_role)]
+            return {
+                "extension": named,
+                **self.ref("PractitionerRole", role_id, f"{who[0]} ({e.provider_role})"),
+            }
+        return {"extension": named, **self.ref("Practitioner", self.practitioners[who], who[0])}
+
+    def diagnosis_conditions(self) -> Iterator[Json]:
+        """Each ICD-10-CM diagnosis, active or resolved, as an encounter-diagnosis Condition."""
+        for d in self.state.diagnoses.values():
+            extensions = [ext(v.EXT_DIAGNOSIS_FOCUS, valueReference=self.focus_ref(f)) for f in d.focus_ids]
+            if d.primary:
+                extensions.append(ext(v.EXT_PRIMARY_DIAGNOSIS, valueBoolean=True))
+            if d.dsm5_text:
+                extensions.append(ext(v.EXT_DSM5_TEXT, valueString=d.dsm5_text))
+            condition: Json = {"resourceType": "Condition", "id": d.event_id}
+            if extensions:
+                condition["extension"] = extensions
+            clinical = "active" if d.status == "active" else "resolved"
+            condition["clinicalStatus"] = {
+                "coding": [{"system": v.CONDITION_CLINICAL, "code": clinical, "display": clinical.title()}]
+            }
+            condition["verificationStatus"] = {
+                "coding": [{"system": v.CONDITION_VERIFICATION, "code": "confirmed", "display": "Confirmed"}]
+            }
+            condition["category"] = [
+                {
+                    "coding": [
+                        {
+                            "system": v.CONDITION_CATEGORY,
+                            "code": "encounter-diagnosis",
+                            "display": "Encounter Diagnosis",
+                        }
+                    ]
+                }
+            ]
+            condition["code"] = {
+                "coding": [{"system": v.ICD10CM, "code": d.code, "display": d.description}],
+                "text": d.dsm5_text or d.description,
+            }
+            condition["subject"] = self.patient
+            if d.status != "active" and d.resolve_reason:
+                condition["abatementString"] = d.resolve_reason
+            if d.recorded_at:
+                condition["recordedDate"] = d.recorded_at
+            yield condition
+
+    def diagnosis_ref(self, d: goalplan.Diagnosis) -> Json:
+        return self.ref("Condition", d.event_id, f"{d.code} {d.description}")
+
+    def diagnoses_in_order(self) -> list[goalplan.Diagnosis]:
+        """The primary diagnosis first, then the others in the order they were recorded."""
+        return sorted(self.state.diagnoses.values(), key=lambda d: not d.primary)
+
     # what ----------------------------------------------------------------------------------
 
     def focus_conditions(self) -> Iterator[Json]:
         """Each focus area as a health-concern Condition, so a Goal can say what it addresses."""
         for area in self.state.focus_areas.values():
+            extensions = [ext(v.EXT_FOCUS, valueString=area.focus_id)]
+            if area.presenting_problem:
+                extensions.append(ext(v.EXT_PRESENTING_PROBLEM, valueString=area.presenting_problem))
             condition: Json = {
                 "resourceType": "Condition",
                 "id": self.created_by.get(area.focus_id, area.focus_id),
-                "extension": [ext(v.EXT_FOCUS, valueString=area.focus_id)],
+                "extension": extensions,
                 "clinicalStatus": {
                     "coding": [{"system": v.CONDITION_CLINICAL, "code": "active", "display": "Active"}]
                 },
@@ -258,7 +386,13 @@ class PlanBundle:
             resource["statusReason"] = last.reason
         resource["expressedBy"] = self.patient
         if goal.focus_id and goal.focus_id in self.state.focus_areas:
-            resource["addresses"] = [self.focus_ref(goal.focus_id)]
+            diagnoses = [
+                d for d in self.diagnoses_in_order() if goal.focus_id in d.focus_ids and d.status == "active"
+            ]
+            resource["addresses"] = [
+                self.focus_ref(goal.focus_id),
+                *(self.diagnosis_ref(d) for d in diagnoses),
+            ]
         return resource
 
     def care_plan(self) -> Json:
@@ -268,6 +402,27 @@ class PlanBundle:
             extensions.append(ext(v.EXT_DISCHARGE, valueString=state.discharge_criteria))
         if state.close_reason:
             extensions.append(ext(v.EXT_CLOSE_REASON, valueString=state.close_reason))
+        for name, url in v.DETAIL_EXTENSIONS.items():
+            value = getattr(state, name)
+            if value:
+                extensions.append(ext(url, valueString=value))
+        if state.effective_from is not None or state.effective_through is not None:
+            effective: Json = {}
+            if state.effective_from is not None:
+                effective["start"] = state.effective_from.isoformat()
+            if state.effective_through is not None:
+                effective["end"] = state.effective_through.isoformat()
+            extensions.append(ext(v.EXT_EFFECTIVE, valuePeriod=effective))
+        for copy in state.copies_given:
+            parts = [
+                ext("givenOn", valueDate=copy.given_on.isoformat()),
+                ext("givenTo", valueString=copy.given_to),
+            ]
+            if copy.method:
+                parts.append(ext("method", valueString=copy.method))
+            if copy.plan_version is not None:
+                parts.append(ext("planVersion", valuePositiveInt=copy.plan_version))
+            extensions.append(ext(v.EXT_COPY_GIVEN, extension=parts))
         period: Json = {"start": state.opened_on.isoformat()}
         if state.closed_on is not None:
             period["end"] = state.closed_on.isoformat()
@@ -285,6 +440,7 @@ class PlanBundle:
             "author": self.clinician,
         }
         addresses = [self.focus_ref(f) for f in state.focus_areas]
+        addresses += [self.diagnosis_ref(d) for d in self.diagnoses_in_order()]
         if addresses:
             plan["addresses"] = addresses
         if state.goals:
@@ -311,13 +467,18 @@ class PlanBundle:
             status = "entered-in-error"
         else:
             status = "completed" if self.state.is_closed else "in-progress"
-        detail: Json = {
-            "code": {"text": e.modality},
-            "status": status,
-            "scheduledString": e.frequency,
-            "performer": [self.clinician],
-            "description": e.description,
-        }
+        detail: Json = {}
+        if e.type:
+            detail["extension"] = [ext(v.EXT_SESSION_TYPE, valueCode=e.type)]
+        detail["code"] = {"text": e.modality}
+        detail["status"] = status
+        timing = intervention_timing(e)
+        if timing is None:
+            detail["scheduledString"] = e.frequency
+        else:
+            detail["scheduledTiming"] = timing
+        detail["performer"] = [self.performer(e)]
+        detail["description"] = e.description
         goals = [self.goal_ref(g) for g in e.goal_ids]
         if goals:
             detail["goal"] = goals
@@ -429,6 +590,15 @@ class PlanBundle:
             "code": "{score}",
         }
         notes = text_note(e.note)
+        for review in self.state.safety_reviews:
+            if review.score_event_id == record.event_id:
+                notes.append(
+                    {
+                        "extension": [ext(v.EXT_SAFETY_REVIEWED, valueDate=review.reviewed_on.isoformat())],
+                        "time": review.reviewed_on.isoformat(),
+                        "text": review.reason,
+                    }
+                )
         if notes:
             observation["note"] = notes
         if e.items:
@@ -514,25 +684,34 @@ class PlanBundle:
         e: Any = record.event
         if e.role == "client":
             who = self.ref("Patient", self.opened.event_id, e.name)
-            signature_type = ("1.2.840.10065.1.12.1.7", "Consent Signature")
+        elif e.role == "clinician" and e.name == self.state.clinician_name:
+            who = self.ref("Practitioner", self.opened.event_id, e.name)
         else:
-            who = (
-                self.ref("Practitioner", self.opened.event_id, e.name)
-                if e.name == self.state.clinician_name
-                else {"display": e.name}
-            )
-            signature_type = ("1.2.840.10065.1.12.1.1", "Author's Signature")
+            who = {"display": e.name}
+        signature_type = SIGNATURE_TYPES.get(e.role, SIGNATURE_TYPES["client"])
         resource = self.provenance(record, self.ref("CarePlan", self.opened.event_id), "")
         resource["occurredDateTime"] = e.signed_on.isoformat()
         signer_extensions = [ext(v.EXT_SIGNER_ROLE, valueCode=e.role)]
+        signature = next((s for s in self.state.signatures if s.event_id == record.event_id), None)
+        if signature is not None:
+            current = goalplan.is_current(self.state, signature)
+            signer_extensions.append(ext(v.EXT_SIGNATURE_CURRENT, valueBoolean=current))
+            if signature.content_digest:
+                resource["entity"].append(
+                    {
+                        "role": "source",
+                        "what": {
+                            "identifier": {"system": v.CONTENT_DIGEST, "value": signature.content_digest},
+                            "display": f"plan version {signature.signed_version} as signed",
+                        },
+                    }
+                )
         if e.credentials:
             signer_extensions.append(ext(v.EXT_CREDENTIALS, valueString=e.credentials))
         resource["agent"].append(
             {
                 "extension": signer_extensions,
-                "type": {
-                    "coding": [{"system": v.PROVENANCE_AGENT_TYPE, "code": "attester", "display": "Attester"}]
-                },
+                "type": {"coding": [AGENT_TYPES["verifier" if e.role == "supervisor" else "attester"]]},
                 "who": who,
             }
         )
@@ -575,6 +754,41 @@ _CREATOR_KEY = {
     "intervention_planned": "intervention_id",
     "focus_area_added": "focus_id",
 }
+
+
+# ISO-ASTM E1762-95 signature types by signer role.
+SIGNATURE_TYPES = {
+    "client": ("1.2.840.10065.1.12.1.7", "Consent Signature"),
+    "guardian": ("1.2.840.10065.1.12.1.7", "Consent Signature"),
+    "clinician": ("1.2.840.10065.1.12.1.1", "Author's Signature"),
+    "supervisor": ("1.2.840.10065.1.12.1.5", "Verification Signature"),
+}
+AGENT_TYPES = {
+    code: {"system": v.PROVENANCE_AGENT_TYPE, "code": code, "display": code.title()}
+    for code in ("enterer", "attester", "verifier")
+}
+
+
+def intervention_timing(e: Any) -> Json | None:
+    """The structured schedule as a FHIR Timing, its free-text frequency as the Timing's text."""
+    repeat: Json = {}
+    if e.starts_on is not None or e.ends_on is not None:
+        bounds: Json = {}
+        if e.starts_on is not None:
+            bounds["start"] = e.starts_on.isoformat()
+        if e.ends_on is not None:
+            bounds["end"] = e.ends_on.isoformat()
+        repeat["boundsPeriod"] = bounds
+    if e.minutes is not None:
+        repeat["duration"] = e.minutes
+        repeat["durationUnit"] = "min"
+    if e.sessions is not None and e.period:
+        repeat["frequency"] = e.sessions
+        repeat["period"] = 1
+        repeat["periodUnit"] = v.PERIOD_UNITS[e.period]
+    if not repeat:
+        return None
+    return {"repeat": repeat, "code": {"text": e.frequency}}
 
 
 def sets_measure(record: goalplan.RecordedEvent) -> bool:

@@ -25,6 +25,7 @@ from goalplan_fhir.reading import (
     Json,
     as_dict,
     as_list,
+    codings,
     concept_text,
     decimal,
     extension_value,
@@ -123,12 +124,26 @@ class StepDraft:
 
 
 @frozen
+class ProviderDraft:
+    name: str = ""
+    credentials: str = ""
+    role: str = ""
+
+
+@frozen
 class InterventionDraft:
     modality: str
     description: str
     frequency: str
     goals: tuple[str, ...]
     error: bool
+    type: str = ""
+    minutes: int | None = None
+    sessions: int | None = None
+    period: str = ""
+    provider: ProviderDraft = field(factory=ProviderDraft)
+    starts: date | None = None
+    ends: date | None = None
     source: str = ""
 
 
@@ -139,6 +154,17 @@ class SignatureDraft:
     credentials: str
     on: date
     source: str = ""
+    current: bool = True
+
+
+@frozen
+class DiagnosisDraft:
+    code: str
+    primary: bool
+    dsm5: str
+    focus: tuple[str, ...]
+    resolved: str | None  # the reason, for a resolved diagnosis
+    source: str
 
 
 @define
@@ -164,6 +190,18 @@ class PlanDraft:
     signatures: list[SignatureDraft] = field(factory=list)
     lines: list[ReportLine] = field(factory=list)
     plan_source: str = "Patient"
+    birth_date: date | None = None
+    record_number: str = ""
+    preferred_name: str = ""
+    pronouns: str = ""
+    guardian: str = ""
+    guardian_relationship: str = ""
+    details: dict[str, Any] = field(factory=dict)  # set_details keyword -> value
+    copies: list[tuple[date, str, str]] = field(factory=list)  # given on, to, method
+    presenting: dict[str, str] = field(factory=dict)  # focus title -> presenting problem
+    diagnoses: list[DiagnosisDraft] = field(factory=list)
+    safety: list[tuple[str, date, str]] = field(factory=list)  # score source, reviewed on, reason
+    focus_from: dict[int, str] = field(factory=dict)  # a Condition a goal took its focus area from
 
     def report(self, resource: Json | str, outcome: str) -> None:
         self.lines.append(ReportLine(resource if isinstance(resource, str) else label(resource), outcome))
@@ -230,6 +268,7 @@ def draft_plan(
             where, "has a Patient without a name; a plan needs the client's name; nothing was imported."
         )
     draft.client = client
+    map_patient_details(draft, patient)
     plans = [r for r in index.of_type("CarePlan") if id(r) not in skip]
     care_plan = plans[0] if plans else None
     map_clinician(draft, index, care_plan, clinician, where)
@@ -281,6 +320,31 @@ def draft_plan(
     return draft
 
 
+def map_patient_details(draft: PlanDraft, patient: Json) -> None:
+    """Birth date, record number, preferred name, pronouns and guardian, where the Patient has them."""
+    draft.birth_date = fhir_date(patient.get("birthDate"))
+    identifiers = [
+        i for i in as_list(patient.get("identifier")) if isinstance(i, dict) and text(i.get("value"))
+    ]
+    record = next((i for i in identifiers if has_code(i.get("type"), v.V2_0203, "MR")), None)
+    if record is None and identifiers:
+        record = identifiers[0]
+    if record is not None:
+        draft.record_number = str(record["value"])
+    names = [n for n in as_list(patient.get("name")) if isinstance(n, dict)]
+    usual = [text(n.get("text")) for n in names[1:] if n.get("use") == "usual"]
+    draft.preferred_name = next((u for u in usual if u and u != draft.client), "")
+    draft.pronouns = text(extension_value(patient, v.EXT_PRONOUNS, "String")) or ""
+    for contact in as_list(patient.get("contact")):
+        relationships = [r for r in as_list(as_dict(contact).get("relationship")) if isinstance(r, dict)]
+        guardian = [r for r in relationships if has_code(r, v.ROLE_CODE, "GUARD")]
+        name = person_name({"name": [as_dict(as_dict(contact).get("name"))]})
+        if guardian and name:
+            draft.guardian = name
+            draft.guardian_relationship = text(guardian[0].get("text")) or ""
+            break
+
+
 def map_clinician(
     draft: PlanDraft, index: BundleIndex, care_plan: Json | None, given: str | None, where: str
 ) -> None:
@@ -328,6 +392,21 @@ def map_care_plan_header(draft: PlanDraft, index: BundleIndex, care_plan: Json |
     if isinstance(every, int) and not isinstance(every, bool) and every > 0:
         draft.review_every = every
     draft.discharge = text(extension_value(care_plan, v.EXT_DISCHARGE, "String")) or ""
+    for name, url in v.DETAIL_EXTENSIONS.items():
+        value = text(extension_value(care_plan, url, "String"))
+        if value:
+            draft.details[name] = value
+    effective = as_dict(extension_value(care_plan, v.EXT_EFFECTIVE, "Period"))
+    if fhir_date(effective.get("start")):
+        draft.details["effective_from"] = fhir_date(effective.get("start"))
+    if fhir_date(effective.get("end")):
+        draft.details["effective_through"] = fhir_date(effective.get("end"))
+    for copy in extensions(care_plan, v.EXT_COPY_GIVEN):
+        parts = {e.get("url"): e for e in as_list(copy.get("extension")) if isinstance(e, dict)}
+        on = fhir_date(parts.get("givenOn", {}).get("valueDate"))
+        to = text(parts.get("givenTo", {}).get("valueString"))
+        if on is not None and to is not None:
+            draft.copies.append((on, to, text(parts.get("method", {}).get("valueString")) or ""))
     if care_plan.get("status") in ("completed", "revoked"):
         draft.closed = fhir_date(period.get("end"))
         draft.close_reason = text(extension_value(care_plan, v.EXT_CLOSE_REASON, "String")) or (
@@ -374,6 +453,8 @@ def map_goal(draft: PlanDraft, index: BundleIndex, goal: Json, keys: dict[int, s
         )
         if title:
             g.focus = title
+            if condition is not None:
+                draft.focus_from[id(condition)] = title
             description = ""
             if condition is not None and isinstance(condition.get("note"), list) and condition["note"]:
                 first = condition["note"][0]
@@ -459,7 +540,17 @@ def measure_from_parts(element: Json) -> tuple[goalplan.Measure, str] | None:
 
 
 def map_condition(draft: PlanDraft, index: BundleIndex, condition: Json) -> None:
+    icd = next(
+        (c for c in codings(condition.get("code")) if c.get("system") == v.ICD10CM and text(c.get("code"))),
+        None,
+    )
+    if icd is not None:
+        map_diagnosis(draft, index, condition, str(icd["code"]))
+        return
     title = concept_text(condition.get("code"))
+    problem = text(extension_value(condition, v.EXT_PRESENTING_PROBLEM, "String"))
+    if title and problem:
+        draft.presenting[title] = problem
     if title and title in draft.focus_areas:
         draft.report(condition, f"imported as the focus area {title!r}.")
     elif title and any(
@@ -478,6 +569,31 @@ def map_condition(draft: PlanDraft, index: BundleIndex, condition: Json) -> None
         draft.report(condition, f"imported as the focus area {title!r}.")
     else:
         draft.report(condition, "not imported: no Goal addresses it, and it is not a health concern.")
+
+
+def map_diagnosis(draft: PlanDraft, index: BundleIndex, condition: Json, code: str) -> None:
+    """An ICD-10-CM Condition; whether goalplan's code set takes the code is known only when written."""
+    focus = []
+    for reference in (e.get("valueReference") for e in extensions(condition, v.EXT_DIAGNOSIS_FOCUS)):
+        area = index.resolve(reference)
+        title = concept_text(area.get("code")) if area else None
+        if title:
+            focus.append(title)
+            draft.focus_areas.setdefault(title, "")
+    if id(condition) in draft.focus_from:  # a goal addresses it first: it became that goal's focus area
+        focus.append(draft.focus_from[id(condition)])
+    clinical = [c.get("code") for c in codings(condition.get("clinicalStatus"))]
+    resolved = None
+    if any(c in ("resolved", "inactive", "remission") for c in clinical):
+        resolved = text(condition.get("abatementString")) or "Resolved in the system the Bundle came from."
+    if has_code(condition.get("verificationStatus"), v.CONDITION_VERIFICATION, "entered-in-error"):
+        draft.report(condition, "not imported: the diagnosis was entered in error.")
+        return
+    dsm5 = text(extension_value(condition, v.EXT_DSM5_TEXT, "String")) or ""
+    primary = extension_value(condition, v.EXT_PRIMARY_DIAGNOSIS, "Boolean") is True
+    draft.diagnoses.append(
+        DiagnosisDraft(code, primary, dsm5, tuple(dict.fromkeys(focus)), resolved, label(condition))
+    )
 
 
 def goal_key(index: BundleIndex, reference: Any, keys: dict[int, str]) -> str | None:
@@ -530,7 +646,13 @@ def map_activities(draft: PlanDraft, index: BundleIndex, care_plan: Json, keys: 
         if modality is None:
             skipped.append(f"activity {number} has neither a code nor a description")
             continue
-        frequency = text(detail.get("scheduledString")) or "as scheduled"
+        timing = as_dict(detail.get("scheduledTiming"))
+        repeat = as_dict(timing.get("repeat"))
+        frequency = text(detail.get("scheduledString")) or concept_text(timing.get("code")) or "as scheduled"
+        bounds = as_dict(repeat.get("boundsPeriod"))
+        session_type = extension_value(detail, v.EXT_SESSION_TYPE, "Code")
+        period = next((p for p, unit in v.PERIOD_UNITS.items() if unit == repeat.get("periodUnit")), "")
+        sessions = repeat.get("frequency") if repeat.get("period") == 1 and period else None
         draft.interventions.append(
             InterventionDraft(
                 modality=modality,
@@ -539,10 +661,46 @@ def map_activities(draft: PlanDraft, index: BundleIndex, care_plan: Json, keys: 
                 goals=tuple(dict.fromkeys(goals)),
                 error=error,
                 source=f"{label(care_plan)} activity {number}",
+                type=session_type if session_type in goalplan.SESSION_TYPES else "",
+                minutes=minutes_of(repeat),
+                sessions=sessions if isinstance(sessions, int) and not isinstance(sessions, bool) else None,
+                period=period if isinstance(sessions, int) and not isinstance(sessions, bool) else "",
+                provider=provider_of(draft, index, detail),
+                starts=fhir_date(bounds.get("start")),
+                ends=fhir_date(bounds.get("end")),
             )
         )
     outcome = "imported as the plan, its interventions, steps and reviews"
     draft.report(care_plan, outcome + (f", in part: {'; '.join(skipped)}." if skipped else "."))
+
+
+def minutes_of(repeat: Json) -> int | None:
+    duration = repeat.get("duration")
+    if isinstance(duration, bool) or not isinstance(duration, int | float):
+        return None
+    minutes = duration * {"min": 1, "h": 60}.get(str(repeat.get("durationUnit")), 0)
+    return int(minutes) if minutes and float(minutes).is_integer() else None
+
+
+def provider_of(draft: PlanDraft, index: BundleIndex, detail: Json) -> ProviderDraft:
+    """The responsible provider named by an activity's performer; none when it is the clinician."""
+    performers = [p for p in as_list(detail.get("performer")) if isinstance(p, dict)]
+    if not performers:
+        return ProviderDraft()
+    reference = performers[0]
+    named = extension_value(reference, v.EXT_RESPONSIBLE_PROVIDER, "Boolean") is True
+    found = index.resolve(reference)
+    role = ""
+    if found is not None and found.get("resourceType") == "PractitionerRole":
+        role = next((t for t in (concept_text(c) for c in as_list(found.get("code"))) if t), "")
+        found = index.resolve(found.get("practitioner"))
+    if found is None or found.get("resourceType") != "Practitioner":
+        return ProviderDraft()
+    name = person_name(found) or ""
+    credentials = qualification(found)
+    if not named and not role and (name, credentials) == (draft.clinician, draft.credentials):
+        return ProviderDraft()
+    return ProviderDraft(name=name, credentials=credentials, role=role)
 
 
 def observation_goal(index: BundleIndex, observation: Json, keys: dict[int, str]) -> str | None:
@@ -594,6 +752,11 @@ def map_observation(
     instrument = instrument_of(observation, instruments)
     if instrument is not None:
         items = score_items(observation, instrument)
+        for review in as_list(observation.get("note")):
+            reviewed = fhir_date(extension_value(review, v.EXT_SAFETY_REVIEWED, "Date"))
+            reason = text(as_dict(review).get("text"))
+            if reviewed is not None and reason is not None:
+                draft.safety.append((label(observation), reviewed, reason))
         draft.scores.append(
             ScoreDraft(instrument.id, value, items, on, goal, note, error, label(observation))
         )
@@ -641,7 +804,8 @@ def series_of(goal: GoalDraft, observation: Json) -> int:
 
 
 def note_text(resource: Json) -> str:
-    notes = as_list(resource.get("note"))
+    """The resource's notes as one text, leaving out goalplan's safety review notes."""
+    notes = [n for n in as_list(resource.get("note")) if not extensions(n, v.EXT_SAFETY_REVIEWED)]
     return "\n".join(t for t in (text(n.get("text")) for n in notes if isinstance(n, dict)) if t)
 
 
@@ -721,9 +885,15 @@ def map_provenance(draft: PlanDraft, index: BundleIndex, provenance: Json, remov
             draft.report(provenance, "not imported: the signature it records was entered in error.")
             return
         credentials = text(extension_value(agent, v.EXT_CREDENTIALS, "String")) or ""
+        current = extension_value(agent, v.EXT_SIGNATURE_CURRENT, "Boolean") is not False
         draft.signatures.append(
             SignatureDraft(
-                role=str(role), name=name, credentials=credentials, on=on, source=label(provenance)
+                current=current,
+                role=str(role),
+                name=name,
+                credentials=credentials,
+                on=on,
+                source=label(provenance),
             )
         )
         draft.report(provenance, f"imported as the {role}'s signature.")
@@ -774,6 +944,23 @@ def build_plan(gp: goalplan.Goalplan, draft: PlanDraft, where: str) -> str:
         ) from None
 
 
+def add_diagnosis(plan: goalplan.Plan, draft: PlanDraft, diagnosis: DiagnosisDraft) -> None:
+    """Add a diagnosis; a code goalplan's ICD-10-CM code set refuses is reported, not fatal."""
+    try:
+        code = plan.add_diagnosis(
+            diagnosis.code, focus=list(diagnosis.focus), primary=diagnosis.primary, dsm5=diagnosis.dsm5
+        )
+    except goalplan.RejectedError as exc:
+        draft.report(diagnosis.source, f"not imported: {exc.field}: {exc.message}")
+        return
+    if diagnosis.resolved is not None:
+        plan.resolve_diagnosis(code, reason=diagnosis.resolved)
+    draft.report(
+        diagnosis.source,
+        f"imported as the diagnosis {code}" + (" (resolved)." if diagnosis.resolved else "."),
+    )
+
+
 def source_of(goal_key: str) -> str:
     return goal_key.rsplit("#", 1)[0]
 
@@ -788,7 +975,22 @@ def _build(gp: goalplan.Goalplan, draft: PlanDraft, at: list[str]) -> str:
         opened=draft.opened,
         review_every=draft.review_every,
         discharge_criteria=draft.discharge,
+        birth_date=draft.birth_date,
+        record_number=draft.record_number,
+        preferred_name=draft.preferred_name,
+        pronouns=draft.pronouns,
+        guardian=draft.guardian,
+        guardian_relationship=draft.guardian_relationship,
     )
+    # A signature that no longer matched the plan's content is given before that content, so it
+    # binds content that later changed, as it did in the source; current ones are given last.
+    for sig in draft.signatures:
+        if not sig.current:
+            at[0] = sig.source
+            plan.sign(role=sig.role, name=sig.name, credentials=sig.credentials, on=sig.on)
+    at[0] = draft.plan_source
+    if draft.details:
+        plan.set_details(**draft.details)
     corrections: list[str] = []
 
     def mark(error: bool) -> None:
@@ -798,7 +1000,13 @@ def _build(gp: goalplan.Goalplan, draft: PlanDraft, at: list[str]) -> str:
 
     for title, description in draft.focus_areas.items():
         plan.add_focus(title, description)
+    for title, problem in draft.presenting.items():
+        if title in draft.focus_areas:
+            plan.set_presenting_problem(title, problem)
+    for diagnosis in draft.diagnoses:
+        add_diagnosis(plan, draft, diagnosis)
     goal_ids: dict[str, str] = {}
+    score_events: dict[str, str] = {}
     for key, g in draft.goals.items():
         at[0] = source_of(key)
         initial = (
@@ -821,7 +1029,21 @@ def _build(gp: goalplan.Goalplan, draft: PlanDraft, at: list[str]) -> str:
     for item in draft.interventions:
         at[0] = item.source
         goals = [goal_ids[k] for k in item.goals]
-        plan.plan_intervention(item.modality, item.description, item.frequency, goals=goals)
+        plan.plan_intervention(
+            item.modality,
+            item.description,
+            item.frequency,
+            goals=goals,
+            type=item.type,
+            minutes=item.minutes,
+            sessions=item.sessions,
+            per=item.period,
+            provider=item.provider.name,
+            provider_credentials=item.provider.credentials,
+            provider_role=item.provider.role,
+            starts=item.starts,
+            ends=item.ends,
+        )
         mark(item.error)
     for key, g in draft.goals.items():
         for series, (measure, _) in enumerate(g.measures):
@@ -847,7 +1069,12 @@ def _build(gp: goalplan.Goalplan, draft: PlanDraft, at: list[str]) -> str:
         goal = goal_ids[s.goal] if s.goal else None
         at[0] = s.source
         plan.record_score(s.instrument, s.total, items=s.items, on=s.on, goal=goal, note=s.note)
+        score_events[s.source] = plan.log().records[-1].event_id
         mark(s.error)
+    for source, reviewed_on, reason in draft.safety:
+        if source in score_events:
+            at[0] = source
+            plan.review_safety(reason=reason, score=score_events[source], on=reviewed_on)
     for step_id, step in step_ids:
         if step.completed is not None and not step.error:
             at[0] = step.source
@@ -860,7 +1087,10 @@ def _build(gp: goalplan.Goalplan, draft: PlanDraft, at: list[str]) -> str:
             at[0] = source_of(key)
             reason = g.status_reason or f"Goal {g.status} in the system the Bundle came from."
             plan.change_status(goal_ids[key], g.status, reason=reason)
-    for sig in draft.signatures:
+    for on, to, method in draft.copies:
+        at[0] = draft.plan_source
+        plan.give_copy(to=to, on=on, method=method)
+    for sig in (s for s in draft.signatures if s.current):
         at[0] = sig.source
         plan.sign(role=sig.role, name=sig.name, credentials=sig.credentials, on=sig.on)
     for event_id in corrections:

@@ -43,6 +43,26 @@ EXT_SIGNER_ROLE = extension("signer-role")
 EXT_CREDENTIALS = extension("signer-credentials")
 EXT_FOCUS = extension("focus-area")
 EXT_GAS_SCALE = extension("gas-scale")
+EXT_PRONOUNS = extension("pronouns")
+EXT_PRESENTING_PROBLEM = extension("presenting-problem")
+EXT_PRIMARY_DIAGNOSIS = extension("primary-diagnosis")
+EXT_DSM5_TEXT = extension("dsm5-text")
+EXT_DIAGNOSIS_FOCUS = extension("diagnosis-focus")
+EXT_SESSION_TYPE = extension("session-type")
+EXT_RESPONSIBLE_PROVIDER = extension("responsible-provider")
+EXT_SIGNATURE_CURRENT = extension("signature-current")
+EXT_SAFETY_REVIEWED = extension("safety-reviewed-on")
+EXT_COPY_GIVEN = extension("copy-given")
+EXT_EFFECTIVE = extension("effective-period")
+# Free-text plan details (CARF 2.C), each a CarePlan extension named as the field is.
+DETAIL_EXTENSIONS = {
+    name: extension(name.replace("_", "-"))
+    for name in ("strengths", "needs", "abilities", "preferences", "level_of_care", "aftercare", "referrals")
+}
+CONTENT_DIGEST = identifier_system("content-digest")
+V2_0203 = "http://terminology.hl7.org/CodeSystem/v2-0203"
+ROLE_CODE = "http://terminology.hl7.org/CodeSystem/v3-RoleCode"
+PERIOD_UNITS = {"day": "d", "week": "wk", "month": "mo"}
 OBSERVATION_CODES = f"{BASE}/CodeSystem/observation"
 GAS_LEVEL_CODE = "gas-level"
 GAS_LEVEL_DISPLAY = "Goal Attainment Scaling level"

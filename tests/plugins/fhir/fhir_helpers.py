@@ -135,6 +135,7 @@ def plan_summary(state: goalplan.PlanState) -> dict[str, Any]:
     """A plan as an import must reproduce it: content, not ids or recorded-at times."""
     focus = {f.focus_id: f.title for f in state.focus_areas.values()}
     statement = {g.goal_id: g.statement for g in state.goals.values()}
+    scores = {s.event_id: (s.instrument, s.observed_on) for s in state.scores}
 
     def points(progress: Any) -> tuple[Any, ...]:
         return tuple((p.value, p.observed_on, p.note) for p in progress)
@@ -171,7 +172,64 @@ def plan_summary(state: goalplan.PlanState) -> dict[str, Any]:
             for i in state.interventions.values()
         ),
         "reviews": by_repr((r.held_on, r.summary, r.next_review_on) for r in state.reviews),
-        "signatures": by_repr((s.role, s.name, s.credentials, s.signed_on) for s in state.signatures),
+        "signatures": by_repr(
+            (s.role, s.name, s.credentials, s.signed_on, goalplan.is_current(state, s))
+            for s in state.signatures
+        ),
+        "identity": (
+            state.client_birth_date,
+            state.client_record_number,
+            state.client_preferred_name,
+            state.client_pronouns,
+            state.guardian_name,
+            state.guardian_relationship,
+        ),
+        "details": tuple(
+            getattr(state, n)
+            for n in (
+                "strengths",
+                "needs",
+                "abilities",
+                "preferences",
+                "level_of_care",
+                "effective_from",
+                "effective_through",
+                "aftercare",
+                "referrals",
+            )
+        ),
+        "presenting": by_repr((f.title, f.presenting_problem) for f in state.focus_areas.values()),
+        "diagnoses": by_repr(
+            (
+                d.code,
+                d.description,
+                d.primary,
+                d.dsm5_text,
+                tuple(sorted(focus[f] for f in d.focus_ids)),
+                d.status,
+                d.resolve_reason,
+            )
+            for d in state.diagnoses.values()
+        ),
+        "structured": by_repr(
+            (
+                i.modality,
+                i.type,
+                i.minutes,
+                i.sessions,
+                i.period,
+                i.provider_name,
+                i.provider_credentials,
+                i.provider_role,
+                i.starts_on,
+                i.ends_on,
+            )
+            for i in state.interventions.values()
+        ),
+        "copies": by_repr((c.given_on, c.given_to, c.method) for c in state.copies_given),
+        "safety_reviews": by_repr(
+            (scores[r.score_event_id], r.reviewed_on, r.reason) for r in state.safety_reviews
+        ),
         "scores": by_repr(
             (s.instrument, s.total, s.items, s.observed_on, statement.get(s.goal_id or ""), s.note)
             for s in state.scores

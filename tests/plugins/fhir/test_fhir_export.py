@@ -78,7 +78,7 @@ def test_patient_practitioner_goal_and_target(panic_plan: goalplan.Plan) -> None
     bundle = export(panic_plan)
     urls = by_full_url(bundle)
     (patient,) = resources(bundle, "Patient")
-    assert patient["name"] == [{"text": "Amara Lindqvist"}]
+    assert patient["name"] == [{"use": "official", "text": "Amara Lindqvist"}]
     (clinician,) = resources(bundle, "Practitioner")
     assert clinician["name"] == [{"text": "Dr. Tomás Ruiz"}]
     assert clinician["qualification"] == [{"code": {"text": "PhD, licensed psychologist"}}]
@@ -238,3 +238,77 @@ def test_goal_attainment_scaling_travels_as_a_goal_extension_and_observations(
         (2, "entered-in-error"),
         (0, "final"),
     ]
+
+
+def test_the_clinical_record_maps_to_patient_conditions_providers_and_timing(
+    clinical_plan: goalplan.Plan,
+) -> None:
+    system = "https://hospital.example.org/mrn"
+    bundle = export(clinical_plan, **{"identifier-system": system})
+    validate_r4b(bundle)
+    assert schema_errors(bundle) == []
+    urls = by_full_url(bundle)
+    (patient,) = resources(bundle, "Patient")
+    (mrn,) = patient["identifier"]
+    assert (mrn["system"], mrn["value"], mrn["type"]["coding"][0]["code"]) == (system, "MRN-004211", "MR")
+    assert patient["birthDate"] == "2011-05-14"
+    assert patient["name"] == [
+        {"use": "official", "text": "Eleni Papadopoulou"},
+        {"use": "usual", "text": "Leni"},
+    ]
+    (guardian,) = patient["contact"]
+    assert guardian["name"] == {"text": "Kostas Papadopoulos"}
+    assert guardian["relationship"][0]["text"] == "father"
+
+    diagnoses = [c for c in resources(bundle, "Condition") if "coding" in c["code"]]
+    by_code = {c["code"]["coding"][0]["code"]: c for c in diagnoses}
+    assert {c["code"]["coding"][0]["system"] for c in diagnoses} == {"http://hl7.org/fhir/sid/icd-10-cm"}
+    assert by_code["F93.0"]["clinicalStatus"]["coding"][0]["code"] == "active"
+    assert by_code["F93.0"]["code"]["text"] == "Separation anxiety disorder"
+    assert by_code["F41.1"]["clinicalStatus"]["coding"][0]["code"] == "resolved"
+    assert by_code["F41.1"]["abatementString"] == "Symptoms better explained by separation anxiety."
+    (goal,) = resources(bundle, "Goal")
+    addressed = [urls[a["reference"]] for a in goal["addresses"]]
+    assert [c["code"]["text"] for c in addressed] == ["School attendance", "Separation anxiety disorder"]
+    (plan,) = resources(bundle, "CarePlan")
+    assert [urls[a["reference"]]["code"]["text"] for a in plan["addresses"]][
+        1
+    ] == "Separation anxiety disorder"
+
+    practitioners = {p["name"][0]["text"]: p for p in resources(bundle, "Practitioner")}
+    assert practitioners["Dr. Sam Okoye"]["qualification"] == [{"code": {"text": "PsyD"}}]
+    assert set(practitioners) == {"Maria Jensen", "Dr. Sam Okoye"}
+    (role,) = resources(bundle, "PractitionerRole")
+    assert role["code"] == [{"text": "Therapist"}]
+    assert urls[role["practitioner"]["reference"]] is practitioners["Dr. Sam Okoye"]
+    cbt, family, education = (a["detail"] for a in plan["activity"])
+    assert urls[cbt["performer"][0]["reference"]] is role
+    assert cbt["scheduledTiming"] == {
+        "repeat": {
+            "boundsPeriod": {"start": "2026-01-27", "end": "2026-06-30"},
+            "duration": 50,
+            "durationUnit": "min",
+            "frequency": 1,
+            "period": 1,
+            "periodUnit": "wk",
+        },
+        "code": {"text": "weekly, 50 minutes"},
+    }
+    assert urls[family["performer"][0]["reference"]] is practitioners["Maria Jensen"]
+    assert family["scheduledString"] == "every two weeks"
+    assert education["scheduledTiming"]["repeat"] == {"duration": 30, "durationUnit": "min"}
+
+    signatures = [p for p in resources(bundle, "Provenance") if "signature" in p]
+    parts = [{e["url"].rsplit("/", 1)[1]: e for e in p["agent"][1]["extension"]} for p in signatures]
+    current = {p["signer-role"]["valueCode"]: p["signature-current"]["valueBoolean"] for p in parts}
+    assert current == {"guardian": False, "client": True, "clinician": True, "supervisor": True}
+    (phq,) = [o for o in resources(bundle, "Observation") if o.get("category")]
+    assert phq["note"][0]["text"] == "Passive thoughts only; safety plan made with her father."
+
+
+def test_a_transaction_creates_the_patient_only_if_the_server_does_not_know_the_record_number(
+    clinical_plan: goalplan.Plan,
+) -> None:
+    bundle = export(clinical_plan, bundle="transaction", **{"identifier-system": "urn:oid:1.2.3.4"})
+    patient_entry = next(e for e in bundle["entry"] if e["resource"]["resourceType"] == "Patient")
+    assert patient_entry["request"]["ifNoneExist"] == "identifier=urn:oid:1.2.3.4|MRN-004211"

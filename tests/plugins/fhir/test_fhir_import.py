@@ -390,3 +390,46 @@ def test_a_bundle_imports_into_a_postgresql_store(rich_plan: goalplan.Plan, post
         copy = round_trip(rich_plan, store)
         assert plan_summary(copy.state) == plan_summary(rich_plan.state)
         assert store.verify() == []
+
+
+def test_the_clinical_record_round_trips(clinical_plan: goalplan.Plan, tmp_path: Path) -> None:
+    state = clinical_plan.state
+    assert [goalplan.is_current(state, s) for s in state.signatures] == [False, True, True, True]
+    with goalplan.open(tmp_path / "other.db") as other:
+        copy = round_trip(clinical_plan, other)
+        assert plan_summary(copy.state) == plan_summary(state)
+        assert len(copy.state.diagnoses) == 2 and copy.state.client_record_number == "MRN-004211"
+        providers = {i.provider_name for i in copy.state.interventions.values()}
+        assert providers == {"Dr. Sam Okoye", "Maria Jensen", ""}
+
+
+def test_icd_10_cm_conditions_become_diagnoses_and_a_code_outside_the_code_set_is_reported(
+    gp: goalplan.Goalplan,
+) -> None:
+    def diagnosis(rid: str, code: str, status: str = "active") -> dict[str, Any]:
+        return {
+            "resourceType": "Condition",
+            "id": rid,
+            "clinicalStatus": {
+                "coding": [
+                    {"system": "http://terminology.hl7.org/CodeSystem/condition-clinical", "code": status}
+                ]
+            },
+            "code": {"coding": [{"system": "http://hl7.org/fhir/sid/icd-10-cm", "code": code}]},
+            "subject": {"reference": "Patient/example"},
+        }
+
+    goal = {**HL7_GOAL, "addresses": [{"reference": "Condition/dep"}]}
+    data = hl7_bundle(
+        HL7_PATIENT, HL7_PRACTITIONER, HL7_CAREPLAN, goal,
+        diagnosis("dep", "F32.1"), diagnosis("old", "F41.1", "resolved"), diagnosis("vague", "F32"),
+    )  # fmt: skip
+    result = import_bundle(gp, data)
+    report = {line.resource: line.outcome for line in result.lines}
+    assert report["Condition/dep"] == "imported as the diagnosis F32.1."
+    assert report["Condition/old"] == "imported as the diagnosis F41.1 (resolved)."
+    assert report["Condition/vague"].startswith("not imported: code: F32 is a category")
+    state = gp.plan(result.plan_id).state
+    assert {d.code: d.status for d in state.diagnoses.values()} == {"F32.1": "active", "F41.1": "resolved"}
+    (walk,) = state.goals.values()
+    assert state.diagnoses["F32.1"].focus_ids == (walk.focus_id,)

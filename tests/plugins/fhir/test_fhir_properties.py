@@ -120,4 +120,4 @@ def test_whitespace_fhir_strings_do_not_allow_becomes_a_space_or_a_line_break(gp
     goal = next(e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == "Goal")
     assert goal["description"]["text"] == "I will walk\nevery day."
     patient = bundle["entry"][0]["resource"]
-    assert patient["name"] == [{"text": "Zoë Okafor"}]
+    assert patient["name"] == [{"use": "official", "text": "Zoë Okafor"}]
