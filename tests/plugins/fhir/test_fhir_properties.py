@@ -6,6 +6,7 @@ import json
 import tempfile
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -30,7 +31,7 @@ OPENED = date(2026, 1, 5)
 
 
 @st.composite
-def plans(draw: st.DrawFn) -> dict[str, object]:
+def plans(draw: st.DrawFn) -> dict[str, Any]:
     goals = []
     for _ in range(draw(st.integers(1, 3))):
         baseline, target = draw(st.tuples(VALUES, VALUES).filter(lambda bt: bt[0] != bt[1]))
@@ -62,22 +63,37 @@ def plans(draw: st.DrawFn) -> dict[str, object]:
         "credentials": draw(st.one_of(st.just(""), TEXT)),
         "goals": goals,
         "phq9": draw(st.lists(st.integers(0, 3), min_size=9, max_size=9)),
+        "record_number": draw(st.one_of(st.just(""), TEXT)),
+        "birth_date": draw(st.one_of(st.none(), st.dates(date(1920, 1, 1), date(2025, 12, 31)))),
+        "guardian": draw(st.one_of(st.just(""), TEXT)),
+        "diagnoses": draw(
+            st.lists(st.sampled_from(["F41.1", "F32.1", "F43.10", "F40.10"]), unique=True, max_size=2)
+        ),
+        "provider": draw(
+            st.one_of(st.none(), st.tuples(TEXT, st.one_of(st.just(""), TEXT), st.one_of(st.just(""), TEXT)))
+        ),
+        "schedule": draw(
+            st.one_of(
+                st.none(),
+                st.tuples(st.integers(1, 240), st.integers(1, 7), st.sampled_from(["day", "week", "month"])),
+            )
+        ),
     }
 
 
-def record(gp: goalplan.Goalplan, story: dict[str, object]) -> goalplan.Plan:
+def record(gp: goalplan.Goalplan, story: dict[str, Any]) -> goalplan.Plan:
     plan = gp.open_plan(
-        client=str(story["client"]), clinician=str(story["clinician"]), credentials=str(story["credentials"]),
+        client=story["client"],
+        clinician=story["clinician"],
+        credentials=story["credentials"],
         opened=OPENED,
-    )  # fmt: skip
-    for g in story["goals"]:  # type: ignore[attr-defined]
-        focus = g["focus"]
-        if focus is not None and any(
-            f.title.casefold() == focus.casefold() for f in plan.state.focus_areas.values()
-        ):
-            focus = next(
-                f.title for f in plan.state.focus_areas.values() if f.title.casefold() == focus.casefold()
-            )
+        record_number=story["record_number"],
+        birth_date=story["birth_date"],
+        guardian=story["guardian"],
+    )
+    for g in story["goals"]:
+        titles = {f.title.casefold(): f.title for f in plan.state.focus_areas.values()}
+        focus = titles.get(g["focus"].casefold(), g["focus"]) if g["focus"] is not None else None
         goal = plan.set_goal(
             g["statement"],
             focus=focus,
@@ -90,14 +106,31 @@ def record(gp: goalplan.Goalplan, story: dict[str, object]) -> goalplan.Plan:
             plan.record_progress(goal, value, on=OPENED + timedelta(days=day), note=note)
         if g["status"] != "active":
             plan.change_status(goal, g["status"], reason="Changed in the story.")
-    items = list(story["phq9"])  # type: ignore[call-overload]
+    for n, code in enumerate(story["diagnoses"]):
+        plan.add_diagnosis(code, primary=n == 0)
+    live = [g.goal_id for g in plan.state.goals.values() if g.status in ("active", "on-hold")]
+    name, credentials, role = story["provider"] or ("", "", "")
+    minutes, sessions, per = story["schedule"] or (None, None, "")
+    plan.plan_intervention(
+        "CBT",
+        "Cognitive restructuring",
+        "weekly",
+        goals=live[:1],
+        provider=name,
+        provider_credentials=credentials,
+        provider_role=role,
+        minutes=minutes,
+        sessions=sessions,
+        per=per,
+    )
+    items = list(story["phq9"])
     plan.record_score("PHQ-9", sum(items), items=items, on=OPENED)
     return plan
 
 
 @settings(max_examples=25, deadline=None)
 @given(plans())
-def test_any_plan_exports_validly_and_imports_back_to_the_same_plan(story: dict[str, object]) -> None:
+def test_any_plan_exports_validly_and_imports_back_to_the_same_plan(story: dict[str, Any]) -> None:
     with (
         tempfile.TemporaryDirectory() as folder,
         goalplan.open(Path(folder) / "a.db") as a,
