@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 import goalplan
-from goalplan import Exporter, PlanLog
+from goalplan import AuditFormat, AuditReport, Exporter, PlanLog
 from goalplan_csv.options import OPTION_HELP
 
 
@@ -42,3 +42,21 @@ EXPORTER = Exporter(
 @goalplan.hookimpl
 def register_exporters() -> list[Exporter]:
     return [EXPORTER]
+
+
+def render_audit(report: AuditReport, options: Mapping[str, str]) -> bytes:
+    from goalplan_csv.audit import render_audit_csv
+
+    return render_audit_csv(report, options)
+
+
+@goalplan.hookimpl
+def register_audit_formats() -> list[AuditFormat]:
+    return [
+        AuditFormat(
+            name="csv",
+            suffix=".csv",
+            description="One spreadsheet-safe row per finding (--option bom=true for Excel).",
+            render=render_audit,
+        )
+    ]
