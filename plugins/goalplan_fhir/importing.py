@@ -35,6 +35,7 @@ from goalplan_fhir.reading import (
     label,
     load_bundle,
     modifier_urls,
+    parts_of,
     person_name,
     text,
 )
@@ -402,7 +403,7 @@ def map_care_plan_header(draft: PlanDraft, index: BundleIndex, care_plan: Json |
     if fhir_date(effective.get("end")):
         draft.details["effective_through"] = fhir_date(effective.get("end"))
     for copy in extensions(care_plan, v.EXT_COPY_GIVEN):
-        parts = {e.get("url"): e for e in as_list(copy.get("extension")) if isinstance(e, dict)}
+        parts = parts_of(copy)
         on = fhir_date(parts.get("givenOn", {}).get("valueDate"))
         to = text(parts.get("givenTo", {}).get("valueString"))
         if on is not None and to is not None:
@@ -444,7 +445,7 @@ def map_goal(draft: PlanDraft, index: BundleIndex, goal: Json, keys: dict[int, s
     if term in ("short", "long"):
         g.term = term
     g.relevance = text(extension_value(goal, v.EXT_RELEVANCE, "String")) or ""
-    for address in goal.get("addresses", []) if isinstance(goal.get("addresses"), list) else []:
+    for address in as_list(goal.get("addresses")):
         condition = index.resolve(address)
         title = (
             concept_text(condition.get("code"))
@@ -462,7 +463,7 @@ def map_goal(draft: PlanDraft, index: BundleIndex, goal: Json, keys: dict[int, s
             draft.focus_areas.setdefault(title, description)
             break
     for scale in extensions(goal, v.EXT_GAS_SCALE):
-        parts = {e.get("url"): e for e in as_list(scale.get("extension")) if isinstance(e, dict)}
+        parts = parts_of(scale)
         levels = tuple(text(parts.get(n, {}).get("valueString")) or "" for n in v.GAS_PARTS)
         weight = decimal(parts.get("weight", {}).get("valueDecimal"))
         if all(levels):
@@ -521,7 +522,7 @@ def measure_from_target(target: Json, notes: list[str]) -> goalplan.Measure | No
 
 
 def measure_from_parts(element: Json) -> tuple[goalplan.Measure, str] | None:
-    parts = {e.get("url"): e for e in element.get("extension", []) if isinstance(e, dict)}
+    parts = parts_of(element)
 
     def value(name: str, kind: str) -> Any:
         return parts.get(name, {}).get(f"value{kind}")
@@ -555,7 +556,7 @@ def map_condition(draft: PlanDraft, index: BundleIndex, condition: Json) -> None
         draft.report(condition, f"imported as the focus area {title!r}.")
     elif title and any(
         has_code(c, v.HEALTH_CONCERN, "health-concern")
-        for c in condition.get("category", [])
+        for c in as_list(condition.get("category"))
         if isinstance(c, dict)
     ):
         description = ""
@@ -609,15 +610,7 @@ def map_activities(draft: PlanDraft, index: BundleIndex, care_plan: Json, keys: 
         if not isinstance(detail, dict):
             skipped.append(f"activity {number} refers to another resource instead of describing itself")
             continue
-        goals = [
-            k
-            for k in (
-                goal_key(index, g, keys)
-                for g in detail.get("goal", [])
-                if isinstance(detail.get("goal"), list)
-            )
-            if k
-        ]
+        goals = [k for k in (goal_key(index, g, keys) for g in as_list(detail.get("goal"))) if k]
         error = detail.get("status") == "entered-in-error"
         kind = extension_value(activity, v.EXT_ACTIVITY_KIND, "Code")
         description = text(detail.get("description"))
@@ -819,7 +812,8 @@ def instrument_of(
         if (
             isinstance(coding, dict)
             and coding.get("system") == v.LOINC
-            and coding.get("code") in v.BY_TOTAL_CODE
+            and isinstance(coding.get("code"), str)
+            and coding["code"] in v.BY_TOTAL_CODE
         ):
             return instruments.get(v.BY_TOTAL_CODE[coding["code"]].instrument)
     name = concept_text(code)
@@ -844,9 +838,7 @@ def score_items(observation: Json, instrument: goalplan.Instrument) -> tuple[int
             continue
         position = number
         if loinc is not None:
-            codes = [
-                c.get("code") for c in (component.get("code") or {}).get("coding", []) if isinstance(c, dict)
-            ]
+            codes = [c.get("code") for c in codings(component.get("code"))]
             matches = [loinc.items.index(c) for c in codes if c in loinc.items]
             if matches:
                 position = matches[0]
@@ -875,13 +867,16 @@ def map_provenance(draft: PlanDraft, index: BundleIndex, provenance: Json, remov
         role = extension_value(agent, v.EXT_SIGNER_ROLE, "Code") if isinstance(agent, dict) else None
         if role is None:
             continue
+        if role not in goalplan.SIGNER_ROLES:
+            draft.report(provenance, f"not imported: {role!r} is not a signer role goalplan knows.")
+            return
         who = as_dict(agent.get("who"))
         name = text(who.get("display")) or (person_name(index.resolve(who) or {}) if who else None)
         on = fhir_date(provenance.get("occurredDateTime")) or fhir_date(provenance.get("recorded"))
         if name is None or on is None:
             draft.report(provenance, "not imported: the signature names no signer or date.")
             return
-        if provenance.get("id") in removed:
+        if isinstance(provenance.get("id"), str) and provenance["id"] in removed:
             draft.report(provenance, "not imported: the signature it records was entered in error.")
             return
         credentials = text(extension_value(agent, v.EXT_CREDENTIALS, "String")) or ""

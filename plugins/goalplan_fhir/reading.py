@@ -52,7 +52,7 @@ class BundleIndex:
     def __init__(self, bundle: Json) -> None:
         self.resources: list[Json] = []
         self._by_key: dict[str, Json] = {}
-        for entry in bundle.get("entry", []):
+        for entry in as_list(bundle.get("entry")):
             resource = entry.get("resource") if isinstance(entry, dict) else None
             if not isinstance(resource, dict) or not isinstance(resource.get("resourceType"), str):
                 continue
@@ -130,6 +130,15 @@ def extensions(element: Any, url: str) -> list[Json]:
     return [e for e in element["extension"] if isinstance(e, dict) and e.get("url") == url]
 
 
+def parts_of(element: Any) -> dict[str, Json]:
+    """A complex extension's parts by their url."""
+    return {
+        e["url"]: e
+        for e in as_list(as_dict(element).get("extension"))
+        if isinstance(e, dict) and isinstance(e.get("url"), str)
+    }
+
+
 def extension_value(element: Any, url: str, kind: str) -> Any:
     found = extensions(element, url)
     return found[0].get(f"value{kind}") if found else None
@@ -162,16 +171,8 @@ def person_name(resource: Json) -> str | None:
         found = text(name.get("text"))
         if found:
             return found
-        given = (
-            [g for g in name.get("given", []) if isinstance(g, str)]
-            if isinstance(name.get("given"), list)
-            else []
-        )
-        prefix = (
-            [p for p in name.get("prefix", []) if isinstance(p, str)]
-            if isinstance(name.get("prefix"), list)
-            else []
-        )
+        given = [g for g in as_list(name.get("given")) if isinstance(g, str)]
+        prefix = [p for p in as_list(name.get("prefix")) if isinstance(p, str)]
         family = name.get("family") if isinstance(name.get("family"), str) else ""
         joined = " ".join(p for p in [*prefix, *given, family] if p).strip()
         if joined:

@@ -154,3 +154,60 @@ def test_whitespace_fhir_strings_do_not_allow_becomes_a_space_or_a_line_break(gp
     assert goal["description"]["text"] == "I will walk\nevery day."
     patient = bundle["entry"][0]["resource"]
     assert patient["name"] == [{"use": "official", "text": "Zoë Okafor"}]
+
+
+# Fresh containers each draw: a replacement must never be shared, or a later one could nest it.
+JUNK = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-3, 3),
+    st.just(""),
+    st.just("x"),
+    st.just("2026-02-30"),
+    st.builds(list),
+    st.builds(dict),
+    st.builds(lambda: [None]),
+    st.builds(lambda: {"reference": "Goal/missing"}),
+)
+
+
+def paths(node: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    found = [prefix] if prefix else []
+    if isinstance(node, dict):
+        for key, value in node.items():
+            found += paths(value, (*prefix, key))
+    elif isinstance(node, list):
+        for n, value in enumerate(node):
+            found += paths(value, (*prefix, n))
+    return found
+
+
+@settings(max_examples=40, deadline=None)
+@given(data=st.data())
+def test_a_damaged_bundle_is_imported_in_part_or_refused_never_a_crash(data: st.DataObject) -> None:
+    """Any element of an exported Bundle replaced by junk: the import maps what it can or refuses."""
+    from tests.plugins.fhir.conftest import build_clinical_plan, build_rich_plan
+
+    with (
+        tempfile.TemporaryDirectory() as folder,
+        goalplan.open(Path(folder) / "a.db") as a,
+        goalplan.open(Path(folder) / "b.db") as b,
+    ):
+        build = data.draw(st.sampled_from([build_rich_plan, build_clinical_plan]))
+        bundle = json.loads(render(get_plugin_manager().exporter("fhir"), build(a).log(), {}))
+        targets = paths(bundle)
+        for path in data.draw(st.lists(st.sampled_from(targets), min_size=1, max_size=4)):
+            node = bundle
+            try:
+                for step in path[:-1]:
+                    node = node[step]
+                node[path[-1]] = data.draw(JUNK)
+            except (KeyError, IndexError, TypeError):
+                continue  # an earlier replacement took this path away
+        try:
+            result = import_bundle(b, json.dumps(bundle).encode())
+        except goalplan.RejectedError as exc:
+            assert exc.message.endswith("nothing was imported.")
+            assert b.plans() == []
+        else:
+            assert b.plan(result.plan_id).state.is_open
