@@ -7,7 +7,7 @@ docs/privacy.md.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 
 import goalplan
 from goalplan import AuditFormat, AuditReport, Exporter, PlanLog
@@ -18,6 +18,13 @@ def render(log: PlanLog, options: Mapping[str, str]) -> bytes:
     from goalplan_csv.render import render_csv
 
     return render_csv(log, options)
+
+
+def caseload(options: Mapping[str, str]) -> Callable[[Iterable[PlanLog], Mapping[str, str]], bytes] | None:
+    """``scope=caseload``: ``export --all`` writes every plan into one file."""
+    from goalplan_csv.render import caseload_renderer
+
+    return caseload_renderer(options)
 
 
 def file_stem(log: PlanLog, options: Mapping[str, str]) -> str:
@@ -36,6 +43,7 @@ EXPORTER = Exporter(
     render=render,
     options=OPTION_HELP,
     file_stem=file_stem,
+    caseload=caseload,
 )
 
 
