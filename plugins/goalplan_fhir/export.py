@@ -384,6 +384,8 @@ class PlanBundle:
             last = goal.status_changes[-1]
             resource["statusDate"] = last.recorded_at[:10]
             resource["statusReason"] = last.reason
+            if last.target_missed_reason:
+                extensions.append(ext(v.EXT_TARGET_MISSED, valueString=last.target_missed_reason))
         resource["expressedBy"] = self.patient
         if goal.focus_id and goal.focus_id in self.state.focus_areas:
             diagnoses = [

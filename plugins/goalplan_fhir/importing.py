@@ -77,6 +77,7 @@ class GoalDraft:
     status: str = "active"
     status_reason: str = ""
     start: date | None = None
+    target_missed: str = ""
     gas_levels: tuple[str, ...] = ()
     gas_weight: float = 1.0
 
@@ -440,6 +441,7 @@ def map_goal(draft: PlanDraft, index: BundleIndex, goal: Json, keys: dict[int, s
     else:
         notes.append(f"lifecycleStatus {status!r} is not a FHIR R4 value, so the goal is active")
     g.status_reason = text(goal.get("statusReason")) or ""
+    g.target_missed = text(extension_value(goal, v.EXT_TARGET_MISSED, "String")) or ""
     g.start = fhir_date(goal.get("startDate"))
     term = extension_value(goal, v.EXT_TERM, "Code")
     if term in ("short", "long"):
@@ -1081,7 +1083,25 @@ def _build(gp: goalplan.Goalplan, draft: PlanDraft, at: list[str]) -> str:
         if g.status not in INITIAL_STATUSES:
             at[0] = source_of(key)
             reason = g.status_reason or f"Goal {g.status} in the system the Bundle came from."
-            plan.change_status(goal_ids[key], g.status, reason=reason)
+            current = plan.state.goals[goal_ids[key]]
+            missed = ""
+            if g.status == "completed" and current.measure is not None:
+                if current.latest is None:
+                    draft.report(
+                        source_of(key),
+                        "imported as a goal, in part: it is completed in the Bundle, but goalplan completes "
+                        "a measured goal only once it has a value, so it stays active.",
+                    )
+                    continue
+                m = current.measure
+                reached = (
+                    current.latest.value >= m.target
+                    if m.target > m.baseline
+                    else current.latest.value <= m.target
+                )
+                if not reached:
+                    missed = g.target_missed or "Completed in the system the Bundle came from."
+            plan.change_status(goal_ids[key], g.status, reason=reason, target_missed=missed)
     for on, to, method in draft.copies:
         at[0] = draft.plan_source
         plan.give_copy(to=to, on=on, method=method)

@@ -104,8 +104,15 @@ def record(gp: goalplan.Goalplan, story: dict[str, Any]) -> goalplan.Plan:
         )
         for day, value, note in g["progress"]:
             plan.record_progress(goal, value, on=OPENED + timedelta(days=day), note=note)
-        if g["status"] != "active":
-            plan.change_status(goal, g["status"], reason="Changed in the story.")
+        status, missed, m = g["status"], "", g["measure"]
+        if status == "completed" and m is not None:
+            latest = plan.state.goals[goal].latest
+            if latest is None:
+                status = "cancelled"  # a measured goal is completed only once it has a value
+            elif not (latest.value >= m.target if m.target > m.baseline else latest.value <= m.target):
+                missed = "Good enough for the client."
+        if status != "active":
+            plan.change_status(goal, status, reason="Changed in the story.", target_missed=missed)
     for n, code in enumerate(story["diagnoses"]):
         plan.add_diagnosis(code, primary=n == 0)
     live = [g.goal_id for g in plan.state.goals.values() if g.status in ("active", "on-hold")]
