@@ -10,6 +10,7 @@ from fpdf import FPDF, FontFace
 from fpdf.enums import Align, TableBordersLayout, TableCellFillMode, XPos, YPos
 
 from goalplan_pdf import fonts
+from goalplan_pdf.fallback import Fallbacks
 
 # A restrained palette: near-black ink, two greys, one accent (a deep teal) and its tint; green,
 # amber and brick red only for what a reader must notice (on track, at risk, off track).
@@ -31,20 +32,50 @@ LINE = 4.6  # mm per body line
 MARGIN_X = 20.0
 MARGIN_TOP = 22.0
 MARGIN_BOTTOM = 24.0
+COUNT_WIDTH = 24.0  # the footer's "Page x of y"
 
 
 class PlanDocument(FPDF):  # type: ignore[misc]
-    """An FPDF that refuses to draw a character its font lacks instead of dropping it."""
+    """An FPDF that draws a visible replacement mark for a character no font has, instead of
+    dropping it, and keeps its running header and footer at the page margins."""
 
     def __init__(
-        self, *, paper: str, compliance: str | None, running_title: str, footer_lines: Sequence[str]
+        self,
+        *,
+        paper: str,
+        compliance: str | None,
+        running_title: str,
+        footer_lines: Sequence[str],
+        fallbacks: Fallbacks | None = None,
+        shaping: bool = False,
     ):
         super().__init__(orientation="portrait", unit="mm", format=paper, enforce_compliance=compliance)
         self.running_title = running_title
         self.footer_lines = tuple(footer_lines)
         self.current_field = "text"
         for (family, style), _ in fonts.FONT_FILES.items():
-            self.add_font(family, style, str(fonts.font_path(family, style)))
+            fonts.install(
+                self, family, style, str(fonts.font_path(family, style)), body=family == fonts.FAMILY
+            )
+        self.fallback_families: list[str] = []
+        extra: frozenset[str] = frozenset()
+        if fallbacks is not None and fallbacks.regular:
+            for i, (face, bold) in enumerate(zip(fallbacks.regular, fallbacks.bold, strict=True)):
+                family = f"fallback{i}"
+                fonts.install(self, family, "", face.path, face.index)
+                if bold is not None:
+                    fonts.install(self, family, "B", bold.path, bold.index)
+                self.fallback_families.append(family)
+                extra |= frozenset(c for c in fallbacks.needed if face.has(c))
+            self.set_fallback_fonts(self.fallback_families, exact_match=False)
+        self.shaping = shaping
+        if shaping:
+            # the document is English: a line that starts with a client's Arabic or Hebrew name
+            # still reads left to right, with the name itself right to left
+            self.set_text_shaping(True, direction="ltr")
+        self.drawable = {style: fonts.coverage(fonts.FAMILY, style) | extra for style in ("", "B", "I")}
+        self.drawable["mono"] = fonts.coverage(fonts.MONO, "")
+        self.alias_nb_pages(None)  # pages are counted once all exist: see number_pages
         self.set_margins(MARGIN_X, MARGIN_TOP, MARGIN_X)
         self.set_auto_page_break(True, MARGIN_BOTTOM)
         self.set_text_color(*INK)
@@ -56,9 +87,19 @@ class PlanDocument(FPDF):  # type: ignore[misc]
 
     def normalize_text(self, text: str) -> str:
         text = fonts.clean(text)
-        covered = fonts.coverage(self.font_family, self.font_style.replace("U", ""))
-        fonts.check_text(self.current_field, text, covered)
-        return str(super().normalize_text(text))
+        if self.font_family == fonts.MONO:
+            covered = self.drawable["mono"]
+        else:
+            covered = self.drawable.get(self.font_style.replace("U", ""), self.drawable[""])
+        return str(super().normalize_text(fonts.replace_missing(text, covered)))
+
+    def fit(self, text: str, width: float) -> str:
+        """``text`` cut with an ellipsis to fit ``width`` in the current font."""
+        if self.get_string_width(text) <= width:
+            return text
+        while text and self.get_string_width(text + "…") > width:
+            text = text[: max(len(text) - max(len(text) // 8, 1), 0)]
+        return text.rstrip() + "…"
 
     # type scale --------------------------------------------------------------------------
 
@@ -72,30 +113,58 @@ class PlanDocument(FPDF):  # type: ignore[misc]
     def header(self) -> None:
         if self.page_no() == 1:
             return
-        self.set_y(11)
+        # page furniture sits at the page margins whatever indentation the body is using
+        left, width = MARGIN_X, self.w - 2 * MARGIN_X
+        self.set_xy(left, 11)
         self.style("running")
-        self.cell(self.epw / 2, 4, self.running_title, align=Align.L)
-        self.cell(self.epw / 2, 4, "Treatment plan", align=Align.R, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        tag = "Treatment plan"
+        tag_w = self.get_string_width(tag) + 2
+        # the plain tag first: fpdf2 then has the body font set on the page before any fallback
+        self.set_x(left + width - tag_w)
+        self.cell(tag_w, 4, tag, align=Align.R)
+        self.set_x(left)
+        self.cell(width - tag_w, 4, self.fit(self.running_title, width - tag_w - 4), align=Align.L)
         self.set_draw_color(*RULE)
         self.set_line_width(0.2)
-        self.line(self.l_margin, 16, self.w - self.r_margin, 16)
-        self.set_y(MARGIN_TOP)
+        self.line(left, 16, left + width, 16)
+        self.set_xy(self.l_margin, MARGIN_TOP)
         self.style("body")
 
     def footer(self) -> None:
+        left, width = MARGIN_X, self.w - 2 * MARGIN_X
         top = self.h - 16
         self.set_draw_color(*RULE)
         self.set_line_width(0.2)
-        self.line(self.l_margin, top, self.w - self.r_margin, top)
-        self.set_xy(self.l_margin, top + 1.8)
+        self.line(left, top, left + width, top)
+        self.set_xy(left, top + 1.8)
         self.style("running")
-        self.cell(self.epw - 30, 3.4, self.footer_lines[0], align=Align.L)
-        self.cell(30, 3.4, f"Page {self.page_no()} of {{nb}}", align=Align.R)
-        self.set_xy(self.l_margin, top + 5.4)
-        self.set_font(fonts.MONO, "", 5.9)
-        self.set_text_color(*MUTED)
-        self.cell(self.epw, 3.2, self.footer_lines[1], align=Align.L)
+        self.cell(
+            width - COUNT_WIDTH, 3.4, self.fit(self.footer_lines[0], width - COUNT_WIDTH - 3), align=Align.L
+        )
+        for i, line in enumerate(self.footer_lines[1:]):
+            self.set_xy(left, top + 5.4 + i * 3.4)
+            self.set_font(fonts.MONO, "", 5.9)
+            self.set_text_color(*MUTED)
+            self.cell(width, 3.2, line, align=Align.L)
         self.style("body")
+
+    def number_pages(self) -> None:
+        """ "Page x of y" in each footer, flush with the footer rule, once the page count is known.
+
+        fpdf2's page-count alias cannot be used with text shaping, and it reserves room for a
+        three-digit count that leaves a gap before the number.
+        """
+        total = self.pages_count
+        auto, margin = self.auto_page_break, self.b_margin
+        self.set_auto_page_break(False)
+        for page in range(1, total + 1):
+            self.page = page
+            self.current_font_is_set_on_page = False
+            self.style("running")
+            self.set_xy(self.w - MARGIN_X - COUNT_WIDTH, self.h - 16 + 1.8)
+            self.cell(COUNT_WIDTH, 3.4, f"Page {page} of {total}", align=Align.R)
+        self.page = total
+        self.set_auto_page_break(auto, margin)
 
     # layout helpers ----------------------------------------------------------------------
 
@@ -219,16 +288,62 @@ class PlanDocument(FPDF):  # type: ignore[misc]
             "cell_fill_mode": TableCellFillMode.EVEN_ROWS,
             "repeat_headings": 1,
         }
+        line = size * 0.5
+        room = self.page_break_trigger - self.t_margin - 4 * line - 8
+        most = max(6, int(0.45 * room / line))
         with self.table(**kwargs) as table:
             header = table.row()
             for heading in headings:
                 header.cell(heading)
             for values in rows:
-                row = table.row()
-                for value in values:
-                    row.cell(value)
+                for part in self._row_parts(values, widths, line, most):
+                    row = table.row()
+                    for value in part:
+                        row.cell(value)
         self.current_field = "text"
         self.style("body")
+
+    def _row_parts(
+        self, values: Sequence[str], widths: Sequence[float], line: float, most: int
+    ) -> list[list[str]]:
+        """A row too tall for a page, as rows of at most ``most`` lines each (fpdf2 cannot break
+        one row across pages); the first cell of a continuation says so."""
+        if sum(len(v) for v in values) < 400:
+            return [list(values)]
+        wrapped = [
+            self.multi_cell(w - 3, line, v, dry_run=True, output="LINES", align=Align.L) if v else [""]
+            for v, w in zip(values, widths, strict=True)
+        ]
+        count = max(len(lines) for lines in wrapped)
+        if count <= most:
+            return [list(values)]
+        parts = []
+        for start in range(0, count, most):
+            part = ["\n".join(lines[start : start + most]) for lines in wrapped]
+            if start:
+                part[0] = "(continued)" if not part[0] else part[0]
+            parts.append(part)
+        return parts
+
+    def quote(self, text: str, x: float, width: float, line: float, bar: tuple[int, int, int]) -> None:
+        """Text with an accent bar on its left, drawn line by line so that a statement of any
+        length runs on over pages with the bar beside it on each."""
+        lines = self.multi_cell(width - 4, line, text, dry_run=True, output="LINES", align=Align.L)
+        top = self.y
+        for text_line in lines:
+            if self.y + line > self.page_break_trigger:
+                self._bar(x, top, bar)
+                self.add_page()
+                top = self.y
+            self.set_x(x + 4)
+            self.cell(width - 4, line, text_line, new_x=XPos.LEFT, new_y=YPos.NEXT)
+        self._bar(x, top, bar)
+        self.set_x(self.l_margin)
+
+    def _bar(self, x: float, top: float, colour: tuple[int, int, int]) -> None:
+        if self.y - top > 1.2:
+            self.set_fill_color(*colour)
+            self.rect(x, top + 0.6, 0.9, self.y - top - 1.2, style="F")
 
 
 STYLES: dict[str, tuple[str, str, float, tuple[int, int, int]]] = {

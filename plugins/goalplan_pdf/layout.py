@@ -3,6 +3,7 @@ its progress chart, reviews, signatures, the revision appendix and how to check 
 
 from __future__ import annotations
 
+import logging
 from datetime import date
 
 from fpdf.enums import Align, XPos, YPos
@@ -10,14 +11,16 @@ from fpdf.enums import Align, XPos, YPos
 import goalplan
 from goalplan_pdf import fonts
 from goalplan_pdf.chart import CHART_HEIGHT, draw_progress
-from goalplan_pdf.document import ACCENT, GOOD, INK, LINE, MUTED, RULE, TINT, PlanDocument
+from goalplan_pdf.document import ACCENT, BAD, GOOD, INK, LINE, MUTED, RULE, TINT, PlanDocument
+from goalplan_pdf.fallback import Fallbacks, choose
 from goalplan_pdf.measures import draw_measures, draw_outlook, outlook_height
 from goalplan_pdf.model import STATUS_LABELS, GoalView, PlanView, build, texts
 from goalplan_pdf.options import PdfOptions
 from goalplan_pdf.pdfa import xmp_metadata
-from goalplan_pdf.wording import long_date, number, short_date, with_unit
+from goalplan_pdf.wording import long_date, number, short_date, shortened, with_unit
 
 CREATOR = "goalplan"
+LOGGER = logging.getLogger("goalplan_pdf")
 REVISION_HEADINGS = ["When", "By", "Change", "From", "To", "Why"]
 
 
@@ -25,23 +28,54 @@ def render_plan(log: goalplan.PlanLog, options: PdfOptions) -> bytes:
     if not log.records:
         raise goalplan.RejectedError("plan", "has no recorded events; there is nothing to print.")
     view = build(log)
-    for field, text in texts(view):
-        fonts.check_text(field, text)
-    pdf = _document(view, options)
-    _cover(pdf, view)
+    fallbacks, missing = _glyphs(view, options)
+    pdf = _document(view, options, fallbacks)
+    _cover(pdf, view, missing)
     _at_a_glance(pdf, view)
     _goals(pdf, view)
     draw_measures(pdf, view)
     _reviews(pdf, view)
     _signatures(pdf, view)
-    _verification(pdf, view)
     _revisions(pdf, view)
+    _auditor_appendix(pdf, view, missing)
+    pdf.number_pages()
     return bytes(pdf.output())
 
 
-def _document(view: PlanView, options: PdfOptions) -> PlanDocument:
+def _glyphs(view: PlanView, options: PdfOptions) -> tuple[Fallbacks, list[tuple[str, str]]]:
+    """Fonts for every script the plan uses, and each character none can draw with the first field
+    it appears in. Such a character never blocks a plan (the log cannot be changed to remove it):
+    it is printed as a replacement mark and listed, unless strict-glyphs asks for a refusal."""
+    where: dict[str, str] = {}
+    for field, text in texts(view):
+        for char in fonts.drawable_chars(text):
+            where.setdefault(char, field)
+    needed = set(where) - fonts.text_coverage()
+    fallbacks = choose(needed, options.fonts)
+    missing = sorted((where[c], c) for c in fallbacks.undrawable)
+    if missing and options.strict_glyphs:
+        field, char = missing[0]
+        raise goalplan.RejectedError(
+            field,
+            f"contains {fonts.describe(char)}, which no available font can draw (strict-glyphs=true); "
+            "install a font for it (fontconfig, --option fonts=DIR or GOALPLAN_FONT_DIR) or export "
+            "without strict-glyphs to print it as a replacement mark.",
+        )
+    for field, char in missing:
+        LOGGER.warning(
+            "goalplan: warning: %s: %s has no font; the PDF prints %s in its place and lists it.",
+            field,
+            fonts.describe(char),
+            fonts.REPLACEMENT,
+        )
+    return fallbacks, missing
+
+
+def _document(view: PlanView, options: PdfOptions, fallbacks: Fallbacks) -> PlanDocument:
     state, fp = view.state, view.fingerprint
     pdf = PlanDocument(
+        fallbacks=fallbacks,
+        shaping=fonts.needs_shaping(set(fallbacks.needed)),
         paper=options.paper,
         compliance="PDFA_2U" if options.pdfa else None,
         running_title=state.client_name,
@@ -91,7 +125,7 @@ def _clinician(state: goalplan.PlanState) -> str:
 # cover -----------------------------------------------------------------------------------
 
 
-def _cover(pdf: PlanDocument, view: PlanView) -> None:
+def _cover(pdf: PlanDocument, view: PlanView, missing: list[tuple[str, str]]) -> None:
     state = view.state
     pdf.start_section("Treatment plan", level=0)
     pdf.style("kicker")
@@ -123,6 +157,14 @@ def _cover(pdf: PlanDocument, view: PlanView) -> None:
         )
     if state.is_closed and state.close_reason:
         pdf.label_value("Reason closed", state.close_reason, label_width=38, field="close_reason")
+    if missing:
+        pdf.style("bold")
+        pdf.set_text_color(*BAD)
+        pdf.paragraph(
+            f"{len(missing)} character(s) in this plan could not be drawn with the fonts available and "
+            f"are printed as {fonts.REPLACEMENT}; the last page lists them."
+        )
+        pdf.style("body")
 
 
 def _fact_grid(pdf: PlanDocument, facts: list[tuple[str, str]]) -> None:
@@ -174,7 +216,7 @@ def _at_a_glance(pdf: PlanDocument, view: PlanView) -> None:
     rows = [
         [
             gv.number,
-            gv.goal.statement,
+            shortened(gv.goal.statement),
             gv.status_label,
             short_date(gv.goal.target_date) if gv.goal.target_date else "—",
             _latest_text(gv),
@@ -239,7 +281,7 @@ def _goal(pdf: PlanDocument, gv: GoalView) -> None:
     width = pdf.epw - indent
     pdf.style("quote")
     quote_h = pdf.text_height(f"“{goal.statement}”", width - 4, 5.2)
-    pdf.keep(6 + quote_h + 30)
+    pdf.keep(6 + min(quote_h, 40) + 30)
     pdf.start_section(f"Goal {gv.number}", level=2)
 
     # goal line: number, term, status; id on the right
@@ -258,14 +300,10 @@ def _goal(pdf: PlanDocument, gv: GoalView) -> None:
     pdf.ln(1.5)
 
     # the statement in the client's words, with an accent bar
-    top = pdf.y
     pdf.style("quote")
-    pdf.set_x(x + 4)
     pdf.current_field = f"{field} statement"
-    pdf.multi_cell(width - 4, 5.2, f"“{goal.statement}”", align=Align.L, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.quote(f"“{goal.statement}”", x, width, 5.2, ACCENT)
     pdf.current_field = "text"
-    pdf.set_fill_color(*ACCENT)
-    pdf.rect(x, top + 0.6, 0.9, pdf.y - top - 1.2, style="F")
     pdf.ln(3)
 
     rows: list[tuple[str, str]] = []
@@ -508,7 +546,7 @@ def _revisions(pdf: PlanDocument, view: PlanView) -> None:
     for gv in view.goals:
         rows = [[r.when, r.who, r.change, r.old, r.new, r.why] for r in gv.revisions]
         pdf.style("muted")
-        statement_h = pdf.text_height(gv.goal.statement, pdf.epw - 20, 4.4)
+        statement_h = pdf.text_height(shortened(gv.goal.statement), pdf.epw - 20, 4.4)
         table_h = pdf.table_start_height(REVISION_HEADINGS, rows, widths, 7.4) if rows else 6
         pdf.keep(statement_h + 1.5 + table_h + 1)
         pdf.start_section(f"Revisions of goal {gv.number}", level=1)
@@ -517,7 +555,12 @@ def _revisions(pdf: PlanDocument, view: PlanView) -> None:
         pdf.style("muted")
         pdf.current_field = f"goal {gv.number} statement"
         pdf.multi_cell(
-            pdf.epw - 20, 4.4, gv.goal.statement, align=Align.L, new_x=XPos.LMARGIN, new_y=YPos.NEXT
+            pdf.epw - 20,
+            4.4,
+            shortened(gv.goal.statement),
+            align=Align.L,
+            new_x=XPos.LMARGIN,
+            new_y=YPos.NEXT,
         )
         pdf.current_field = "text"
         pdf.ln(1.5)
@@ -528,15 +571,17 @@ def _revisions(pdf: PlanDocument, view: PlanView) -> None:
         pdf.ln(4)
 
 
-def _verification(pdf: PlanDocument, view: PlanView) -> None:
+def _auditor_appendix(pdf: PlanDocument, view: PlanView, missing: list[tuple[str, str]]) -> None:
+    """For auditors: the fingerprint, how to check a copy against the log, and anything not drawn."""
     fp = view.fingerprint
-    pdf.section("Checking this document against the log", follow=40)
+    pdf.section("Appendix for auditors: checking this document against the log", follow=40)
     pdf.style("body")
     pdf.paragraph(
         "Every page's footer names the log this document was made from. The same log always gives the "
         "same document, byte for byte. To check a printed copy, compare these values with the output of "
         "'goalplan plan show PLAN --json' (plan_id, version, head_hash) and run 'goalplan verify PLAN', "
-        "which re-computes the hash chain."
+        "which re-computes the hash chain. 'goalplan export PLAN --format pdf --version N' prints the "
+        "plan again exactly as it stood at log version N."
     )
     pdf.ln(2)
     for label, value in (
@@ -546,3 +591,19 @@ def _verification(pdf: PlanDocument, view: PlanView) -> None:
         ("Last recorded", view.made_at),
     ):
         pdf.label_value(label, value, label_width=34)
+    if not missing:
+        return
+    pdf.ln(3)
+    pdf.style("h3")
+    pdf.keep(20)
+    pdf.cell(pdf.epw, 6, "Characters this document could not draw", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.style("muted")
+    pdf.paragraph(
+        f"No available font has these characters; each is printed as {fonts.REPLACEMENT} where it occurs. "
+        "The log keeps the text as recorded."
+    )
+    pdf.ln(1.5)
+    rows = [
+        [where, fonts.describe(char).replace(repr(char), "").replace("  ", " ")] for where, char in missing
+    ]
+    pdf.data_table(["Where", "Character"], rows, _widths(pdf, [None, 80]), field="missing character")

@@ -5,7 +5,7 @@ characters, with the field it came from, before the first page exists.
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import date
 
@@ -182,6 +182,8 @@ def _revisions_by_goal(entries: Sequence[goalplan.HistoryEntry]) -> dict[str, li
     first setting is one row; corrections and everything else are kept as recorded."""
     rows: dict[str, list[RevisionRow]] = defaultdict(list)
     setting: dict[tuple[str, str], dict[str, str]] = {}
+    last_event: dict[str, str] = {}
+    per_event = Counter(entry.event_id for entry in entries)
     for entry in entries:
         if entry.goal_id is None or entry.event_type == "progress_recorded":
             continue
@@ -202,13 +204,30 @@ def _revisions_by_goal(entries: Sequence[goalplan.HistoryEntry]) -> dict[str, li
         new = entry.new
         if entry.event_type == "step_completed" and entry.old and new.startswith(entry.old):
             new = new[len(entry.old) :].strip(" ()")  # just "done YYYY-MM-DD"
-        rows[entry.goal_id].append(
+        goal_rows = rows[entry.goal_id]
+        if goal_rows and last_event.get(entry.goal_id) == entry.event_id:
+            # one revision is one row: its fields together, its reason once
+            row = goal_rows[-1]
+            goal_rows[-1] = RevisionRow(
+                row.when,
+                row.who,
+                f"{row.change}, {label}",
+                f"{row.old}\n{label}: {entry.old or '—'}",
+                f"{row.new}\n{label}: {new or '—'}",
+                row.why,
+            )
+            continue
+        last_event[entry.goal_id] = entry.event_id
+        grouped = entry.event_type in ("goal_revised", "entry_corrected")
+        goal_rows.append(
             RevisionRow(
                 timestamp(entry.recorded_at),
                 entry.actor,
                 label,
-                entry.old or "—",
-                new or "—",
+                f"{label}: {entry.old or '—'}"
+                if grouped and per_event[entry.event_id] > 1
+                else entry.old or "—",
+                f"{label}: {new or '—'}" if grouped and per_event[entry.event_id] > 1 else new or "—",
                 entry.reason or "—",
             )
         )

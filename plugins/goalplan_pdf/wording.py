@@ -37,3 +37,15 @@ def with_unit(value: float, unit: str) -> str:
 def timestamp(recorded_at: str) -> str:
     """An envelope's recorded-at as 'YYYY-MM-DD HH:MM UTC' (the log keeps microseconds)."""
     return f"{recorded_at[:10]} {recorded_at[11:16]} UTC"
+
+
+TABLE_STATEMENT = 140  # characters of a statement a table shows; the goal section prints it all
+
+
+def shortened(text: str, limit: int = TABLE_STATEMENT) -> str:
+    """A table's short form of a long text, cut at a word with an ellipsis."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    cut = text[:limit].rsplit(" ", 1)[0] if " " in text[: limit // 2 * 2] else text[:limit]
+    return cut.rstrip(" ,;:.") + "…"
