@@ -14,7 +14,7 @@ from goalplan_pdf.chart import CHART_HEIGHT, draw_progress
 from goalplan_pdf.document import ACCENT, BAD, GOOD, INK, LINE, MUTED, RULE, TINT, PlanDocument
 from goalplan_pdf.fallback import Fallbacks, choose
 from goalplan_pdf.measures import draw_measures, draw_outlook, outlook_height
-from goalplan_pdf.model import STATUS_LABELS, GoalView, PlanView, build, texts
+from goalplan_pdf.model import STATUS_LABELS, GoalView, PlanView, SignatureView, build, texts
 from goalplan_pdf.options import PdfOptions
 from goalplan_pdf.pdfa import xmp_metadata
 from goalplan_pdf.wording import long_date, number, short_date, shortened, with_unit
@@ -456,59 +456,145 @@ def _reviews(pdf: PlanDocument, view: PlanView) -> None:
     pdf.data_table(headings, rows, widths, field="review", size=8.5)
 
 
+SIGNER_ROLES = ("client", "clinician")
+
+
 def _signatures(pdf: PlanDocument, view: PlanView) -> None:
-    state = view.state
-    intro = (
-        "The client took part in setting these goals. Signatures recorded in the plan's log are printed "
-        "below; sign on the line where one is still missing."
-    )
-    pdf.section("Signatures", follow=pdf.text_block_height(intro) + 4 + 42)
+    latest = [s for s in (view.latest_signature(r) for r in SIGNER_ROLES) if s is not None]
+    client = view.latest_signature("client")
+    if client is not None:
+        intro = (
+            "The client took part in setting these goals and signed the plan. Each signature below "
+            "approves the plan as it stood at the log version named with it."
+        )
+    else:
+        intro = (
+            "No client signature is recorded yet. Each signature below approves the plan as it stood at "
+            "the log version named with it; sign on the line where one is still missing."
+        )
+    stale = [s for s in latest if not s.current]
+    pdf.section("Signatures", follow=pdf.text_block_height(intro) + 4 + 42 + (14 if stale else 0))
     pdf.style("muted")
-    pdf.paragraph(intro)
-    pdf.ln(4)
+    pdf.paragraph(intro, field="signature")
+    pdf.ln(3)
+    if stale:
+        _changed_banner(pdf, view, stale)
     col_w = (pdf.epw - 12) / 2
+    pdf.keep(max(_signature_height(pdf, view, role, col_w) for role in SIGNER_ROLES) + 2)
     top = pdf.y
     bottom = top
-    for i, role in enumerate(("client", "clinician")):
+    for i, role in enumerate(SIGNER_ROLES):
         x = pdf.l_margin + i * (col_w + 12)
-        bottom = max(bottom, _signature_box(pdf, state, role, x, top, col_w))
+        bottom = max(bottom, _signature_box(pdf, view, role, x, top, col_w))
     pdf.set_xy(pdf.l_margin, bottom + 2)
-    earlier = [s for s in state.signatures if s is not state.signature(s.role)]
+    earlier = [s for s in view.signatures if s not in latest]
     if earlier:
         pdf.style("muted")
         pdf.paragraph(
             "Earlier signatures in the log: "
-            + "; ".join(f"{s.role} {s.name} on {short_date(s.signed_on)}" for s in earlier)
+            + "; ".join(
+                f"{s.role} {s.name} on {short_date(s.signed_on)} (approved version {s.version}, "
+                f"recorded by {s.recorded_by})"
+                for s in earlier
+            )
             + ".",
             field="signature",
         )
 
 
-def _signature_box(
-    pdf: PlanDocument, state: goalplan.PlanState, role: str, x: float, y: float, w: float
-) -> float:
-    sig = state.signature(role)
+def _changed_banner(pdf: PlanDocument, view: PlanView, stale: list[SignatureView]) -> None:
+    version = view.fingerprint.version
+    roles = " and ".join(f"the {s.role}'s (version {s.version})" for s in stale)
+    verb = (
+        "signatures approve earlier versions" if len(stale) > 1 else "signature approves an earlier version"
+    )
+    text = (
+        f"The plan has changed since it was signed. This copy shows log version {version}; {roles} "
+        f"{verb}. The changes since have not been signed."
+    )
+    pdf.style("bold")
+    height = pdf.text_height(text, pdf.epw - 8) + 5
+    pdf.keep(height + 2)
+    top = pdf.y
+    pdf.set_fill_color(251, 236, 234)
+    pdf.rect(pdf.l_margin, top, pdf.epw, height, style="F")
+    pdf.set_fill_color(*BAD)
+    pdf.rect(pdf.l_margin, top, 1.2, height, style="F")
+    pdf.set_xy(pdf.l_margin + 5, top + 2.5)
+    pdf.set_text_color(*BAD)
+    pdf.multi_cell(pdf.epw - 8, LINE, text, align=Align.L, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.set_y(top + height + 3)
+    pdf.style("body")
+
+
+def _signed_lines(sig: SignatureView) -> list[tuple[str, str]]:
+    """(style, text) lines under a recorded signature."""
+    status = (
+        ("good", "Current: the plan has not changed since")
+        if sig.current
+        else ("bad", f"Not current: {sig.changed_since} change(s) to the plan since")
+    )
+    return [
+        ("bold", sig.name),
+        ("body", sig.credentials),
+        ("muted", f"Signed {long_date(sig.signed_on)}, approving log version {sig.version}"),
+        ("muted", f"Recorded in the log by {sig.recorded_by}, {sig.recorded_at}"),
+        status,
+    ]
+
+
+def _line_style(pdf: PlanDocument, style: str) -> None:
+    if style in ("good", "bad"):
+        pdf.style("bold")
+        pdf.set_text_color(*(GOOD if style == "good" else BAD))
+    else:
+        pdf.style(style)
+
+
+def _signature_height(pdf: PlanDocument, view: PlanView, role: str, w: float) -> float:
+    sig = view.latest_signature(role)
+    if sig is None:
+        return 40.0
+    height = 12.0
+    for style, text in _signed_lines(sig):
+        if text:
+            _line_style(pdf, style)
+            height += pdf.text_height(text, w, 4.2) + 0.6
+    pdf.style("body")
+    return height
+
+
+def _signature_box(pdf: PlanDocument, view: PlanView, role: str, x: float, y: float, w: float) -> float:
+    """A recorded signature is printed as text (never as imitation handwriting); a role not yet
+    signed gets lines to sign on."""
+    sig = view.latest_signature(role)
     pdf.set_xy(x, y)
     pdf.style("label")
     pdf.cell(w, 4, role.upper())
+    if sig is not None:
+        pdf.set_xy(x, y + 5)
+        pdf.style("muted")
+        pdf.cell(w, 4, "Signature recorded in the plan's log")
+        pdf.set_draw_color(*INK)
+        pdf.set_line_width(0.3)
+        pdf.line(x, y + 10, x + w, y + 10)
+        yy = y + 11.5
+        pdf.current_field = f"{role} signature"
+        for style, text in _signed_lines(sig):
+            if not text:
+                continue
+            _line_style(pdf, style)
+            pdf.set_xy(x, yy)
+            pdf.multi_cell(w, 4.2, text, align=Align.L, new_x=XPos.LEFT, new_y=YPos.NEXT)
+            yy = pdf.y + 0.6
+        pdf.current_field = "text"
+        pdf.style("body")
+        return yy
+    state = view.state
     line_y = y + 17
     pdf.set_draw_color(*INK)
     pdf.set_line_width(0.3)
     pdf.line(x, line_y, x + w, line_y)
-    if sig is not None:
-        pdf.set_xy(x, line_y - 6.5)
-        pdf.set_font(fonts.FAMILY, "I", 11)
-        pdf.set_text_color(*ACCENT)
-        pdf.current_field = f"{role} signature name"
-        pdf.cell(w, 6, sig.name)
-        pdf.set_xy(x, line_y + 1.5)
-        pdf.style("bold")
-        pdf.cell(w, LINE, sig.name + (f", {sig.credentials}" if sig.credentials else ""))
-        pdf.set_xy(x, line_y + 6.3)
-        pdf.style("muted")
-        pdf.cell(w, 4, f"Signed {long_date(sig.signed_on)} · recorded in the plan log")
-        pdf.current_field = "text"
-        return line_y + 11
     pdf.set_xy(x, line_y + 1.5)
     pdf.style("muted")
     pdf.cell(w, 4, "Signature")
@@ -524,7 +610,7 @@ def _signature_box(
         if label == "Name":
             pdf.style("body")
             pdf.set_xy(x + 13, ly - 4.8)
-            pdf.cell(w - 13, 4.5, name)
+            pdf.cell(w - 13, 4.5, pdf.fit(name, w - 13))
             pdf.style("muted")
     pdf.current_field = "text"
     return line_y + 23

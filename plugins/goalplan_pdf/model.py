@@ -105,6 +105,61 @@ class GoalView:
         return f"{round(share * 100)}% of the way from baseline to target"
 
 
+# Events that record what happened under the plan rather than change what it says: a signature
+# stays current through them. Any other event (including kinds added later) changes the plan.
+PROGRESS_EVENTS = frozenset(
+    {
+        "progress_recorded",
+        "review_held",
+        "step_completed",
+        "score_recorded",
+        "gas_scored",
+        "finding_silenced",
+        "plan_signed",
+    }
+)
+
+
+@frozen
+class SignatureView:
+    """A recorded signature and what it approves: the plan as it stood at its log version."""
+
+    role: str
+    name: str
+    credentials: str
+    signed_on: date
+    version: int
+    recorded_by: str
+    recorded_at: str
+    changed_since: int  # plan-changing events recorded after it; 0 means still current
+
+    @property
+    def current(self) -> bool:
+        return self.changed_since == 0
+
+
+def signature_views(log: goalplan.PlanLog) -> tuple[SignatureView, ...]:
+    records = {r.event_id: r for r in log.records}
+    changes = [r.version for r in log.records if r.type not in PROGRESS_EVENTS]
+    views = []
+    for sig in log.state.signatures:
+        record = records.get(sig.event_id)
+        version = record.version if record else 0
+        views.append(
+            SignatureView(
+                role=sig.role,
+                name=sig.name,
+                credentials=sig.credentials,
+                signed_on=sig.signed_on,
+                version=version,
+                recorded_by=record.actor if record else "",
+                recorded_at=timestamp(record.recorded_at) if record else "",
+                changed_since=sum(1 for v in changes if v > version),
+            )
+        )
+    return tuple(views)
+
+
 @frozen
 class FocusView:
     number: int
@@ -123,6 +178,11 @@ class PlanView:
     as_of: date
     measures: tuple[MeasureView, ...] = ()
     gas: GasView | None = None
+    signatures: tuple[SignatureView, ...] = ()
+
+    def latest_signature(self, role: str) -> SignatureView | None:
+        found = [s for s in self.signatures if s.role == role]
+        return found[-1] if found else None
 
     @property
     def goals(self) -> list[GoalView]:
@@ -174,6 +234,7 @@ def build(log: goalplan.PlanLog, instruments: Mapping[str, goalplan.Instrument] 
         as_of,
         tuple(measure_view(s, instruments.get(s.instrument)) for s in analytics.instruments),
         gas_view(analytics.gas, state, numbers),
+        signature_views(log),
     )
 
 
@@ -289,8 +350,9 @@ def texts(view: PlanView) -> Iterator[tuple[str, str]]:
     for review in state.reviews:
         yield f"review of {review.held_on} summary", review.summary
         yield f"review of {review.held_on} recorded by", review.actor
-    for sig in state.signatures:
+    for sig in view.signatures:
         yield f"{sig.role} signature name", sig.name
         yield f"{sig.role} signature credentials", sig.credentials
+        yield f"{sig.role} signature recorded by", sig.recorded_by
     outlooks = {gv.number: gv.outlook for gv in view.goals}
     yield from outcome_texts(outlooks, view.measures, view.gas)

@@ -104,9 +104,10 @@ def test_review_history(sample_text: list[str]) -> None:
 
 def test_signatures_come_from_the_log_with_dates_and_credentials(sample_text: list[str]) -> None:
     flat = re.sub(r"\s+", " ", joined(sample_text))
-    assert "CLIENT Zoë Nguyễn Zoë Nguyễn Signed 8 September 2025" in flat
-    assert "Łukasz Wiśniewski, PsyD Signed 24 November 2025" in flat
-    assert "Earlier signatures in the log: clinician Łukasz Wiśniewski on 8 Sep 2025." in flat
+    assert "CLIENT Signature recorded in the plan's log Zoë Nguyễn Signed 8 September 2025" in flat
+    assert "Łukasz Wiśniewski PsyD Signed 24 November 2025, approving log version" in flat
+    earlier = "Earlier signatures in the log: clinician Łukasz Wiśniewski on 8 Sep 2025 (approved version"
+    assert earlier in flat
 
 
 def test_missing_signatures_get_blank_lines(plan_factory) -> None:  # type: ignore[no-untyped-def]
@@ -116,6 +117,9 @@ def test_missing_signatures_get_blank_lines(plan_factory) -> None:  # type: igno
     assert "CLIENT Signature Name Ana Díaz Date" in flat
     assert "CLINICIAN Signature Name Sam Lee, LCSW Date" in flat
     assert "Signed " not in flat
+    # no signature from the client: the document does not claim the client took part
+    assert "The client took part" not in flat
+    assert "No client signature is recorded yet." in flat
 
 
 def test_revision_appendix_lists_when_who_old_new_why(sample_text: list[str]) -> None:
