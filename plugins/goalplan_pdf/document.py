@@ -93,6 +93,31 @@ class PlanDocument(FPDF):  # type: ignore[misc]
             covered = self.drawable.get(self.font_style.replace("U", ""), self.drawable[""])
         return str(super().normalize_text(fonts.replace_missing(text, covered)))
 
+    def multi_cell(self, w: float, h: float | None = None, text: str = "", *args: Any, **kwargs: Any) -> Any:
+        return super().multi_cell(w, h, self.breakable(str(text), w), *args, **kwargs)
+
+    def breakable(self, text: str, width: float) -> str:
+        """A word too wide for its column gets soft hyphens, so that it breaks with a hyphen
+        (fpdf2 would otherwise cut it anywhere, without one)."""
+        room = (width or self.w - self.r_margin - self.x) - 2 * self.c_margin - 0.5
+        shortest = max(int(room / (0.3 * max(self.font_size, 0.1))), 4)
+        if room <= 0 or all(len(word) < shortest for word in text.split()):
+            return text
+        words = text.split(" ")
+        return " ".join(self._hyphenate(word, room) if len(word) >= shortest else word for word in words)
+
+    def _hyphenate(self, word: str, room: float) -> str:
+        if self.get_string_width(word) <= room or not fonts.text_coverage().issuperset(word):
+            return word  # fits, or a script (such as Chinese) that breaks without hyphens
+        pieces, piece = [], ""
+        for char in word:
+            if piece and self.get_string_width(piece + char + "-") > room:
+                pieces.append(piece)
+                piece = ""
+            piece += char
+        pieces.append(piece)
+        return "\u00ad".join(pieces)
+
     def fit(self, text: str, width: float) -> str:
         """``text`` cut with an ellipsis to fit ``width`` in the current font."""
         if self.get_string_width(text) <= width:

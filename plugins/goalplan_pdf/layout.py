@@ -11,13 +11,13 @@ from fpdf.enums import Align, XPos, YPos
 import goalplan
 from goalplan_pdf import fonts
 from goalplan_pdf.chart import CHART_HEIGHT, draw_progress
-from goalplan_pdf.document import ACCENT, BAD, GOOD, INK, LINE, MUTED, RULE, TINT, PlanDocument
+from goalplan_pdf.document import ACCENT, BAD, GOOD, INK, LINE, MUTED, RULE, SMALL, TINT, PlanDocument
 from goalplan_pdf.fallback import Fallbacks, choose
 from goalplan_pdf.measures import draw_measures, draw_outlook, outlook_height
 from goalplan_pdf.model import STATUS_LABELS, GoalView, PlanView, SignatureView, build, texts
 from goalplan_pdf.options import PdfOptions
 from goalplan_pdf.pdfa import xmp_metadata
-from goalplan_pdf.wording import long_date, number, short_date, shortened, with_unit
+from goalplan_pdf.wording import long_date, measure_label, number, short_date, shortened, with_unit
 
 CREATOR = "goalplan"
 LOGGER = logging.getLogger("goalplan_pdf")
@@ -244,19 +244,32 @@ def _goals(pdf: PlanDocument, view: PlanView) -> None:
         pdf.style("muted")
         pdf.paragraph("No focus areas or goals have been recorded yet.")
     for area in view.focus_areas:
-        _focus_heading(pdf, area.number, area.title, area.description)
+        first = _goal_start_height(pdf, area.goals[0]) if area.goals else 12.0
+        _focus_heading(pdf, area.number, area.title, area.description, first)
         if not area.goals:
             pdf.style("muted")
             pdf.paragraph("No current goals in this focus area.")
             pdf.ln(3)
         for gv in area.goals:
-            _goal(pdf, gv)
+            _goal(pdf, gv, view.as_of)
 
 
-def _focus_heading(pdf: PlanDocument, number_: int, title: str, description: str) -> None:
+def _goal_start_height(pdf: PlanDocument, gv: GoalView) -> float:
+    """What of a goal must share its page with the heading above it: its title line, the first
+    lines of its statement and the first rows beneath."""
+    pdf.style("quote")
+    quote_h = pdf.text_height(f"“{gv.goal.statement}”", pdf.epw - 14, 5.2)
+    pdf.style("body")
+    return 6 + min(quote_h, 40) + 30
+
+
+def _focus_heading(pdf: PlanDocument, number_: int, title: str, description: str, follow: float) -> None:
+    pdf.style("h2")
+    title_h = pdf.text_height(title, pdf.epw - 10, 6)
     pdf.style("muted")
-    desc_h = pdf.text_height(description, pdf.epw - 10) if description else 0
-    pdf.keep(9 + desc_h + 45)
+    desc_h = pdf.text_height(description, pdf.epw - 10, 4.2) if description else 0
+    # the heading never ends a page alone: it starts where the first goal's opening fits too
+    pdf.keep(2 + title_h + min(desc_h, 60) + 3 + follow + 1)
     pdf.ln(2)
     pdf.start_section(f"{number_}. {title}", level=1)
     pdf.style("h2")
@@ -274,14 +287,12 @@ def _focus_heading(pdf: PlanDocument, number_: int, title: str, description: str
     pdf.ln(3)
 
 
-def _goal(pdf: PlanDocument, gv: GoalView) -> None:
+def _goal(pdf: PlanDocument, gv: GoalView, as_of: date) -> None:
     goal = gv.goal
     field = f"goal {gv.number} ({goal.goal_id})"
     indent = 10.0
     width = pdf.epw - indent
-    pdf.style("quote")
-    quote_h = pdf.text_height(f"“{goal.statement}”", width - 4, 5.2)
-    pdf.keep(6 + min(quote_h, 40) + 30)
+    pdf.keep(_goal_start_height(pdf, gv))
     pdf.start_section(f"Goal {gv.number}", level=2)
 
     # goal line: number, term, status; id on the right
@@ -309,26 +320,18 @@ def _goal(pdf: PlanDocument, gv: GoalView) -> None:
     rows: list[tuple[str, str]] = []
     measure = goal.measure
     if measure is not None:
-        rows.append(("Measured by", f"{measure.name} ({measure.unit})" if measure.unit else measure.name))
-        direction = "lower is better" if measure.direction == "decrease" else "higher is better"
-        rows.append(
-            (
-                "Baseline → target",
-                f"{with_unit(measure.baseline, measure.unit)} → {with_unit(measure.target, measure.unit)}"
-                f"  ({direction})",
-            )
-        )
+        rows.append(("Measured by", measure_label(measure.name, measure.unit)))
+        rows.append(("Baseline → target", _baseline_target(measure)))
     else:
         rows.append(("Measured by", "Not measured: progress is discussed at review"))
     for series in goal.earlier_series:
         values = [p.value for p in series.progress]
-        course = (
-            f"{number(values[0])} → {number(values[-1])}, {len(values)} values" if values else "no values"
-        )
+        count = f"{len(values)} value{'s' if len(values) != 1 else ''}"
+        course = f"{number(values[0])} → {number(values[-1])} ({count})" if values else "no values"
         rows.append(
             (
                 "Earlier measure",
-                f"{series.measure.name} ({series.measure.unit}): {course} over {len(values)} values, "
+                f"{measure_label(series.measure.name, series.measure.unit)}: {course}, "
                 f"until {long_date(date.fromisoformat(series.replaced_at[:10]))}",
             )
         )
@@ -343,7 +346,7 @@ def _goal(pdf: PlanDocument, gv: GoalView) -> None:
     try:
         for label, value in rows:
             pdf.label_value(label, value, label_width=34, field=f"{field} {label.lower()}")
-        _steps(pdf, gv, field)
+        _steps(pdf, gv, field, as_of)
         _interventions(pdf, gv)
         if measure is not None:
             pdf.ln(2)
@@ -360,6 +363,15 @@ def _goal(pdf: PlanDocument, gv: GoalView) -> None:
     pdf.ln(5)
 
 
+def _baseline_target(measure: goalplan.Measure) -> str:
+    direction = "lower is better" if measure.direction == "decrease" else "higher is better"
+    if measure.unit[:1].isdigit():  # a scale: "8 → 4, 0-10 rating", not "8 0-10 rating"
+        change = f"{number(measure.baseline)} → {number(measure.target)}, {measure.unit}"
+    else:
+        change = f"{with_unit(measure.baseline, measure.unit)} → {with_unit(measure.target, measure.unit)}"
+    return f"{change}  ({direction})"
+
+
 def _status_badge(pdf: PlanDocument, status: str) -> None:
     label = STATUS_LABELS.get(status, status)
     pdf.set_font(fonts.FAMILY, "B", 6.8)
@@ -374,7 +386,7 @@ def _status_badge(pdf: PlanDocument, status: str) -> None:
     pdf.cell(width, 3.8, label, align=Align.C)
 
 
-def _steps(pdf: PlanDocument, gv: GoalView, field: str) -> None:
+def _steps(pdf: PlanDocument, gv: GoalView, field: str, as_of: date) -> None:
     if not gv.steps:
         pdf.label_value("Steps", "None recorded yet")
         return
@@ -387,10 +399,15 @@ def _steps(pdf: PlanDocument, gv: GoalView, field: str) -> None:
     pdf.cell(label_w, LINE, "STEPS")
     pdf.set_y(pdf.y - 0.35)
     for step in gv.steps:
+        overdue = not step.completed_on and step.due_on is not None and step.due_on < as_of
         when = (
             f"done {short_date(step.completed_on)}"
             if step.completed_on
-            else (f"due {short_date(step.due_on)}" if step.due_on else "not yet done")
+            else (
+                f"overdue: was due {short_date(step.due_on)}, not done by {short_date(as_of)}"
+                if overdue and step.due_on
+                else (f"due {short_date(step.due_on)}" if step.due_on else "not yet done")
+            )
         )
         pdf.style("body")
         h = pdf.text_height(step.text, pdf.epw - label_w - 6)
@@ -407,6 +424,10 @@ def _steps(pdf: PlanDocument, gv: GoalView, field: str) -> None:
         )
         pdf.set_x(pdf.l_margin + label_w + 6)
         pdf.style("muted")
+        if overdue:
+            pdf.style("bold")
+            pdf.set_font_size(SMALL)
+            pdf.set_text_color(*BAD)
         pdf.cell(pdf.epw - label_w - 6, 3.8, when[0].upper() + when[1:], new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         pdf.ln(0.8)
     pdf.current_field = "text"

@@ -199,6 +199,9 @@ def build(log: goalplan.PlanLog, instruments: Mapping[str, goalplan.Instrument] 
     analytics = goalplan.plan_analytics(state, as_of, instruments)
     revisions = _revisions_by_goal(log.history())
     areas: list[FocusView] = []
+    # a goal keeps its number for good: the order goals were first set in, whatever focus area
+    # it is in now, so the numbers agree between printed versions of the plan
+    ordinals = {goal_id: str(i) for i, goal_id in enumerate(state.goals, start=1)}
     groups: list[tuple[str | None, str, str]] = [
         (a.focus_id, a.title, a.description) for a in state.focus_areas.values()
     ]
@@ -212,15 +215,15 @@ def build(log: goalplan.PlanLog, instruments: Mapping[str, goalplan.Instrument] 
         number = len(areas) + 1
         goals = tuple(
             GoalView(
-                number=f"{number}.{index}",
+                number=ordinals[goal.goal_id],
                 goal=goal,
                 focus_title=title,
                 steps=tuple(state.steps_for(goal.goal_id)),
                 interventions=tuple(state.interventions_for(goal.goal_id)),
                 revisions=tuple(revisions.get(goal.goal_id, ())),
-                outlook=goal_outlook(analytics.goal(goal.goal_id), as_of),
+                outlook=goal_outlook(analytics.goal(goal.goal_id), as_of, goal.status),
             )
-            for index, goal in enumerate(members, start=1)
+            for goal in members
         )
         areas.append(FocusView(number, title, description, goals))
     last = log.records[-1].recorded_at if log.records else ""

@@ -31,7 +31,30 @@ def number(value: float) -> str:
 
 
 def with_unit(value: float, unit: str) -> str:
-    return f"{number(value)} {unit}".strip()
+    """A value with its unit as a person writes it: "1 day per week" (not "1 days"), and a scale
+    unit such as "0-10 rating" in parentheses, so two numbers never stand side by side."""
+    if not unit:
+        return number(value)
+    if unit[0].isdigit():
+        return f"{number(value)} ({unit})"
+    if value == 1:
+        unit = _singular(unit)
+    return f"{number(value)} {unit}"
+
+
+def _singular(unit: str) -> str:
+    """The first word of a plural unit made singular: days per week → day per week."""
+    first, space, rest = unit.partition(" ")
+    if len(first) > 3 and first.endswith("s") and not first.endswith("ss") and first.isalpha():
+        first = first[:-1]
+    return first + space + rest
+
+
+def measure_label(name: str, unit: str) -> str:
+    """A measure and its unit: "Distress (SUDS), 0-10 rating" rather than doubled parentheses."""
+    if not unit:
+        return name
+    return f"{name}, {unit}" if name.rstrip().endswith(")") else f"{name} ({unit})"
 
 
 def timestamp(recorded_at: str) -> str:

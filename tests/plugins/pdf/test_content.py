@@ -65,7 +65,10 @@ def test_each_goal_has_statement_and_smart_breakdown(
 def test_steps_show_whether_done(sample_text: list[str]) -> None:
     flat = re.sub(r"\s+", " ", joined(sample_text))
     assert "✓ Learn paced breathing with the therapist Done 15 Sep 2025" in flat
-    assert "○ Present a five-minute update at the Monday meeting Due 12 Jan 2026" in flat
+    assert (
+        "○ Present a five-minute update at the Monday meeting Overdue: was due 12 Jan 2026, "
+        "not done by 2 Mar 2026" in flat
+    )
     assert "STEPS None recorded yet" in flat
 
 
