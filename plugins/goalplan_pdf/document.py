@@ -33,6 +33,7 @@ MARGIN_X = 20.0
 MARGIN_TOP = 22.0
 MARGIN_BOTTOM = 24.0
 COUNT_WIDTH = 24.0  # the footer's "Page x of y"
+LONG_WORD = 8  # words this long or longer are measured, in case they are wider than their column
 
 
 class PlanDocument(FPDF):  # type: ignore[misc]
@@ -67,12 +68,13 @@ class PlanDocument(FPDF):  # type: ignore[misc]
                     fonts.install(self, family, "B", bold.path, bold.index)
                 self.fallback_families.append(family)
                 extra |= frozenset(c for c in fallbacks.needed if face.has(c))
-            self.set_fallback_fonts(self.fallback_families, exact_match=False)
-        self.shaping = shaping
-        if shaping:
-            # the document is English: a line that starts with a client's Arabic or Hebrew name
-            # still reads left to right, with the name itself right to left
-            self.set_text_shaping(True, direction="ltr")
+        # Shaping and fallback fonts are switched on only for the texts that need them: fpdf2's
+        # line breaking re-shapes a fragment for every character it adds, which would make every
+        # English paragraph of a plan with one Arabic name many times slower.
+        needed = fallbacks.needed if fallbacks is not None else frozenset()
+        self.shaping_chars = frozenset(c for c in needed if shaping and fonts.needs_shaping({c}))
+        self.fallback_chars = extra
+        self._mode = (False, False)
         self.drawable = {style: fonts.coverage(fonts.FAMILY, style) | extra for style in ("", "B", "I")}
         self.drawable["mono"] = fonts.coverage(fonts.MONO, "")
         self.alias_nb_pages(None)  # pages are counted once all exist: see number_pages
@@ -91,24 +93,46 @@ class PlanDocument(FPDF):  # type: ignore[misc]
             covered = self.drawable["mono"]
         else:
             covered = self.drawable.get(self.font_style.replace("U", ""), self.drawable[""])
-        return str(super().normalize_text(fonts.replace_missing(text, covered)))
+        text = fonts.replace_missing(text, covered)
+        self._text_mode(text)
+        return str(super().normalize_text(text))
+
+    def _text_mode(self, text: str) -> None:
+        """Fallback fonts for a text with characters DejaVu lacks; HarfBuzz shaping (and the bidi
+        algorithm) for one in a complex script. Every text is measured and drawn through here."""
+        mode = (
+            bool(self.fallback_chars) and not self.fallback_chars.isdisjoint(text),
+            bool(self.shaping_chars) and not self.shaping_chars.isdisjoint(text),
+        )
+        if mode[0] != self._mode[0]:
+            self.set_fallback_fonts(self.fallback_families if mode[0] else [], exact_match=False)
+            self._mode = (mode[0], self._mode[1])
+        # shaping is part of fpdf2's graphics state, which a table or local context restores on
+        # exit: compare with the state itself, not with what was last set
+        if mode[1] != bool(self.text_shaping):
+            # the document is English: a line that starts with a client's Arabic or Hebrew name
+            # still reads left to right, with the name itself right to left
+            self.set_text_shaping(mode[1], direction="ltr")
 
     def multi_cell(self, w: float, h: float | None = None, text: str = "", *args: Any, **kwargs: Any) -> Any:
-        return super().multi_cell(w, h, self.breakable(str(text), w), *args, **kwargs)
+        pad = kwargs.get("padding")
+        inset = (pad.left + pad.right) if hasattr(pad, "left") else (pad[1] + pad[3]) if pad else 0.0
+        return super().multi_cell(w, h, self.breakable(str(text), w - inset if w else w), *args, **kwargs)
 
     def breakable(self, text: str, width: float) -> str:
-        """A word too wide for its column gets soft hyphens, so that it breaks with a hyphen
-        (fpdf2 would otherwise cut it anywhere, without one)."""
+        """A word too wide for its column breaks after a hyphen it has, or else with a soft hyphen
+        (fpdf2 would otherwise cut it anywhere, without a hyphen)."""
         room = (width or self.w - self.r_margin - self.x) - 2 * self.c_margin - 0.5
-        shortest = max(int(room / (0.3 * max(self.font_size, 0.1))), 4)
-        if room <= 0 or all(len(word) < shortest for word in text.split()):
+        if room <= 0 or all(len(word) < LONG_WORD for word in text.split()):
             return text
         words = text.split(" ")
-        return " ".join(self._hyphenate(word, room) if len(word) >= shortest else word for word in words)
+        return " ".join(self._hyphenate(word, room) if len(word) >= LONG_WORD else word for word in words)
 
     def _hyphenate(self, word: str, room: float) -> str:
         if self.get_string_width(word) <= room or not fonts.text_coverage().issuperset(word):
             return word  # fits, or a script (such as Chinese) that breaks without hyphens
+        if "-" in word.strip("-"):
+            return "-\u200b".join(self._hyphenate(part, room) for part in word.split("-"))
         pieces, piece = [], ""
         for char in word:
             if piece and self.get_string_width(piece + char + "-") > room:

@@ -210,7 +210,7 @@ def _latest_text(gv: GoalView) -> str:
 
 
 def _at_a_glance(pdf: PlanDocument, view: PlanView) -> None:
-    goals = view.goals
+    goals = sorted(view.goals, key=lambda gv: int(gv.number))
     headings = ["No.", "Goal, in the client's words", "Status", "Target date", "Latest / target"]
     widths = _widths(pdf, [10, None, 20, 24, 30])
     rows = [
@@ -650,7 +650,7 @@ def _revisions(pdf: PlanDocument, view: PlanView) -> None:
     )
     pdf.ln(3)
     widths = _widths(pdf, [20, 25, 21, None, None, None])
-    for gv in view.goals:
+    for gv in sorted(view.goals, key=lambda gv: int(gv.number)):
         rows = [[r.when, r.who, r.change, r.old, r.new, r.why] for r in gv.revisions]
         pdf.style("muted")
         statement_h = pdf.text_height(shortened(gv.goal.statement), pdf.epw - 20, 4.4)

@@ -21,7 +21,7 @@ from goalplan_pdf.outcomes import (
     measure_view,
     outcome_texts,
 )
-from goalplan_pdf.wording import timestamp
+from goalplan_pdf.wording import shortened, timestamp
 
 STATUS_LABELS = {
     "proposed": "Proposed",
@@ -307,7 +307,9 @@ def _revisions_by_goal(entries: Sequence[goalplan.HistoryEntry]) -> dict[str, li
 
 
 def _first_setting(fields: dict[str, str]) -> str:
-    parts = [f"“{fields.get('statement', '')}”"]
+    # the statement in short: in full it is the goal's statement above, or the "from" of its
+    # first revision below
+    parts = [f"“{shortened(fields.get('statement', ''))}”"]
     if fields.get("measure"):
         unit = f" ({fields['unit']})" if fields.get("unit") else ""
         parts.append(f"{fields['measure']}{unit}: {fields.get('baseline', '')} → {fields.get('target', '')}")
