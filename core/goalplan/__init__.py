@@ -35,24 +35,34 @@ from goalplan.analytics import (
     plan_rule,
     reliable_change,
 )
+from goalplan.analytics.safety import SafetyFinding, safety_findings
 from goalplan.api import Goalplan, ImportReport, Plan
 from goalplan.codec import RecordedEvent, canonical_json, parse_iso_date
 from goalplan.domain import (
+    Diagnosis,
     FocusArea,
     GasPoint,
     GasScale,
     Goal,
     Intervention,
+    MaterialChange,
     MeasureSeries,
+    PlanCopy,
     PlanState,
     ProgressPoint,
     Review,
+    SafetyReview,
     Score,
     Signature,
     Silence,
     StatusChange,
     Step,
+    changes_after,
+    content_digest,
+    is_current,
+    material_content,
 )
+from goalplan.domain.rules import is_safety_finding, participation_signature
 from goalplan.errors import (
     CodecError,
     ConcurrencyError,
@@ -61,7 +71,7 @@ from goalplan.errors import (
     NotFoundError,
     RejectedError,
 )
-from goalplan.events import LIFECYCLE_STATUSES, Measure
+from goalplan.events import LIFECYCLE_STATUSES, PERIODS, SESSION_TYPES, SIGNER_ROLES, Measure
 from goalplan.exporting import Exporter, parse_option_pairs
 from goalplan.hookspecs import hookimpl
 from goalplan.projections import Fingerprint, HistoryEntry, PlanLog, PlanSummary, goal_to_json, plan_to_json
@@ -84,10 +94,14 @@ def registered_instruments() -> dict[str, Instrument]:
 __all__ = [
     "GAD7",
     "LIFECYCLE_STATUSES",
+    "PERIODS",
     "PHQ9",
+    "SESSION_TYPES",
+    "SIGNER_ROLES",
     "Band",
     "CodecError",
     "ConcurrencyError",
+    "Diagnosis",
     "Exporter",
     "Finding",
     "Fingerprint",
@@ -108,11 +122,13 @@ __all__ = [
     "Intervention",
     "LintContext",
     "LintReport",
+    "MaterialChange",
     "Measure",
     "MeasureSeries",
     "NotFoundError",
     "Plan",
     "PlanAnalytics",
+    "PlanCopy",
     "PlanLog",
     "PlanState",
     "PlanSummary",
@@ -122,6 +138,8 @@ __all__ = [
     "ReliableChange",
     "Review",
     "Rule",
+    "SafetyFinding",
+    "SafetyReview",
     "Score",
     "Signature",
     "Silence",
@@ -131,6 +149,8 @@ __all__ = [
     "achievement_status",
     "analytics_line",
     "canonical_json",
+    "changes_after",
+    "content_digest",
     "gas_summary",
     "gas_t_score",
     "goal_progress",
@@ -138,13 +158,18 @@ __all__ = [
     "goal_to_json",
     "hookimpl",
     "instrument_summaries",
+    "is_current",
+    "is_safety_finding",
+    "material_content",
     "open",
     "parse_iso_date",
     "parse_option_pairs",
+    "participation_signature",
     "percent_of_way",
     "plan_analytics",
     "plan_rule",
     "plan_to_json",
     "registered_instruments",
     "reliable_change",
+    "safety_findings",
 ]

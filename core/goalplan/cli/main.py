@@ -13,7 +13,7 @@ from goalplan.cli.analytics_commands import analytics, gas_group, instruments, l
 from goalplan.cli.context import AppContext, emit_json, json_option, pass_app
 from goalplan.cli.goal_commands import correct, goal_group, progress, review
 from goalplan.cli.migrate_command import migrate_command
-from goalplan.cli.plan_commands import intervention, plan_group
+from goalplan.cli.plan_commands import diagnosis_group, intervention, plan_group, safety_group
 from goalplan.cli.text_view import history_text
 from goalplan.errors import GoalplanError
 
@@ -51,6 +51,8 @@ cli.add_command(goal_group)
 cli.add_command(progress)
 cli.add_command(review)
 cli.add_command(intervention)
+cli.add_command(diagnosis_group)
+cli.add_command(safety_group)
 cli.add_command(correct)
 cli.add_command(lint_group)
 cli.add_command(score)
