@@ -32,6 +32,7 @@ LINE = 4.6  # mm per body line
 MARGIN_X = 20.0
 MARGIN_TOP = 22.0
 MARGIN_BOTTOM = 24.0
+MISSING = "Not recorded (required)"  # the placeholder for a required element with no value
 COUNT_WIDTH = 24.0  # the footer's "Page x of y"
 LONG_WORD = 8  # words this long or longer are measured, in case they are wider than their column
 
@@ -256,18 +257,31 @@ class PlanDocument(FPDF):  # type: ignore[misc]
         self.ln(4.5)
         self.style("body")
 
-    def label_value(self, label: str, value: str, *, label_width: float = 34, field: str = "text") -> None:
-        """A definition row: small grey label on the left, wrapped value on the right."""
+    def label_value(
+        self,
+        label: str,
+        value: str,
+        *,
+        label_width: float = 34,
+        field: str = "text",
+        required: bool = False,
+    ) -> None:
+        """A definition row: small grey label on the left, wrapped value on the right. A required
+        element with no value prints a red placeholder, so the gap shows on paper."""
         width = self.epw - label_width
+        if required and not value.strip():
+            value = MISSING
         self.style("body")
         self.current_field = field
         height = self.text_height(value or "—", width)
-        self.keep(height + 1)
+        self.keep(min(height, 40) + 1)
         y = self.y
         self.style("label")
         self.set_xy(self.l_margin, y + 0.35)
         self.cell(label_width, LINE, label.upper())
-        self.style("body")
+        self.style("bold" if value == MISSING else "body")
+        if value == MISSING:
+            self.set_text_color(*BAD)
         self.set_xy(self.l_margin + label_width, y)
         self.current_field = field
         self.multi_cell(width, LINE, value or "—", align=Align.L, new_x=XPos.LMARGIN, new_y=YPos.NEXT)

@@ -9,9 +9,21 @@ from datetime import date
 from fpdf.enums import Align, XPos, YPos
 
 import goalplan
-from goalplan_pdf import fonts
+from goalplan_pdf import clinical, fonts
 from goalplan_pdf.chart import CHART_HEIGHT, draw_progress
-from goalplan_pdf.document import ACCENT, BAD, GOOD, INK, LINE, MUTED, RULE, SMALL, TINT, PlanDocument
+from goalplan_pdf.document import (
+    ACCENT,
+    BAD,
+    GOOD,
+    INK,
+    LINE,
+    MISSING,
+    MUTED,
+    RULE,
+    SMALL,
+    TINT,
+    PlanDocument,
+)
 from goalplan_pdf.fallback import Fallbacks, choose
 from goalplan_pdf.measures import draw_measures, draw_outlook, outlook_height
 from goalplan_pdf.model import STATUS_LABELS, GoalView, PlanView, SignatureView, build, texts
@@ -31,9 +43,11 @@ def render_plan(log: goalplan.PlanLog, options: PdfOptions) -> bytes:
     fallbacks, missing = _glyphs(view, options)
     pdf = _document(view, options, fallbacks)
     _cover(pdf, view, missing)
+    _clinical_summary(pdf, view)
     _at_a_glance(pdf, view)
     _goals(pdf, view)
     draw_measures(pdf, view)
+    _aftercare(pdf, view)
     _reviews(pdf, view)
     _signatures(pdf, view)
     _revisions(pdf, view)
@@ -136,6 +150,9 @@ def _cover(pdf: PlanDocument, view: PlanView, missing: list[tuple[str, str]]) ->
     pdf.style("title")
     pdf.paragraph(state.client_name, field="client_name", line=9)
     pdf.style("muted")
+    known_as = clinical.called(state)
+    if known_as:
+        pdf.paragraph(f"Known as {known_as}", field="client_preferred_name", line=4.2)
     pdf.paragraph(f"Plan {state.plan_id} · as recorded up to {view.made_at}", line=4.2)
     pdf.ln(5)
 
@@ -148,13 +165,17 @@ def _cover(pdf: PlanDocument, view: PlanView, missing: list[tuple[str, str]]) ->
         ("Review cadence", f"Every {state.review_every_days} days"),
         ("Last review", long_date(last.held_on) if last else "None held yet"),
         ("Next review due", long_date(state.next_review_on) if state.next_review_on else "— (plan closed)"),
+        *clinical.identity_facts(state),
     ]
     _fact_grid(pdf, facts)
     pdf.ln(3)
-    if state.discharge_criteria:
-        pdf.label_value(
-            "Discharge criteria", state.discharge_criteria, label_width=38, field="discharge_criteria"
-        )
+    pdf.label_value(
+        "Discharge criteria",
+        state.discharge_criteria,
+        label_width=38,
+        field="discharge_criteria",
+        required=True,
+    )
     if state.is_closed and state.close_reason:
         pdf.label_value("Reason closed", state.close_reason, label_width=38, field="close_reason")
     if missing:
@@ -165,6 +186,37 @@ def _cover(pdf: PlanDocument, view: PlanView, missing: list[tuple[str, str]]) ->
             f"are printed as {fonts.REPLACEMENT}; the last page lists them."
         )
         pdf.style("body")
+
+
+def _clinical_summary(pdf: PlanDocument, view: PlanView) -> None:
+    """Diagnoses, the client's strengths, needs, abilities and preferences, and the safety flag."""
+    state = view.state
+    numbers = {area.focus_id: area.number for area in view.focus_areas if area.focus_id}
+    pdf.section("Clinical summary", follow=30)
+    headings = ["ICD-10-CM", "Diagnosis", "Kind", "Focus areas"]
+    widths = _widths(pdf, [22, None, 24, 50])
+    rows = clinical.diagnosis_rows(state, numbers)
+    if rows:
+        pdf.data_table(headings, rows, widths, field="diagnosis")
+        pdf.ln(3)
+    else:
+        pdf.label_value("Diagnosis", "", field="diagnosis", required=True)
+    for label, value in (
+        ("Strengths", state.strengths),
+        ("Needs", state.needs),
+        ("Abilities", state.abilities),
+        ("Preferences", state.preferences),
+    ):
+        pdf.label_value(label, value, field=label.lower(), required=True)
+    clinical.draw_safety(pdf, state)
+
+
+def _aftercare(pdf: PlanDocument, view: PlanView) -> None:
+    state = view.state
+    pdf.section("Discharge, aftercare and referrals", follow=20)
+    pdf.label_value("Discharge criteria", state.discharge_criteria, field="discharge_criteria", required=True)
+    pdf.label_value("Aftercare", state.aftercare, field="aftercare", required=True)
+    pdf.label_value("Referrals", state.referrals or "None recorded", field="referrals")
 
 
 def _fact_grid(pdf: PlanDocument, facts: list[tuple[str, str]]) -> None:
@@ -187,7 +239,9 @@ def _fact_grid(pdf: PlanDocument, facts: list[tuple[str, str]]) -> None:
             pdf.style("label")
             pdf.cell(col_w, 3.5, label.upper())
             pdf.set_xy(x, y + 4.2)
-            pdf.style("bold" if label in ("Next review due", "Plan status") else "body")
+            pdf.style("bold" if label in ("Next review due", "Plan status") or value == MISSING else "body")
+            if value == MISSING:
+                pdf.set_text_color(*BAD)
             pdf.current_field = label.lower()
             pdf.multi_cell(col_w, LINE, value, align=Align.L)
             pdf.current_field = "text"
@@ -246,12 +300,31 @@ def _goals(pdf: PlanDocument, view: PlanView) -> None:
     for area in view.focus_areas:
         first = _goal_start_height(pdf, area.goals[0]) if area.goals else 12.0
         _focus_heading(pdf, area.number, area.title, area.description, first)
+        if area.focus_id:
+            _focus_clinical(pdf, view.state, area.focus_id)
         if not area.goals:
             pdf.style("muted")
             pdf.paragraph("No current goals in this focus area.")
             pdf.ln(3)
         for gv in area.goals:
             _goal(pdf, gv, view.as_of)
+
+
+def _focus_clinical(pdf: PlanDocument, state: goalplan.PlanState, focus_id: str) -> None:
+    """The presenting problem (behavioural definition) and the diagnoses the focus area serves."""
+    area = state.focus_areas[focus_id]
+    margin = pdf.l_margin
+    pdf.set_left_margin(margin + 10)
+    try:
+        pdf.label_value(
+            "Presenting problem", area.presenting_problem, field="presenting problem", required=True
+        )
+        diagnoses = clinical.diagnoses_for_focus(state, focus_id)
+        pdf.label_value("Diagnoses", diagnoses or "None tied to this focus area", field="diagnosis")
+    finally:
+        pdf.set_left_margin(margin)
+    pdf.set_x(margin)
+    pdf.ln(1.5)
 
 
 def _goal_start_height(pdf: PlanDocument, gv: GoalView) -> float:
@@ -438,7 +511,7 @@ def _interventions(pdf: PlanDocument, gv: GoalView) -> None:
     if not gv.interventions:
         pdf.label_value("Interventions", "None planned yet")
         return
-    lines = [f"{i.modality}: {i.description} — {i.frequency}" for i in gv.interventions]
+    lines = [clinical.intervention_text(i) for i in gv.interventions]
     pdf.label_value("Interventions", "\n".join(lines), field="intervention")
 
 
@@ -477,21 +550,32 @@ def _reviews(pdf: PlanDocument, view: PlanView) -> None:
     pdf.data_table(headings, rows, widths, field="review", size=8.5)
 
 
-SIGNER_ROLES = ("client", "clinician")
+def _signer_roles(view: PlanView) -> list[str]:
+    """Client and clinician always; the guardian when the plan has one; a supervisor who signed."""
+    roles = ["client"]
+    if view.state.guardian_name or view.latest_signature("guardian"):
+        roles.append("guardian")
+    roles.append("clinician")
+    if view.latest_signature("supervisor"):
+        roles.append("supervisor")
+    return roles
 
 
 def _signatures(pdf: PlanDocument, view: PlanView) -> None:
-    latest = [s for s in (view.latest_signature(r) for r in SIGNER_ROLES) if s is not None]
-    client = view.latest_signature("client")
-    if client is not None:
+    roles = _signer_roles(view)
+    latest = [s for s in (view.latest_signature(r) for r in roles) if s is not None]
+    backing = goalplan.participation_signature(view.state)
+    if backing is not None:
+        who = "the client" if backing.role == "client" else "the client's guardian"
         intro = (
-            "The client took part in setting these goals and signed the plan. Each signature below "
-            "approves the plan as it stood at the log version named with it."
+            f"The client took part in setting these goals; {who} signed the plan on "
+            f"{long_date(backing.signed_on)}. Each signature below approves the plan as it stood at the log "
+            "version named with it."
         )
     else:
         intro = (
-            "No client signature is recorded yet. Each signature below approves the plan as it stood at "
-            "the log version named with it; sign on the line where one is still missing."
+            "No client or guardian signature is recorded yet. Each signature below approves the plan as it "
+            "stood at the log version named with it; sign on the line where one is still missing."
         )
     stale = [s for s in latest if not s.current]
     pdf.section("Signatures", follow=pdf.text_block_height(intro) + 4 + 42 + (14 if stale else 0))
@@ -501,13 +585,14 @@ def _signatures(pdf: PlanDocument, view: PlanView) -> None:
     if stale:
         _changed_banner(pdf, view, stale)
     col_w = (pdf.epw - 12) / 2
-    pdf.keep(max(_signature_height(pdf, view, role, col_w) for role in SIGNER_ROLES) + 2)
-    top = pdf.y
-    bottom = top
-    for i, role in enumerate(SIGNER_ROLES):
-        x = pdf.l_margin + i * (col_w + 12)
-        bottom = max(bottom, _signature_box(pdf, view, role, x, top, col_w))
-    pdf.set_xy(pdf.l_margin, bottom + 2)
+    for pair in (roles[i : i + 2] for i in range(0, len(roles), 2)):
+        pdf.keep(max(_signature_height(pdf, view, role, col_w) for role in pair) + 2)
+        top = pdf.y
+        bottom = top
+        for i, role in enumerate(pair):
+            x = pdf.l_margin + i * (col_w + 12)
+            bottom = max(bottom, _signature_box(pdf, view, role, x, top, col_w))
+        pdf.set_xy(pdf.l_margin, bottom + 4)
     earlier = [s for s in view.signatures if s not in latest]
     if earlier:
         pdf.style("muted")
@@ -521,6 +606,19 @@ def _signatures(pdf: PlanDocument, view: PlanView) -> None:
             + ".",
             field="signature",
         )
+    pdf.ln(2)
+    copies = view.state.copies_given
+    pdf.label_value(
+        "Plan given",
+        "; ".join(
+            f"to {c.given_to} on {long_date(c.given_on)}"
+            + (f" ({c.method})" if c.method else "")
+            + (f", log version {c.plan_version}" if c.plan_version else "")
+            for c in copies
+        ),
+        field="plan given",
+        required=True,
+    )
 
 
 def _changed_banner(pdf: PlanDocument, view: PlanView, stale: list[SignatureView]) -> None:
@@ -619,7 +717,9 @@ def _signature_box(pdf: PlanDocument, view: PlanView, role: str, x: float, y: fl
     pdf.set_xy(x, line_y + 1.5)
     pdf.style("muted")
     pdf.cell(w, 4, "Signature")
-    name = state.client_name if role == "client" else _clinician(state)
+    name = {"client": state.client_name, "guardian": state.guardian_name, "clinician": _clinician(state)}.get(
+        role, ""
+    )
     pdf.current_field = f"{role} name"
     for i, label in enumerate(("Name", "Date")):
         ly = line_y + 12 + i * 9

