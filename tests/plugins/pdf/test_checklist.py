@@ -37,7 +37,8 @@ def full_text(tmp_path_factory: pytest.TempPathFactory) -> str:
             discharge_criteria="No panic attack at school for eight weeks.",
         )
         plan.add_focus("Panic at school")
-        plan.set_presenting_problem("Panic at school", "Panic attacks in class three times a week since October.")
+        problem = "Panic attacks in class three times a week since October."
+        plan.set_presenting_problem("Panic at school", problem)
         plan.add_diagnosis("F41.0", focus=["Panic at school"], primary=True)
         plan.set_details(
             strengths="Curious, loyal to friends, good at drawing",

@@ -77,7 +77,8 @@ def test_interventions_show_modality_and_frequency(sample_text: list[str]) -> No
     # the sample's interventions predate the structured fields: what is missing is said
     assert (
         "Type not recorded · Cognitive behavioural therapy: Cognitive restructuring and interoceptive "
-        "exposure — minutes not recorded, Weekly, 50 minutes. Provider: responsible provider not recorded." in flat
+        "exposure — minutes not recorded, Weekly, 50 minutes. Provider: responsible provider not "
+        "recorded." in flat
     )
     assert "Behavioural activation: Activity scheduling around the values she named — minutes not" in flat
 
