@@ -14,7 +14,7 @@ import goalplan
 from goalplan_pdf import fonts
 from goalplan_pdf.document import ACCENT, GOOD, INK, MUTED, RULE, PlanDocument
 from goalplan_pdf.model import GoalView
-from goalplan_pdf.wording import MONTHS, measure_label, number, short_date, with_unit
+from goalplan_pdf.wording import MONTHS, measure_label, number, short_date, unit_for, with_unit
 
 CHART_HEIGHT = 58.0
 PANEL_WIDTH = 50.0
@@ -293,7 +293,7 @@ def _panel(pdf: PlanDocument, view: GoalView, x: float, y: float, w: float, h: f
     pdf.set_text_color(*MUTED)
     pdf.current_field = f"goal {view.number} unit"
     pdf.set_xy(pdf.get_x(), y + 9.6)
-    pdf.cell(width - pdf.get_string_width(value) - 1.5, 4, measure.unit)
+    pdf.cell(width - pdf.get_string_width(value) - 1.5, 4, unit_for(latest.value, measure.unit))
     pdf.current_field = "text"
     pdf.set_xy(inner, y + 16)
     pdf.style("muted")

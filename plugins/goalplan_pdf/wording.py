@@ -42,6 +42,13 @@ def with_unit(value: float, unit: str) -> str:
     return f"{number(value)} {unit}"
 
 
+def unit_for(value: float, unit: str) -> str:
+    """The unit as it reads after ``value``: singular after 1, a scale in parentheses."""
+    if unit[:1].isdigit():
+        return f"({unit})"
+    return _singular(unit) if value == 1 else unit
+
+
 def _singular(unit: str) -> str:
     """The first word of a plural unit made singular: days per week → day per week."""
     first, space, rest = unit.partition(" ")
