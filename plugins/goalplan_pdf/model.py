@@ -22,7 +22,7 @@ from goalplan_pdf.outcomes import (
     measure_view,
     outcome_texts,
 )
-from goalplan_pdf.wording import shortened, timestamp
+from goalplan_pdf.wording import measure_label, shortened, timestamp
 
 STATUS_LABELS = {
     "proposed": "Proposed",
@@ -299,8 +299,8 @@ def _first_setting(fields: dict[str, str]) -> str:
     # first revision below
     parts = [f"“{shortened(fields.get('statement', ''))}”"]
     if fields.get("measure"):
-        unit = f" ({fields['unit']})" if fields.get("unit") else ""
-        parts.append(f"{fields['measure']}{unit}: {fields.get('baseline', '')} → {fields.get('target', '')}")
+        label = measure_label(fields["measure"], fields.get("unit", ""))
+        parts.append(f"{label}: {fields.get('baseline', '')} → {fields.get('target', '')}")
     if fields.get("target_date"):
         parts.append(f"by {fields['target_date']}")
     if fields.get("status"):
