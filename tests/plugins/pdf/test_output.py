@@ -144,3 +144,22 @@ def test_a_page_renders_to_a_non_blank_png(sample_pdf: bytes, tmp_path: Path) ->
     accent = sum(1 for r, g, b in pixels if b > r + 40 and g > r + 30)  # the teal of chart lines
     assert ink > len(pixels) * 0.01
     assert accent > 50
+
+
+def test_parsed_fonts_are_kept_per_process(
+    sample_log: goalplan.PlanLog, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A second document reuses the fonts the first parsed, and still gets byte-identical output."""
+    from fpdf import fonts as fpdf_fonts
+
+    first = render_pdf(sample_log)
+    parsed: list[object] = []
+    original = fpdf_fonts.TTFFont.__init__
+
+    def counting(self: object, *args: object, **kwargs: object) -> None:
+        parsed.append(args[1])
+        original(self, *args, **kwargs)
+
+    monkeypatch.setattr(fpdf_fonts.TTFFont, "__init__", counting)
+    assert render_pdf(sample_log) == first
+    assert parsed == []
