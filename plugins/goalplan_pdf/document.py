@@ -3,7 +3,8 @@ keep a heading on the same page as what follows it."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from fpdf import FPDF, FontFace
@@ -76,6 +77,7 @@ class PlanDocument(FPDF):  # type: ignore[misc]
         self.shaping_chars = frozenset(c for c in needed if shaping and fonts.needs_shaping({c}))
         self.fallback_chars = extra
         self._mode = (False, False)
+        self._drawing = 0  # depth of cell/multi_cell calls under way
         self.drawable = {style: fonts.coverage(fonts.FAMILY, style) | extra for style in ("", "B", "I")}
         self.drawable["mono"] = fonts.coverage(fonts.MONO, "")
         self.alias_nb_pages(None)  # pages are counted once all exist: see number_pages
@@ -95,8 +97,41 @@ class PlanDocument(FPDF):  # type: ignore[misc]
         else:
             covered = self.drawable.get(self.font_style.replace("U", ""), self.drawable[""])
         text = fonts.replace_missing(text, covered)
-        self._text_mode(text)
+        if not self._drawing:
+            # a line of a paragraph being drawn keeps the paragraph's mode: switching it between
+            # shaping and drawing would print shaped glyph ids as characters
+            self._text_mode(text)
         return str(super().normalize_text(text))
+
+    def cell(
+        self, w: float | None = None, h: float | None = None, text: str = "", *args: Any, **kwargs: Any
+    ) -> Any:
+        if not self._drawing:
+            self._text_mode(fonts.clean(str(text)))
+            self._settle_font(str(text))
+        self._drawing += 1
+        try:
+            return super().cell(w, h, text, *args, **kwargs)
+        finally:
+            self._drawing -= 1
+
+    def _settle_font(self, text: str) -> None:
+        """Set the body font on the page before a text that starts in a fallback font.
+
+        fpdf2 (2.8) otherwise sets it inside that line's saved graphics state, so it is undone
+        when the line ends while fpdf2 takes it as set, and the next line is drawn in whatever
+        font was set before: its glyph codes print as the wrong letters. A zero-width space in the
+        body font sets it where it lasts.
+        """
+        if not self._mode[0] or not text or text.lstrip()[:1] not in self.fallback_chars:
+            return
+        x, y = self.x, self.y
+        self._drawing += 1
+        try:
+            super().cell(0.01, 0.01, "\u200b")
+        finally:
+            self._drawing -= 1
+        self.set_xy(x, y)
 
     def _text_mode(self, text: str) -> None:
         """Fallback fonts for a text with characters DejaVu lacks; HarfBuzz shaping (and the bidi
@@ -118,7 +153,15 @@ class PlanDocument(FPDF):  # type: ignore[misc]
     def multi_cell(self, w: float, h: float | None = None, text: str = "", *args: Any, **kwargs: Any) -> Any:
         pad = kwargs.get("padding")
         inset = (pad.left + pad.right) if hasattr(pad, "left") else (pad[1] + pad[3]) if pad else 0.0
-        return super().multi_cell(w, h, self.breakable(str(text), w - inset if w else w), *args, **kwargs)
+        text = self.breakable(str(text), w - inset if w else w)
+        if not self._drawing:
+            self._text_mode(fonts.clean(text))  # before fpdf2 looks at its shaping settings
+            self._settle_font(text)
+        self._drawing += 1
+        try:
+            return super().multi_cell(w, h, text, *args, **kwargs)
+        finally:
+            self._drawing -= 1
 
     def breakable(self, text: str, width: float) -> str:
         """A word too wide for its column breaks after a hyphen it has, or else with a soft hyphen
@@ -163,6 +206,30 @@ class PlanDocument(FPDF):  # type: ignore[misc]
     def header(self) -> None:
         if self.page_no() == 1:
             return
+        with self._furniture():
+            self._header()
+
+    def footer(self) -> None:
+        with self._furniture():
+            self._footer()
+
+    @contextmanager
+    def _furniture(self) -> Iterator[None]:
+        """Header and footer are drawn in the middle of whatever paragraph broke the page: they
+        choose their own text mode, and the paragraph gets its own back afterwards."""
+        drawing, fallback, shaping = self._drawing, self._mode[0], bool(self.text_shaping)
+        self._drawing = 0
+        try:
+            yield
+        finally:
+            self._drawing = drawing
+            if self._mode[0] != fallback:
+                self.set_fallback_fonts(self.fallback_families if fallback else [], exact_match=False)
+                self._mode = (fallback, self._mode[1])
+            if bool(self.text_shaping) != shaping:
+                self.set_text_shaping(shaping, direction="ltr")
+
+    def _header(self) -> None:
         # page furniture sits at the page margins whatever indentation the body is using
         left, width = MARGIN_X, self.w - 2 * MARGIN_X
         self.set_xy(left, 11)
@@ -180,7 +247,7 @@ class PlanDocument(FPDF):  # type: ignore[misc]
         self.set_xy(self.l_margin, MARGIN_TOP)
         self.style("body")
 
-    def footer(self) -> None:
+    def _footer(self) -> None:
         left, width = MARGIN_X, self.w - 2 * MARGIN_X
         top = self.h - 16
         self.set_draw_color(*RULE)

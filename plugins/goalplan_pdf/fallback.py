@@ -166,7 +166,10 @@ def choose(needed: set[str], folder: Path | None) -> Fallbacks:
         having = [f for f in regular if f.has(char)]
         if not having:
             continue
-        # the face that draws most of what is left; among equals, the preferred one
+        # among the most preferred kind of font (the folder's, Noto Sans, other Noto, any other,
+        # DejaVu last), the face that draws most of what is left; among equals, the first
+        best = min(f.rank[0] for f in having)
+        having = [f for f in having if f.rank[0] == best]
         face = max(having, key=lambda f: (sum(1 for c in left if f.has(c)), -having.index(f)))
         chosen.append(face)
         left -= {c for c in left if face.has(c)}

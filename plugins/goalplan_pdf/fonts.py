@@ -108,6 +108,11 @@ def install(pdf: Any, family: str, style: str, path: str, index: int = 0, *, bod
     font.biggest_size_pt = 0
     font.color_font = None
     font.subset = SubsetMap(font)
+    taken = {other.name for other in pdf.fonts.values()}
+    if font.name in taken:
+        # two subsets of one file (DejaVu as body font and as fallback) must not share a font
+        # name in the PDF: viewers may draw one subset's glyph codes with the other's glyphs
+        font.name = f"{font.name}-{family}"
     pdf.fonts[font.fontkey] = font
     if font.is_cff and font.is_cid_keyed:
         pdf._set_min_pdf_version("1.6")  # what FPDF.add_font does for CID-keyed CFF fonts

@@ -55,9 +55,32 @@ def _build(gp: goalplan.Goalplan, clock: StepClock) -> goalplan.PlanLog:
         review_every=60,
         discharge_criteria="Two months in a row with no panic attack at work, sleep of seven hours on "
         "most nights, and Minh Khai feels ready to go on without weekly sessions.",
+        birth_date=d(1994, 11, 2),
+        record_number="MRN-2025-00417",
+        preferred_name="Minh Khai",
+        pronouns="she/her",
+        guardian="محمد عبد الله",
+        guardian_relationship="court-appointed guardian",
     )
     for title in FOCI:
         plan.add_focus(title, GUARDIAN_NOTE if "Family" in title else "")
+    plan.set_presenting_problem(FOCI[0], "Panic attacks before and during team meetings, four a week.")
+    plan.set_presenting_problem(FOCI[1], "Sees friends rarely since moving; misses her family in Đà Nẵng.")
+    plan.set_presenting_problem(FOCI[2], "Wakes most nights worrying about work; walks little.")
+    plan.set_presenting_problem(FOCI[3], "Orders food most evenings; no routine after work.")
+    plan.add_diagnosis("F41.0", focus=[FOCI[0], FOCI[2]], primary=True)
+    plan.add_diagnosis("F32.1", focus=[FOCI[1], FOCI[3]], dsm5="Major depressive disorder, moderate")
+    plan.set_details(
+        strengths="Determined, funny, a loyal friend; sings in Polish and Vietnamese",
+        needs="A predictable week; support at work during reorganisations",
+        abilities="Keeps a diary; cooks well; can use paced breathing",
+        preferences="Evening sessions; a female therapist; Vietnamese materials for her family",
+        level_of_care="Outpatient",
+        effective_from=d(2025, 3, 3),
+        effective_through=d(2026, 3, 2),
+        aftercare="Monthly group sessions for six months after discharge",
+        referrals="GP for a sleep review; 王芳 at the Vietnamese community centre",
+    )
     goals = []
     specs = [
         ("I want to get through team meetings without a panic attack", FOCI[0],
@@ -92,6 +115,14 @@ def _build(gp: goalplan.Goalplan, clock: StepClock) -> goalplan.PlanLog:
         "Interoceptive exposure and cognitive restructuring",
         "Weekly, 50 minutes",
         goals=[goals[0], goals[3]],
+        type="individual",
+        minutes=50,
+        sessions=1,
+        per="week",
+        provider=CLINICIAN,
+        provider_credentials="PhD, LCSW",
+        provider_role="therapist",
+        starts=d(2025, 3, 10),
     )
     plan.plan_intervention(
         "Behavioural activation", "Scheduling valued activities", "Fortnightly", goals=goals[2:4]
@@ -155,7 +186,10 @@ def _build(gp: goalplan.Goalplan, clock: StepClock) -> goalplan.PlanLog:
     # signatures after the revisions
     _at(clock, d(2025, 9, 2))
     plan.sign(role="client", name=CLIENT, on=d(2025, 9, 2))
+    plan.sign(role="guardian", name="محمد عبد الله", on=d(2025, 9, 2))
     plan.sign(role="clinician", name=CLINICIAN, credentials=CREDENTIALS, on=d(2025, 9, 2))
+    plan.sign(role="supervisor", name="דוד כהן", credentials="PsyD, clinical supervisor", on=d(2025, 9, 3))
+    plan.give_copy(to=CLIENT, on=d(2025, 9, 3), method="printed copy in person")
     _at(clock, d(2025, 9, 10))
     plan.record_progress(goals[0], 1, on=d(2025, 9, 9))
     return plan.log()

@@ -145,3 +145,20 @@ def test_a_font_folder_that_does_not_exist_is_refused(
 def test_mixed_scripts_render_the_same_bytes_twice(tmp_path: Path) -> None:
     log = plan_in(tmp_path, "Nguyễn 王芳 דוד محمد")
     assert render_pdf(log) == render_pdf(log)
+
+
+@needs_noto
+def test_a_line_after_one_that_starts_in_a_fallback_font_keeps_its_font(tmp_path: Path) -> None:
+    """The guardian wraps in its narrow cover column: the line after the Arabic name is drawn in
+    the body font (read back as text), not with the glyph codes of the label set before it."""
+    with goalplan.Goalplan.open(tmp_path / "plans.db", actor="s.lee") as gp:
+        plan = gp.open_plan(
+            client="Ana Díaz",
+            clinician="Sam Lee",
+            opened=date(2026, 1, 5),
+            guardian="محمد عبد الله",
+            guardian_relationship="court-appointed guardian",
+        )
+        data = render_pdf(plan.log())
+    text = " ".join(" ".join(page_texts(data)).split())
+    assert "court-appointed guardian)" in text
