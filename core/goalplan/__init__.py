@@ -37,6 +37,17 @@ from goalplan.analytics import (
 )
 from goalplan.analytics.safety import SafetyFinding, safety_findings
 from goalplan.api import Goalplan, ImportReport, Plan
+from goalplan.audit import (
+    AuditContext,
+    AuditFinding,
+    AuditFormat,
+    AuditReport,
+    AuditRule,
+    AuditScope,
+    AuditSettings,
+    PlanWalk,
+    audit_rule,
+)
 from goalplan.codec import RecordedEvent, canonical_json, parse_iso_date
 from goalplan.domain import (
     Diagnosis,
@@ -98,6 +109,13 @@ __all__ = [
     "PHQ9",
     "SESSION_TYPES",
     "SIGNER_ROLES",
+    "AuditContext",
+    "AuditFinding",
+    "AuditFormat",
+    "AuditReport",
+    "AuditRule",
+    "AuditScope",
+    "AuditSettings",
     "Band",
     "CodecError",
     "ConcurrencyError",
@@ -132,6 +150,7 @@ __all__ = [
     "PlanLog",
     "PlanState",
     "PlanSummary",
+    "PlanWalk",
     "ProgressPoint",
     "RecordedEvent",
     "RejectedError",
@@ -148,6 +167,7 @@ __all__ = [
     "Trend",
     "achievement_status",
     "analytics_line",
+    "audit_rule",
     "canonical_json",
     "changes_after",
     "content_digest",

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import IO, Any
 
-from attrs import frozen
+from attrs import evolve, frozen
 
 from goalplan.analytics import (
     Instrument,
@@ -30,7 +30,16 @@ from goalplan.analytics import (
     normalise_statement,
     plan_analytics,
 )
-from goalplan.codec import GENESIS_HASH, NewEvent, chain_hash, decode, format_timestamp, new_event_from_json
+from goalplan.audit import AuditReport, AuditScope, AuditSettings, run_audit
+from goalplan.codec import (
+    GENESIS_HASH,
+    NewEvent,
+    chain_hash,
+    decode,
+    format_timestamp,
+    new_event_from_json,
+    parse_timestamp,
+)
 from goalplan.domain import Meta, PlanState, apply, decide, fold
 from goalplan.domain.icd10cm import billable
 from goalplan.domain.material import content_digest
@@ -242,6 +251,38 @@ class Goalplan:
             events += len(fresh)
             skipped += present
         return ImportReport(plans=len(streams), events=events, skipped=skipped)
+
+    # audit ---------------------------------------------------------------------------------
+
+    def audit(
+        self,
+        *,
+        as_of: datetime | date | str | None = None,
+        scope: AuditScope | None = None,
+        settings: AuditSettings | None = None,
+    ) -> AuditReport:
+        """The caseload audit (docs/audit.md), read one plan at a time.
+
+        Its day is ``as_of`` or, by default, the moment the newest entry in the store was
+        recorded: never the clock, so the same store gives the same report.
+        """
+        if as_of is None:
+            newest = self.store.latest_recorded_at()
+            moment = parse_timestamp(newest) if newest else datetime(1970, 1, 1, tzinfo=UTC)
+        else:
+            moment = as_of if isinstance(as_of, datetime) else parse_moment(str(as_of), "--as-of")
+            if moment.tzinfo is None:
+                moment = moment.replace(tzinfo=UTC)
+        scope = scope or AuditScope()
+        if scope.plans:
+            scope = evolve(scope, plans=tuple(self.resolve_plan_id(p) for p in scope.plans))
+        return run_audit(
+            (log.records for log in self.logs()),
+            get_plugin_manager().audit_rules(),
+            as_of=moment,
+            scope=scope,
+            settings=settings or AuditSettings(),
+        )
 
     # analytics -----------------------------------------------------------------------------
 

@@ -78,6 +78,7 @@ class PlanDocument(FPDF):  # type: ignore[misc]
         self.fallback_chars = extra
         self._mode = (False, False)
         self._drawing = 0  # depth of cell/multi_cell calls under way
+        self._numbered = False
         self.drawable = {style: fonts.coverage(fonts.FAMILY, style) | extra for style in ("", "B", "I")}
         self.drawable["mono"] = fonts.coverage(fonts.MONO, "")
         self.alias_nb_pages(None)  # pages are counted once all exist: see number_pages
@@ -265,12 +266,18 @@ class PlanDocument(FPDF):  # type: ignore[misc]
             self.cell(width, 3.2, line, align=Align.L)
         self.style("body")
 
+    def output(self, *args: Any, **kwargs: Any) -> Any:
+        if not self._numbered:
+            self.number_pages()
+        return super().output(*args, **kwargs)
+
     def number_pages(self) -> None:
         """ "Page x of y" in each footer, flush with the footer rule, once the page count is known.
 
         fpdf2's page-count alias cannot be used with text shaping, and it reserves room for a
         three-digit count that leaves a gap before the number.
         """
+        self._numbered = True
         total = self.pages_count
         auto, margin = self.auto_page_break, self.b_margin
         self.set_auto_page_break(False)

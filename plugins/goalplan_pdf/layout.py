@@ -52,8 +52,7 @@ def render_plan(log: goalplan.PlanLog, options: PdfOptions) -> bytes:
     _signatures(pdf, view)
     _revisions(pdf, view)
     _auditor_appendix(pdf, view, missing)
-    pdf.number_pages()
-    return bytes(pdf.output())
+    return bytes(pdf.output())  # numbers the pages first
 
 
 def _glyphs(view: PlanView, options: PdfOptions) -> tuple[Fallbacks, list[tuple[str, str]]]:

@@ -10,6 +10,7 @@ from typing import Any
 import click
 
 from goalplan.cli.analytics_commands import analytics, gas_group, instruments, lint_group, score
+from goalplan.cli.audit_command import audit
 from goalplan.cli.context import AppContext, emit_json, json_option, pass_app
 from goalplan.cli.goal_commands import correct, goal_group, progress, review
 from goalplan.cli.migrate_command import migrate_command
@@ -60,6 +61,7 @@ cli.add_command(instruments)
 cli.add_command(gas_group)
 cli.add_command(analytics)
 cli.add_command(migrate_command)
+cli.add_command(audit)
 
 
 @cli.command("history")
