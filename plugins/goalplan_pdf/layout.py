@@ -298,6 +298,8 @@ def _goals(pdf: PlanDocument, view: PlanView) -> None:
         pdf.paragraph("No focus areas or goals have been recorded yet.")
     for area in view.focus_areas:
         first = _goal_start_height(pdf, area.goals[0]) if area.goals else 12.0
+        if area.focus_id:
+            first += _focus_clinical_height(pdf, view.state, area.focus_id)
         _focus_heading(pdf, area.number, area.title, area.description, first)
         if area.focus_id:
             _focus_clinical(pdf, view.state, area.focus_id)
@@ -307,6 +309,19 @@ def _goals(pdf: PlanDocument, view: PlanView) -> None:
             pdf.ln(3)
         for gv in area.goals:
             _goal(pdf, gv, view.as_of)
+
+
+def _focus_clinical_values(state: goalplan.PlanState, focus_id: str) -> list[str]:
+    area = state.focus_areas[focus_id]
+    diagnoses = clinical.diagnoses_for_focus(state, focus_id)
+    return [area.presenting_problem or MISSING, diagnoses or "None tied to this focus area"]
+
+
+def _focus_clinical_height(pdf: PlanDocument, state: goalplan.PlanState, focus_id: str) -> float:
+    pdf.style("body")
+    width = pdf.epw - 10 - 34
+    rows = [min(pdf.text_height(v, width), 40) + 1.2 for v in _focus_clinical_values(state, focus_id)]
+    return sum(rows) + 1.5
 
 
 def _focus_clinical(pdf: PlanDocument, state: goalplan.PlanState, focus_id: str) -> None:
