@@ -174,6 +174,8 @@ def _build(gp: goalplan.Goalplan, clock: StepClock) -> goalplan.PlanLog:
         _at(clock, d(2025, 5, 1) + timedelta(days=i))
         plan.revise_goal(goal, reason=reason, **change)
     plan.record_progress(goals[6], 2, on=d(2025, 5, 20))
+    for week, value in enumerate([2, 4, 5]):
+        plan.record_progress(goals[9], value, on=d(2025, 5, 5) + timedelta(days=7 * week))
     plan.change_status(goals[9], "completed", reason="Keeps the diary without prompting.")
     plan.change_status(goals[11], "cancelled", reason="Her sister moved abroad.")
     for held, summary in (
