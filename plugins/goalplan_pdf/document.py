@@ -51,8 +51,11 @@ class PlanDocument(FPDF):  # type: ignore[misc]
         footer_lines: Sequence[str],
         fallbacks: Fallbacks | None = None,
         shaping: bool = False,
+        warning: str = "",
     ):
         super().__init__(orientation="portrait", unit="mm", format=paper, enforce_compliance=compliance)
+        self.warning = warning
+        """Printed at the top of every page: the log failed verification (--allow-broken)."""
         self.running_title = running_title
         self.footer_lines = tuple(footer_lines)
         self.current_field = "text"
@@ -205,9 +208,16 @@ class PlanDocument(FPDF):  # type: ignore[misc]
     # running header and footer -----------------------------------------------------------
 
     def header(self) -> None:
-        if self.page_no() == 1:
-            return
         with self._furniture():
+            if self.warning:
+                self.set_xy(MARGIN_X, 3.5)
+                self.set_font(fonts.FAMILY, "B", 6.6)
+                self.set_text_color(180, 0, 0)
+                self.multi_cell(self.w - 2 * MARGIN_X, 2.9, self.warning, align=Align.L)
+                self.style("body")
+                self.set_xy(self.l_margin, MARGIN_TOP)
+            if self.page_no() == 1:
+                return
             self._header()
 
     def footer(self) -> None:

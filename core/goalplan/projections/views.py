@@ -52,6 +52,9 @@ class PlanLog:
     """A read-only view of one plan's log: what exporters and reports are given."""
 
     records: tuple[RecordedEvent, ...]
+    integrity_warning: str = ""
+    """Empty for a verified log. Set only when a damaged log is read on purpose (--allow-broken):
+    every page or line an exporter writes from this log must then carry this sentence."""
 
     @property
     def plan_id(self) -> str:
@@ -77,9 +80,10 @@ class PlanLog:
         """The log as it stood at ``version``: its first ``version`` events, nothing after.
 
         An exporter given this view makes the document it made when the plan was at that
-        version, byte for byte, since everything it prints comes from the events it is given.
+        version, byte for byte, since everything it prints comes from the events it is given. A
+        log read despite a broken chain keeps its warning.
         """
-        return PlanLog(tuple(r for r in self.records if r.version <= version))
+        return PlanLog(tuple(r for r in self.records if r.version <= version), self.integrity_warning)
 
     @property
     def fingerprint(self) -> Fingerprint:
