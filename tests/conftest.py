@@ -61,6 +61,12 @@ def signing_key_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return path
 
 
+@pytest.fixture(autouse=True)
+def no_user_config(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Tests never read the config file of whoever runs them (docs/cli.md)."""
+    monkeypatch.setenv("GOALPLAN_CONFIG", str(tmp_path_factory.getbasetemp() / "no-config.toml"))
+
+
 @pytest.fixture
 def clock() -> StepClock:
     return StepClock()

@@ -14,6 +14,7 @@ from __future__ import annotations
 import difflib
 import importlib
 import importlib.metadata
+import logging
 import os
 from collections.abc import Iterator
 from functools import cache
@@ -34,6 +35,10 @@ DEFAULT_PLUGINS = ("goalplan_csv", "goalplan_fhir", "goalplan_ical", "goalplan_p
 CORE_PLUGINS = ("goalplan.analytics.builtin_rules", "goalplan.audit.builtin", "goalplan.audit.formats")
 ENTRY_POINT_GROUP = "goalplan"
 LOAD_PLUGINS_ENV = "GOALPLAN_LOAD_PLUGINS"
+
+_log = logging.getLogger(__name__)
+
+
 BUILT_IN = "built-in"
 
 
@@ -164,12 +169,16 @@ class PluginManager(pluggy.PluginManager):
         its error is recorded under its name and the call moves on.
         """
         caller = getattr(self.hook, hook_name)
+        tracing = _log.isEnabledFor(logging.DEBUG)
         for impl in caller.get_hookimpls():
             arguments = {name: kwargs[name] for name in impl.argnames}
+            if tracing:
+                _log.debug("hook %s(%s) on plugin %s", hook_name, ", ".join(arguments), impl.plugin_name)
             try:
                 result = impl.function(**arguments)
             except Exception as exc:
                 self.fail(impl.plugin_name, f"{hook_name} failed: {type(exc).__name__}: {exc}")
+                _log.debug("hook %s on plugin %s raised %s", hook_name, impl.plugin_name, type(exc).__name__)
                 continue
             yield impl.plugin_name, result
 

@@ -46,7 +46,8 @@ def analysis_day(log: PlanLog) -> date:
     last = log.last_recorded_at
     day = last.date() if last is not None else log.state.opened_on
     state = log.state
-    observed = [p.observed_on for g in state.goals.values() for p in (*g.progress, *g.gas_points)]
+    observed: list[date] = [p.observed_on for g in state.goals.values() for p in g.progress]
+    observed += [p.observed_on for g in state.goals.values() for p in g.gas_points]
     observed += [s.observed_on for s in state.scores]
     return max([day, *observed])
 

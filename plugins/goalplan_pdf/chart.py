@@ -24,7 +24,7 @@ MARKER_RADIUS = 0.75
 
 def nice_step(span: float, count: int = 5) -> float:
     raw = span / max(count, 1)
-    magnitude = 10 ** math.floor(math.log10(raw))
+    magnitude = 10.0 ** math.floor(math.log10(raw))
     for factor in (1, 2, 2.5, 5, 10):
         if raw <= factor * magnitude:
             return factor * magnitude

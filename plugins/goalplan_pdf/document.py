@@ -38,7 +38,7 @@ COUNT_WIDTH = 24.0  # the footer's "Page x of y"
 LONG_WORD = 8  # words this long or longer are measured, in case they are wider than their column
 
 
-class PlanDocument(FPDF):  # type: ignore[misc]
+class PlanDocument(FPDF):
     """An FPDF that draws a visible replacement mark for a character no font has, instead of
     dropping it, and keeps its running header and footer at the page margins."""
 
@@ -84,7 +84,7 @@ class PlanDocument(FPDF):  # type: ignore[misc]
         self._numbered = False
         self.drawable = {style: fonts.coverage(fonts.FAMILY, style) | extra for style in ("", "B", "I")}
         self.drawable["mono"] = fonts.coverage(fonts.MONO, "")
-        self.alias_nb_pages(None)  # pages are counted once all exist: see number_pages
+        self.alias_nb_pages(None)  # type: ignore[arg-type]  # pages are counted once all exist: see number_pages
         self.set_margins(MARGIN_X, MARGIN_TOP, MARGIN_X)
         self.set_auto_page_break(True, MARGIN_BOTTOM)
         self.set_text_color(*INK)
@@ -156,7 +156,10 @@ class PlanDocument(FPDF):  # type: ignore[misc]
 
     def multi_cell(self, w: float, h: float | None = None, text: str = "", *args: Any, **kwargs: Any) -> Any:
         pad = kwargs.get("padding")
-        inset = (pad.left + pad.right) if hasattr(pad, "left") else (pad[1] + pad[3]) if pad else 0.0
+        if hasattr(pad, "left"):
+            inset = getattr(pad, "left") + getattr(pad, "right")  # noqa: B009  # an fpdf2 Padding
+        else:
+            inset = (pad[1] + pad[3]) if pad else 0.0
         text = self.breakable(str(text), w - inset if w else w)
         if not self._drawing:
             self._text_mode(fonts.clean(text))  # before fpdf2 looks at its shaping settings
@@ -314,6 +317,7 @@ class PlanDocument(FPDF):  # type: ignore[misc]
 
     def text_height(self, text: str, width: float, line: float = LINE) -> float:
         height = self.multi_cell(width, line, text, dry_run=True, output="HEIGHT", align=Align.L)
+        assert isinstance(height, float | int)  # output="HEIGHT" returns the height alone
         return float(height)
 
     def paragraph(

@@ -2,25 +2,35 @@
 
 from __future__ import annotations
 
+import functools
 import json
+import logging
+import os
 import sys
 from collections.abc import Callable
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 
 from goalplan.api import Goalplan, default_actor
+from goalplan.cli.config import Config
+from goalplan.cli.option_names import as_typed
 from goalplan.codec import parse_iso_date
 from goalplan.errors import GoalplanError, RejectedError
 from goalplan.projections import parse_moment
 
 F = TypeVar("F", bound=Callable[..., Any])
+_log = logging.getLogger(__name__)
+ACTOR_ENV = "GOALPLAN_ACTOR"
 
 
 class AppContext:
-    def __init__(self, db: str, allow_broken: bool = False) -> None:
+    def __init__(self, db: str, config: Config | None = None, allow_broken: bool = False) -> None:
         self.db = db
+        self.config = config or Config(Path(""))
+        self.db_from = "--db"
         self.allow_broken = allow_broken
         self._gp: Goalplan | None = None
 
@@ -28,6 +38,9 @@ class AppContext:
         if self._gp is None:
             try:
                 self._gp = Goalplan.open(self.db, allow_broken=self.allow_broken)
+                _log.info("opened the %s store", type(self._gp.store).__name__.removesuffix("Store"))
+                if self.config.actor and not os.environ.get(ACTOR_ENV):  # --actor > env > file
+                    self._gp.actor = self.config.actor
             except GoalplanError:
                 raise
             except Exception as exc:
@@ -41,7 +54,18 @@ class AppContext:
             self._gp.close()
 
 
-pass_app = click.make_pass_decorator(AppContext)
+def pass_app(func: F) -> F:
+    """Pass the AppContext first; a refusal names the option the user typed (option_names)."""
+
+    @functools.wraps(func)
+    def with_app(*args: Any, **kwargs: Any) -> Any:
+        ctx = click.get_current_context()
+        try:
+            return ctx.invoke(func, ctx.find_object(AppContext), *args, **kwargs)
+        except RejectedError as exc:
+            raise as_typed(exc, ctx.command) from None
+
+    return with_app  # type: ignore[return-value]
 
 
 class DateType(click.ParamType[date]):
@@ -84,7 +108,8 @@ def actor_option(func: F) -> F:
     return click.option(
         "--actor",
         default=None,
-        help="Who is making this change (default: $GOALPLAN_ACTOR, else the login name).",
+        help="Who is making this change (default: $GOALPLAN_ACTOR, else actor in the config file, "
+        "else the login name).",
     )(func)
 
 

@@ -68,7 +68,8 @@ def goal_group() -> None:
     "--status",
     type=click.Choice(["proposed", "planned", "accepted", "active", "on-hold"]),
     default="active",
-    show_default=True,
+    metavar="STATUS",
+    help="proposed, planned, accepted, active or on-hold.  [default: active]",
 )
 @actor_option
 @pass_app
@@ -181,7 +182,7 @@ def goal_step_done(app: AppContext, plan: str, step: str, on: date | None, actor
 @goal_group.command("status")
 @click.argument("plan")
 @click.argument("goal")
-@click.argument("status", type=click.Choice(LIFECYCLE_STATUSES))
+@click.argument("status", type=click.Choice(LIFECYCLE_STATUSES), metavar="STATUS")
 @click.option("--reason", required=True, help="Why the status changes.")
 @click.option(
     "--target-missed",
@@ -193,7 +194,13 @@ def goal_step_done(app: AppContext, plan: str, step: str, on: date | None, actor
 def goal_status(
     app: AppContext, plan: str, goal: str, status: str, reason: str, target_missed: str, actor: str | None
 ) -> None:
-    """Move a goal through its lifecycle (FHIR Goal.lifecycleStatus)."""
+    """Move a goal through its lifecycle (FHIR Goal.lifecycleStatus).
+
+    \b
+    STATUS is one of:
+      proposed, planned, accepted, active, on-hold,
+      completed, cancelled, entered-in-error, rejected
+    """
     app.goalplan(actor).plan(plan).change_status(goal, status, reason=reason, target_missed=target_missed)
 
 
@@ -233,5 +240,8 @@ def review(
 @actor_option
 @pass_app
 def correct(app: AppContext, plan: str, event_id: str, reason: str, actor: str | None) -> None:
-    """Mark an earlier entry (progress, review, signature, step...) as entered in error."""
+    """Mark an earlier entry (a progress value, review, signature, step...) as entered in error.
+
+    EVENT_ID is the entry's event id, shown by `goalplan history PLAN` and in --json output.
+    """
     app.goalplan(actor).plan(plan).correct(event_id, reason=reason)

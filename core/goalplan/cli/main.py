@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sys
@@ -10,11 +11,14 @@ from typing import Any
 
 import click
 
-from goalplan.api import Goalplan
+from goalplan import logs
+from goalplan.api import Goalplan, default_actor
 from goalplan.cli.analytics_commands import analytics, gas_group, instruments, lint_group, score
 from goalplan.cli.audit_command import audit
+from goalplan.cli.config import ConfigError, load_config
 from goalplan.cli.context import AppContext, emit_json, json_option, pass_app
 from goalplan.cli.goal_commands import correct, goal_group, progress, review
+from goalplan.cli.help_format import keep_hyphenated_words_whole
 from goalplan.cli.migrate_command import migrate_command
 from goalplan.cli.plan_commands import diagnosis_group, intervention, plan_group, safety_group
 from goalplan.cli.projection_commands import projections_group
@@ -23,6 +27,8 @@ from goalplan.errors import GoalplanError, IntegrityError
 from goalplan.exporting import write_atomically
 from goalplan.store import EventStore
 from goalplan.store.keys import add_trusted_key, trusted_keys
+
+keep_hyphenated_words_whole()
 
 
 class GoalplanGroup(click.Group):
@@ -41,8 +47,15 @@ class GoalplanGroup(click.Group):
     "--db",
     envvar="GOALPLAN_DB",
     default="goalplan.db",
-    show_default=True,
-    help="Store: a SQLite file path, or a postgresql:// URL ($GOALPLAN_DB).",
+    help="Store: a SQLite file path, or a postgresql:// URL (default: $GOALPLAN_DB, else db in the "
+    "config file, else goalplan.db).",
+)
+@click.option(
+    "-v",
+    "--verbose",
+    count=True,
+    help="Log what goalplan does on stderr: -v for steps, -vv also for each SQL statement and "
+    "plugin hook call (default: $GOALPLAN_LOG, one of debug, info, warning, error).",
 )
 @click.option(
     "--allow-broken",
@@ -51,9 +64,25 @@ class GoalplanGroup(click.Group):
 )
 @click.version_option(package_name="goalplan")
 @click.pass_context
-def cli(ctx: click.Context, db: str, allow_broken: bool) -> None:
+def cli(ctx: click.Context, db: str, allow_broken: bool, verbose: int) -> None:
     """goalplan: SMART treatment plans kept as an append-only, verifiable log."""
-    app = AppContext(db, allow_broken)
+    try:
+        level = logs.level_from(verbose, os.environ.get(logs.ENV))
+    except ValueError as exc:
+        raise click.UsageError(f"${logs.ENV}: {exc}") from None
+    logs.configure(level)
+    try:
+        config = load_config()
+    except ConfigError as exc:
+        raise click.UsageError(str(exc)) from None
+    source = ctx.get_parameter_source("db")
+    db_from = {"COMMANDLINE": "--db", "ENVIRONMENT": "$GOALPLAN_DB"}.get(
+        source.name if source else "", "default"
+    )
+    if db_from == "default" and config.db:
+        db, db_from = config.db, "config file"
+    app = AppContext(db, config, allow_broken)
+    app.db_from = db_from
     ctx.obj = app
     ctx.call_on_close(app.close)
 
@@ -156,7 +185,13 @@ def checkpoint_group() -> None:
 
 
 @checkpoint_group.command("export")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="File to write the signed checkpoint to.",
+)
 @pass_app
 def checkpoint_export(app: AppContext, output: Path) -> None:
     """Write the store's latest signed checkpoint (with its public key) to a file."""
@@ -224,6 +259,30 @@ def key_listing(store: EventStore) -> list[dict[str, str]]:
     return rows
 
 
+@cli.command("config")
+@click.pass_obj
+def show_config(app: AppContext) -> None:
+    """Where the config file is, and the store, actor and export options in effect.
+
+    The command line wins over environment variables, which win over the config file
+    (docs/cli.md describes the file).
+    """
+    config = app.config
+    state = "" if config.path.is_file() else " (none yet)"
+    click.echo(f"config file: {config.path}{state}")
+    click.echo(f"db: {app.db}  [{app.db_from}]")
+    env_actor = os.environ.get("GOALPLAN_ACTOR")
+    if env_actor:
+        click.echo(f"actor: {env_actor}  [$GOALPLAN_ACTOR]")
+    elif config.actor:
+        click.echo(f"actor: {config.actor}  [config file]")
+    else:
+        click.echo(f"actor: {default_actor()}  [login name]")
+    for fmt, options in sorted(config.export.items()):
+        pairs = " ".join(f"{k}={v}" for k, v in sorted(options.items()))
+        click.echo(f"export {fmt}: {pairs}  [config file]")
+
+
 @cli.group("log")
 def log_group() -> None:
     """Back up and restore the log as JSON Lines."""
@@ -231,7 +290,13 @@ def log_group() -> None:
 
 @log_group.command("export")
 @click.argument("plan", required=False)
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="File to write, readable by its owner only (default: standard output).",
+)
 @pass_app
 def log_export(app: AppContext, plan: str | None, output: Path | None) -> None:
     """Write every recorded event (or one plan's) as JSON Lines."""
@@ -280,5 +345,9 @@ def refuse_broken_store(gp: Goalplan, plan: str | None) -> None:
 def main(argv: list[str] | None = None) -> None:
     from goalplan.cli.plugin_commands import install_plugin_commands
 
+    # $GOALPLAN_LOG already covers loading the plugins (-v takes effect once parsed); a bad value
+    # is reported by the command as a usage error.
+    with contextlib.suppress(ValueError):
+        logs.configure(logs.level_from(0, os.environ.get(logs.ENV)))
     install_plugin_commands(cli)
     cli.main(args=argv, prog_name="goalplan")

@@ -238,7 +238,7 @@ def plan_show(app: AppContext, plan: str, as_of: datetime | None, as_json: bool)
 
 @plan_group.command("sign")
 @click.argument("plan")
-@click.option("--role", type=click.Choice(list(SIGNER_ROLES)), required=True)
+@click.option("--role", type=click.Choice(list(SIGNER_ROLES)), required=True, help="Who signs.")
 @click.option("--name", required=True, help="The signer's name (who signed, not who records it).")
 @click.option("--credentials", default="", help="The signer's credentials, e.g. PhD, LMFT.")
 @click.option("--on", type=DATE, default=None, help="Date signed (default: today).")

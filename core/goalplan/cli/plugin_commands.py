@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import logging
 import sys
 from pathlib import Path
 
 import click
 
+from goalplan.cli.completion import install_completion
 from goalplan.cli.context import AppContext, emit_json, json_option, pass_app
 from goalplan.errors import RejectedError
 from goalplan.exporting import (
+    Exporter,
     caseload_renderer,
     count_plans,
     export_all,
@@ -21,6 +24,7 @@ from goalplan.exporting import (
 from goalplan.plugins import PluginManager, get_plugin_manager
 
 _reported: set[tuple[str, str]] = set()
+_log = logging.getLogger(__name__)
 
 
 def report_new_load_errors(pm: PluginManager) -> None:
@@ -38,6 +42,7 @@ def install_plugin_commands(cli: click.Group) -> None:
     cli.add_command(export)
     pm.register_commands(cli)
     report_new_load_errors(pm)
+    install_completion(cli)
 
 
 @click.command("plugins")
@@ -65,6 +70,25 @@ def plugins(as_json: bool) -> None:
         sys.exit(1)
 
 
+def configured_options(app: AppContext, exporter: Exporter) -> dict[str, str]:
+    """The config file's [export.FORMAT] options, each checked against what the exporter takes."""
+    options = app.config.export_options(exporter.name)
+    for key in options:
+        if key not in exporter.options:
+            allowed = ", ".join(sorted(exporter.options)) or "none"
+            raise click.UsageError(
+                f"config file {app.config.path}: export.{exporter.name}.{key} is not an option of the "
+                f"{exporter.name} format; its options are: {allowed}."
+            )
+    return options
+
+
+def is_text(media_type: str) -> bool:
+    """Whether output of this media type is text a terminal can show (CSV, iCalendar, JSON...)."""
+    kind = media_type.split(";", 1)[0].strip().lower()
+    return kind.startswith("text/") or kind.endswith(("/json", "+json", "/xml", "+xml"))
+
+
 @click.command("export")
 @click.argument("plan", required=False)
 @click.option("--format", "fmt", required=True, help="Exporter name (see `goalplan plugins`).")
@@ -73,7 +97,7 @@ def plugins(as_json: bool) -> None:
     "--output",
     type=click.Path(dir_okay=False, path_type=Path),
     default=None,
-    help="File to write (default: standard output).",
+    help="File to write (default: standard output, unless it is a terminal and the format is binary).",
 )
 @click.option("--all", "all_plans", is_flag=True, help="Export every plan, one file each, into --out.")
 @click.option(
@@ -114,8 +138,14 @@ def export(
         exporter = pm.exporter(fmt)
     finally:
         report_new_load_errors(pm)
-    options = parse_option_pairs(option_pairs)
+    options = {**configured_options(app, exporter), **parse_option_pairs(option_pairs)}  # --option wins
     one_file = caseload_renderer(exporter, options) if all_plans else None
+    to_stdout = output is None and (not all_plans or one_file is not None)
+    if to_stdout and not is_text(exporter.media_type) and sys.stdout.isatty():
+        raise click.UsageError(
+            f"--format {fmt} writes binary data ({exporter.media_type}), which a terminal cannot show; "
+            "give -o FILE or redirect standard output to a file."
+        )
     if one_file is not None:
         if out_dir is not None:
             raise click.UsageError("these options write the whole caseload to one file: use -o FILE.")
@@ -152,7 +182,9 @@ def export(
                 "--version", f"must be a log version of this plan, 1 to {current}, got {at_version}."
             )
         log = log.up_to(at_version)
-    _write(render(exporter, log, options), output)
+    data = render(exporter, log, options)
+    _log.info("rendered %s: %d bytes", exporter.name, len(data))
+    _write(data, output)
 
 
 def _write(data: bytes, output: Path | None) -> None:

@@ -18,14 +18,14 @@ def _day(value: object) -> str:
 def plan_list_text(plans: Sequence[PlanSummary]) -> str:
     if not plans:
         return "No plans yet. Open one with: goalplan plan open --client NAME --clinician NAME\n"
-    rows = [("PLAN", "CLIENT", "CLINICIAN", "STATUS", "GOALS", "NEXT REVIEW")]
+    rows = [("PLAN", "CLIENT", "CLINICIAN", "STATUS", "ACTIVE GOALS", "NEXT REVIEW")]
     rows += [
         (
             p.plan_id,
             p.client_name,
             p.clinician_name,
             p.status,
-            f"{p.active_goals}/{p.goals}",
+            f"{p.active_goals} of {p.goals}",
             _day(p.next_review_on),
         )
         for p in plans
@@ -52,7 +52,8 @@ def _goal_lines(goal: Goal, state: PlanState, analytics: PlanAnalytics | None = 
         lines.append(f"    Intervention: {intervention_line(item)}")
     if goal.progress:
         recent = ", ".join(f"{p.value:g} on {p.observed_on.isoformat()}" for p in goal.progress[-3:])
-        lines.append(f"    Progress ({len(goal.progress)} values), latest: {recent}")
+        count = len(goal.progress)
+        lines.append(f"    Progress ({count} value{'' if count == 1 else 's'}), latest: {recent}")
     for series in goal.earlier_series:
         last = series.progress[-1] if series.progress else None
         tail = f", last {last.value:g} on {last.observed_on.isoformat()}" if last else ""

@@ -64,6 +64,23 @@ MAX_SESSION_MINUTES = 480
 MAX_SESSIONS_PER_PERIOD = 31
 SAFETY_RULE = "safety.phq9-item9"
 
+# What a correctable entry is called where a person reads it (the event type tags are internal).
+CORRECTABLE_ENTRIES: dict[str, str] = {
+    "finding_silenced": "silenced findings",
+    "gas_scored": "attainment scores",
+    "goal_status_changed": "goal status changes",
+    "intervention_planned": "interventions",
+    "plan_closed": "the plan's closing",
+    "plan_given": "copies given",
+    "plan_signed": "signatures",
+    "progress_recorded": "progress values",
+    "review_held": "reviews",
+    "safety_review_recorded": "safety reviews",
+    "score_recorded": "instrument scores",
+    "step_added": "steps",
+    "step_completed": "steps marked done",
+}
+
 
 def decides(event_type: type[Event]) -> Callable[[Decider], Decider]:
     def register(func: Decider) -> Decider:
@@ -486,7 +503,8 @@ def _corrected(state: PlanState, e: EntryCorrected) -> list[Event]:
     rules.text("reason", e.reason)
     entry = state.entries.get(e.corrected_event_id)
     if entry is None:
-        kinds = ", ".join(sorted(correctable_types()))
+        names = (CORRECTABLE_ENTRIES.get(t, t.replace("_", " ")) for t in correctable_types())
+        kinds = ", ".join(sorted(names))
         raise RejectedError(
             "event",
             f"no correctable entry {e.corrected_event_id!r} in plan {state.plan_id}; "

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import logging
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, Concatenate, ParamSpec, TypeVar
@@ -29,6 +30,7 @@ from psycopg import sql
 
 from goalplan.codec import GENESIS_HASH, NewEvent, RecordedEvent
 from goalplan.errors import ConcurrencyError, GoalplanError
+from goalplan.logs import parameter_count, shorten
 from goalplan.store.base import (
     APPEND_ONLY_MESSAGE,
     AppendResult,
@@ -312,6 +314,26 @@ def lock_key(*parts: str) -> int:
     return int.from_bytes(digest[:8], "big", signed=True)
 
 
+_log = logging.getLogger(__name__)
+
+
+class _TracedCursor(psycopg.Cursor[tuple[Any, ...]]):
+    """Logs each statement sent to the server at debug (installed only while debug is on)."""
+
+    def _trace(self, query: Any, what: str) -> None:
+        text = query if isinstance(query, str | bytes) else query.as_string(self.connection)
+        _log.debug("sql %s: %s", what, shorten(text if isinstance(text, str) else text.decode()))
+
+    def execute(self, query: Any, params: Any = None, **kwargs: Any) -> Any:
+        self._trace(query, f"{parameter_count(params)} parameter(s)")
+        return super().execute(query, params, **kwargs)
+
+    def executemany(self, query: Any, params_seq: Any, **kwargs: Any) -> None:
+        rows = params_seq if isinstance(params_seq, list | tuple) else list(params_seq)
+        self._trace(query, f"{len(rows)} row(s)")
+        super().executemany(query, rows, **kwargs)
+
+
 class PostgresStore(InlineProjections):
     _bulk = False
     _pending_witness: Checkpoint | None = None
@@ -325,6 +347,8 @@ class PostgresStore(InlineProjections):
             )
         except psycopg.OperationalError as exc:
             raise GoalplanError(f"cannot connect to the PostgreSQL store: {_first_line(exc)}") from None
+        if _log.isEnabledFor(logging.DEBUG):  # checked once: no cost per statement when off
+            self._conn.cursor_factory = _TracedCursor
         try:
             self.schema = self._migrate()
             row = self._conn.execute("SELECT current_schema()").fetchone()

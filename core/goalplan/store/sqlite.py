@@ -7,6 +7,7 @@ Triggers refuse UPDATE and DELETE, so even a plain sqlite3 connection cannot rew
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 import uuid
 from collections.abc import Iterator, Sequence
@@ -16,6 +17,7 @@ from typing import Any
 
 from goalplan.codec import GENESIS_HASH, NewEvent, RecordedEvent
 from goalplan.errors import ConcurrencyError, GoalplanError
+from goalplan.logs import shorten
 from goalplan.store.base import (
     APPEND_ONLY_MESSAGE,
     AppendResult,
@@ -46,6 +48,7 @@ CREATE TABLE IF NOT EXISTS events (
     UNIQUE (plan_id, version)
 );
 """
+_log = logging.getLogger(__name__)
 
 _V2 = """
 ALTER TABLE events ADD COLUMN hash_scheme INTEGER NOT NULL DEFAULT 1;
@@ -116,6 +119,8 @@ class SQLiteStore(InlineProjections):
         self.signing = signing
         self._user = os_user()
         self._conn = sqlite3.connect(self.path, timeout=timeout, isolation_level=None)
+        if _log.isEnabledFor(logging.DEBUG):  # checked once: no cost per statement when off
+            self._conn.set_trace_callback(lambda sql: _log.debug("sql %s: %s", self.path, shorten(sql)))
         try:
             self._conn.execute("PRAGMA journal_mode=WAL")
             self._conn.execute(f"PRAGMA synchronous={synchronous}")

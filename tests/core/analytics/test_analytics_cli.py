@@ -114,13 +114,13 @@ def test_score_in_and_out_of_range(run: Run, plan: str) -> None:
     assert run("score", plan, "PHQ-9", "18", "--on", "2026-01-05").exit_code == 0
     version = json.loads(run("plan", "show", plan, "--json").output)["version"]
     for args, message in [
-        (("PHQ-9", "28"), "total: must be a whole number from 0 to 27 for PHQ-9 (got 28)."),
-        (("GAD-7", "-1"), "total: must be a whole number from 0 to 21 for GAD-7 (got -1)."),
+        (("PHQ-9", "28"), "TOTAL: must be a whole number from 0 to 27 for PHQ-9 (got 28)."),
+        (("GAD-7", "-1"), "TOTAL: must be a whole number from 0 to 21 for GAD-7 (got -1)."),
         (("GAD-7", "5", "--items", "1,1,1"), "items: GAD-7 has 7 items; give all 7 (got 3)."),
         (("GAD-7", "5", "--items", "1,x"), "--items: must be whole numbers separated by commas"),
         (
             ("BDI", "5"),
-            "instrument: no instrument 'BDI'; registered instruments: phq9 (PHQ-9), gad7 (GAD-7).",
+            "INSTRUMENT: no instrument 'BDI'; registered instruments: phq9 (PHQ-9), gad7 (GAD-7).",
         ),
     ]:
         result = run("score", plan, *args)
@@ -153,7 +153,7 @@ def test_gas_commands(run: Run, plan: str) -> None:
     data = json.loads(run("gas", plan, "--json").output)
     assert data["t_score"] == pytest.approx(58.03, abs=0.01)
     bad = run("gas", "score", plan, goal, "3")
-    assert bad.exit_code == 1 and "level: must be a whole number from -2 to +2 (got 3)." in bad.output
+    assert bad.exit_code == 1 and "LEVEL: must be a whole number from -2 to +2 (got 3)." in bad.output
     bad_level = run("gas", "scale", plan, goal, "--level", "5=Too far")
     assert bad_level.exit_code == 1 and "--level: must be LEVEL=TEXT" in bad_level.output
 
@@ -209,5 +209,5 @@ def test_real_process_exit_codes(tmp_path: Path) -> None:
     refused = gp("score", plan, "PHQ-9", "99")
     assert refused.returncode == 1
     assert (
-        refused.stderr.strip() == "goalplan: total: must be a whole number from 0 to 27 for PHQ-9 (got 99)."
+        refused.stderr.strip() == "goalplan: TOTAL: must be a whole number from 0 to 27 for PHQ-9 (got 99)."
     )

@@ -201,33 +201,33 @@ def test_a_correction_by_event_id_prefix_from_the_history(run: Run, plan: str, g
 
 MEASURE = "--measure m --unit u --baseline 1"
 REJECTIONS = [
-    ("progress {plan} {goal} nan", "value: must be a finite number"),
-    ("progress {plan} {goal} 2 --on 2025-12-31", "observed_on: 2025-12-31 is before the plan opened"),
-    ("goal set {plan} --statement x --focus New --by 2025-01-01", "target_date:"),
-    (f"goal set {{plan}} --statement x {MEASURE} --target 1", "target: must differ from the baseline"),
+    ("progress {plan} {goal} nan", "VALUE: must be a finite number"),
+    ("progress {plan} {goal} 2 --on 2025-12-31", "--on: 2025-12-31 is before the plan opened"),
+    ("goal set {plan} --statement x --focus New --by 2025-01-01", "--by: 2025-01-01 is before"),
+    (f"goal set {{plan}} --statement x {MEASURE} --target 1", "--target: must differ from the baseline"),
     (
         "goal set {plan} --statement x --measure m --baseline 1 --target 2",
         "--unit: a measure needs --measure",
     ),
     (
         "goal set {plan} --statement x --measure m --unit ' ' --baseline 1 --target 2",
-        "unit: a measure needs a unit",
+        "--unit: a measure needs a unit",
     ),
-    ("goal set {plan} --statement '  '", "statement: must not be empty"),
+    ("goal set {plan} --statement '  '", "--statement: must not be empty"),
     ("goal revise {plan} {goal} --reason review", "revision: a revision must change at least one"),
-    ("goal revise {plan} {goal} --reason ' ' --statement new", "reason: must not be empty"),
+    ("goal revise {plan} {goal} --reason ' ' --statement new", "--reason: must not be empty"),
     ("goal revise {plan} {goal} --reason r --target 0.5", "measure: is already"),
     (
         "goal status {plan} {goal} proposed --reason r",
-        "status: goal {goal} is active; it can move to cancelled",
+        "STATUS: goal {goal} is active; it can move to cancelled",
     ),
-    ("goal status {plan} {goal} active --reason r", "status: goal {goal} is already active"),
-    ("goal step {plan} NOPE x", "goal: no goal id starts with 'NOPE'"),
-    ("review {plan} --held 2026-02-01 --next 2026-01-31", "next_review_on: 2026-01-31 must be after"),
-    ("plan sign {plan} --role client --name ''", "name: must not be empty"),
-    ("plan open --client A --clinician B --review-every 0", "review_every: must be a whole number of days"),
+    ("goal status {plan} {goal} active --reason r", "STATUS: goal {goal} is already active"),
+    ("goal step {plan} NOPE x", "GOAL: no goal id starts with 'NOPE'"),
+    ("review {plan} --held 2026-02-01 --next 2026-01-31", "--next: 2026-01-31 must be after"),
+    ("plan sign {plan} --role client --name ''", "--name: must not be empty"),
+    ("plan open --client A --clinician B --review-every 0", "--review-every: must be a whole number of days"),
     ("plan show ZZZZ", "plan: no plan id starts with 'ZZZZ'"),
-    ("correct {plan} nope --reason r", "event: no correctable entry 'nope'"),
+    ("correct {plan} nope --reason r", "EVENT_ID: no correctable entry 'nope'"),
 ]
 
 
@@ -327,7 +327,7 @@ def test_the_installed_entry_point_prints_ids_and_sentences_not_tracebacks(db: P
     refused = _subprocess(["review", plan[:5], "--held", "2025-01-01"], db)
     assert refused.returncode == 1
     assert refused.stderr.splitlines()[-1].startswith(
-        "goalplan: held_on: 2025-01-01 is before the plan opened"
+        "goalplan: --held: 2025-01-01 is before the plan opened"
     )
     assert "Traceback" not in refused.stderr
     usage = _subprocess(["review", plan], db)
