@@ -128,6 +128,13 @@ def render_export(log: PlanLog, format: str, options: Mapping[str, str] | None =
     return RenderedExport(data, file_name(exporter, log, chosen), exporter.media_type)
 
 
+def export_formats() -> dict[str, str]:
+    """Every registered export format's name with its one-line description."""
+    from goalplan.plugins import get_plugin_manager
+
+    return {name: e.description for name, e in get_plugin_manager().exporters().items()}
+
+
 __all__ = [
     "GAD7",
     "LIFECYCLE_STATUSES",
@@ -198,6 +205,7 @@ __all__ = [
     "canonical_json",
     "changes_after",
     "content_digest",
+    "export_formats",
     "gas_summary",
     "gas_t_score",
     "goal_progress",

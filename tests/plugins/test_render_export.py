@@ -20,3 +20,9 @@ def test_render_export_refuses_an_unknown_format_and_option(panic_plan: goalplan
         goalplan.render_export(panic_plan.log(), "nope")
     with pytest.raises(goalplan.RejectedError, match="is not an option of the csv format"):
         goalplan.render_export(panic_plan.log(), "csv", {"colour": "red"})
+
+
+def test_export_formats_lists_the_registered_exporters() -> None:
+    formats = goalplan.export_formats()
+    assert {"csv", "pdf", "ics"} <= set(formats)
+    assert all(description.strip() for description in formats.values())
