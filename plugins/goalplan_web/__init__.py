@@ -19,6 +19,7 @@ __all__ = ["register_commands"]
 
 @goalplan.hookimpl
 def register_commands(cli: click.Group) -> None:
-    from goalplan_web.commands import users_group
+    from goalplan_web.commands import serve, users_group
 
+    cli.add_command(serve)
     cli.add_command(users_group)

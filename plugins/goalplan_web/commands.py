@@ -11,7 +11,7 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -200,3 +200,44 @@ def users_log(ctx: click.Context, as_json: bool) -> None:
         reason = e.detail.get("reason", "")
         role = e.detail.get("role", "")
         click.echo(f"{e.seq}\t{e.recorded_at}\t{e.actor} ({e.os_user})\t{e.kind}\t{e.name}\t{role}\t{reason}")
+
+
+@click.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535), help="TCP port.")
+@click.option("--accounts", envvar="GOALPLAN_ACCOUNTS", default=None, help=ACCOUNTS_HELP)
+@click.option(
+    "--https", is_flag=True, help="Served over HTTPS (e.g. behind a TLS proxy): cookies are Secure."
+)
+@click.option(
+    "--idle-minutes",
+    default=30,
+    show_default=True,
+    type=click.IntRange(1, 24 * 60),
+    help="Sign out after this idle time.",
+)
+@click.pass_context
+def serve(
+    ctx: click.Context, host: str, port: int, accounts: str | None, https: bool, idle_minutes: int
+) -> None:
+    """Serve the web workspace (binds to 127.0.0.1 unless --host says otherwise)."""
+    require_web_extra("serve")
+    import secrets
+
+    import uvicorn
+
+    from goalplan_web.app import Settings, create_app
+
+    store = _open_accounts(ctx, accounts, "serve")
+    setup_token = None if store.has_admin() else secrets.token_urlsafe(24)
+    settings = Settings(
+        db=_db(ctx), accounts=store, https=https, idle_seconds=idle_minutes * 60, setup_token=setup_token
+    )
+    app: Any = create_app(settings)
+    shown = f"[{host}]" if ":" in host else host
+    if setup_token:
+        click.echo(
+            f"No admin account yet. Create one (once) at: http://{shown}:{port}/setup?token={setup_token}"
+        )
+    click.echo(f"goalplan workspace on http://{shown}:{port}/")
+    uvicorn.run(app, host=host, port=port, log_level="info", server_header=False, proxy_headers=https)

@@ -152,3 +152,20 @@ def test_users_add_errors_are_one_sentence_naming_the_option(invoke: Invoke) -> 
     )
     assert "Traceback" not in result.output + unset.output
     assert json.loads(invoke("users", "list", "--json").output) == []
+
+
+def test_without_the_web_extra_serve_says_how_to_install_it(
+    invoke: Invoke, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name == "starlette" else real(name, *a)
+    )
+    result = invoke("serve")
+    assert result.exit_code == 1
+    assert (
+        "goalplan serve needs the web extra (starlette not installed): pip install 'goalplan[web]'."
+        in result.output
+    )
