@@ -173,7 +173,7 @@ def create_app(settings: Settings) -> Starlette:
         except goalplan.NotFoundError:
             raise HTTPException(404, "There is no such plan.") from None
 
-    def plan_page(request: Request, form: FormData | None) -> Response:
+    def plan_page(request: Request, form: FormData | None, *, status: int = 200, **extra: Any) -> Response:
         account = require(request, "caseload")
         with store(account) as gp:
             plan = open_plan(gp, request.path_params["plan_id"])
@@ -182,15 +182,41 @@ def create_app(settings: Settings) -> Starlette:
             record = goalplan.plan_to_json(state)
             signatures = [(s, goalplan.is_current(state, s)) for s in state.signatures]
             lint = plan.lint(today=today(gp))
-        return render(
-            request,
-            "plan.html",
-            plan=record,
-            signatures=signatures,
-            findings=lint.findings,
-            can_write=may(account, "write", state.clinician_name),
-            downloads=[f for f in DOWNLOADS if f in _exporter_names()],
-        )
+        context: dict[str, Any] = {
+            "plan": record,
+            "signatures": signatures,
+            "findings": lint.findings,
+            "can_write": may(account, "write", state.clinician_name),
+            "can_cosign": may(account, "cosign", state.clinician_name),
+            "downloads": [f for f in DOWNLOADS if f in _exporter_names()],
+            "signer_roles": [r for r in goalplan.SIGNER_ROLES if r != "supervisor"],
+            "errors": {},
+            "typed": {},
+            "changes": [],
+        }
+        context.update(extra)
+        return render(request, "plan.html", status, **context)
+
+    def write_plan(request: Request, form: FormData | None, kind: str) -> Response:
+        """Hold a review, or sign (a supervisor co-signs): the plan page's forms."""
+        assert form is not None
+        account = require(request, "caseload")
+        typed = {k: str(v)[:FIELD_MAX] for k, v in form.items() if k != "csrftoken"}
+        cosign = kind == "sign" and account.role == "supervisor"
+        with store(account) as gp:
+            plan = open_plan(gp, request.path_params["plan_id"])
+            state = plan.state
+            require(request, "cosign" if cosign else "write", state.clinician_name)
+            seen_version = _int(typed.get("version", ""))
+            # A signature binds the version its signer saw (the API refuses it if the content
+            # changed materially since); any other write needs the page to be current.
+            if kind != "sign" and seen_version != state.version:
+                changes = [h for h in plan.history() if seen_version is None or h.version > seen_version]
+                return plan_page(request, None, status=409, typed={kind: typed}, changes=changes)
+            errors = _write_plan(plan, kind, typed, seen_version, cosign)
+        if errors:
+            return plan_page(request, None, status=400, errors={kind: errors}, typed={kind: typed})
+        return RedirectResponse(f"/plans/{state.plan_id}", 303)
 
     def goal_page(request: Request, form: FormData | None, *, status: int = 200, **extra: Any) -> Response:
         account = require(request, "caseload")
@@ -296,6 +322,11 @@ def create_app(settings: Settings) -> Starlette:
         Route(
             "/plans/{plan_id}/goals/{goal_id}/revise", endpoint(write_goal, kind="revise"), methods=["POST"]
         ),
+        Route(
+            "/plans/{plan_id}/goals/{goal_id}/correct", endpoint(write_goal, kind="correct"), methods=["POST"]
+        ),
+        Route("/plans/{plan_id}/review", endpoint(write_plan, kind="review"), methods=["POST"]),
+        Route("/plans/{plan_id}/sign", endpoint(write_plan, kind="sign"), methods=["POST"]),
         Route("/plans/{plan_id}/download/{format}", endpoint(download)),
         Route("/audit", endpoint(audit_page)),
         Route("/accounts", endpoint(accounts_page)),
@@ -356,6 +387,11 @@ def _write(plan: goalplan.Plan, goal_id: str, kind: str, typed: dict[str, str]) 
                 return errors
             assert value is not None
             plan.record_progress(goal_id, value, on=on, note=typed.get("note", ""))
+        elif kind == "correct":
+            reason = typed.get("reason", "").strip()
+            if not reason:
+                return {"reason": "Say why the entry is in error; the reason is kept in the history."}
+            plan.correct(typed.get("event_id", ""), reason=reason)
         else:
             statement = typed.get("statement", "").strip()
             reason = typed.get("reason", "").strip()
@@ -368,6 +404,40 @@ def _write(plan: goalplan.Plan, goal_id: str, kind: str, typed: dict[str, str]) 
             plan.revise_goal(goal_id, statement=statement, reason=reason)
     except goalplan.RejectedError as exc:
         errors[exc.field.removeprefix("--")] = exc.message
+    except goalplan.NotFoundError as exc:
+        errors["event_id"] = str(exc)
+    return errors
+
+
+def _write_plan(
+    plan: goalplan.Plan, kind: str, typed: dict[str, str], seen_version: int | None, cosign: bool
+) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    try:
+        if kind == "review":
+            held = _day(typed.get("held", ""), errors, "held")
+            following = _day(typed.get("next", ""), errors, "next")
+            if not typed.get("held", "").strip():
+                errors["held"] = "Give the day the review was held, as YYYY-MM-DD."
+            if errors or held is None:
+                return errors
+            plan.hold_review(held=held, summary=typed.get("summary", ""), next=following)
+        else:
+            role = "supervisor" if cosign else typed.get("role", "")
+            if role not in goalplan.SIGNER_ROLES or (role == "supervisor") != cosign:
+                errors["role"] = "Choose who signs: client, guardian or clinician."
+            name = typed.get("name", "").strip()
+            if not name:
+                errors["name"] = "Give the signer's name as they sign."
+            on = _day(typed.get("on", ""), errors, "on")
+            if errors:
+                return errors
+            credentials = typed.get("credentials", "")
+            plan.sign(role=role, name=name, credentials=credentials, on=on, version=seen_version)
+    except goalplan.RejectedError as exc:
+        errors[exc.field.removeprefix("--")] = exc.message
+    except goalplan.NotFoundError as exc:
+        errors["event_id"] = str(exc)
     return errors
 
 
@@ -383,11 +453,12 @@ def _number(text: str, errors: dict[str, str]) -> float | None:
     return value
 
 
-def _day(text: str, errors: dict[str, str]) -> date | None:
+def _day(text: str, errors: dict[str, str], field: str = "on") -> date | None:
     if not text.strip():
         return None
     try:
         return goalplan.parse_iso_date(text.strip())
     except ValueError:
-        errors["on"] = "Give a real date as YYYY-MM-DD, or leave it empty for today."
+        today_note = ", or leave it empty for today" if field == "on" else ""
+        errors[field] = f"Give a real date as YYYY-MM-DD{today_note}."
         return None

@@ -78,6 +78,7 @@ def web(tmp_path: Path, db_path: Path, clock: Callable[[], object]) -> Iterator[
             by=date(2026, 4, 1),
             measure=goalplan.Measure(name="good nights", unit="per week", baseline=1, target=5),
         )
+        other.record_progress(other_goal, 2, on=date(2026, 1, 20), note="Two good nights.")
         own_goal = next(iter(own.state.goals))
         own_id, other_id = own.id, other.id
     accounts = AccountStore(

@@ -16,6 +16,7 @@ OK, MOVED, FORBIDDEN = 200, 303, 403
 # Who reads which plan: ruiz owns "own", jensen owns "other", chen supervises ruiz, audit reads all.
 READERS = {"own": {"ruiz", "chen", "audit"}, "other": {"jensen", "audit"}}
 WRITERS = {"own": {"ruiz"}, "other": {"jensen"}}
+SIGNERS = {"own": {"ruiz", "chen"}, "other": {"jensen"}}  # chen co-signs the plans he supervises
 
 
 def expected_read(role: str, which: str) -> int:
@@ -24,10 +25,11 @@ def expected_read(role: str, which: str) -> int:
     return OK if role in READERS[which] else FORBIDDEN
 
 
-def expected_write(role: str, which: str) -> int:
+def expected_write(role: str, which: str, kind: str) -> int:
     if role == "anonymous":
         return MOVED
-    return MOVED if role in WRITERS[which] else FORBIDDEN
+    allowed = SIGNERS if kind == "sign" else WRITERS
+    return MOVED if role in allowed[which] else FORBIDDEN
 
 
 def client_for(web: Web, role: str):  # type: ignore[no-untyped-def]
@@ -75,19 +77,34 @@ def test_writing_a_plan(web: Web, role: str, which: str) -> None:
     client = client_for(web, role)
     plan_id, goal_id = ids(web, which)
     token = csrf(client)
+    with goalplan.open(web.db) as gp:
+        entry = gp.plan(plan_id).state.goals[goal_id].progress[-1].event_id
+    goal = f"/plans/{plan_id}/goals/{goal_id}"
     forms = {
-        "progress": {"value": "1", "on": "", "note": "by web"},
-        "revise": {"statement": "I will take the bus to work every weekday.", "reason": "client's own words"},
+        "progress": (f"{goal}/progress", {"value": "1", "on": "", "note": "by web"}),
+        "revise": (
+            f"{goal}/revise",
+            {"statement": "I will take the bus every weekday.", "reason": "own words"},
+        ),
+        "correct": (f"{goal}/correct", {"event_id": entry, "reason": "wrong goal"}),
+        "review": (f"/plans/{plan_id}/review", {"held": "2026-05-02", "summary": "ok", "next": "2026-07-01"}),
+        "sign": (f"/plans/{plan_id}/sign", {"role": "clinician", "name": "Signer", "on": "2026-05-02"}),
     }
-    for kind, form in forms.items():
+    for kind, (path, form) in forms.items():
         before = version(web, plan_id)
-        response = client.post(
-            f"/plans/{plan_id}/goals/{goal_id}/{kind}",
-            data={**form, "version": str(before), "csrftoken": token},
+        response = client.post(path, data={**form, "version": str(before), "csrftoken": token})
+        assert response.status_code == expected_write(role, which, kind), (
+            role,
+            which,
+            kind,
+            response.text[-300:],
         )
-        assert response.status_code == expected_write(role, which), (role, which, kind)
         written = version(web, plan_id) - before
-        assert written == (1 if role in WRITERS[which] else 0), (role, which, kind)
+        assert written == (1 if expected_write(role, which, kind) == MOVED and role != "anonymous" else 0), (
+            role,
+            which,
+            kind,
+        )
 
 
 def test_an_unknown_plan_goal_or_download_is_404_for_a_reader(web: Web) -> None:

@@ -277,3 +277,112 @@ def test_first_run_setup_creates_the_admin_once_with_the_token(web: Web, tmp_pat
     assert client.get("/setup?token=the-token").status_code == 404
     assert web.signed_in("boss").get("/accounts").status_code == 200
     web.settings.accounts.close()
+
+
+def test_a_review_is_recorded_and_a_bad_date_is_shown_next_to_its_field(web: Web) -> None:
+    client = web.signed_in("ruiz")
+    path = f"/plans/{web.own_plan}/review"
+    before = plan_version(web, web.own_plan)
+    bad = client.post(
+        path,
+        data={
+            "held": "yesterday",
+            "summary": "kept summary",
+            "version": str(before),
+            "csrftoken": csrf(client),
+        },
+    )
+    assert bad.status_code == 400 and 'id="held-error"' in bad.text and "kept summary" in bad.text
+    assert plan_version(web, web.own_plan) == before
+    done = client.post(
+        path,
+        data={
+            "held": "2026-05-02",
+            "summary": "Fewer attacks",
+            "next": "2026-07-01",
+            "version": str(before),
+            "csrftoken": csrf(client),
+        },
+    )
+    assert done.status_code == 303
+    with goalplan.open(web.db) as gp:
+        plan = gp.plan(web.own_plan)
+        assert str(plan.state.next_review_on) == "2026-07-01"
+        assert plan.log().records[-1].actor == "ruiz"
+
+
+def test_a_supervisor_co_signs_the_version_shown(web: Web) -> None:
+    client = web.signed_in("chen")
+    page = client.get(f"/plans/{web.own_plan}")
+    assert "Co-sign as supervisor" in page.text and 'name="role"' not in page.text
+    before = plan_version(web, web.own_plan)
+    done = client.post(
+        f"/plans/{web.own_plan}/sign",
+        data={
+            "name": "Dr. Wei Chen",
+            "credentials": "PhD",
+            "version": str(before),
+            "csrftoken": csrf(client),
+        },
+    )
+    assert done.status_code == 303
+    with goalplan.open(web.db) as gp:
+        plan = gp.plan(web.own_plan)
+        signature = plan.state.signatures[-1]
+        assert (signature.role, signature.name, signature.signed_version) == (
+            "supervisor",
+            "Dr. Wei Chen",
+            before,
+        )
+        assert goalplan.is_current(plan.state, signature)
+        assert plan.log().records[-1].actor == "chen"
+
+
+def test_a_clinician_cannot_record_a_supervisor_signature(web: Web) -> None:
+    client = web.signed_in("ruiz")
+    before = plan_version(web, web.own_plan)
+    refused = client.post(
+        f"/plans/{web.own_plan}/sign",
+        data={"role": "supervisor", "name": "Someone", "version": str(before), "csrftoken": csrf(client)},
+    )
+    assert refused.status_code == 400 and 'id="role-error"' in refused.text
+    assert plan_version(web, web.own_plan) == before
+
+
+def test_a_signature_on_a_materially_changed_plan_is_refused(web: Web) -> None:
+    client = web.signed_in("ruiz")
+    seen = plan_version(web, web.own_plan)
+    with goalplan.open(web.db, actor="colleague") as gp:
+        gp.plan(web.own_plan).revise_goal(
+            web.own_goal, statement="Changed after the page was shown", reason="x"
+        )
+    refused = client.post(
+        f"/plans/{web.own_plan}/sign",
+        data={"role": "client", "name": "Amara Lindqvist", "version": str(seen), "csrftoken": csrf(client)},
+    )
+    assert refused.status_code == 400 and 'id="version-error"' in refused.text
+    assert plan_version(web, web.own_plan) == seen + 1
+
+
+def test_an_entry_is_corrected_with_a_reason_and_not_without(web: Web) -> None:
+    client = web.signed_in("ruiz")
+    with goalplan.open(web.db) as gp:
+        entry = gp.plan(web.own_plan).state.goals[web.own_goal].progress[-1].event_id
+    before = plan_version(web, web.own_plan)
+    path = f"{goal_path(web)}/correct"
+    bad = client.post(
+        path, data={"event_id": entry, "reason": "", "version": str(before), "csrftoken": csrf(client)}
+    )
+    assert bad.status_code == 400 and 'id="correct-reason-error"' in bad.text
+    assert plan_version(web, web.own_plan) == before
+    done = client.post(
+        path,
+        data={
+            "event_id": entry,
+            "reason": "Recorded on the wrong goal",
+            "version": str(before),
+            "csrftoken": csrf(client),
+        },
+    )
+    assert done.status_code == 303
+    assert "Recorded on the wrong goal" in client.get(goal_path(web)).text
