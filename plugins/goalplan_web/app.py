@@ -32,6 +32,7 @@ from starlette.templating import Jinja2Templates
 import goalplan
 from goalplan_web.account_store import AccountStore, check_password
 from goalplan_web.accounts import Account, AccountError
+from goalplan_web.chart import goal_chart
 from goalplan_web.roles import may, visible
 from goalplan_web.security import LoginLimiter, SecurityHeaders, session_secret
 
@@ -181,11 +182,16 @@ def create_app(settings: Settings) -> Starlette:
             require(request, "read", state.clinician_name)
             record = goalplan.plan_to_json(state)
             signatures = [(s, goalplan.is_current(state, s)) for s in state.signatures]
-            lint = plan.lint(today=today(gp))
+            day = today(gp)
+            lint = plan.lint(today=day)
+            analytics = {g.goal_id: goalplan.goal_progress(g, day) for g in state.goals.values()}
+            charts = {i: goal_chart(state.goals[i], a) for i, a in analytics.items()}
         context: dict[str, Any] = {
             "plan": record,
             "signatures": signatures,
             "findings": lint.findings,
+            "analytics": analytics,
+            "charts": charts,
             "can_write": may(account, "write", state.clinician_name),
             "can_cosign": may(account, "cosign", state.clinician_name),
             "downloads": [f for f in DOWNLOADS if f in _exporter_names()],
@@ -226,12 +232,15 @@ def create_app(settings: Settings) -> Starlette:
             require(request, "read", state.clinician_name)
             goal = _goal(state, request.path_params["goal_id"])
             history = plan.history(goal.goal_id)
+            analytics = goalplan.goal_progress(goal, today(gp))
         record = goalplan.goal_to_json(goal, state)
         context: dict[str, Any] = {
             "plan_id": state.plan_id,
             "version": state.version,
             "goal": record,
             "history": list(reversed(history)),
+            "analytics": analytics,
+            "chart": goal_chart(goal, analytics),
             "can_write": may(account, "write", state.clinician_name),
             "errors": {},
             "typed": {},
