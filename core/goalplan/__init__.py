@@ -38,7 +38,7 @@ from goalplan.analytics import (
     reliable_change,
 )
 from goalplan.analytics.safety import SafetyFinding, safety_findings
-from goalplan.api import Goalplan, ImportReport, Plan
+from goalplan.api import Goalplan, Plan
 from goalplan.audit import (
     AuditContext,
     AuditFinding,
@@ -87,6 +87,7 @@ from goalplan.errors import (
 from goalplan.events import LIFECYCLE_STATUSES, PERIODS, SESSION_TYPES, SIGNER_ROLES, Measure
 from goalplan.exporting import Exporter, parse_option_pairs
 from goalplan.hookspecs import hookimpl
+from goalplan.log_import import ImportReport
 from goalplan.projections import Fingerprint, HistoryEntry, PlanLog, PlanSummary, goal_to_json, plan_to_json
 
 try:

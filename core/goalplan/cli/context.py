@@ -19,14 +19,15 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 class AppContext:
-    def __init__(self, db: str) -> None:
+    def __init__(self, db: str, allow_broken: bool = False) -> None:
         self.db = db
+        self.allow_broken = allow_broken
         self._gp: Goalplan | None = None
 
     def goalplan(self, actor: str | None = None) -> Goalplan:
         if self._gp is None:
             try:
-                self._gp = Goalplan.open(self.db)
+                self._gp = Goalplan.open(self.db, allow_broken=self.allow_broken)
             except GoalplanError:
                 raise
             except Exception as exc:
