@@ -30,6 +30,7 @@ from goalplan.analytics import (
     normalise_statement,
     plan_analytics,
 )
+from goalplan.analytics.report import observed_by
 from goalplan.audit import AuditReport, AuditScope, AuditSettings, run_audit
 from goalplan.codec import (
     NewEvent,
@@ -331,13 +332,18 @@ class Goalplan:
         scope = scope or AuditScope()
         if scope.plans:
             scope = evolve(scope, plans=tuple(self.resolve_plan_id(p) for p in scope.plans))
-        return run_audit(
+        report = run_audit(
             (log.records for log in self.logs()),
             get_plugin_manager().audit_rules(),
             as_of=moment,
             scope=scope,
             settings=settings or AuditSettings(),
         )
+        # The signed checkpoint of the last append the report read: what its footer carries.
+        signed = [c for c in self.store.iter_checkpoints() if c.position <= report.head_position]
+        if signed:
+            report.checkpoint = signed[-1].to_json()
+        return report
 
     # analytics -----------------------------------------------------------------------------
 
@@ -605,9 +611,18 @@ class Plan:
     ) -> AppendResult:
         return self._one(lambda s: ReviewHeld(held_on=held, summary=summary, next_review_on=next), actor)
 
-    def change_status(self, goal: str, status: str, *, reason: str, actor: str | None = None) -> AppendResult:
+    def change_status(
+        self, goal: str, status: str, *, reason: str, target_missed: str = "", actor: str | None = None
+    ) -> AppendResult:
+        """Move a goal; completing a measured goal whose latest value misses its target needs
+        ``target_missed``, the reason for completing it anyway (and one with no values is refused)."""
         return self._one(
-            lambda s: GoalStatusChanged(goal_id=self.resolve_goal(goal, s), status=status, reason=reason),
+            lambda s: GoalStatusChanged(
+                goal_id=self.resolve_goal(goal, s),
+                status=status,
+                reason=reason,
+                target_missed_reason=target_missed,
+            ),
             actor,
         )
 
@@ -800,7 +815,7 @@ class Plan:
             other_statements=self.gp.goal_statements(exclude=self.id),
             instruments=self.gp.instruments(),
         )
-        return lint(self.state, self.gp.smart_rules(), context)
+        return lint(observed_by(self.state, context.today), self.gp.smart_rules(), context)
 
     def analytics(self, *, today: date | None = None) -> PlanAnalytics:
         return plan_analytics(self.state, today or self.gp.today(), self.gp.instruments())
