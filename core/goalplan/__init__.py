@@ -5,7 +5,9 @@ This module is the public API. Plugins import from here and nowhere else in goal
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from importlib.metadata import PackageNotFoundError, version
+from typing import NamedTuple
 
 from goalplan.analytics import (
     GAD7,
@@ -103,6 +105,37 @@ def registered_instruments() -> dict[str, Instrument]:
     return get_plugin_manager().instruments()
 
 
+class RenderedExport(NamedTuple):
+    """One plan rendered by an exporter: the bytes, the file name ``export`` would use, the media type."""
+
+    data: bytes
+    file_name: str
+    media_type: str
+
+
+def render_export(log: PlanLog, format: str, options: Mapping[str, str] | None = None) -> RenderedExport:
+    """Render one plan with the exporter registered as ``format`` (as ``goalplan export`` does).
+
+    For faces other than the command line (a web download, say) that may import only this
+    package: unknown formats and options are refused with RejectedError, a failing exporter
+    raises ExportFailed naming it, and nothing is written anywhere.
+    """
+    from goalplan.exporting import file_name, render
+    from goalplan.plugins import get_plugin_manager
+
+    exporter = get_plugin_manager().exporter(format)
+    chosen = dict(options or {})
+    data = render(exporter, log, chosen)
+    return RenderedExport(data, file_name(exporter, log, chosen), exporter.media_type)
+
+
+def export_formats() -> dict[str, str]:
+    """Every registered export format's name with its one-line description."""
+    from goalplan.plugins import get_plugin_manager
+
+    return {name: e.description for name, e in get_plugin_manager().exporters().items()}
+
+
 __all__ = [
     "GAD7",
     "LIFECYCLE_STATUSES",
@@ -156,6 +189,7 @@ __all__ = [
     "RecordedEvent",
     "RejectedError",
     "ReliableChange",
+    "RenderedExport",
     "Review",
     "Rule",
     "SafetyFinding",
@@ -172,6 +206,7 @@ __all__ = [
     "canonical_json",
     "changes_after",
     "content_digest",
+    "export_formats",
     "gas_summary",
     "gas_t_score",
     "goal_progress",
@@ -192,5 +227,6 @@ __all__ = [
     "plan_to_json",
     "registered_instruments",
     "reliable_change",
+    "render_export",
     "safety_findings",
 ]

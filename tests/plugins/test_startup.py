@@ -20,6 +20,10 @@ HEAVY = (
     "fontTools",
     "requests",
     "lxml",
+    "starlette",
+    "uvicorn",
+    "jinja2",
+    "argon2",
 )
 
 PROBE = f"""

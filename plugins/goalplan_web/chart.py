@@ -1,0 +1,86 @@
+"""A goal's progress as inline SVG: values over time, baseline and target lines, the target date.
+
+Drawn from the same analytics the PDF uses (``goalplan.goal_progress``). Pure: no I/O, every
+text escaped, presentation attributes only (no style), so it passes the page's CSP.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from html import escape
+
+from markupsafe import Markup
+
+import goalplan
+
+WIDTH, HEIGHT = 640, 240
+LEFT, RIGHT, TOP, BOTTOM = 56, 16, 16, 40
+
+
+def _number(value: float) -> str:
+    return f"{value:g}"
+
+
+def goal_chart(goal: goalplan.Goal, progress: goalplan.GoalProgress) -> Markup:
+    """The chart, or an empty string when there is nothing to draw (no measure or no points)."""
+    measure = goal.measure
+    points = sorted((p.observed_on, p.value) for p in goal.progress)
+    if measure is None or not points:
+        return Markup("")
+    days = [d for d, _ in points]
+    first = min([*days, goal.target_date] if goal.target_date else days)
+    last = max([*days, goal.target_date] if goal.target_date else days)
+    values = [v for _, v in points] + [measure.baseline, measure.target]
+    low, high = min(values), max(values)
+    if high == low:
+        low, high = low - 1, high + 1
+    span_days = max((last - first).days, 1)
+
+    def x(day: date) -> float:
+        return LEFT + (WIDTH - LEFT - RIGHT) * (day - first).days / span_days
+
+    def y(value: float) -> float:
+        return TOP + (HEIGHT - TOP - BOTTOM) * (high - value) / (high - low)
+
+    label = (
+        f"{measure.name} ({measure.unit}) from {first.isoformat()} to {last.isoformat()}: "
+        f"baseline {_number(measure.baseline)}, target {_number(measure.target)}, "
+        f"latest {_number(points[-1][1])} on {points[-1][0].isoformat()}"
+    )
+    parts = [
+        f'<svg class="chart" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" aria-label="{escape(label)}" '
+        'xmlns="http://www.w3.org/2000/svg">',
+        f"<title>{escape(label)}</title>",
+        f'<rect x="{LEFT}" y="{TOP}" width="{WIDTH - LEFT - RIGHT}" height="{HEIGHT - TOP - BOTTOM}" '
+        'fill="#ffffff" stroke="#d8dde5"/>',
+    ]
+    references = ((measure.baseline, "baseline", "#5b6472"), (measure.target, "target", "#1e7a3c"))
+    for value, name, colour in references:
+        parts.append(
+            f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y(value):.1f}" y2="{y(value):.1f}" '
+            f'stroke="{colour}" stroke-dasharray="6 4"/>'
+        )
+        parts.append(
+            f'<text x="{LEFT - 6}" y="{y(value) + 4:.1f}" text-anchor="end" font-size="12" fill="{colour}">'
+            f"{escape(_number(value))}</text>"
+        )
+        parts.append(
+            f'<text x="{WIDTH - RIGHT - 4}" y="{y(value) - 4:.1f}" text-anchor="end" font-size="11" '
+            f'fill="{colour}">{name}</text>'
+        )
+    if goal.target_date:
+        tx = x(goal.target_date)
+        parts.append(
+            f'<line x1="{tx:.1f}" x2="{tx:.1f}" y1="{TOP}" y2="{HEIGHT - BOTTOM}" stroke="#a3261b" '
+            'stroke-dasharray="2 3"/>'
+        )
+    line = " ".join(f"{x(d):.1f},{y(v):.1f}" for d, v in points)
+    parts.append(f'<polyline points="{line}" fill="none" stroke="#1f5fa8" stroke-width="2"/>')
+    parts.extend(f'<circle cx="{x(d):.1f}" cy="{y(v):.1f}" r="3.5" fill="#1f5fa8"/>' for d, v in points)
+    for day, anchor in ((first, "start"), (last, "end")):
+        parts.append(
+            f'<text x="{x(day):.1f}" y="{HEIGHT - BOTTOM + 18}" text-anchor="{anchor}" font-size="12" '
+            f'fill="#5b6472">{day.isoformat()}</text>'
+        )
+    parts.append("</svg>")
+    return Markup("".join(parts))

@@ -1,0 +1,131 @@
+"""The authorisation matrix: every route × every role (× own / another clinician's plan).
+
+Each cell is the exact status the server must answer; a write that is refused must leave the
+plan's version where it was.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+import goalplan
+from tests.plugins.web.conftest import USERS, Web, csrf
+
+ROLES = (*USERS, "anonymous")
+OK, MOVED, FORBIDDEN = 200, 303, 403
+# Who reads which plan: ruiz owns "own", jensen owns "other", chen supervises ruiz, audit reads all.
+READERS = {"own": {"ruiz", "chen", "audit"}, "other": {"jensen", "audit"}}
+WRITERS = {"own": {"ruiz"}, "other": {"jensen"}}
+SIGNERS = {"own": {"ruiz", "chen"}, "other": {"jensen"}}  # chen co-signs the plans he supervises
+
+
+def expected_read(role: str, which: str) -> int:
+    if role == "anonymous":
+        return MOVED
+    return OK if role in READERS[which] else FORBIDDEN
+
+
+def expected_write(role: str, which: str, kind: str) -> int:
+    if role == "anonymous":
+        return MOVED
+    allowed = SIGNERS if kind == "sign" else WRITERS
+    return MOVED if role in allowed[which] else FORBIDDEN
+
+
+def client_for(web: Web, role: str):  # type: ignore[no-untyped-def]
+    return web.client() if role == "anonymous" else web.signed_in(role)
+
+
+def ids(web: Web, which: str) -> tuple[str, str]:
+    return (web.own_plan, web.own_goal) if which == "own" else (web.other_plan, web.other_goal)
+
+
+def version(web: Web, plan_id: str) -> int:
+    with goalplan.open(web.db) as gp:
+        return gp.plan(plan_id).state.version
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_pages_without_a_plan(web: Web, role: str) -> None:
+    client = client_for(web, role)
+    expected = {
+        "/caseload": OK if role in ("ruiz", "jensen", "chen", "audit") else FORBIDDEN,
+        "/audit": OK if role == "audit" else FORBIDDEN,
+        "/accounts": OK if role == "admin" else FORBIDDEN,
+    }
+    for path, status in expected.items():
+        if role == "anonymous":
+            status = MOVED
+        response = client.get(path)
+        assert response.status_code == status, (role, path)
+        if status == MOVED:
+            assert response.headers["location"] == "/"
+
+
+@pytest.mark.parametrize("which", ["own", "other"])
+@pytest.mark.parametrize("role", ROLES)
+def test_reading_a_plan(web: Web, role: str, which: str) -> None:
+    client = client_for(web, role)
+    plan_id, goal_id = ids(web, which)
+    for path in (f"/plans/{plan_id}", f"/plans/{plan_id}/goals/{goal_id}", f"/plans/{plan_id}/download/csv"):
+        assert client.get(path).status_code == expected_read(role, which), (role, which, path)
+
+
+@pytest.mark.parametrize("which", ["own", "other"])
+@pytest.mark.parametrize("role", ROLES)
+def test_writing_a_plan(web: Web, role: str, which: str) -> None:
+    client = client_for(web, role)
+    plan_id, goal_id = ids(web, which)
+    token = csrf(client)
+    with goalplan.open(web.db) as gp:
+        entry = gp.plan(plan_id).state.goals[goal_id].progress[-1].event_id
+    goal = f"/plans/{plan_id}/goals/{goal_id}"
+    forms = {
+        "progress": (f"{goal}/progress", {"value": "1", "on": "", "note": "by web"}),
+        "revise": (
+            f"{goal}/revise",
+            {"statement": "I will take the bus every weekday.", "reason": "own words"},
+        ),
+        "correct": (f"{goal}/correct", {"event_id": entry, "reason": "wrong goal"}),
+        "review": (f"/plans/{plan_id}/review", {"held": "2026-05-02", "summary": "ok", "next": "2026-07-01"}),
+        "sign": (f"/plans/{plan_id}/sign", {"role": "clinician", "name": "Signer", "on": "2026-05-02"}),
+    }
+    for kind, (path, form) in forms.items():
+        before = version(web, plan_id)
+        response = client.post(path, data={**form, "version": str(before), "csrftoken": token})
+        assert response.status_code == expected_write(role, which, kind), (
+            role,
+            which,
+            kind,
+            response.text[-300:],
+        )
+        written = version(web, plan_id) - before
+        assert written == (1 if expected_write(role, which, kind) == MOVED and role != "anonymous" else 0), (
+            role,
+            which,
+            kind,
+        )
+
+
+def test_an_unknown_plan_goal_or_download_is_404_for_a_reader(web: Web) -> None:
+    client = web.signed_in("audit")
+    assert client.get("/plans/NOSUCHPLAN0000").status_code == 404
+    assert client.get(f"/plans/{web.own_plan}/goals/NOSUCHGOAL").status_code == 404
+    assert client.get(f"/plans/{web.own_plan}/download/docx").status_code == 404
+
+
+def test_the_caseload_lists_exactly_the_plans_a_role_may_read(web: Web) -> None:
+    seen = {
+        role: {
+            p
+            for p in (web.own_plan, web.other_plan)
+            if f"/plans/{p}" in web.signed_in(role).get("/caseload").text
+        }
+        for role in ("ruiz", "jensen", "chen", "audit")
+    }
+    assert seen == {
+        "ruiz": {web.own_plan},
+        "jensen": {web.other_plan},
+        "chen": {web.own_plan},
+        "audit": {web.own_plan, web.other_plan},
+    }

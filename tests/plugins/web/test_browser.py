@@ -1,0 +1,167 @@
+"""End to end in headless Chromium (Debian's ``chromium``, driven by Playwright).
+
+A clinician signs in, opens a plan, records progress, revises a goal, downloads the PDF and
+sees the change in the history; an auditor finds no form to write with and a forged write is
+refused; a second browser's conflicting edit is shown with what it typed kept. Screenshots of
+each page at desktop and phone widths go to $GOALPLAN_SCREENSHOTS (default: the test's tmp dir).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+import goalplan
+from tests.plugins.web.conftest import PASSWORD, Web
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+pytestmark = pytest.mark.slow
+sync_api = pytest.importorskip("playwright.sync_api")
+if not os.path.exists(CHROMIUM):
+    pytest.skip("Debian's chromium package is not installed (.ci/run installs it)", allow_module_level=True)
+
+SIZES = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+def server(web: Web) -> Iterator[str]:
+    import uvicorn
+
+    from goalplan_web.app import create_app
+
+    web.clock.now = time.time()
+    web.settings.clock = time.time
+    port = free_port()
+    config = uvicorn.Config(create_app(web.settings), host="127.0.0.1", port=port, log_level="warning")
+    running = uvicorn.Server(config)
+    thread = threading.Thread(target=running.run, daemon=True)
+    thread.start()
+    for _ in range(200):
+        if running.started:
+            break
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    running.should_exit = True
+    thread.join(timeout=10)
+
+
+@pytest.fixture
+def browser() -> Iterator[object]:
+    with sync_api.sync_playwright() as p:
+        launched = p.chromium.launch(executable_path=CHROMIUM, headless=True)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def shots(tmp_path: Path) -> Path:
+    folder = Path(os.environ.get("GOALPLAN_SCREENSHOTS", tmp_path / "screenshots"))
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def sign_in(page, base: str, name: str) -> None:  # type: ignore[no-untyped-def]
+    page.goto(base + "/")
+    page.fill("#name", name)
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+
+
+def test_a_clinician_records_progress_revises_downloads_and_sees_the_history(
+    web: Web, server: str, browser, shots: Path, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    for size, viewport in SIZES.items():
+        page = browser.new_context(viewport=viewport, accept_downloads=True).new_page()
+        page.goto(server + "/")
+        page.screenshot(path=shots / f"sign-in-{size}.png", full_page=True)
+        sign_in(page, server, "ruiz")
+        assert page.url == server + "/caseload"
+        page.screenshot(path=shots / f"caseload-{size}.png", full_page=True)
+        page.click("text=Amara Lindqvist")
+        assert page.url == f"{server}/plans/{web.own_plan}"
+        page.screenshot(path=shots / f"plan-{size}.png", full_page=True)
+        page.click(f"a[href='/plans/{web.own_plan}/goals/{web.own_goal}'] >> nth=0")
+        page.screenshot(path=shots / f"goal-{size}.png", full_page=True)
+        if size == "phone":
+            page.fill("#value", "lots")
+            page.click("form[action$='/progress'] button")
+            assert page.locator("#value-error").inner_text() == "Give a number, such as 2 or 1.5."
+            page.screenshot(path=shots / f"goal-field-error-{size}.png", full_page=True)
+            continue
+        page.fill("#value", "0.5")
+        page.fill("#on", "2026-03-30")
+        page.fill("#note", "A week with no attacks, browser entry.")
+        page.click("form[action$='/progress'] button")
+        page.fill("#statement", "I will ride the bus and the train with no panic attack.")
+        page.fill("#reason", "Met early; raise the bar")
+        page.click("form[action$='/revise'] button")
+        timeline = page.locator("ol.timeline").inner_text()
+        assert "Met early; raise the bar" in timeline and "ruiz" in timeline
+        assert "A week with no attacks, browser entry." in page.content()
+        page.goto(f"{server}/plans/{web.own_plan}")
+        with page.expect_download() as download_info:
+            page.click("text=PDF")
+        saved = tmp_path / "plan.pdf"
+        download_info.value.save_as(saved)
+        assert saved.read_bytes().startswith(b"%PDF")
+        page.context.close()
+    with goalplan.open(web.db) as gp:
+        records = gp.plan(web.own_plan).log().records
+        assert [r.actor for r in records[-2:]] == ["ruiz", "ruiz"]
+
+
+def test_an_auditor_reads_but_cannot_write(web: Web, server: str, browser, shots: Path) -> None:  # type: ignore[no-untyped-def]
+    for size, viewport in SIZES.items():
+        page = browser.new_context(viewport=viewport).new_page()
+        sign_in(page, server, "audit")
+        page.goto(f"{server}/plans/{web.own_plan}/goals/{web.own_goal}")
+        assert page.locator("form[action$='/progress']").count() == 0
+        page.goto(server + "/audit")
+        page.screenshot(path=shots / f"audit-{size}.png", full_page=True)
+        page.context.close()
+    page = browser.new_context().new_page()
+    sign_in(page, server, "audit")
+    token = next(c["value"] for c in page.context.cookies() if c["name"] == "csrftoken")
+    before = len(goalplan.open(web.db).plan(web.own_plan).log().records)
+    response = page.request.post(
+        f"{server}/plans/{web.own_plan}/goals/{web.own_goal}/progress",
+        form={"value": "1", "version": "999", "csrftoken": token},
+        max_redirects=0,
+    )
+    assert response.status == 403
+    assert len(goalplan.open(web.db).plan(web.own_plan).log().records) == before
+
+
+def test_a_second_browsers_conflicting_edit_is_shown_with_its_text_kept(
+    web: Web, server: str, browser, shots: Path
+) -> None:  # type: ignore[no-untyped-def]
+    goal = f"{server}/plans/{web.own_plan}/goals/{web.own_goal}"
+    first, second = (browser.new_context(viewport=SIZES["desktop"]).new_page() for _ in range(2))
+    for page in (first, second):
+        sign_in(page, server, "ruiz")
+        page.goto(goal)
+    first.fill("#statement", "First browser's wording")
+    first.fill("#reason", "first")
+    first.click("form[action$='/revise'] button")
+    second.fill("#statement", "Second browser's wording")
+    second.fill("#reason", "second")
+    second.click("form[action$='/revise'] button")
+    assert "The plan changed while you were editing" in second.content()
+    assert second.locator("#statement").input_value() == "Second browser's wording"
+    assert "First browser's wording" in second.locator("section.conflict").inner_text()
+    second.screenshot(path=shots / "conflict-desktop.png", full_page=True)
+    with goalplan.open(web.db) as gp:
+        assert gp.plan(web.own_plan).state.goals[web.own_goal].statement == "First browser's wording"
