@@ -31,7 +31,7 @@ from goalplan.analytics import (
     plan_analytics,
 )
 from goalplan.codec import GENESIS_HASH, NewEvent, chain_hash, decode, format_timestamp, new_event_from_json
-from goalplan.domain import Meta, PlanState, apply, decide, fold
+from goalplan.domain import GoalChange, MeasureChange, Meta, PlanState, apply, decide, fold, revision
 from goalplan.errors import CodecError, ConcurrencyError, NotFoundError, RejectedError
 from goalplan.events import (
     GAS_LEVELS,
@@ -41,7 +41,6 @@ from goalplan.events import (
     FocusAreaAdded,
     GasScaleSet,
     GasScored,
-    GoalRevised,
     GoalSet,
     GoalStatusChanged,
     InterventionPlanned,
@@ -421,12 +420,18 @@ class Plan:
         statement: str | None = None,
         focus: str | None = None,
         term: str | None = None,
-        measure: Measure | None = None,
+        measure: Measure | MeasureChange | None = None,
         by: date | None = None,
         relevance: str | None = None,
         clear: Sequence[str] = (),
         actor: str | None = None,
     ) -> AppendResult:
+        """Change only the fields given; everything else stays as the goal then stands.
+
+        ``measure`` is a whole new Measure, or a MeasureChange naming only the parts that change
+        (``MeasureChange(unit="per day")``). The change is decided again against the latest plan
+        on every retry, so a concurrent revision of another part is never written back.
+        """
         focus_id = new_id()
 
         def build(state: PlanState) -> list[Event]:
@@ -435,19 +440,18 @@ class Plan:
             found = _find_focus(state, focus) if focus else None
             if focus and found is None:
                 events.append(FocusAreaAdded(focus_id=focus_id, title=focus))
-            events.append(
-                GoalRevised(
-                    goal_id=goal_id,
-                    reason=reason,
-                    statement=statement,
-                    focus_id=(found or focus_id) if focus else None,
-                    term=term,
-                    measure=measure,
-                    target_date=by,
-                    relevance=relevance,
-                    cleared=tuple(clear),
-                )
+            change = GoalChange(
+                goal_id=goal_id,
+                reason=reason,
+                statement=statement,
+                focus_id=(found or focus_id) if focus else None,
+                term=term,
+                measure=measure,
+                target_date=by,
+                relevance=relevance,
+                cleared=tuple(clear),
             )
+            events.append(revision(state, change))
             return events
 
         return self.execute(build, actor=actor)

@@ -8,6 +8,7 @@ from typing import Any
 import click
 
 from goalplan.cli.context import DATE, AppContext, actor_option, pass_app
+from goalplan.domain import MeasureChange
 from goalplan.errors import RejectedError
 from goalplan.events import LIFECYCLE_STATUSES, Measure
 
@@ -31,22 +32,12 @@ def goal_options(func: Any) -> Any:
 
 
 def _measure(
-    measure: str | None,
-    unit: str | None,
-    baseline: float | None,
-    target: float | None,
-    current: Measure | None = None,
+    measure: str | None, unit: str | None, baseline: float | None, target: float | None
 ) -> Measure | None:
+    """A whole new measure for ``goal set``: all four options, or none."""
     given = {"measure": measure, "unit": unit, "baseline": baseline, "target": target}
     if all(v is None for v in given.values()):
         return None
-    if current is not None:
-        return Measure(
-            name=measure if measure is not None else current.name,
-            unit=unit if unit is not None else current.unit,
-            baseline=baseline if baseline is not None else current.baseline,
-            target=target if target is not None else current.target,
-        )
     missing = [f"--{k}" for k, v in given.items() if v is None]
     if missing:
         raise RejectedError(
@@ -139,16 +130,15 @@ def goal_revise(
     actor: str | None,
 ) -> None:
     """Revise a goal, giving the reason; only the options given change."""
-    handle = app.goalplan(actor).plan(plan)
-    state = handle.state
-    current = state.goals[handle.resolve_goal(goal, state)].measure
-    handle.revise_goal(
+    # Only what the user typed goes into the command; the domain merges it into the measure
+    # as it stands when the revision is decided (and again on every retry).
+    app.goalplan(actor).plan(plan).revise_goal(
         goal,
         reason=reason,
         statement=statement,
         focus=focus,
         term=term,
-        measure=_measure(measure, unit, baseline, target, current),
+        measure=MeasureChange(name=measure, unit=unit, baseline=baseline, target=target),
         by=by,
         relevance=relevance,
         clear=[_CLEARED_FIELDS[name] for name in clear],

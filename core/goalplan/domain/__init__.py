@@ -2,6 +2,7 @@
 
 from goalplan.domain.decide import decide
 from goalplan.domain.fold import Meta, apply, correctable_types, fold
+from goalplan.domain.revise import GoalChange, MeasureChange, revision
 from goalplan.domain.state import (
     FocusArea,
     GasPoint,
@@ -24,7 +25,9 @@ __all__ = [
     "GasPoint",
     "GasScale",
     "Goal",
+    "GoalChange",
     "Intervention",
+    "MeasureChange",
     "MeasureSeries",
     "Meta",
     "PlanState",
@@ -39,4 +42,5 @@ __all__ = [
     "correctable_types",
     "decide",
     "fold",
+    "revision",
 ]
