@@ -59,6 +59,7 @@ from goalplan.ids import new_event_id, new_id, normalise_prefix
 from goalplan.plugins import get_plugin_manager
 from goalplan.projections import HistoryEntry, PlanLog, PlanSummary, caseload, parse_moment
 from goalplan.store import AppendResult, ChainBreak, EventStore, open_store
+from goalplan.text import check_text
 
 Clock = Callable[[], datetime]
 MAX_ATTEMPTS = 20
@@ -123,6 +124,8 @@ class Goalplan:
         actor: str | None = None,
         plan_id: str | None = None,
     ) -> Plan:
+        if plan_id is not None:
+            check_text("plan_id", plan_id, line=True, required=True)
         plan = Plan(self, plan_id or new_id())
         plan.execute(
             lambda state: [
@@ -141,6 +144,7 @@ class Goalplan:
 
     def resolve_plan_id(self, ref: str) -> str:
         """A plan id, or any unique prefix of one (case and Crockford look-alikes forgiven)."""
+        check_text("plan", ref, line=True)
         if ref and ref in self.store.plan_ids(ref):
             return ref
         prefix = normalise_prefix(ref)
@@ -338,6 +342,7 @@ class Plan:
         """Decide ``build(state)`` against the latest plan and append it, retrying on conflict."""
         store = self.gp.store
         who = actor or self.gp.actor
+        check_text("actor", who, line=True, required=True)
         event_ids: list[str] = []
         for attempt in range(MAX_ATTEMPTS):
             state = fold(store.read_stream(self.id), plan_id=self.id)
@@ -345,9 +350,12 @@ class Plan:
             while len(event_ids) < len(proposals):
                 event_ids.append(new_event_id())
             stamp = self._stamp(state)
+            today = max(parse_moment(stamp).astimezone().date(), date.today())
             pending: list[NewEvent] = []
+            # An observation may be dated up to today by the recording clock or by the calendar,
+            # whichever is later (a clock set in the past refuses nothing the calendar allows).
             for event_id, proposal in zip(event_ids, proposals, strict=False):
-                for event in decide(state, proposal):
+                for event in decide(state, proposal, today=today):
                     state = apply(state, event, Meta(event_id, stamp, who))
                     pending.append(NewEvent.of(event, actor=who, recorded_at=stamp, event_id=event_id))
             try:

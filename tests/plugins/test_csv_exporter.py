@@ -186,10 +186,11 @@ def hostile_plan(gp: goalplan.Goalplan) -> goalplan.Plan:
         discharge_criteria=OWASP_PAYLOADS[2],
     )
     for number, payload in enumerate(OWASP_PAYLOADS):
+        one_line = payload if payload.isprintable() else f"per {number}"  # no tab or newline in a unit
         goal = plan.set_goal(
             payload,
             focus=f"focus {number}",
-            measure=Measure(name=payload, unit=payload, baseline=-2, target=3),
+            measure=Measure(name=one_line, unit=one_line, baseline=-2, target=3),
             relevance=payload,
         )
         plan.record_progress(goal, -1, on=date(2026, 1, 6), note=payload)

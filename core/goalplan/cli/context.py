@@ -14,6 +14,15 @@ from goalplan.api import Goalplan, default_actor
 from goalplan.codec import parse_iso_date
 from goalplan.errors import GoalplanError, RejectedError
 from goalplan.projections import parse_moment
+from goalplan.text import (
+    FIRST_DATE,
+    LAST_DATE,
+    check_date,
+    check_not_future,
+    check_text,
+    json_printable,
+    printable,
+)
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -44,18 +53,35 @@ pass_app = click.make_pass_decorator(AppContext)
 
 
 class DateType(click.ParamType[date]):
+    """A date written YYYY-MM-DD within the range goalplan keeps (docs/limits.md).
+
+    ``observed`` dates (progress, scores, reviews held, signatures, completions, closings)
+    describe something that happened, so they may not lie after today.
+    """
+
     name = "DATE"
+
+    def __init__(self, *, observed: bool = False) -> None:
+        self.observed = observed
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> date:
         if isinstance(value, date):
             return value
         try:
-            return parse_iso_date(value)
+            day = parse_iso_date(value)
         except ValueError:
-            self.fail(f"{value!r} is not a real date written YYYY-MM-DD.", param, ctx)
+            self.fail(f"{printable(repr(value))} is not a real date written YYYY-MM-DD.", param, ctx)
+        try:
+            check_date("date", day)
+            if self.observed:
+                check_not_future("date", day, date.today())
+        except RejectedError as exc:
+            self.fail(exc.message, param, ctx)
+        return day
 
 
 DATE = DateType()
+OBSERVED_DATE = DateType(observed=True)
 
 
 class MomentType(click.ParamType[datetime]):
@@ -70,7 +96,8 @@ class MomentType(click.ParamType[datetime]):
             return parse_moment(value)
         except RejectedError:
             self.fail(
-                f"{value!r} is not a date (YYYY-MM-DD) or a date and time (YYYY-MM-DDTHH:MM[:SS][+HH:MM]).",
+                f"{printable(repr(value))} is not a date (YYYY-MM-DD) or a date and time "
+                f"(YYYY-MM-DDTHH:MM[:SS][+HH:MM]) between {FIRST_DATE} and {LAST_DATE}.",
                 param,
                 ctx,
             )
@@ -79,10 +106,20 @@ class MomentType(click.ParamType[datetime]):
 MOMENT = MomentType()
 
 
+def _check_actor(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    if value is not None:
+        try:
+            check_text("actor", value, line=True, required=True)
+        except RejectedError as exc:
+            raise click.BadParameter(exc.message, ctx, param) from None
+    return value
+
+
 def actor_option(func: F) -> F:
     return click.option(
         "--actor",
         default=None,
+        callback=_check_actor,
         help="Who is making this change (default: $GOALPLAN_ACTOR, else the login name).",
     )(func)
 
@@ -92,11 +129,11 @@ def json_option(func: F) -> F:
 
 
 def emit_json(value: Any) -> None:
-    click.echo(json.dumps(value, ensure_ascii=False, indent=2, sort_keys=True))
+    click.echo(json_printable(json.dumps(value, ensure_ascii=False, indent=2, sort_keys=True)))
 
 
 def fail(message: str, code: int = 1) -> None:
-    click.echo(f"goalplan: {message}", err=True)
+    click.echo(f"goalplan: {printable(message, multiline=False)}", err=True)
     sys.exit(code)
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from goalplan.cli.context import DATE, AppContext, actor_option, pass_app
+from goalplan.cli.context import DATE, OBSERVED_DATE, AppContext, actor_option, pass_app
 from goalplan.domain import MeasureChange
 from goalplan.errors import RejectedError
 from goalplan.events import LIFECYCLE_STATUSES, Measure
@@ -160,7 +160,7 @@ def goal_step(app: AppContext, plan: str, goal: str, text: str, by: date | None,
 @goal_group.command("done")
 @click.argument("plan")
 @click.argument("step")
-@click.option("--on", type=DATE, default=None, help="Date completed (default: today).")
+@click.option("--on", type=OBSERVED_DATE, default=None, help="Date completed (default: today).")
 @actor_option
 @pass_app
 def goal_step_done(app: AppContext, plan: str, step: str, on: date | None, actor: str | None) -> None:
@@ -184,7 +184,7 @@ def goal_status(app: AppContext, plan: str, goal: str, status: str, reason: str,
 @click.argument("plan")
 @click.argument("goal")
 @click.argument("value", type=float)
-@click.option("--on", type=DATE, default=None, help="Date observed (default: today).")
+@click.option("--on", type=OBSERVED_DATE, default=None, help="Date observed (default: today).")
 @click.option("--note", default="", help="A short note on the measurement.")
 @actor_option
 @pass_app
@@ -197,7 +197,7 @@ def progress(
 
 @click.command("review")
 @click.argument("plan")
-@click.option("--held", type=DATE, required=True, help="Date the review was held.")
+@click.option("--held", type=OBSERVED_DATE, required=True, help="Date the review was held.")
 @click.option("--summary", default="", help="What the review found.")
 @click.option("--next", "next_on", type=DATE, default=None, help="Next review date (default: by cadence).")
 @actor_option

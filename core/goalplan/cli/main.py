@@ -16,6 +16,7 @@ from goalplan.cli.migrate_command import migrate_command
 from goalplan.cli.plan_commands import intervention, plan_group
 from goalplan.cli.text_view import history_text
 from goalplan.errors import GoalplanError
+from goalplan.text import printable
 
 
 class GoalplanGroup(click.Group):
@@ -25,7 +26,7 @@ class GoalplanGroup(click.Group):
         try:
             return super().invoke(ctx)
         except GoalplanError as exc:
-            click.echo(f"goalplan: {exc}", err=True)
+            click.echo(f"goalplan: {printable(str(exc), multiline=False)}", err=True)
             ctx.exit(1)
 
 
@@ -71,7 +72,7 @@ def history(app: AppContext, plan: str, goal: str | None, as_json: bool) -> None
     if as_json:
         emit_json([e.to_json() for e in entries])
     else:
-        click.echo(history_text(entries), nl=False)
+        click.echo(printable(history_text(entries)), nl=False)
 
 
 @cli.command("verify")

@@ -8,10 +8,20 @@ import click
 
 from goalplan.analytics import plan_analytics
 from goalplan.cli.analytics_commands import with_analytics
-from goalplan.cli.context import DATE, MOMENT, AppContext, actor_option, emit_json, json_option, pass_app
+from goalplan.cli.context import (
+    DATE,
+    MOMENT,
+    OBSERVED_DATE,
+    AppContext,
+    actor_option,
+    emit_json,
+    json_option,
+    pass_app,
+)
 from goalplan.cli.text_view import plan_list_text, plan_text
 from goalplan.codec import format_timestamp
 from goalplan.projections import plan_to_json
+from goalplan.text import printable
 
 
 @click.group("plan")
@@ -59,7 +69,7 @@ def plan_list(app: AppContext, as_json: bool) -> None:
     if as_json:
         emit_json([p.to_json() for p in plans])
     else:
-        click.echo(plan_list_text(plans), nl=False)
+        click.echo(printable(plan_list_text(plans)), nl=False)
 
 
 @plan_group.command("show")
@@ -84,7 +94,7 @@ def plan_show(app: AppContext, plan: str, as_of: datetime | None, as_json: bool)
         emit_json(with_analytics(plan_to_json(state), report))
     else:
         shown = format_timestamp(as_of) if as_of else None
-        click.echo(plan_text(state, as_of=shown, analytics=report), nl=False)
+        click.echo(printable(plan_text(state, as_of=shown, analytics=report)), nl=False)
 
 
 @plan_group.command("sign")
@@ -92,7 +102,7 @@ def plan_show(app: AppContext, plan: str, as_of: datetime | None, as_json: bool)
 @click.option("--role", type=click.Choice(["client", "clinician"]), required=True)
 @click.option("--name", required=True, help="The signer's name.")
 @click.option("--credentials", default="", help="The signer's credentials, e.g. PhD, LMFT.")
-@click.option("--on", type=DATE, default=None, help="Date signed (default: today).")
+@click.option("--on", type=OBSERVED_DATE, default=None, help="Date signed (default: today).")
 @actor_option
 @pass_app
 def plan_sign(
@@ -105,7 +115,7 @@ def plan_sign(
 @plan_group.command("close")
 @click.argument("plan")
 @click.option("--reason", required=True, help="Why the plan ends, e.g. discharge criteria met.")
-@click.option("--on", type=DATE, default=None, help="Date closed (default: today).")
+@click.option("--on", type=OBSERVED_DATE, default=None, help="Date closed (default: today).")
 @actor_option
 @pass_app
 def plan_close(app: AppContext, plan: str, reason: str, on: date | None, actor: str | None) -> None:

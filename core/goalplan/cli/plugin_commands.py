@@ -17,6 +17,7 @@ from goalplan.exporting import (
     write_atomically,
 )
 from goalplan.plugins import PluginManager, get_plugin_manager
+from goalplan.text import printable
 
 _reported: set[tuple[str, str]] = set()
 
@@ -26,7 +27,7 @@ def report_new_load_errors(pm: PluginManager) -> None:
     for name, error in sorted(pm.load_errors.items()):
         if (name, error) not in _reported:
             _reported.add((name, error))
-            click.echo(f"goalplan: plugin {name} failed: {error}", err=True)
+            click.echo(printable(f"goalplan: plugin {name} failed: {error}", multiline=False), err=True)
 
 
 def install_plugin_commands(cli: click.Group) -> None:

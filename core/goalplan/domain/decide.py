@@ -7,6 +7,7 @@ so far. Pure: no clock, no I/O, no randomness (ids and dates arrive in the propo
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 from typing import Any
 
 from goalplan.domain import rules
@@ -38,7 +39,9 @@ from goalplan.events import (
     ScoreRecorded,
     StepAdded,
     StepCompleted,
+    event_fields,
 )
+from goalplan.text import check_date, check_not_future, check_text
 
 Decider = Callable[[PlanState, Any], list[Event]]
 _DECIDERS: dict[type[Event], Decider] = {}
@@ -54,7 +57,16 @@ def decides(event_type: type[Event]) -> Callable[[Decider], Decider]:
     return register
 
 
-def decide(state: PlanState, proposed: Event) -> list[Event]:
+# Dates of things that happened (not plans for the future): never after the day they are recorded.
+OBSERVED_DATES = frozenset({"observed_on", "held_on", "signed_on", "completed_on", "closed_on"})
+
+
+def decide(state: PlanState, proposed: Event, *, today: date | None = None) -> list[Event]:
+    """The events ``proposed`` adds to ``state``, or RejectedError.
+
+    ``today`` (the recording day, given by the caller: the domain has no clock) refuses an
+    observation dated after it; without it that check is skipped.
+    """
     decider = _DECIDERS.get(type(proposed))
     if decider is None:
         raise RejectedError("event", f"{proposed.TYPE!r} cannot be proposed as a command.")
@@ -67,16 +79,37 @@ def decide(state: PlanState, proposed: Event) -> list[Event]:
                 f"plan {state.plan_id} was closed on {state.closed_on}; it accepts only "
                 "corrections of earlier entries.",
             )
-    return decider(state, proposed)
+    decided = decider(state, proposed)
+    _check_every_field(proposed, today)
+    return decided
+
+
+def _check_every_field(proposed: Event, today: date | None) -> None:
+    """Whatever the event type: every text is storable text and every date within the range.
+
+    The deciders below check each field's own rules (required, one line...); this guard makes
+    sure no field is missed, including those of event types added later.
+    """
+    for name, value in event_fields(proposed).items():
+        for item in value if isinstance(value, tuple) else (value,):
+            if isinstance(item, str):
+                check_text(name, item)
+            elif isinstance(item, Measure):
+                check_text("measure", item.name, line=True)
+                check_text("unit", item.unit, line=True)
+            elif isinstance(item, date):
+                check_date(name, item)
+                if today is not None and name in OBSERVED_DATES:
+                    check_not_future(name, item, today)
 
 
 @decides(PlanOpened)
 def _open(state: PlanState, e: PlanOpened) -> list[Event]:
     if state.is_open:
         raise RejectedError("plan", f"plan {state.plan_id} is already open.")
-    rules.text("client", e.client_name)
-    rules.text("clinician", e.clinician_name)
-    rules.text("credentials", e.clinician_credentials, required=False)
+    rules.text("client", e.client_name, line=True)
+    rules.text("clinician", e.clinician_name, line=True)
+    rules.text("credentials", e.clinician_credentials, required=False, line=True)
     rules.text("discharge_criteria", e.discharge_criteria, required=False)
     if not 1 <= e.review_every_days <= MAX_REVIEW_EVERY_DAYS:
         raise RejectedError(
@@ -89,7 +122,7 @@ def _open(state: PlanState, e: PlanOpened) -> list[Event]:
 @decides(FocusAreaAdded)
 def _focus(state: PlanState, e: FocusAreaAdded) -> list[Event]:
     rules.new_id("focus", e.focus_id, state.focus_areas)
-    rules.text("focus", e.title)
+    rules.text("focus", e.title, line=True)
     rules.text("description", e.description, required=False)
     if any(a.title.casefold() == e.title.casefold() for a in state.focus_areas.values()):
         raise RejectedError("focus", f"the plan already has a focus area {e.title!r}.")
@@ -170,9 +203,9 @@ def _step_done(state: PlanState, e: StepCompleted) -> list[Event]:
 @decides(InterventionPlanned)
 def _intervention(state: PlanState, e: InterventionPlanned) -> list[Event]:
     rules.new_id("intervention", e.intervention_id, state.interventions)
-    rules.text("modality", e.modality)
+    rules.text("modality", e.modality, line=True)
     rules.text("description", e.description)
-    rules.text("frequency", e.frequency)
+    rules.text("frequency", e.frequency, line=True)
     if len(set(e.goal_ids)) != len(e.goal_ids):
         raise RejectedError("goal", "an intervention lists each goal once.")
     for goal_id in e.goal_ids:
@@ -228,8 +261,8 @@ def _status(state: PlanState, e: GoalStatusChanged) -> list[Event]:
 @decides(PlanSigned)
 def _signed(state: PlanState, e: PlanSigned) -> list[Event]:
     rules.one_of("role", e.role, SIGNER_ROLES)
-    rules.text("name", e.name)
-    rules.text("credentials", e.credentials, required=False)
+    rules.text("name", e.name, line=True)
+    rules.text("credentials", e.credentials, required=False, line=True)
     rules.on_or_after_opening("signed_on", e.signed_on, state)
     return [e]
 
@@ -280,7 +313,7 @@ def _live_goal(state: PlanState, goal_id: str) -> None:
 
 @decides(ScoreRecorded)
 def _score(state: PlanState, e: ScoreRecorded) -> list[Event]:
-    rules.text("instrument", e.instrument)
+    rules.text("instrument", e.instrument, line=True)
     rules.finite("total", e.total)
     for number, item in enumerate(e.items, start=1):
         if isinstance(item, bool) or not isinstance(item, int):
@@ -334,7 +367,7 @@ def _gas_scored(state: PlanState, e: GasScored) -> list[Event]:
 
 @decides(FindingSilenced)
 def _silenced(state: PlanState, e: FindingSilenced) -> list[Event]:
-    rules.text("rule", e.rule_id)
+    rules.text("rule", e.rule_id, line=True)
     rules.text("reason", e.reason)
     if e.goal_id is not None:
         rules.goal(state, e.goal_id)
