@@ -61,11 +61,15 @@ from goalplan.errors import (
     IntegrityError,
     NotFoundError,
     RejectedError,
+    StoreError,
+    StoreNotFoundError,
 )
 from goalplan.events import LIFECYCLE_STATUSES, Measure
 from goalplan.exporting import Exporter, parse_option_pairs
+from goalplan.files import WriteError, create_private_file, make_private_folder, write_atomically
 from goalplan.hookspecs import hookimpl
 from goalplan.projections import Fingerprint, HistoryEntry, PlanLog, PlanSummary, goal_to_json, plan_to_json
+from goalplan.store import is_postgres
 
 try:
     __version__ = version("goalplan")
@@ -129,10 +133,14 @@ __all__ = [
     "Silence",
     "StatusChange",
     "Step",
+    "StoreError",
+    "StoreNotFoundError",
     "Trend",
+    "WriteError",
     "achievement_status",
     "analytics_line",
     "canonical_json",
+    "create_private_file",
     "gas_summary",
     "gas_t_score",
     "goal_progress",
@@ -140,6 +148,8 @@ __all__ = [
     "goal_to_json",
     "hookimpl",
     "instrument_summaries",
+    "is_postgres",
+    "make_private_folder",
     "open",
     "parse_iso_date",
     "parse_option_pairs",
@@ -149,4 +159,5 @@ __all__ = [
     "plan_to_json",
     "registered_instruments",
     "reliable_change",
+    "write_atomically",
 ]

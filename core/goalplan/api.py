@@ -95,8 +95,9 @@ class Goalplan:
         self.clock: Clock = clock or _utc_now
 
     @classmethod
-    def open(cls, url: str | os.PathLike[str], **kwargs: Any) -> Goalplan:
-        return cls(open_store(os.fspath(url)), **kwargs)
+    def open(cls, url: str | os.PathLike[str], *, create: bool = True, **kwargs: Any) -> Goalplan:
+        """Open a store; ``create=False`` refuses a SQLite file that does not exist yet."""
+        return cls(open_store(os.fspath(url), create=create), **kwargs)
 
     def close(self) -> None:
         self.store.close()

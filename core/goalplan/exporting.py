@@ -10,15 +10,14 @@ no partial file and cannot touch the log.
 from __future__ import annotations
 
 import hashlib
-import os
 import re
-import tempfile
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 
 from attrs import field, frozen
 
 from goalplan.errors import GoalplanError, RejectedError
+from goalplan.files import make_private_folder, write_atomically
 from goalplan.projections import PlanLog
 from goalplan.store import EventStore
 
@@ -135,26 +134,6 @@ def file_name(exporter: Exporter, log: PlanLog, options: Mapping[str, str]) -> s
     return safe_file_name(stem) + exporter.suffix
 
 
-def write_atomically(path: Path, data: bytes, *, durable: bool = True) -> None:
-    """Write via a temporary file and rename, so a reader never sees half a file.
-
-    ``durable`` also flushes the file to disk before the rename, so it survives a power cut; a
-    bulk export skips that (it can be re-run from the log) because it dominates the run time.
-    """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(data)
-            if durable:
-                out.flush()
-                os.fsync(out.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def safe_file_name(text: str) -> str:
     """A file name safe on every common file system, distinct for distinct plan ids.
 
@@ -201,5 +180,6 @@ def export_all(
             data = render(exporter, log, options)
         except ExportFailed as exc:
             raise ExportFailed(f"{exc} ({written} file(s) already written to {out_dir} were kept.)") from exc
+        make_private_folder(out_dir)  # 0700 when it is new; only once there is something to write
         write_atomically(path, data, durable=False)
         yield path

@@ -21,7 +21,7 @@ from attrs import frozen
 
 from goalplan.codec import NewEvent, RecordedEvent
 from goalplan.errors import IntegrityError, RejectedError
-from goalplan.store import POSTGRES_SCHEMES, EventStore, find_chain_break, open_store
+from goalplan.store import EventStore, find_chain_break, is_postgres, open_store, postgres_url, sqlite_path
 
 BatchCallback = Callable[[str, int], None]
 
@@ -87,11 +87,11 @@ def migrate(
 ) -> MigrationReport:
     """Open both stores by path or URL and copy (see copy_streams)."""
     src, dst = os.fspath(source_url), os.fspath(destination_url)
-    if not src.startswith(POSTGRES_SCHEMES) and not Path(_sqlite_path(src)).is_file():
+    if not is_postgres(src) and not Path(sqlite_path(src)).is_file():
         raise RejectedError("SRC", f"there is no store at {src!r}; give an existing SQLite file or a URL.")
     if _same_store(src, dst):
         raise RejectedError("DST", "is the same store as SRC; give another store to copy into.")
-    with open_store(src) as source, open_store(dst) as destination:
+    with open_store(src, create=False) as source, open_store(dst) as destination:
         return copy_streams(source, destination, batch=batch, on_batch=on_batch)
 
 
@@ -123,11 +123,7 @@ def _pending(record: RecordedEvent) -> NewEvent:
     )
 
 
-def _sqlite_path(url: str) -> str:
-    return url[len("sqlite:///") :] if url.startswith("sqlite:///") else url
-
-
 def _same_store(src: str, dst: str) -> bool:
-    if src.startswith(POSTGRES_SCHEMES) or dst.startswith(POSTGRES_SCHEMES):
-        return src == dst
-    return Path(_sqlite_path(src)).resolve() == Path(_sqlite_path(dst)).resolve()
+    if is_postgres(src) or is_postgres(dst):
+        return postgres_url(src) == postgres_url(dst)
+    return Path(sqlite_path(src)).resolve() == Path(sqlite_path(dst)).resolve()

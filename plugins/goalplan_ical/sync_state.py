@@ -15,6 +15,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 from attrs import frozen
 
+import goalplan
+
 STATE_ENV = "GOALPLAN_SYNC_STATE"
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS resource (
@@ -53,7 +55,7 @@ def default_state_path(db: str) -> Path:
     configured = os.environ.get(STATE_ENV)
     if configured:
         return Path(configured)
-    if db.startswith(("postgresql://", "postgres://")):
+    if goalplan.is_postgres(db):
         parts = urlsplit(db)
         host = parts.hostname or ""
         netloc = f"{parts.username or ''}@{host}:{parts.port or ''}"
@@ -67,7 +69,9 @@ def default_state_path(db: str) -> Path:
 
 class SyncState:
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        # What was sent where, with plan ids: private like the log (0600 file, 0700 folders).
+        goalplan.make_private_folder(path.parent)
+        goalplan.create_private_file(path)
         self.path = path
         self._db = sqlite3.connect(path, isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL")

@@ -27,6 +27,7 @@ from goalplan.cli.context import (
 from goalplan.domain import PlanState
 from goalplan.errors import RejectedError
 from goalplan.events import GAS_LEVELS
+from goalplan.plugins import get_plugin_manager
 from goalplan.text import printable
 
 
@@ -101,7 +102,7 @@ def lint_silence(
 @pass_app
 def lint_rules(app: AppContext, as_json: bool) -> None:
     """List the registered rules: id, SMART letter, scope, plugin and what each checks."""
-    rules = app.goalplan().smart_rules()
+    rules = get_plugin_manager().smart_rules()  # no store needed
     if as_json:
         emit_json([_rule_json(r) for r in rules])
         return
@@ -199,7 +200,7 @@ def score(
 @pass_app
 def instruments(app: AppContext, as_json: bool) -> None:
     """List the registered instruments: range, severity bands and reliable-change parameters."""
-    found = app.goalplan().instruments()
+    found = get_plugin_manager().instruments()  # no store needed
     if as_json:
         emit_json(
             [

@@ -12,7 +12,7 @@ import click
 
 from goalplan.api import Goalplan, default_actor
 from goalplan.codec import parse_iso_date
-from goalplan.errors import GoalplanError, RejectedError
+from goalplan.errors import RejectedError
 from goalplan.projections import parse_moment
 from goalplan.text import (
     FIRST_DATE,
@@ -32,14 +32,12 @@ class AppContext:
         self.db = db
         self._gp: Goalplan | None = None
 
-    def goalplan(self, actor: str | None = None) -> Goalplan:
+    def goalplan(self, actor: str | None = None, *, create: bool = False) -> Goalplan:
+        """The store named by --db. Only commands that start a record (``plan open``, ``log
+        import``) pass ``create``: anything else pointed at a mistyped path says so instead of
+        leaving an empty store there."""
         if self._gp is None:
-            try:
-                self._gp = Goalplan.open(self.db)
-            except GoalplanError:
-                raise
-            except Exception as exc:
-                raise click.UsageError(f"--db: cannot open the store at {self.db!r}: {exc}") from None
+            self._gp = Goalplan.open(self.db, create=create)
         if actor:
             self._gp.actor = actor
         return self._gp

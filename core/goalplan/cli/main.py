@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-import os
+import io
+import sqlite3
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import click
 
@@ -16,17 +18,57 @@ from goalplan.cli.migrate_command import migrate_command
 from goalplan.cli.plan_commands import intervention, plan_group
 from goalplan.cli.text_view import history_text
 from goalplan.errors import GoalplanError
+from goalplan.files import describe, write_atomically
 from goalplan.text import printable
 
 
+def one_line(message: str) -> str:
+    """A message as one printable line (a driver's multi-line error included)."""
+    return printable(" ".join(part.strip() for part in message.splitlines() if part.strip()), multiline=False)
+
+
+class ShortUsageError(click.UsageError):
+    """click's usage error in two lines: what is wrong, and where the help is."""
+
+    def show(self, file: Any = None) -> None:
+        click.echo(f"Error: {one_line(self.format_message())}", err=True)
+        if self.ctx is not None:
+            click.echo(f"Try '{self.ctx.command_path} {self.ctx.help_option_names[0]}' for help.", err=True)
+
+
+def _shorten(exc: click.UsageError, ctx: click.Context | None = None) -> ShortUsageError:
+    short = ShortUsageError(exc.format_message(), exc.ctx or ctx)
+    short.exit_code = exc.exit_code
+    return short
+
+
 class GoalplanGroup(click.Group):
-    """Turns goalplan's own errors into one line on stderr and exit status 1."""
+    """Turns goalplan's own errors, and the file system's, into one line on stderr and exit 1."""
+
+    def make_context(self, *args: Any, **kwargs: Any) -> click.Context:
+        try:
+            return super().make_context(*args, **kwargs)
+        except ShortUsageError:
+            raise
+        except click.UsageError as exc:
+            raise _shorten(exc) from None
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
+        except ShortUsageError:
+            raise
+        except click.UsageError as exc:
+            raise _shorten(exc, ctx) from None
         except GoalplanError as exc:
-            click.echo(f"goalplan: {printable(str(exc), multiline=False)}", err=True)
+            click.echo(f"goalplan: {one_line(str(exc))}", err=True)
+            ctx.exit(1)
+        except OSError as exc:
+            where = f" ({exc.filename})" if exc.filename else ""
+            click.echo(f"goalplan: {one_line(describe(exc))}{where}; nothing was written.", err=True)
+            ctx.exit(1)
+        except sqlite3.Error as exc:  # a plugin's own SQLite file (the CalDAV sync state...)
+            click.echo(f"goalplan: a database file failed: {one_line(str(exc))}.", err=True)
             ctx.exit(1)
 
 
@@ -90,8 +132,11 @@ def verify(app: AppContext, plan: str | None) -> None:
         plan_id = gp.resolve_plan_id(plan)
         click.echo(f"OK: plan {plan_id}, {gp.store.stream_version(plan_id)} event(s), chain intact.")
     else:
-        count = len(gp.store.plan_ids())
-        click.echo(f"OK: {count} plan(s), {gp.store.head_position()} event(s), every chain intact.")
+        plan_ids = gp.store.plan_ids()
+        # Each stream's versions run 1..N without gaps, so their sum is the number of events
+        # (the largest position can be higher: positions are the store's own).
+        events = sum(gp.store.stream_version(plan_id) for plan_id in plan_ids)
+        click.echo(f"OK: {len(plan_ids)} plan(s), {events} event(s), every chain intact.")
 
 
 @cli.group("log")
@@ -109,13 +154,9 @@ def log_export(app: AppContext, plan: str | None, output: Path | None) -> None:
     if output is None:
         gp.export_log(sys.stdout, plan)
         return
-    tmp = output.with_name(f".{output.name}.tmp")
-    tmp.unlink(missing_ok=True)
-    # The whole record of care: readable by its owner only, like every export (docs/privacy.md).
-    handle = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with open(handle, "w", encoding="utf-8", newline="\n") as out:
-        count = gp.export_log(out, plan)
-    tmp.replace(output)
+    # The whole record of care: readable by its owner only, like every export (docs/privacy.md),
+    # and written whole or not at all.
+    count = write_atomically(output, _log_writer(gp, plan))
     click.echo(f"Wrote {count} event(s) to {output}.", err=True)
 
 
@@ -124,10 +165,22 @@ def log_export(app: AppContext, plan: str | None, output: Path | None) -> None:
 @pass_app
 def log_import(app: AppContext, file: Any) -> None:
     """Import a JSON Lines export, checking every hash; already-present events are skipped."""
-    report = app.goalplan().import_log(file)
+    report = app.goalplan(create=True).import_log(file)
     click.echo(
         f"Imported {report.events} event(s) in {report.plans} plan(s); {report.skipped} already present."
     )
+
+
+def _log_writer(gp: Any, plan: str | None) -> Callable[[IO[bytes]], int]:
+    def write(out: IO[bytes]) -> int:
+        text = io.TextIOWrapper(out, encoding="utf-8", newline="\n")
+        try:
+            return int(gp.export_log(text, plan))
+        finally:
+            text.flush()
+            text.detach()  # the file is the writer's to close
+
+    return write
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -49,7 +49,7 @@ def plan_open(
     actor: str | None,
 ) -> None:
     """Open a plan for a client; prints the new plan id."""
-    plan = app.goalplan(actor).open_plan(
+    plan = app.goalplan(actor, create=True).open_plan(
         client=client,
         clinician=clinician,
         credentials=credentials,

@@ -14,8 +14,8 @@ from goalplan.exporting import (
     iter_plan_logs,
     parse_option_pairs,
     render,
-    write_atomically,
 )
+from goalplan.files import write_atomically
 from goalplan.plugins import PluginManager, get_plugin_manager
 from goalplan.text import printable
 

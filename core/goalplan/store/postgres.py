@@ -27,7 +27,7 @@ import psycopg
 from psycopg import sql
 
 from goalplan.codec import GENESIS_HASH, NewEvent, RecordedEvent
-from goalplan.errors import ConcurrencyError, GoalplanError
+from goalplan.errors import ConcurrencyError, GoalplanError, StoreError, StoreNotFoundError
 from goalplan.store.base import (
     APPEND_ONLY_MESSAGE,
     AppendResult,
@@ -99,8 +99,8 @@ def _connection_errors(
     def wrapper(self: PostgresStore, /, *args: P.args, **kwargs: P.kwargs) -> R:
         try:
             return method(self, *args, **kwargs)
-        except psycopg.OperationalError as exc:
-            raise GoalplanError(f"the PostgreSQL store failed: {_first_line(exc)}") from exc
+        except psycopg.Error as exc:  # lost connection, missing privilege, ...
+            raise StoreError(f"the PostgreSQL store failed: {_first_line(exc)}") from None
 
     return wrapper
 
@@ -112,16 +112,25 @@ def lock_key(*parts: str) -> int:
 
 
 class PostgresStore(EventStore):
-    def __init__(self, url: str, *, connect_timeout: int = 10) -> None:
+    def __init__(self, url: str, *, connect_timeout: int = 10, create: bool = True) -> None:
         self.url = url
         try:
             self._conn: psycopg.Connection[tuple[Any, ...]] = psycopg.connect(
                 url, autocommit=True, connect_timeout=connect_timeout
             )
-        except psycopg.OperationalError as exc:
-            raise GoalplanError(f"cannot connect to the PostgreSQL store: {_first_line(exc)}") from None
+        except psycopg.Error as exc:
+            raise StoreError(f"cannot connect to the PostgreSQL store: {_first_line(exc)}") from None
         try:
+            if not create and self._applied_version(self._target_schema()) is None:
+                self._conn.close()
+                raise StoreNotFoundError(
+                    "no goalplan store in this PostgreSQL database and schema; "
+                    "`goalplan plan open` creates one."
+                )
             self.schema = self._migrate()
+        except psycopg.Error as exc:
+            self._conn.close()
+            raise StoreError(f"cannot set up the PostgreSQL store: {_first_line(exc)}") from None
         except BaseException:
             self._conn.close()
             raise

@@ -12,7 +12,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from goalplan.codec import GENESIS_HASH, NewEvent, RecordedEvent
-from goalplan.errors import ConcurrencyError
+from goalplan.errors import ConcurrencyError, StoreError, StoreNotFoundError
+from goalplan.files import create_private_file, describe
 from goalplan.store.base import (
     APPEND_ONLY_MESSAGE,
     AppendResult,
@@ -51,14 +52,34 @@ _COLUMNS = (
 
 
 class SQLiteStore(EventStore):
-    def __init__(self, path: str | Path, *, synchronous: str = "FULL", timeout: float = 60.0) -> None:
+    def __init__(
+        self, path: str | Path, *, synchronous: str = "FULL", timeout: float = 60.0, create: bool = True
+    ) -> None:
         self.path = Path(path)
         self.url = str(self.path)
-        self._conn = sqlite3.connect(self.path, timeout=timeout, isolation_level=None)
-        self._conn.execute("PRAGMA journal_mode=WAL")
-        self._conn.execute(f"PRAGMA synchronous={synchronous}")
-        self._conn.execute(f"PRAGMA busy_timeout={int(timeout * 1000)}")
-        self._conn.executescript(SCHEMA)
+        if not create and not self.path.exists():
+            raise StoreNotFoundError(
+                f"no goalplan store at {self.path}; `goalplan plan open` creates one "
+                "(or give the right --db)."
+            )
+        created = False
+        try:
+            # The file holds clinical data: 0600 whatever the umask (SQLite gives -wal and -shm
+            # the database file's mode).
+            created = create_private_file(self.path)
+            self._conn = sqlite3.connect(self.path, timeout=timeout, isolation_level=None)
+            try:
+                self._conn.execute("PRAGMA journal_mode=WAL")
+                self._conn.execute(f"PRAGMA synchronous={synchronous}")
+                self._conn.execute(f"PRAGMA busy_timeout={int(timeout * 1000)}")
+                self._conn.executescript(SCHEMA)
+            except BaseException:
+                self._conn.close()
+                raise
+        except (OSError, sqlite3.Error) as exc:
+            if created:
+                self.path.unlink(missing_ok=True)
+            raise StoreError(f"cannot open the goalplan store at {self.path}: {_reason(exc)}.") from None
 
     def append(
         self,
@@ -71,6 +92,20 @@ class SQLiteStore(EventStore):
         check_batch(plan_id, events, expect_hashes)
         if not events:
             return AppendResult(plan_id, (), ())
+        try:
+            return self._append(plan_id, events, expected_version, expect_hashes)
+        except sqlite3.Error as exc:
+            raise StoreError(
+                f"cannot write to the goalplan store at {self.path}: {_reason(exc)}; nothing was written."
+            ) from None
+
+    def _append(
+        self,
+        plan_id: str,
+        events: Sequence[NewEvent],
+        expected_version: int,
+        expect_hashes: Sequence[str] | None,
+    ) -> AppendResult:
         conn = self._conn
         conn.execute("BEGIN IMMEDIATE")
         try:
@@ -143,3 +178,15 @@ class SQLiteStore(EventStore):
 
     def close(self) -> None:
         self._conn.close()
+
+
+def _reason(exc: BaseException) -> str:
+    """sqlite3's or the OS's reason, with a hint for the ones a user can act on."""
+    if isinstance(exc, OSError):
+        return describe(exc)
+    text = str(exc).strip() or type(exc).__name__
+    if "readonly" in text or "unable to open" in text:
+        return f"{text} (is the file and its folder writable, and does the folder exist?)"
+    if "disk is full" in text or "disk I/O" in text:
+        return f"{text} (free some space and try again)"
+    return text
