@@ -110,7 +110,7 @@ def render(exporter: Exporter, log: PlanLog, options: Mapping[str, str]) -> byte
         data = exporter.render(view, dict(options))
     except RejectedError:
         raise
-    except Exception as exc:
+    except (Exception, SystemExit) as exc:  # SystemExit too: an exporter must not end goalplan silently
         raise ExportFailed(
             f"{_who(exporter)} failed on plan {log.plan_id}: {type(exc).__name__}: {exc}"
         ) from exc
@@ -127,7 +127,7 @@ def file_name(exporter: Exporter, log: PlanLog, options: Mapping[str, str]) -> s
         stem = exporter.file_stem(PlanLog(log.records), dict(options))
     except RejectedError:
         raise
-    except Exception as exc:
+    except (Exception, SystemExit) as exc:
         raise ExportFailed(
             f"{_who(exporter)} could not name the file for plan {log.plan_id}: {type(exc).__name__}: {exc}"
         ) from exc
