@@ -126,7 +126,7 @@ def verify(app: AppContext, plan: str | None) -> None:
     breaks = gp.verify(plan)
     if breaks:
         for found in breaks:
-            click.echo(f"goalplan: broken chain: {found}.", err=True)
+            click.echo(f"goalplan: broken chain: {one_line(str(found))}.", err=True)
         sys.exit(1)
     if plan:
         plan_id = gp.resolve_plan_id(plan)

@@ -54,12 +54,13 @@ def plugins(as_json: bool) -> None:
     else:
         for info in infos:
             version = f" {info.version}" if info.version else ""
-            click.echo(f"{info.name}{version} ({info.source})")
-            click.echo(f"  hooks: {', '.join(info.hooks) or '-'}")
+            lines = [f"{info.name}{version} ({info.source})", f"  hooks: {', '.join(info.hooks) or '-'}"]
             if info.exporters:
-                click.echo(f"  exporters: {', '.join(info.exporters)}")
+                lines.append(f"  exporters: {', '.join(info.exporters)}")
             if info.error:
-                click.echo(f"  error: {info.error}")
+                lines.append(f"  error: {info.error}")
+            for line in lines:  # names and errors come from installed packages: shown escaped
+                click.echo(printable(line, multiline=False))
     if any(info.error for info in infos):
         sys.exit(1)
 
