@@ -68,15 +68,34 @@ def default_state_path(db: str) -> Path:
 
 
 class SyncState:
+    """The state file is created only when the first push is recorded, so a sync that sends
+    nothing (a server that cannot be reached, a refused login) leaves no file behind."""
+
     def __init__(self, path: Path) -> None:
-        # What was sent where, with plan ids: private like the log (0600 file, 0700 folders).
-        goalplan.make_private_folder(path.parent)
-        goalplan.create_private_file(path)
         self.path = path
-        self._db = sqlite3.connect(path, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=FULL")
-        self._db.executescript(SCHEMA)
+        if path.exists():
+            self._db = self._open_file()
+        else:
+            self._db = sqlite3.connect(":memory:", isolation_level=None)
+            self._db.executescript(SCHEMA)
+        self._in_memory = not path.exists()
+
+    def _open_file(self) -> sqlite3.Connection:
+        # What was sent where, with plan ids: private like the log (0600 file, 0700 folders).
+        goalplan.make_private_folder(self.path.parent)
+        goalplan.create_private_file(self.path)
+        db = sqlite3.connect(self.path, isolation_level=None)
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("PRAGMA synchronous=FULL")
+        db.executescript(SCHEMA)
+        return db
+
+    def _writable(self) -> sqlite3.Connection:
+        if self._in_memory:  # nothing was recorded yet, so the empty file loses nothing
+            self._db.close()
+            self._db = self._open_file()
+            self._in_memory = False
+        return self._db
 
     def close(self) -> None:
         self._db.close()
@@ -89,7 +108,7 @@ class SyncState:
         return Pushed(*row) if row else None
 
     def record_push(self, calendar: str, uid: str, plan_id: str, pushed: Pushed) -> None:
-        self._db.execute(
+        self._writable().execute(
             "INSERT INTO resource (calendar, uid, plan_id, etag, content_hash, sequence) "
             "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (calendar, uid) DO UPDATE SET "
             "etag = excluded.etag, content_hash = excluded.content_hash, sequence = excluded.sequence",
@@ -104,7 +123,7 @@ class SyncState:
         return row is not None and tuple(row) == (version, head_hash, options)
 
     def record_plan(self, calendar: str, plan_id: str, version: int, head_hash: str, options: str) -> None:
-        self._db.execute(
+        self._writable().execute(
             "INSERT INTO plan_synced (calendar, plan_id, version, head_hash, options) VALUES (?, ?, ?, ?, ?) "
             "ON CONFLICT (calendar, plan_id) DO UPDATE SET version = excluded.version, "
             "head_hash = excluded.head_hash, options = excluded.options",
@@ -112,7 +131,7 @@ class SyncState:
         )
 
     def record_position(self, calendar: str, position: int) -> None:
-        self._db.execute(
+        self._writable().execute(
             "INSERT INTO calendar (calendar, log_position) VALUES (?, ?) "
             "ON CONFLICT (calendar) DO UPDATE SET log_position = excluded.log_position",
             (calendar, position),

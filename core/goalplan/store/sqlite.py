@@ -187,6 +187,6 @@ def _reason(exc: BaseException) -> str:
     text = str(exc).strip() or type(exc).__name__
     if "readonly" in text or "unable to open" in text:
         return f"{text} (is the file and its folder writable, and does the folder exist?)"
-    if "disk is full" in text or "disk I/O" in text:
+    if "disk is full" in text:
         return f"{text} (free some space and try again)"
     return text

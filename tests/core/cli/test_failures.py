@@ -351,3 +351,11 @@ def test_usage_errors_fit_in_two_lines(tmp_path: Path, args: list[str]) -> None:
     assert result.exit_code == 2
     first, second = result.stderr.strip().splitlines()
     assert first.startswith("Error: ") and second.startswith("Try 'goalplan")
+
+
+def test_a_sync_that_cannot_reach_the_server_leaves_no_state_file(store: tuple[Path, str]) -> None:
+    db, plan = store
+    before = files_in(db.parent)
+    result = run(db, "sync", "caldav", "http://127.0.0.1:1/cal/", plan)
+    assert "cannot reach the calendar server" in one_sentence(result)
+    assert files_in(db.parent) == before
