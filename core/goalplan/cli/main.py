@@ -63,6 +63,9 @@ class GoalplanGroup(click.Group):
         except GoalplanError as exc:
             click.echo(f"goalplan: {one_line(str(exc))}", err=True)
             ctx.exit(1)
+        except BrokenPipeError:  # `goalplan log export | head`: the reader stopped reading
+            click.echo("goalplan: the output was closed before everything was written.", err=True)
+            ctx.exit(1)
         except OSError as exc:
             where = f" ({exc.filename})" if exc.filename else ""
             click.echo(f"goalplan: {one_line(describe(exc))}{where}; nothing was written.", err=True)
