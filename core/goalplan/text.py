@@ -24,6 +24,9 @@ LINE_MAX = 200
 TEXT_MAX = 4000
 """Characters in a free-text field: statements, steps, descriptions, notes, summaries, reasons."""
 
+NUMBER_LIMIT = 1e9
+"""Largest magnitude of a measured value, baseline or target (a count, a minute total, a score)."""
+
 FIRST_DATE = date(1900, 1, 1)
 LAST_DATE = date(2199, 12, 31)
 
@@ -69,6 +72,13 @@ def check_text(field: str, value: object, *, line: bool = False, required: bool 
     bad = _bad_character(value, line=line)
     if bad is not None:
         raise RejectedError(field, f"must not contain {_name(bad)}.")
+
+
+def check_number(field: str, value: float) -> None:
+    if not -NUMBER_LIMIT <= value <= NUMBER_LIMIT:
+        raise RejectedError(
+            field, f"must be between {-NUMBER_LIMIT:,.0f} and {NUMBER_LIMIT:,.0f} (got {value:g})."
+        )
 
 
 def check_date(field: str, value: date) -> None:

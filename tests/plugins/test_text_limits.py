@@ -18,7 +18,7 @@ import goalplan
 from goalplan.exporting import render
 from goalplan.plugins import get_plugin_manager
 from goalplan.projections.plan_json import plan_to_json
-from goalplan.text import LINE_MAX, TEXT_MAX
+from goalplan.text import LINE_MAX, NUMBER_LIMIT, TEXT_MAX
 
 WORDS = "Zoë wants to ride the bus to work again without a panic attack, step by step "
 
@@ -110,3 +110,20 @@ def test_the_longest_texts_export_to_json(longest_plan: goalplan.Plan, gp: goalp
 @pytest.mark.xfail(strict=True, reason="PDF pagination of long text")
 def test_the_longest_texts_export_to_pdf(longest_plan: goalplan.Plan) -> None:
     assert _export(longest_plan, "pdf").startswith(b"%PDF-")
+
+
+@pytest.mark.parametrize(("fmt", "options"), [("pdf", {}), ("csv", {"table": "progress"}), ("ics", {})])
+def test_the_extreme_numbers_export_to_every_format(
+    gp: goalplan.Goalplan, fmt: str, options: dict[str, str]
+) -> None:
+    plan = gp.open_plan(client="A", clinician="B", opened=date(2026, 1, 5))
+    goal = plan.set_goal(
+        "x",
+        measure=goalplan.Measure(name="m", unit="u", baseline=-NUMBER_LIMIT, target=NUMBER_LIMIT),
+        by=date(2026, 6, 1),
+    )
+    for day, value in ((6, NUMBER_LIMIT), (7, -NUMBER_LIMIT), (8, 5e-324), (9, -0.0)):
+        plan.record_progress(goal, value, on=date(2026, 1, day))
+    with pytest.raises(goalplan.RejectedError, match="value: must be between"):
+        plan.record_progress(goal, NUMBER_LIMIT * 10, on=date(2026, 1, 10))
+    assert _export(plan, fmt, **options)

@@ -41,7 +41,7 @@ from goalplan.events import (
     StepCompleted,
     event_fields,
 )
-from goalplan.text import check_date, check_not_future, check_text
+from goalplan.text import check_date, check_not_future, check_number, check_text
 
 Decider = Callable[[PlanState, Any], list[Event]]
 _DECIDERS: dict[type[Event], Decider] = {}
@@ -225,6 +225,7 @@ def _progress(state: PlanState, e: ProgressRecorded) -> list[Event]:
     if goal.measure is None:
         raise RejectedError("goal", f"goal {goal.goal_id} has no measure; revise it with a measure first.")
     rules.finite("value", e.value)
+    check_number("value", e.value)
     rules.on_or_after_opening("observed_on", e.observed_on, state)
     rules.text("note", e.note, required=False)
     return [e]

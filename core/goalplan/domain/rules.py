@@ -8,7 +8,7 @@ from datetime import date
 from goalplan.domain.state import Goal, PlanState
 from goalplan.errors import RejectedError
 from goalplan.events import Measure
-from goalplan.text import TEXT_MAX, check_text
+from goalplan.text import TEXT_MAX, check_number, check_text
 
 MAX_TEXT = TEXT_MAX
 
@@ -64,6 +64,8 @@ def measure(value: Measure) -> None:
     text("unit", value.unit, line=True)
     finite("baseline", value.baseline)
     finite("target", value.target)
+    check_number("baseline", value.baseline)
+    check_number("target", value.target)
     if value.baseline == value.target:
         raise RejectedError(
             "target", f"must differ from the baseline ({value.baseline:g}); a goal has to move."

@@ -99,6 +99,11 @@ def test_dates_and_actors_outside_the_limits_are_usage_errors(
         (["progress", "{plan}", "{goal}", "1", "--note", "\u2066hidden"], "U+2066"),
         (["plan", "show", "\udcff"], "plan: must not contain a lone surrogate"),
         (["goal", "revise", "{plan}", "{goal}", "--reason", "r", "--unit", "per\u2028week"], "U+2028"),
+        (["progress", "{plan}", "{goal}", "1e10"], "value: must be between -1,000,000,000 and 1,000,000,000"),
+        (
+            ["goal", "revise", "{plan}", "{goal}", "--reason", "r", "--baseline", "-1.7e308"],
+            "baseline: must be",
+        ),
     ],
 )
 def test_control_bidi_and_surrogate_characters_are_refused(
