@@ -20,6 +20,7 @@ from goalplan.errors import GoalplanError, RejectedError
 from goalplan.files import make_private_folder, write_atomically
 from goalplan.projections import PlanLog
 from goalplan.store import EventStore
+from goalplan.text import check_text
 
 ID_SCAN_BATCH = 1000  # events held at once while finding plan ids: bounds memory, not the caseload
 
@@ -80,12 +81,16 @@ def parse_option_pairs(pairs: Iterable[str]) -> dict[str, str]:
             raise RejectedError("--option", f"must be KEY=VALUE, got {pair!r}.")
         if key.strip() in options:
             raise RejectedError(f"--option {key.strip()}", "is given twice; give each option once.")
+        check_text("--option", key, line=True)
+        check_text(f"--option {key.strip()}", value, line=True)
         options[key.strip()] = value
     return options
 
 
 def check_options(exporter: Exporter, options: Mapping[str, str]) -> None:
-    for key in options:
+    for key, value in options.items():
+        check_text("--option", key, line=True)
+        check_text(f"--option {key}", value, line=True)
         if key not in exporter.options:
             allowed = ", ".join(sorted(exporter.options)) or "none"
             raise RejectedError(

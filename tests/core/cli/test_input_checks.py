@@ -13,6 +13,7 @@ from click.testing import CliRunner, Result
 
 import goalplan
 from goalplan.cli.main import cli
+from goalplan.cli.plugin_commands import install_plugin_commands
 from goalplan.text import LINE_MAX, printable
 
 TOMORROW = (date.today() + timedelta(days=1)).isoformat()
@@ -24,8 +25,9 @@ def db(tmp_path: Path) -> Path:
 
 
 def run(db: Path, *args: str) -> Result:
+    install_plugin_commands(cli)
     runner = CliRunner(env={"GOALPLAN_DB": str(db), "GOALPLAN_ACTOR": "dr.ruiz"})
-    return runner.invoke(cli, list(args), catch_exceptions=False)
+    return runner.invoke(cli, list(args), prog_name="goalplan", catch_exceptions=False)
 
 
 @pytest.fixture
@@ -99,6 +101,11 @@ def test_dates_and_actors_outside_the_limits_are_usage_errors(
         (["progress", "{plan}", "{goal}", "1", "--note", "\u2066hidden"], "U+2066"),
         (["plan", "show", "\udcff"], "plan: must not contain a lone surrogate"),
         (["goal", "revise", "{plan}", "{goal}", "--reason", "r", "--unit", "per\u2028week"], "U+2028"),
+        (
+            ["export", "{plan}", "--format", "csv", "--option", "table=\udcff"],
+            "--option table: must not contain",
+        ),
+        (["calendar", "{plan}", "--option", "tz=Europe/Berlin\x1b"], "--option tz: must not contain U+001B"),
         (["progress", "{plan}", "{goal}", "1e10"], "value: must be between -1,000,000,000 and 1,000,000,000"),
         (
             ["goal", "revise", "{plan}", "{goal}", "--reason", "r", "--baseline", "-1.7e308"],
