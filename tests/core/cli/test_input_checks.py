@@ -106,6 +106,13 @@ def test_dates_and_actors_outside_the_limits_are_usage_errors(
             "--option table: must not contain",
         ),
         (["calendar", "{plan}", "--option", "tz=Europe/Berlin\x1b"], "--option tz: must not contain U+001B"),
+        (["sync", "caldav", "http://[::1/", "{plan}"], "URL: must be an http:// or https://"),
+        (["sync", "caldav", "http://127.0.0.1:99999/", "{plan}"], "URL: must be an http:// or https://"),
+        (["sync", "caldav", "http://\udcff/", "{plan}"], "URL: must be an http:// or https://"),
+        (
+            ["sync", "caldav", "http://127.0.0.1:1/c\r\nX: y/", "{plan}"],
+            "URL: must be an http:// or https://",
+        ),
         (["progress", "{plan}", "{goal}", "1e10"], "value: must be between -1,000,000,000 and 1,000,000,000"),
         (
             ["goal", "revise", "{plan}", "{goal}", "--reason", "r", "--baseline", "-1.7e308"],
