@@ -101,7 +101,9 @@ def _value(name: str, param: click.Parameter, folder: Path, ids: dict[str, str])
         "instrument": st.sampled_from(["PHQ-9", "GAD-7", "phq9", "XYZ"]),
         "level": st.sampled_from(["-2", "0", "2", "3", "x"]),
         "rule": st.sampled_from(["smart.specific", "plan.review-overdue", "nope"]),
-        "url": st.sampled_from(["http://127.0.0.1:1/cal/", "ftp://x/", "not a url"]),
+        "url": st.sampled_from(
+            ["http://127.0.0.1:1/cal/", "ftp://x/", "not a url", "http://[::1/", "http://127.0.0.1:99999/"]
+        ),
         "source": st.sampled_from([str(folder / "plans.db"), str(folder / "typo.db"), "mysql://x/y"]),
         "destination": st.sampled_from(
             [str(out / "copy.db"), str(folder / "plans.db"), str(folder / "nodir/c.db")]
