@@ -11,6 +11,7 @@ import csv
 import io
 import json
 from datetime import date
+from pathlib import Path
 
 import pytest
 
@@ -127,3 +128,17 @@ def test_the_extreme_numbers_export_to_every_format(
     with pytest.raises(goalplan.RejectedError, match="value: must be between"):
         plan.record_progress(goal, NUMBER_LIMIT * 10, on=date(2026, 1, 10))
     assert _export(plan, fmt, **options)
+
+
+def test_every_view_shows_the_longest_texts(longest_plan: goalplan.Plan, db_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from goalplan.cli.main import cli
+
+    plan = longest_plan.id
+    views = [["plan", "show", plan], ["plan", "show", plan, "--json"], ["plan", "list"], ["history", plan]]
+    views += [["lint", plan], ["analytics", plan], ["gas", "show", plan], ["verify"]]
+    for args in views:
+        result = CliRunner().invoke(cli, ["--db", str(db_path), *args])
+        assert result.exception is None or isinstance(result.exception, SystemExit), result.output
+        assert result.exit_code == 0 or (args[0] == "lint" and result.exit_code == 1), result.output
