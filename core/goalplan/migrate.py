@@ -91,8 +91,17 @@ def migrate(
         raise RejectedError("SRC", f"there is no store at {src!r}; give an existing SQLite file or a URL.")
     if _same_store(src, dst):
         raise RejectedError("DST", "is the same store as SRC; give another store to copy into.")
+    new_file = None if is_postgres(dst) or Path(sqlite_path(dst)).exists() else Path(sqlite_path(dst))
     with open_store(src, create=False) as source, open_store(dst) as destination:
-        return copy_streams(source, destination, batch=batch, on_batch=on_batch)
+        try:
+            return copy_streams(source, destination, batch=batch, on_batch=on_batch)
+        except BaseException:
+            if new_file is None or destination.head_position() > 0:
+                raise  # what was copied stays: a rerun resumes from it
+            destination.close()
+            for suffix in ("", "-wal", "-shm"):  # a copy refused before anything: no empty store
+                Path(f"{new_file}{suffix}").unlink(missing_ok=True)
+            raise
 
 
 def _refuse_diverged(source: EventStore, destination: EventStore, plan_ids: list[str]) -> None:

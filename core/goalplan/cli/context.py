@@ -6,6 +6,7 @@ import json
 import sys
 from collections.abc import Callable
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any, TypeVar
 
 import click
@@ -14,6 +15,7 @@ from goalplan.api import Goalplan, default_actor
 from goalplan.codec import parse_iso_date
 from goalplan.errors import RejectedError
 from goalplan.projections import parse_moment
+from goalplan.store import is_postgres, sqlite_path
 from goalplan.text import (
     FIRST_DATE,
     LAST_DATE,
@@ -31,20 +33,30 @@ class AppContext:
     def __init__(self, db: str) -> None:
         self.db = db
         self._gp: Goalplan | None = None
+        self._new_file: Path | None = None
 
     def goalplan(self, actor: str | None = None, *, create: bool = False) -> Goalplan:
         """The store named by --db. Only commands that start a record (``plan open``, ``log
         import``) pass ``create``: anything else pointed at a mistyped path says so instead of
         leaving an empty store there."""
         if self._gp is None:
+            if create and not is_postgres(self.db):
+                path = Path(sqlite_path(self.db))
+                self._new_file = None if path.exists() else path
             self._gp = Goalplan.open(self.db, create=create)
         if actor:
             self._gp.actor = actor
         return self._gp
 
     def close(self) -> None:
-        if self._gp is not None:
-            self._gp.close()
+        if self._gp is None:
+            return
+        empty = self._new_file is not None and self._gp.store.head_position() == 0
+        self._gp.close()
+        if empty and self._new_file is not None:
+            # The command that was to start this store was refused: leave no empty store behind.
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{self._new_file}{suffix}").unlink(missing_ok=True)
 
 
 pass_app = click.make_pass_decorator(AppContext)

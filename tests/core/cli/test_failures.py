@@ -359,3 +359,23 @@ def test_a_sync_that_cannot_reach_the_server_leaves_no_state_file(store: tuple[P
     result = run(db, "sync", "caldav", "http://127.0.0.1:1/cal/", plan)
     assert "cannot reach the calendar server" in one_sentence(result)
     assert files_in(db.parent) == before
+
+
+def test_a_refused_first_command_leaves_no_empty_store(tmp_path: Path) -> None:
+    (tmp_path / "bad.jsonl").write_text('{"not": "an event"}\n', encoding="utf-8")
+    new = tmp_path / "new.db"
+    one_sentence(run(new, "plan", "open", "--client", "Eve\x1b[2K", "--clinician", "B"))
+    one_sentence(run(new, "log", "import", str(tmp_path / "bad.jsonl")))
+    assert files_in(tmp_path) == {"bad.jsonl"}
+
+
+def test_a_migration_refused_before_copying_leaves_no_destination(
+    store: tuple[Path, str], tmp_path: Path
+) -> None:
+    db, _ = store
+    with sqlite3.connect(db) as conn:  # damage the source the way only direct file access can
+        conn.execute("DROP TRIGGER events_no_update")
+        conn.execute("UPDATE events SET payload = replace(payload, 'Ana', 'Eve') WHERE version = 1")
+    result = run(db, "migrate", str(db), str(tmp_path / "copy.db"))
+    assert "damaged" in one_sentence(result)
+    assert not (tmp_path / "copy.db").exists()
