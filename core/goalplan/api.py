@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import IO, Any
 
-from attrs import frozen
+from attrs import evolve, frozen
 
 from goalplan.analytics import (
     Instrument,
@@ -30,11 +30,26 @@ from goalplan.analytics import (
     normalise_statement,
     plan_analytics,
 )
-from goalplan.codec import GENESIS_HASH, NewEvent, chain_hash, decode, format_timestamp, new_event_from_json
+from goalplan.audit import AuditReport, AuditScope, AuditSettings, run_audit
+from goalplan.codec import (
+    GENESIS_HASH,
+    NewEvent,
+    chain_hash,
+    decode,
+    format_timestamp,
+    new_event_from_json,
+    parse_timestamp,
+)
 from goalplan.domain import GoalChange, MeasureChange, Meta, PlanState, apply, decide, fold, revision
+from goalplan.domain.icd10cm import billable
+from goalplan.domain.material import content_digest
+from goalplan.domain.rules import is_safety_finding
 from goalplan.errors import CodecError, ConcurrencyError, NotFoundError, RejectedError
 from goalplan.events import (
     GAS_LEVELS,
+    ClientDetailsChanged,
+    DiagnosisAdded,
+    DiagnosisResolved,
     EntryCorrected,
     Event,
     FindingSilenced,
@@ -46,10 +61,14 @@ from goalplan.events import (
     InterventionPlanned,
     Measure,
     PlanClosed,
+    PlanDetailsSet,
+    PlanGiven,
     PlanOpened,
     PlanSigned,
+    PresentingProblemSet,
     ProgressRecorded,
     ReviewHeld,
+    SafetyReviewRecorded,
     ScoreRecorded,
     StepAdded,
     StepCompleted,
@@ -122,9 +141,16 @@ class Goalplan:
         opened: date | None = None,
         review_every: int = 90,
         discharge_criteria: str = "",
+        birth_date: date | None = None,
+        record_number: str = "",
+        preferred_name: str = "",
+        pronouns: str = "",
+        guardian: str = "",
+        guardian_relationship: str = "",
         actor: str | None = None,
         plan_id: str | None = None,
     ) -> Plan:
+        """Open a plan; the birth date and record number identify the client besides the name."""
         if plan_id is not None:
             check_text("plan_id", plan_id, line=True, required=True)
         plan = Plan(self, plan_id or new_id())
@@ -137,6 +163,12 @@ class Goalplan:
                     opened_on=opened or self.today(),
                     review_every_days=review_every,
                     discharge_criteria=discharge_criteria,
+                    client_birth_date=birth_date,
+                    client_record_number=record_number,
+                    client_preferred_name=preferred_name,
+                    client_pronouns=pronouns,
+                    guardian_name=guardian,
+                    guardian_relationship=guardian_relationship,
                 )
             ],
             actor=actor,
@@ -223,6 +255,38 @@ class Goalplan:
             events += len(fresh)
             skipped += present
         return ImportReport(plans=len(streams), events=events, skipped=skipped)
+
+    # audit ---------------------------------------------------------------------------------
+
+    def audit(
+        self,
+        *,
+        as_of: datetime | date | str | None = None,
+        scope: AuditScope | None = None,
+        settings: AuditSettings | None = None,
+    ) -> AuditReport:
+        """The caseload audit (docs/audit.md), read one plan at a time.
+
+        Its day is ``as_of`` or, by default, the moment the newest entry in the store was
+        recorded: never the clock, so the same store gives the same report.
+        """
+        if as_of is None:
+            newest = self.store.latest_recorded_at()
+            moment = parse_timestamp(newest) if newest else datetime(1970, 1, 1, tzinfo=UTC)
+        else:
+            moment = as_of if isinstance(as_of, datetime) else parse_moment(str(as_of), "--as-of")
+            if moment.tzinfo is None:
+                moment = moment.replace(tzinfo=UTC)
+        scope = scope or AuditScope()
+        if scope.plans:
+            scope = evolve(scope, plans=tuple(self.resolve_plan_id(p) for p in scope.plans))
+        return run_audit(
+            (log.records for log in self.logs()),
+            get_plugin_manager().audit_rules(),
+            as_of=moment,
+            scope=scope,
+            settings=settings or AuditSettings(),
+        )
 
     # analytics -----------------------------------------------------------------------------
 
@@ -486,8 +550,19 @@ class Plan:
         frequency: str,
         *,
         goals: Sequence[str] = (),
+        type: str = "",
+        minutes: int | None = None,
+        sessions: int | None = None,
+        per: str = "",
+        provider: str = "",
+        provider_credentials: str = "",
+        provider_role: str = "",
+        starts: date | None = None,
+        ends: date | None = None,
         actor: str | None = None,
     ) -> str:
+        """Plan an intervention: ``type`` individual/group/family/couple, ``minutes`` per session,
+        ``sessions`` per ``per`` (day, week or month), the responsible provider, start and end."""
         intervention_id = new_id()
         self._one(
             lambda s: InterventionPlanned(
@@ -496,6 +571,15 @@ class Plan:
                 description=description,
                 frequency=frequency,
                 goal_ids=tuple(self.resolve_goal(g, s) for g in goals),
+                type=type,
+                minutes=minutes,
+                sessions=sessions,
+                period=per,
+                provider_name=provider,
+                provider_credentials=provider_credentials,
+                provider_role=provider_role,
+                starts_on=starts,
+                ends_on=ends,
             ),
             actor,
         )
@@ -529,14 +613,168 @@ class Plan:
         name: str,
         credentials: str = "",
         on: date | None = None,
+        version: int | None = None,
         actor: str | None = None,
     ) -> AppendResult:
+        """Record a signature binding the plan as it is now, or as it was at ``version``.
+
+        With ``version`` (the version the signer read), a material change since then is refused,
+        so a signature never approves content its signer did not see.
+        """
+        bound = None
+        if version is not None:
+            if isinstance(version, bool) or not isinstance(version, int) or version < 1:
+                raise RejectedError("version", f"must be a version of this plan from 1 (got {version!r}).")
+            seen = fold(self.gp.store.read_stream(self.id, 1)[:version], plan_id=self.id)
+            if seen.version < version:
+                raise RejectedError(
+                    "version", f"plan {self.id} has {seen.version} version(s); there is no version {version}."
+                )
+            bound = (version, content_digest(seen))
         return self._one(
             lambda s: PlanSigned(
-                role=role, name=name, credentials=credentials, signed_on=on or self.gp.today()
+                role=role,
+                name=name,
+                credentials=credentials,
+                signed_on=on or self.gp.today(),
+                signed_version=bound[0] if bound else s.version,
+                content_digest=bound[1] if bound else content_digest(s),
             ),
             actor,
         )
+
+    def give_copy(
+        self, *, to: str, on: date | None = None, method: str = "", actor: str | None = None
+    ) -> AppendResult:
+        """Record that the plan (as it is now) was given to the client or guardian."""
+        return self._one(
+            lambda s: PlanGiven(
+                given_on=on or self.gp.today(), given_to=to, method=method, plan_version=s.version
+            ),
+            actor,
+        )
+
+    def change_client(
+        self,
+        *,
+        reason: str,
+        name: str | None = None,
+        birth_date: date | None = None,
+        record_number: str | None = None,
+        preferred_name: str | None = None,
+        pronouns: str | None = None,
+        guardian: str | None = None,
+        guardian_relationship: str | None = None,
+        clear: Sequence[str] = (),
+        actor: str | None = None,
+    ) -> AppendResult:
+        """Change the client's identifiers, giving the reason; ``clear`` names fields to empty."""
+        return self._one(
+            lambda s: ClientDetailsChanged(
+                reason=reason,
+                client_name=name,
+                client_birth_date=birth_date,
+                client_record_number=record_number,
+                client_preferred_name=preferred_name,
+                client_pronouns=pronouns,
+                guardian_name=guardian,
+                guardian_relationship=guardian_relationship,
+                cleared=tuple(clear),
+            ),
+            actor,
+        )
+
+    def set_details(
+        self,
+        *,
+        reason: str = "",
+        strengths: str | None = None,
+        needs: str | None = None,
+        abilities: str | None = None,
+        preferences: str | None = None,
+        level_of_care: str | None = None,
+        effective_from: date | None = None,
+        effective_through: date | None = None,
+        aftercare: str | None = None,
+        referrals: str | None = None,
+        discharge_criteria: str | None = None,
+        clear: Sequence[str] = (),
+        actor: str | None = None,
+    ) -> AppendResult:
+        """Set plan-level content; only the fields given change, ``clear`` names fields to empty."""
+        return self._one(
+            lambda s: PlanDetailsSet(
+                reason=reason,
+                strengths=strengths,
+                needs=needs,
+                abilities=abilities,
+                preferences=preferences,
+                level_of_care=level_of_care,
+                effective_from=effective_from,
+                effective_through=effective_through,
+                aftercare=aftercare,
+                referrals=referrals,
+                discharge_criteria=discharge_criteria,
+                cleared=tuple(clear),
+            ),
+            actor,
+        )
+
+    def set_presenting_problem(self, focus: str, text: str, *, actor: str | None = None) -> AppendResult:
+        """The presenting problem of a focus area (given by title or id)."""
+        return self._one(lambda s: PresentingProblemSet(focus_id=_focus_id(s, focus), text=text), actor)
+
+    def add_diagnosis(
+        self,
+        code: str,
+        *,
+        focus: Sequence[str] = (),
+        primary: bool = False,
+        dsm5: str = "",
+        actor: str | None = None,
+    ) -> str:
+        """Add an ICD-10-CM diagnosis (checked against the code set); returns the code as recorded."""
+        found, description = billable(code)
+        self._one(
+            lambda s: DiagnosisAdded(
+                code=found,
+                description=description,
+                primary=primary,
+                dsm5_text=dsm5,
+                focus_ids=tuple(_focus_id(s, f) for f in focus),
+            ),
+            actor,
+        )
+        return found
+
+    def resolve_diagnosis(self, code: str, *, reason: str, actor: str | None = None) -> AppendResult:
+        text = code.strip().upper()
+        if "." not in text and len(text) > 3:
+            text = f"{text[:3]}.{text[3:]}"
+        return self._one(lambda s: DiagnosisResolved(code=text, reason=reason), actor)
+
+    def review_safety(
+        self, *, reason: str, score: str | None = None, on: date | None = None, actor: str | None = None
+    ) -> AppendResult:
+        """Record the safety response to a PHQ-9 item 9 finding (the latest unreviewed one by default)."""
+
+        def build(s: PlanState) -> SafetyReviewRecorded:
+            return SafetyReviewRecorded(
+                score_event_id=self._safety_score(s, score), reviewed_on=on or self.gp.today(), reason=reason
+            )
+
+        return self._one(build, actor)
+
+    def _safety_score(self, state: PlanState, ref: str | None) -> str:
+        reviewed = {r.score_event_id for r in state.safety_reviews}
+        findings = [s for s in state.scores if is_safety_finding(s)]
+        if ref is not None:
+            matches = [s.event_id for s in findings if s.event_id.startswith(ref.strip().lower())]
+            return matches[0] if len(matches) == 1 else ref
+        open_ = [s for s in findings if s.event_id not in reviewed]
+        if not open_:
+            raise RejectedError("score", "this plan has no PHQ-9 item 9 finding waiting for a safety review.")
+        return open_[-1].event_id
 
     def close(self, *, reason: str, on: date | None = None, actor: str | None = None) -> AppendResult:
         return self._one(lambda s: PlanClosed(reason=reason, closed_on=on or self.gp.today()), actor)
@@ -637,6 +875,14 @@ class Plan:
             ),
             actor,
         )
+
+
+def _focus_id(state: PlanState, ref: str) -> str:
+    found = _find_focus(state, ref)
+    if found is None:
+        titles = ", ".join(repr(a.title) for a in state.focus_areas.values()) or "none yet"
+        raise RejectedError("focus", f"no focus area {ref!r} in this plan (it has: {titles}).")
+    return found
 
 
 def _find_focus(state: PlanState, ref: str) -> str | None:

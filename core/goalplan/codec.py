@@ -490,3 +490,19 @@ def new_event_from_json(record: Mapping[str, Any]) -> tuple[str, int, NewEvent, 
         recorded_at=record["recorded_at"],
     )
     return record["plan_id"], record["version"], event, record["prev_hash"], record["hash"]
+
+
+# Upcasters for the schema versions declared in goalplan.events ------------------------------
+#
+# Each of these version-2 schemas only added fields with defaults, and a version-1 payload
+# leaves them out, so it already has the version-2 shape: the step is the identity. Registering
+# it keeps the rule that every version step has an upcaster (and a reader of version 1 refuses a
+# version-2 payload by name instead of failing on an unknown key).
+
+
+def _unchanged(payload: dict[str, Any]) -> dict[str, Any]:
+    return payload
+
+
+for _tag in ("plan_opened", "intervention_planned", "plan_signed"):
+    upcaster(_tag, 1)(_unchanged)

@@ -27,7 +27,10 @@ LIFECYCLE_STATUSES = (
     "rejected",
 )
 TERMS = ("short", "long")
-SIGNER_ROLES = ("client", "clinician")
+SIGNER_ROLES = ("client", "guardian", "clinician", "supervisor")
+SESSION_TYPES = ("individual", "group", "family", "couple")
+PERIODS = ("day", "week", "month")
+DIAGNOSIS_STATUSES = ("active", "resolved")
 
 
 class Event:
@@ -61,13 +64,121 @@ class Measure:
 
 @frozen(kw_only=True)
 class PlanOpened(Event):
+    """Schema 2 adds the client's identifiers besides the name (all optional, so 1 reads as 2)."""
+
     TYPE = "plan_opened"
+    SCHEMA_VERSION = 2
     client_name: str
     clinician_name: str
     clinician_credentials: str = ""
     opened_on: date
     review_every_days: int = 90
     discharge_criteria: str = ""
+    client_birth_date: date | None = None
+    client_record_number: str = ""
+    client_preferred_name: str = ""
+    client_pronouns: str = ""
+    guardian_name: str = ""
+    guardian_relationship: str = ""
+
+
+CLIENT_FIELDS = (
+    "client_name",
+    "client_birth_date",
+    "client_record_number",
+    "client_preferred_name",
+    "client_pronouns",
+    "guardian_name",
+    "guardian_relationship",
+)
+
+
+@frozen(kw_only=True)
+class ClientDetailsChanged(Event):
+    """The client's identifiers changed. Fields left None are unchanged; ``cleared`` lists emptied ones."""
+
+    TYPE = "client_details_changed"
+    reason: str
+    client_name: str | None = None
+    client_birth_date: date | None = None
+    client_record_number: str | None = None
+    client_preferred_name: str | None = None
+    client_pronouns: str | None = None
+    guardian_name: str | None = None
+    guardian_relationship: str | None = None
+    cleared: tuple[str, ...] = ()
+
+    def changed_fields(self) -> tuple[str, ...]:
+        given = tuple(n for n in CLIENT_FIELDS if getattr(self, n) is not None)
+        return given + tuple(n for n in self.cleared if n not in given)
+
+
+DETAIL_FIELDS = (
+    "strengths",
+    "needs",
+    "abilities",
+    "preferences",
+    "level_of_care",
+    "effective_from",
+    "effective_through",
+    "aftercare",
+    "referrals",
+    "discharge_criteria",
+)
+
+
+@frozen(kw_only=True)
+class PlanDetailsSet(Event):
+    """Plan-level content (CARF 2.C.1.c strengths..., level of care, effective dates, aftercare).
+
+    Fields left None are unchanged; ``cleared`` lists emptied ones.
+    """
+
+    TYPE = "plan_details_set"
+    reason: str = ""
+    strengths: str | None = None
+    needs: str | None = None
+    abilities: str | None = None
+    preferences: str | None = None
+    level_of_care: str | None = None
+    effective_from: date | None = None
+    effective_through: date | None = None
+    aftercare: str | None = None
+    referrals: str | None = None
+    discharge_criteria: str | None = None
+    cleared: tuple[str, ...] = ()
+
+    def changed_fields(self) -> tuple[str, ...]:
+        given = tuple(n for n in DETAIL_FIELDS if getattr(self, n) is not None)
+        return given + tuple(n for n in self.cleared if n not in given)
+
+
+@frozen(kw_only=True)
+class PresentingProblemSet(Event):
+    """The presenting problem (behavioural definition) of one focus area; setting it again replaces it."""
+
+    TYPE = "presenting_problem_set"
+    focus_id: str
+    text: str
+
+
+@frozen(kw_only=True)
+class DiagnosisAdded(Event):
+    """An ICD-10-CM diagnosis; ``description`` is the code set's, copied when it was recorded."""
+
+    TYPE = "diagnosis_added"
+    code: str
+    description: str
+    primary: bool = False
+    dsm5_text: str = ""
+    focus_ids: tuple[str, ...] = ()
+
+
+@frozen(kw_only=True)
+class DiagnosisResolved(Event):
+    TYPE = "diagnosis_resolved"
+    code: str
+    reason: str
 
 
 @frozen(kw_only=True)
@@ -132,12 +243,25 @@ class StepCompleted(Event):
 
 @frozen(kw_only=True)
 class InterventionPlanned(Event):
+    """Schema 2 adds the structured parts (type, minutes, sessions per period, provider, dates);
+    all optional, so a version-1 payload reads as version 2 unchanged."""
+
     TYPE = "intervention_planned"
+    SCHEMA_VERSION = 2
     intervention_id: str
     modality: str
     description: str
     frequency: str
     goal_ids: tuple[str, ...] = ()
+    type: str = ""
+    minutes: int | None = None
+    sessions: int | None = None
+    period: str = ""
+    provider_name: str = ""
+    provider_credentials: str = ""
+    provider_role: str = ""
+    starts_on: date | None = None
+    ends_on: date | None = None
 
 
 @frozen(kw_only=True)
@@ -167,11 +291,31 @@ class GoalStatusChanged(Event):
 
 @frozen(kw_only=True)
 class PlanSigned(Event):
+    """Schema 2 binds the signature to a plan version and a digest of its material content.
+
+    A version-1 payload has neither; the fold binds it to the version before it and the content
+    as it then stood, which is what the signer saw.
+    """
+
     TYPE = "plan_signed"
+    SCHEMA_VERSION = 2
     role: str
     name: str
     credentials: str = ""
     signed_on: date
+    signed_version: int | None = None
+    content_digest: str = ""
+
+
+@frozen(kw_only=True)
+class PlanGiven(Event):
+    """A copy of the plan was given to the client (CARF 2.C.1.f)."""
+
+    TYPE = "plan_given"
+    given_on: date
+    given_to: str
+    method: str = ""
+    plan_version: int | None = None
 
 
 @frozen(kw_only=True)
@@ -245,6 +389,19 @@ class FindingSilenced(Event):
     rule_id: str
     reason: str
     goal_id: str | None = None
+
+
+@frozen(kw_only=True)
+class SafetyReviewRecorded(Event):
+    """The clinician's documented response to a safety finding (a PHQ-9 item 9 above 0).
+
+    ``score_event_id`` names the score reviewed; the finding for that score is then answered.
+    """
+
+    TYPE = "safety_review_recorded"
+    score_event_id: str
+    reviewed_on: date
+    reason: str
 
 
 def event_fields(event: Event) -> dict[str, object]:

@@ -17,7 +17,8 @@ from pathlib import Path
 from attrs import field, frozen
 
 from goalplan.errors import GoalplanError, RejectedError
-from goalplan.files import make_private_folder, write_atomically
+from goalplan.files import make_private_folder
+from goalplan.files import write_atomically as write_atomically  # its home before goalplan.files
 from goalplan.projections import PlanLog
 from goalplan.store import EventStore
 from goalplan.text import check_text
@@ -26,6 +27,9 @@ ID_SCAN_BATCH = 1000  # events held at once while finding plan ids: bounds memor
 
 Render = Callable[[PlanLog, Mapping[str, str]], bytes]
 FileStem = Callable[[PlanLog, Mapping[str, str]], str]
+RenderCaseload = Callable[[Iterable[PlanLog], Mapping[str, str]], bytes]
+# Given the options, a renderer for the whole caseload in one file, or None for a file per plan.
+Caseload = Callable[[Mapping[str, str]], RenderCaseload | None]
 
 
 def _one_line(_: object, attribute: object, value: str) -> None:
@@ -40,7 +44,9 @@ class Exporter:
     ``options`` maps each option name the exporter accepts to a one-line help text; any other
     ``--option`` key is refused before ``render`` runs. ``file_stem`` names a plan's file in
     ``export --all`` (default: the plan id), for exporters whose output must not carry the id.
-    ``plugin`` is filled in by the manager.
+    ``caseload``, given the options, may return a renderer that writes every plan into one
+    file for ``export --all`` (e.g. CSV's ``scope=caseload``); ``plugin`` is filled in by the
+    manager.
     """
 
     name: str = field()
@@ -50,6 +56,7 @@ class Exporter:
     render: Render
     options: Mapping[str, str] = field(factory=dict)
     file_stem: FileStem | None = None
+    caseload: Caseload | None = None
     plugin: str = ""
 
     @name.validator
@@ -119,6 +126,27 @@ def render(exporter: Exporter, log: PlanLog, options: Mapping[str, str]) -> byte
         raise ExportFailed(
             f"{_who(exporter)} failed on plan {log.plan_id}: {type(exc).__name__}: {exc}"
         ) from exc
+    if not isinstance(data, bytes):
+        raise ExportFailed(f"{_who(exporter)} returned {type(data).__name__}, not bytes.")
+    return data
+
+
+def caseload_renderer(exporter: Exporter, options: Mapping[str, str]) -> RenderCaseload | None:
+    """The exporter's one-file renderer for ``export --all`` with these options, if it has one."""
+    check_options(exporter, options)
+    return exporter.caseload(dict(options)) if exporter.caseload is not None else None
+
+
+def render_caseload(
+    exporter: Exporter, renderer: RenderCaseload, logs: Iterable[PlanLog], options: Mapping[str, str]
+) -> bytes:
+    """Every plan in one file; a failure is reported with the exporter's name, as ``render``."""
+    try:
+        data = renderer((PlanLog(log.records) for log in logs), dict(options))
+    except RejectedError:
+        raise
+    except Exception as exc:
+        raise ExportFailed(f"{_who(exporter)} failed on the caseload: {type(exc).__name__}: {exc}") from exc
     if not isinstance(data, bytes):
         raise ExportFailed(f"{_who(exporter)} returned {type(data).__name__}, not bytes.")
     return data

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     import click
 
     from goalplan.analytics import Instrument, Rule
+    from goalplan.audit import AuditFormat, AuditRule
     from goalplan.exporting import Exporter
 
 PROJECT = "goalplan"
@@ -58,4 +59,21 @@ def register_instruments() -> list[Instrument]:  # type: ignore[empty-body]
 
     Called whenever instruments are needed (score, analytics). Return goalplan.Instrument
     objects; a later plugin's instrument with the same id replaces an earlier one.
+    """
+
+
+@hookspec
+def register_audit_rules() -> list[AuditRule]:  # type: ignore[empty-body]
+    """Rules ``goalplan audit`` runs over every plan in the report's scope.
+
+    Return goalplan.AuditRule objects (``goalplan.audit_rule`` makes one from a function);
+    a later registration of an id replaces an earlier one. docs/audit.md shows how to write one.
+    """
+
+
+@hookspec
+def register_audit_formats() -> list[AuditFormat]:  # type: ignore[empty-body]
+    """Formats ``goalplan audit --format`` can write (text and json are built in).
+
+    Return goalplan.AuditFormat objects; the first plugin to claim a name keeps it.
     """

@@ -25,12 +25,13 @@ from attrs import evolve, frozen
 
 from goalplan import hookspecs
 from goalplan.analytics import Instrument, Rule
+from goalplan.audit import AuditFormat, AuditRule
 from goalplan.errors import GoalplanError, RejectedError
 from goalplan.exporting import Exporter
 
 DEFAULT_PLUGINS = ("goalplan_csv", "goalplan_ical", "goalplan_pdf")
 # Core modules that implement hooks (not plugin packages): always registered, never blocked.
-CORE_PLUGINS = ("goalplan.analytics.builtin_rules",)
+CORE_PLUGINS = ("goalplan.analytics.builtin_rules", "goalplan.audit.builtin", "goalplan.audit.formats")
 ENTRY_POINT_GROUP = "goalplan"
 LOAD_PLUGINS_ENV = "GOALPLAN_LOAD_PLUGINS"
 BUILT_IN = "built-in"
@@ -276,6 +277,41 @@ class PluginManager(pluggy.PluginManager):
     def instruments(self) -> dict[str, Instrument]:
         """Every registered instrument by id; a later registration (a practice's plugin) replaces it."""
         return {i.id: i for _, i in self.collect("register_instruments")}
+
+    # audit: rules and report formats -------------------------------------------------------
+
+    def audit_rules(self) -> list[AuditRule]:
+        """Every registered audit rule, tagged with its plugin; a later registration of an id replaces it."""
+        found: dict[str, AuditRule] = {}
+        for name, rule in self.collect("register_audit_rules"):
+            if not isinstance(rule, AuditRule):
+                self.fail(
+                    name, f"register_audit_rules returned a {type(rule).__name__}, not a goalplan.AuditRule."
+                )
+                continue
+            found[rule.id] = rule if rule.plugin else evolve(rule, plugin=name)
+        return list(found.values())
+
+    def audit_formats(self) -> dict[str, AuditFormat]:
+        """Report formats by name; the first plugin to claim a name keeps it (built-ins load first)."""
+        found: dict[str, AuditFormat] = {}
+        for name, item in self.collect("register_audit_formats"):
+            if not isinstance(item, AuditFormat):
+                self.fail(
+                    name,
+                    f"register_audit_formats returned a {type(item).__name__}, not a goalplan.AuditFormat.",
+                )
+            elif item.name not in found:
+                found[item.name] = evolve(item, plugin=name)
+        return dict(sorted(found.items()))
+
+    def audit_format(self, name: str) -> AuditFormat:
+        available = self.audit_formats()
+        if name not in available:
+            raise RejectedError(
+                "--format", f"there is no audit format {name!r}; available formats: {', '.join(available)}."
+            )
+        return available[name]
 
 
 def goalplan_version() -> str:

@@ -7,10 +7,10 @@ docs/privacy.md.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 
 import goalplan
-from goalplan import Exporter, PlanLog
+from goalplan import AuditFormat, AuditReport, Exporter, PlanLog
 from goalplan_csv.options import OPTION_HELP
 
 
@@ -18,6 +18,13 @@ def render(log: PlanLog, options: Mapping[str, str]) -> bytes:
     from goalplan_csv.render import render_csv
 
     return render_csv(log, options)
+
+
+def caseload(options: Mapping[str, str]) -> Callable[[Iterable[PlanLog], Mapping[str, str]], bytes] | None:
+    """``scope=caseload``: ``export --all`` writes every plan into one file."""
+    from goalplan_csv.render import caseload_renderer
+
+    return caseload_renderer(options)
 
 
 def file_stem(log: PlanLog, options: Mapping[str, str]) -> str:
@@ -36,9 +43,28 @@ EXPORTER = Exporter(
     render=render,
     options=OPTION_HELP,
     file_stem=file_stem,
+    caseload=caseload,
 )
 
 
 @goalplan.hookimpl
 def register_exporters() -> list[Exporter]:
     return [EXPORTER]
+
+
+def render_audit(report: AuditReport, options: Mapping[str, str]) -> bytes:
+    from goalplan_csv.audit import render_audit_csv
+
+    return render_audit_csv(report, options)
+
+
+@goalplan.hookimpl
+def register_audit_formats() -> list[AuditFormat]:
+    return [
+        AuditFormat(
+            name="csv",
+            suffix=".csv",
+            description="One spreadsheet-safe row per finding (--option bom=true for Excel).",
+            render=render_audit,
+        )
+    ]

@@ -59,12 +59,15 @@ def _cell(value: Cell) -> str | int | float:
     return number(value)
 
 
-def write_csv(header: Sequence[str], rows: Iterable[Sequence[Cell]], *, bom: bool = False) -> bytes:
-    """RFC 4180 bytes: UTF-8, CRLF line ends, text quoted (QUOTE_NONNUMERIC), numbers bare."""
+def write_csv(
+    header: Sequence[str], rows: Iterable[Sequence[Cell]], *, bom: bool = False, delimiter: str = ","
+) -> bytes:
+    """RFC 4180 bytes: UTF-8, CRLF line ends, text quoted (QUOTE_NONNUMERIC), numbers bare;
+    ``delimiter`` replaces the comma for spreadsheets that expect another separator."""
     buffer = io.StringIO(newline="")
     if bom:
         buffer.write(BOM)
-    writer = csv.writer(buffer, dialect="excel", quoting=csv.QUOTE_NONNUMERIC)
+    writer = csv.writer(buffer, dialect="excel", quoting=csv.QUOTE_NONNUMERIC, delimiter=delimiter)
     writer.writerow([neutralise(name) for name in header])
     for row in rows:
         if len(row) != len(header):

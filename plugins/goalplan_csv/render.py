@@ -1,30 +1,69 @@
-"""Render one plan's log as CSV bytes: pure, so the same log and options give the same bytes."""
+"""Render a plan's log, or a whole caseload, as CSV bytes: pure, so the same logs and options
+give the same bytes."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from datetime import date
 
 import goalplan
-from goalplan import PlanLog
-from goalplan_csv.cells import write_csv
+from goalplan import PlanLog, RejectedError
+from goalplan_csv.cells import Cell, write_csv
 from goalplan_csv.deidentify import Pseudonyms
-from goalplan_csv.options import parse_options
-from goalplan_csv.tables import TABLES, deidentified_cells, full_cells, header
+from goalplan_csv.options import CsvOptions, parse_options
+from goalplan_csv.tables import TABLES, Column, Row, deidentified_cells, full_cells, header
 
 
 def render_csv(log: PlanLog, options: Mapping[str, str]) -> bytes:
     chosen = parse_options(options)
+    if chosen.caseload:
+        raise RejectedError(
+            "--option scope",
+            "caseload puts every plan in one file: use it with export --all -o FILE, not with one PLAN.",
+        )
     table = TABLES[chosen.table]
     instruments = goalplan.registered_instruments()
     columns = table.columns_for(log, instruments)
-    rows = table.rows(log, instruments)
+    rows = ((log.state.opened_on, row) for row in table.rows(log, instruments))
+    return _write(chosen, columns, rows)
+
+
+def caseload_renderer(
+    options: Mapping[str, str],
+) -> Callable[[Iterable[PlanLog], Mapping[str, str]], bytes] | None:
+    """For ``scope=caseload``: one table holding the chosen table's rows of every plan."""
+    return render_caseload if parse_options(options).caseload else None
+
+
+def render_caseload(logs: Iterable[PlanLog], options: Mapping[str, str]) -> bytes:
+    """Every plan's rows under one header, plans in the order they were opened. The columns are
+    the union of the plans' columns in the order first met: every plan has the same ones except
+    the goals table's groups for instruments no longer registered, which come last."""
+    chosen = parse_options(options)
+    table = TABLES[chosen.table]
+    instruments = goalplan.registered_instruments()
+    columns: dict[str, Column] = {}
+    rows: list[tuple[date, Row]] = []
+    for log in logs:
+        for column in table.columns_for(log, instruments):
+            columns.setdefault(column.name, column)
+        opened_on = log.state.opened_on
+        rows.extend((opened_on, row) for row in table.rows(log, instruments))
+    if not columns:  # no plans: the header still says what the file would hold
+        columns = {c.name: c for c in table.columns_for(None, instruments)}
+    ordered = tuple(columns.values())
+    blank = dict.fromkeys(c.name for c in ordered)
+    return _write(chosen, ordered, ((day, {**blank, **row}) for day, row in rows))
+
+
+def _write(chosen: CsvOptions, columns: Sequence[Column], rows: Iterator[tuple[date, Row]]) -> bytes:
+    cells: Iterator[list[Cell]]
     if chosen.deidentified:
         pseudonym = Pseudonyms(chosen.key)
-        opened_on = log.state.opened_on
-        cells = (deidentified_cells(columns, row, pseudonym, opened_on) for row in rows)
+        cells = (deidentified_cells(columns, row, pseudonym, opened_on) for opened_on, row in rows)
     else:
-        cells = (full_cells(columns, row) for row in rows)
-    return write_csv(header(columns, chosen.deidentified), cells, bom=chosen.bom)
+        cells = (full_cells(columns, row) for _, row in rows)
+    return write_csv(header(columns, chosen.deidentified), cells, bom=chosen.bom, delimiter=chosen.delimiter)
 
 
 def file_stem_for(log: PlanLog, options: Mapping[str, str]) -> str:

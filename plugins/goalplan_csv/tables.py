@@ -26,6 +26,8 @@ from goalplan_csv.analysis import (
 from goalplan_csv.cells import Cell
 from goalplan_csv.deidentify import Pseudonyms, day_offset, timestamp_day_offset
 
+# FHIR Goal.lifecycleStatus values under which a goal is still being worked towards.
+OPEN_GOAL_STATUSES = frozenset({"proposed", "planned", "accepted", "active", "on-hold"})
 # History fields whose old and new values are numbers, dates or codes rather than free text.
 NUMBER_FIELDS = frozenset({"baseline", "target", "review_every_days"})
 DATE_FIELDS = frozenset({"target_date", "opened_on", "closed_on"})
@@ -51,7 +53,7 @@ class Column:
 Row = Mapping[str, Any]
 
 
-def _no_more_columns(log: PlanLog, instruments: Instruments) -> tuple[Column, ...]:
+def _no_more_columns(log: PlanLog | None, instruments: Instruments) -> tuple[Column, ...]:
     return ()
 
 
@@ -59,10 +61,11 @@ def _no_more_columns(log: PlanLog, instruments: Instruments) -> tuple[Column, ..
 class Table:
     columns: tuple[Column, ...]
     rows: Callable[[PlanLog, Instruments], Iterator[Row]]
-    more_columns: Callable[[PlanLog, Instruments], tuple[Column, ...]] = _no_more_columns
+    more_columns: Callable[[PlanLog | None, Instruments], tuple[Column, ...]] = _no_more_columns
 
-    def columns_for(self, log: PlanLog, instruments: Instruments) -> tuple[Column, ...]:
-        """The fixed columns, then any that depend on the registered instruments."""
+    def columns_for(self, log: PlanLog | None, instruments: Instruments) -> tuple[Column, ...]:
+        """The fixed columns, then any that depend on the registered instruments (and, given a
+        plan's log, on instruments no longer registered that scored one of its goals)."""
         return self.columns + self.more_columns(log, instruments)
 
 
@@ -102,8 +105,9 @@ def _goal_rows(log: PlanLog, instruments: Instruments) -> Iterator[Row]:
         }
 
 
-def _goal_analytics_columns(log: PlanLog, instruments: Instruments) -> tuple[Column, ...]:
-    names = [*PROGRESS_COLUMNS, *instrument_column_names(instrument_ids(log.state, instruments))]
+def _goal_analytics_columns(log: PlanLog | None, instruments: Instruments) -> tuple[Column, ...]:
+    ids = instrument_ids(log.state, instruments) if log is not None else sorted(instruments)
+    names = [*PROGRESS_COLUMNS, *instrument_column_names(ids)]
     return tuple(Column(name, kind) for name, kind in names)
 
 
@@ -161,6 +165,39 @@ def _history_rows(log: PlanLog, instruments: Instruments) -> Iterator[Row]:
         }
 
 
+def _plan_rows(log: PlanLog, instruments: Instruments) -> Iterator[Row]:
+    state = log.state
+    goals = list(state.goals.values())
+    last = state.last_review
+    active = sorted((d for d in state.diagnoses.values() if d.status == "active"), key=lambda d: d.code)
+    yield {
+        "plan_id": state.plan_id,
+        "client": state.client_name,
+        "clinician": state.clinician_name,
+        "status": state.status,
+        "opened_on": state.opened_on,
+        "closed_on": state.closed_on,
+        "review_every_days": state.review_every_days,
+        "reviews": len(state.reviews),
+        "last_review_on": last.held_on if last is not None else None,
+        "next_review_on": state.next_review_on,
+        "goals": len(goals),
+        "goals_open": sum(1 for g in goals if g.status in OPEN_GOAL_STATUSES),
+        "goals_completed": sum(1 for g in goals if g.status == "completed"),
+        "measurements": sum(len(g.progress) for g in goals),
+        "scores": len(state.scores),
+        "signatures": len(state.signatures),
+        "version": state.version,
+        "last_recorded_at": state.last_recorded_at,
+        "record_number": state.client_record_number,
+        "level_of_care": state.level_of_care,
+        "effective_from": state.effective_from,
+        "effective_through": state.effective_through,
+        "primary_diagnosis": next((d.code for d in active if d.primary), ""),
+        "diagnoses": len(active),
+    }
+
+
 def _columns(*spec: str) -> tuple[Column, ...]:
     return tuple(Column(*item.split(":")) for item in spec)
 
@@ -198,6 +235,18 @@ TABLES: Mapping[str, Table] = {
             "new_value:change", "reason:free",
         ),
         _history_rows,
+    ),
+    "plans": Table(
+        _columns(
+            "plan_id:plan", "client:name", "clinician:name", "status:code", "opened_on:date",
+            "closed_on:date", "review_every_days:number", "reviews:number", "last_review_on:date",
+            "next_review_on:date",
+            "goals:number", "goals_open:number", "goals_completed:number", "measurements:number",
+            "scores:number", "signatures:number", "version:number", "last_recorded_at:timestamp",
+            "record_number:name", "level_of_care:free", "effective_from:date", "effective_through:date",
+            "primary_diagnosis:code", "diagnoses:number",
+        ),
+        _plan_rows,
     ),
 }  # fmt: skip
 

@@ -7,6 +7,7 @@ loading this plugin (for ``goalplan --help``, say) costs nothing.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 import goalplan
@@ -15,7 +16,7 @@ from goalplan_ical.options import OPTION_HELP
 if TYPE_CHECKING:
     import click
 
-__all__ = ["caseload_calendar", "plan_calendar", "register_commands", "register_exporters"]
+__all__ = ["caseload_calendar", "caseload_feed", "plan_calendar", "register_commands", "register_exporters"]
 
 
 def plan_calendar(log: goalplan.PlanLog, options: Mapping[str, str]) -> bytes:
@@ -40,6 +41,26 @@ def caseload_calendar(logs: Iterable[goalplan.PlanLog], options: Mapping[str, st
     entries = [entry for log in logs for entry in plan_entries(log)]
     entries.sort(key=lambda e: (e.facts.on, e.uid))
     return render.plan_calendar(entries, parsed, name="Treatment plan caseload (goalplan)")
+
+
+def caseload_feed(
+    logs: Iterable[goalplan.PlanLog], options: Mapping[str, str], refresh: timedelta = timedelta(hours=12)
+) -> bytes:
+    """A calendar to subscribe to: every plan's entries that still apply, none cancelled.
+
+    A client replaces a subscribed calendar whole at each refresh, so an entry that stops
+    applying simply drops out; plans with nothing due (closed plans) are left out.
+    """
+    from goalplan_ical import render
+    from goalplan_ical.entries import plan_entries
+    from goalplan_ical.options import parse_options
+
+    parsed = parse_options(options)
+    entries = [entry for log in logs for entry in plan_entries(log) if entry.live]
+    entries.sort(key=lambda e: (e.facts.on, e.uid))
+    return render.plan_calendar(
+        entries, parsed, name="Treatment plan reviews and goal dates (goalplan)", refresh=refresh
+    )
 
 
 @goalplan.hookimpl

@@ -120,6 +120,14 @@ def _span(field: str, value: str) -> timedelta:
         raise goalplan.RejectedError(field, f"{shown!r} is far too long a span.") from None
 
 
+def refresh_interval(value: str) -> timedelta:
+    """How often a feed's subscribers fetch it again (``calendar --feed --refresh``)."""
+    span = _span("--refresh", value)
+    if not timedelta(hours=1) <= span <= timedelta(days=7):
+        raise goalplan.RejectedError("--refresh", f"must be between 1h and 7d (got {value!r}).")
+    return span
+
+
 def _duration(value: str) -> timedelta:
     span = _span("--option duration", value)
     if not timedelta(minutes=5) <= span <= timedelta(hours=24):

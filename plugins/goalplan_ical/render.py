@@ -7,20 +7,30 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from icalendar import Alarm, Calendar, Event, Timezone, vCalAddress
+from icalendar import Alarm, Calendar, Event, vCalAddress, vDuration
 
 from goalplan_ical import text
 from goalplan_ical.entries import REVIEW, CalendarEntry, Facts
 from goalplan_ical.options import CalendarOptions
+from goalplan_ical.vtimezone import build_vtimezone
 
 PRODID = "-//goalplan//Treatment plan calendar//EN"
 # Fixed namespace for the clinician's urn:uuid (a uuid5 of this and the name): stable everywhere.
 ORGANIZER_NAMESPACE = uuid.UUID("6f1c7e55-3d9b-5a4e-9c1f-2b7d0c4e8a61")
 
 
-def plan_calendar(entries: Sequence[CalendarEntry], options: CalendarOptions, name: str) -> bytes:
-    """A whole calendar (one plan or a caseload) to publish as a file: METHOD:PUBLISH."""
+def plan_calendar(
+    entries: Sequence[CalendarEntry], options: CalendarOptions, name: str, refresh: timedelta | None = None
+) -> bytes:
+    """A whole calendar (one plan or a caseload) to publish as a file: METHOD:PUBLISH.
+
+    ``refresh`` makes it a subscription feed: clients are told how often to fetch it again
+    (REFRESH-INTERVAL, RFC 7986, and X-PUBLISHED-TTL, which Outlook and Apple read).
+    """
     calendar = _calendar(options, name=name, method="PUBLISH")
+    if refresh is not None:
+        calendar.add("REFRESH-INTERVAL", refresh, parameters={"VALUE": "DURATION"})
+        calendar.add("X-PUBLISHED-TTL", vDuration(refresh))
     _add_timezone(calendar, options, [e.facts.on for e in entries])
     for entry in entries:
         calendar.add_component(_event(entry, options))
@@ -69,7 +79,7 @@ def _add_timezone(calendar: Calendar, options: CalendarOptions, days: Iterable[d
     if not years:
         return
     first, last = date(min(years), 1, 1), date(max(years) + 1, 12, 31)
-    calendar.add_component(Timezone.from_tzid(options.tz, first_date=first, last_date=last))
+    calendar.add_component(build_vtimezone(options.tz, first, last))
 
 
 def _event(entry: CalendarEntry, options: CalendarOptions) -> Event:

@@ -40,7 +40,17 @@ CREATE TABLE IF NOT EXISTS calendar (
     calendar TEXT PRIMARY KEY,
     log_position INTEGER NOT NULL
 );
+CREATE TABLE IF NOT EXISTS deleted (
+    calendar TEXT NOT NULL,
+    uid TEXT NOT NULL,
+    plan_id TEXT NOT NULL,
+    content_hash TEXT NOT NULL,
+    PRIMARY KEY (calendar, uid)
+);
 """
+# Added after the first release: when a cancelled entry was cancelled (its DTSTAMP, UTC ISO),
+# so a sync can find entries whose grace period has passed without rendering every plan.
+CANCELLED_AT_COLUMN = "ALTER TABLE resource ADD COLUMN cancelled_at TEXT"
 
 
 @frozen
@@ -48,6 +58,7 @@ class Pushed:
     etag: str
     content_hash: str
     sequence: int
+    cancelled_at: str | None = None
 
 
 def default_state_path(db: str) -> Path:
@@ -67,6 +78,14 @@ def default_state_path(db: str) -> Path:
     return Path(path + ".caldav-sync")
 
 
+def _with_schema(db: sqlite3.Connection) -> sqlite3.Connection:
+    db.executescript(SCHEMA)
+    columns = {row[1] for row in db.execute("PRAGMA table_info(resource)")}
+    if "cancelled_at" not in columns:
+        db.execute(CANCELLED_AT_COLUMN)
+    return db
+
+
 class SyncState:
     """The state file is created only when the first push is recorded, so a sync that sends
     nothing (a server that cannot be reached, a refused login) leaves no file behind."""
@@ -76,8 +95,7 @@ class SyncState:
         if path.exists():
             self._db = self._open_file()
         else:
-            self._db = sqlite3.connect(":memory:", isolation_level=None)
-            self._db.executescript(SCHEMA)
+            self._db = _with_schema(sqlite3.connect(":memory:", isolation_level=None))
         self._in_memory = not path.exists()
 
     def _open_file(self) -> sqlite3.Connection:
@@ -87,8 +105,7 @@ class SyncState:
         db = sqlite3.connect(self.path, isolation_level=None)
         db.execute("PRAGMA journal_mode=WAL")
         db.execute("PRAGMA synchronous=FULL")
-        db.executescript(SCHEMA)
-        return db
+        return _with_schema(db)
 
     def _writable(self) -> sqlite3.Connection:
         if self._in_memory:  # nothing was recorded yet, so the empty file loses nothing
@@ -102,18 +119,46 @@ class SyncState:
 
     def pushed(self, calendar: str, uid: str) -> Pushed | None:
         row = self._db.execute(
-            "SELECT etag, content_hash, sequence FROM resource WHERE calendar = ? AND uid = ?",
+            "SELECT etag, content_hash, sequence, cancelled_at FROM resource WHERE calendar = ? AND uid = ?",
             (calendar, uid),
         ).fetchone()
         return Pushed(*row) if row else None
 
     def record_push(self, calendar: str, uid: str, plan_id: str, pushed: Pushed) -> None:
         self._writable().execute(
-            "INSERT INTO resource (calendar, uid, plan_id, etag, content_hash, sequence) "
-            "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (calendar, uid) DO UPDATE SET "
-            "etag = excluded.etag, content_hash = excluded.content_hash, sequence = excluded.sequence",
-            (calendar, uid, plan_id, pushed.etag, pushed.content_hash, pushed.sequence),
+            "INSERT INTO resource (calendar, uid, plan_id, etag, content_hash, sequence, cancelled_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (calendar, uid) DO UPDATE SET "
+            "etag = excluded.etag, content_hash = excluded.content_hash, sequence = excluded.sequence, "
+            "cancelled_at = excluded.cancelled_at",
+            (calendar, uid, plan_id, pushed.etag, pushed.content_hash, pushed.sequence, pushed.cancelled_at),
         )
+        self._db.execute("DELETE FROM deleted WHERE calendar = ? AND uid = ?", (calendar, uid))
+
+    def record_delete(self, calendar: str, uid: str, plan_id: str, content_hash: str) -> None:
+        """The entry was removed from the server (or, cancelled long ago, never sent)."""
+        self._writable().execute("BEGIN")
+        self._db.execute("DELETE FROM resource WHERE calendar = ? AND uid = ?", (calendar, uid))
+        self._db.execute(
+            "INSERT INTO deleted (calendar, uid, plan_id, content_hash) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (calendar, uid) DO UPDATE SET content_hash = excluded.content_hash",
+            (calendar, uid, plan_id, content_hash),
+        )
+        self._db.execute("COMMIT")
+
+    def deleted_hash(self, calendar: str, uid: str) -> str | None:
+        row = self._db.execute(
+            "SELECT content_hash FROM deleted WHERE calendar = ? AND uid = ?", (calendar, uid)
+        ).fetchone()
+        return str(row[0]) if row else None
+
+    def has_cancelled_before(self, calendar: str, plan_id: str, cutoff: str) -> bool:
+        """Whether some entry of the plan on the server was cancelled at or before ``cutoff``."""
+        row = self._db.execute(
+            "SELECT 1 FROM resource WHERE calendar = ? AND plan_id = ? AND cancelled_at IS NOT NULL "
+            "AND cancelled_at <= ? LIMIT 1",
+            (calendar, plan_id, cutoff),
+        ).fetchone()
+        return row is not None
 
     def plan_is_synced(self, calendar: str, plan_id: str, version: int, head_hash: str, options: str) -> bool:
         row = self._db.execute(
@@ -149,7 +194,8 @@ class SyncState:
 
     def resources(self, calendar: str) -> dict[str, Pushed]:
         rows = self._db.execute(
-            "SELECT uid, etag, content_hash, sequence FROM resource WHERE calendar = ? ORDER BY uid",
+            "SELECT uid, etag, content_hash, sequence, cancelled_at FROM resource WHERE calendar = ? "
+            "ORDER BY uid",
             (calendar,),
         )
-        return {uid: Pushed(etag, digest, seq) for uid, etag, digest, seq in rows}
+        return {uid: Pushed(etag, digest, seq, at) for uid, etag, digest, seq, at in rows}

@@ -36,3 +36,22 @@ def register_exporters() -> list[goalplan.Exporter]:
             options=OPTIONS,
         )
     ]
+
+
+def render_audit(report: goalplan.AuditReport, options: Mapping[str, str]) -> bytes:
+    from goalplan_pdf.audit_report import render_audit_pdf
+
+    return render_audit_pdf(report, options)
+
+
+@goalplan.hookimpl
+def register_audit_formats() -> list[goalplan.AuditFormat]:
+    return [
+        goalplan.AuditFormat(
+            name="pdf",
+            suffix=".pdf",
+            description="A summary page with counts and charts, then every finding, with plan and event ids.",
+            render=render_audit,
+            binary=True,
+        )
+    ]

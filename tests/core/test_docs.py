@@ -72,7 +72,7 @@ def test_the_catalogue_names_every_event_its_version_and_every_field(tag: str) -
     assert heading in EVENTS_MD
     start = EVENTS_MD.index(heading)
     end = EVENTS_MD.find("\n### ", start + 1)
-    named = set(re.findall(r"`([a-z_]+)`", EVENTS_MD[start : end if end != -1 else len(EVENTS_MD)]))
+    named = set(re.findall(r"`([a-z0-9_]+)`", EVENTS_MD[start : end if end != -1 else len(EVENTS_MD)]))
     assert {f.name for f in attrs.fields(cls)} <= named  # in a table row or in the prose
 
 
@@ -113,15 +113,31 @@ def key_paths(value: Any, prefix: str = "") -> Iterator[str]:
 @pytest.fixture
 def full_plan(gp: Goalplan) -> Goalplan:
     """A plan with every list populated, so every key path appears in the output."""
-    plan = gp.open_plan(client="Jordan K.", clinician="Dr. Ruiz", opened=date(2026, 1, 5))
+    plan = gp.open_plan(
+        client="Jordan K.",
+        clinician="Dr. Ruiz",
+        opened=date(2026, 1, 5),
+        birth_date=date(2010, 3, 4),
+        record_number="R-1",
+        guardian="Sam K.",
+        guardian_relationship="father",
+    )
     goal = plan.set_goal("x", focus="Panic", measure=Measure(name="m", unit="u", baseline=3, target=1))
     plan.add_step(goal, "step")
-    plan.plan_intervention("CBT", "exposure", "weekly", goals=[goal])
+    plan.add_diagnosis("F41.0", focus=["Panic"], primary=True)
+    plan.set_presenting_problem("Panic", "attacks")
+    plan.set_details(effective_from=date(2026, 1, 5), effective_through=date(2027, 1, 4))
+    plan.plan_intervention(
+        "CBT", "exposure", "weekly", goals=[goal], type="individual", minutes=50, provider="Dr. Ruiz"
+    )
+    plan.give_copy(to="Jordan K.", on=date(2026, 1, 5))
     plan.record_progress(goal, 2, on=date(2026, 2, 1))
     plan.change_status(goal, "on-hold", reason="travel")
     plan.hold_review(held=date(2026, 3, 1), next=date(2026, 6, 1))
     plan.sign(role="client", name="Jordan K.", on=date(2026, 1, 5))
     plan.revise_goal(goal, reason="r", statement="y")
+    plan.change_client(reason="moved", record_number="R-2")
+    plan.resolve_diagnosis("F41.0", reason="remitted")
     return gp
 
 

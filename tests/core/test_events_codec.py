@@ -28,6 +28,9 @@ from goalplan.codec import (
 from goalplan.errors import CodecError
 from goalplan.events import (
     EVENT_TYPES,
+    ClientDetailsChanged,
+    DiagnosisAdded,
+    DiagnosisResolved,
     EntryCorrected,
     Event,
     FindingSilenced,
@@ -39,10 +42,14 @@ from goalplan.events import (
     GoalStatusChanged,
     InterventionPlanned,
     PlanClosed,
+    PlanDetailsSet,
+    PlanGiven,
     PlanOpened,
     PlanSigned,
+    PresentingProblemSet,
     ProgressRecorded,
     ReviewHeld,
+    SafetyReviewRecorded,
     ScoreRecorded,
     StepAdded,
     StepCompleted,
@@ -63,6 +70,59 @@ STRATEGIES: dict[type[Event], st.SearchStrategy[Event]] = {
         opened_on=dates,
         review_every_days=st.integers(1, 366),
         discharge_criteria=st.just("") | texts,
+        client_birth_date=maybe_date,
+        client_record_number=st.just("") | texts,
+        client_preferred_name=st.just("") | texts,
+        client_pronouns=st.just("") | texts,
+        guardian_name=st.just("") | texts,
+        guardian_relationship=st.just("") | texts,
+    ),
+    ClientDetailsChanged: st.builds(
+        ClientDetailsChanged,
+        reason=texts,
+        client_name=maybe_text,
+        client_birth_date=maybe_date,
+        client_record_number=maybe_text,
+        client_preferred_name=maybe_text,
+        client_pronouns=maybe_text,
+        guardian_name=maybe_text,
+        guardian_relationship=maybe_text,
+        cleared=st.lists(st.sampled_from(["client_pronouns", "guardian_name"]), unique=True).map(tuple),
+    ),
+    PlanDetailsSet: st.builds(
+        PlanDetailsSet,
+        reason=st.just("") | texts,
+        strengths=maybe_text,
+        needs=maybe_text,
+        abilities=maybe_text,
+        preferences=maybe_text,
+        level_of_care=maybe_text,
+        effective_from=maybe_date,
+        effective_through=maybe_date,
+        aftercare=maybe_text,
+        referrals=maybe_text,
+        discharge_criteria=maybe_text,
+        cleared=st.lists(st.sampled_from(["aftercare", "effective_through"]), unique=True).map(tuple),
+    ),
+    PresentingProblemSet: st.builds(PresentingProblemSet, focus_id=ids, text=texts),
+    DiagnosisAdded: st.builds(
+        DiagnosisAdded,
+        code=st.sampled_from(["F41.1", "F32.A", "F43.10"]),
+        description=texts,
+        primary=st.booleans(),
+        dsm5_text=st.just("") | texts,
+        focus_ids=st.lists(ids, max_size=3).map(tuple),
+    ),
+    DiagnosisResolved: st.builds(DiagnosisResolved, code=st.sampled_from(["F41.1", "F32.A"]), reason=texts),
+    PlanGiven: st.builds(
+        PlanGiven,
+        given_on=dates,
+        given_to=texts,
+        method=st.just("") | texts,
+        plan_version=st.none() | st.integers(1, 10_000),
+    ),
+    SafetyReviewRecorded: st.builds(
+        SafetyReviewRecorded, score_event_id=st.uuids().map(str), reviewed_on=dates, reason=texts
     ),
     FocusAreaAdded: st.builds(FocusAreaAdded, focus_id=ids, title=texts, description=st.just("") | texts),
     GoalSet: st.builds(
@@ -99,6 +159,15 @@ STRATEGIES: dict[type[Event], st.SearchStrategy[Event]] = {
         description=texts,
         frequency=texts,
         goal_ids=st.lists(ids, max_size=3).map(tuple),
+        type=st.sampled_from(["", "individual", "group", "family", "couple"]),
+        minutes=st.none() | st.integers(1, 480),
+        sessions=st.none() | st.integers(1, 31),
+        period=st.sampled_from(["", "day", "week", "month"]),
+        provider_name=st.just("") | texts,
+        provider_credentials=st.just("") | texts,
+        provider_role=st.just("") | texts,
+        starts_on=maybe_date,
+        ends_on=maybe_date,
     ),
     ProgressRecorded: st.builds(
         ProgressRecorded, goal_id=ids, value=finite, observed_on=dates, note=st.just("") | texts
@@ -112,10 +181,12 @@ STRATEGIES: dict[type[Event], st.SearchStrategy[Event]] = {
     ),
     PlanSigned: st.builds(
         PlanSigned,
-        role=st.sampled_from(["client", "clinician"]),
+        role=st.sampled_from(["client", "guardian", "clinician", "supervisor"]),
         name=texts,
         credentials=st.just("") | texts,
         signed_on=dates,
+        signed_version=st.none() | st.integers(1, 10_000),
+        content_digest=st.just("") | st.text(alphabet="0123456789abcdef", min_size=64, max_size=64),
     ),
     PlanClosed: st.builds(PlanClosed, reason=texts, closed_on=dates),
     EntryCorrected: st.builds(EntryCorrected, corrected_event_id=st.uuids().map(str), reason=texts),
@@ -149,6 +220,9 @@ def test_every_event_type_has_a_strategy() -> None:
 
 def test_type_tags_are_stable_snake_case() -> None:
     assert sorted(EVENT_TYPES) == [
+        "client_details_changed",
+        "diagnosis_added",
+        "diagnosis_resolved",
         "entry_corrected",
         "finding_silenced",
         "focus_area_added",
@@ -159,15 +233,43 @@ def test_type_tags_are_stable_snake_case() -> None:
         "goal_status_changed",
         "intervention_planned",
         "plan_closed",
+        "plan_details_set",
+        "plan_given",
         "plan_opened",
         "plan_signed",
+        "presenting_problem_set",
         "progress_recorded",
         "review_held",
+        "safety_review_recorded",
         "score_recorded",
         "step_added",
         "step_completed",
     ]
-    assert all(cls.SCHEMA_VERSION == 1 for cls in EVENT_TYPES.values())
+    raised = {"plan_opened": 2, "intervention_planned": 2, "plan_signed": 2}
+    assert {tag: cls.SCHEMA_VERSION for tag, cls in EVENT_TYPES.items() if cls.SCHEMA_VERSION != 1} == raised
+
+
+@pytest.mark.parametrize(
+    ("tag", "payload"),
+    [
+        (
+            "plan_opened",
+            '{"client_name":"Ana","clinician_name":"Dr R","opened_on":"2026-01-05","review_every_days":60}',
+        ),
+        (
+            "intervention_planned",
+            '{"description":"d","frequency":"weekly","intervention_id":"I1","modality":"CBT"}',
+        ),
+        ("plan_signed", '{"name":"Ana","role":"client","signed_on":"2026-01-05"}'),
+    ],
+)
+def test_a_version_1_payload_reads_as_version_2_with_the_new_fields_at_their_defaults(
+    tag: str, payload: str
+) -> None:
+    old = decode(tag, 1, payload)
+    assert type(old).SCHEMA_VERSION == 2
+    assert encode(old) == payload  # nothing new is set, so the payload spells the same
+    assert decode(tag, 2, payload) == old
 
 
 @given(any_event)
@@ -189,7 +291,17 @@ def test_a_recorded_event_round_trips_through_its_export_form(event: Event) -> N
     new = NewEvent.of(event, actor="dr.ruiz", recorded_at=datetime(2026, 3, 1, 12, 0, tzinfo=UTC))
     digest = chain_hash(plan_id="P1", version=1, event=new, prev_hash=GENESIS_HASH)
     record = RecordedEvent(
-        new.event_id, "P1", 1, 7, new.recorded_at, new.actor, new.type, 1, new.payload, GENESIS_HASH, digest
+        new.event_id,
+        "P1",
+        1,
+        7,
+        new.recorded_at,
+        new.actor,
+        new.type,
+        new.schema_version,
+        new.payload,
+        GENESIS_HASH,
+        digest,
     )
     plan_id, version, back, prev, digest_back = codec.new_event_from_json(
         json.loads(json.dumps(record.to_json()))

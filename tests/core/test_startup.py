@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-HEAVY = ("fpdf", "icalendar")  # fpdf2's module, icalendar's module
+HEAVY = ("fpdf", "icalendar", "simple_icd_10_cm")  # fpdf2, icalendar, the ICD-10-CM code set
 
 WRAPPER = """
 import importlib.util, json, sys

@@ -329,7 +329,10 @@ def test_the_key_can_come_from_the_environment(
         ({"profile": "deidentified"}, "--option key: profile=deidentified needs a pseudonym key"),
         ({"profile": "deidentified", "key": "short"}, "must be at least 16 characters"),
         ({"key": KEY}, "--option key: is only used with --option profile=deidentified"),
-        ({"table": "notes"}, "--option table: must be one of goals, progress, scores, history; got 'notes'"),
+        (
+            {"table": "notes"},
+            "--option table: must be one of goals, progress, scores, history, plans; got 'notes'",
+        ),
         ({"bom": "yes"}, "--option bom: must be one of false, true; got 'yes'"),
         ({"profile": "anonymous"}, "--option profile: must be one of full, deidentified"),
     ],

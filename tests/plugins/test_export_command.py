@@ -111,8 +111,8 @@ def test_unknown_option_key_is_refused_by_name_and_nothing_is_written(
     result = invoke("export", "--all", "--format", "csv", "--out", str(tmp_path / "o"), "--option", "tabel=x")
     assert result.exit_code == 1
     assert (
-        "--option tabel: is not an option of the csv format; its options are: bom, key, profile, table."
-        in (result.stderr)
+        "--option tabel: is not an option of the csv format; "
+        "its options are: bom, delimiter, key, profile, scope, table." in (result.stderr)
     )
     assert not (tmp_path / "o").exists()
     result = invoke("export", panic_plan.id, "--format", "csv", "--option", "table")

@@ -74,7 +74,7 @@ def test_the_builtin_csv_plugin_loads_by_module_name() -> None:
     pm = make_plugin_manager(load_entry_points=False, strict=True)
     info = {i.name: i for i in pm.infos()}["goalplan_csv"]
     assert info.source == "built-in"
-    assert info.hooks == ("register_exporters",)
+    assert info.hooks == ("register_audit_formats", "register_exporters")
     assert info.exporters == ("csv",)
     assert pm.exporter("csv").plugin == "goalplan_csv"
 
@@ -164,7 +164,7 @@ def test_plugins_json_lists_name_version_source_hooks_and_exporters(invoke: obje
         "name": "goalplan_csv",
         "version": goalplan.plugins.goalplan_version(),
         "source": "built-in",
-        "hooks": ["register_exporters"],
+        "hooks": ["register_audit_formats", "register_exporters"],
         "exporters": ["csv"],
         "error": None,
     }

@@ -12,6 +12,7 @@ import pluggy
 
 from goalplan.analytics.instruments import BUILTIN_INSTRUMENTS, Instrument
 from goalplan.analytics.progress import meets_target, trend
+from goalplan.analytics.safety import safety_findings
 from goalplan.analytics.smart import (
     Finding,
     LintContext,
@@ -22,7 +23,8 @@ from goalplan.analytics.smart import (
     words,
 )
 from goalplan.analytics.wording import action_verbs, additive_actions, removal_spans, vague_aims
-from goalplan.domain import Goal, PlanState
+from goalplan.domain import Goal, PlanState, changes_after
+from goalplan.domain.rules import participation_signature
 
 # The same marker as goalplan.hookimpl; made here because the hooks layer sits above analytics.
 hookimpl = pluggy.HookimplMarker("goalplan")
@@ -257,16 +259,64 @@ def review_overdue(goal: Goal | None, state: PlanState, context: LintContext) ->
     return _pass(f"Next review due on {due.isoformat()}.")
 
 
-@plan_rule("plan.client-signature", "plan", "An active plan carries the client's signature.")
+@plan_rule(
+    "plan.client-signature", "plan", "An active plan carries the client's (or the guardian's) signature."
+)
 def client_signature(goal: Goal | None, state: PlanState, context: LintContext) -> Finding | None:
     if state.status != "active":
         return None
-    sig = state.signature("client")
+    sig = participation_signature(state)
     if sig is None:
         return _warn(
-            "The client has not signed this plan; review it together and record the signature (plan sign)."
+            "Neither the client nor a guardian has signed this plan; review it together and record the "
+            "signature (plan sign --role client or --role guardian)."
         )
-    return _pass(f"Signed by the client on {sig.signed_on.isoformat()}.")
+    return _pass(f"Signed by the {sig.role} on {sig.signed_on.isoformat()}.")
+
+
+@plan_rule(
+    "safety.phq9-item9",
+    "plan",
+    "Every PHQ-9 with item 9 above 0 has a recorded safety review (goalplan safety review).",
+)
+def phq9_item9(goal: Goal | None, state: PlanState, context: LintContext) -> Finding | None:
+    found = safety_findings(state, context.today)
+    if not found:
+        return None
+    waiting = [f for f in found if f.open]
+    if waiting:
+        days = ", ".join(f.observed_on.isoformat() for f in waiting)
+        return _fail(
+            f"PHQ-9 item 9 (thoughts of death or self-harm) was above 0 on {days} and no safety review "
+            "is recorded; assess risk and record the response (goalplan safety review PLAN --reason)."
+        )
+    return _pass(f"Every PHQ-9 item 9 finding ({len(found)}) has a recorded safety review.")
+
+
+@plan_rule(
+    "plan.signature-current",
+    "plan",
+    "Each signature still approves the plan's material content (no material change since).",
+)
+def signature_current(goal: Goal | None, state: PlanState, context: LintContext) -> Finding | None:
+    latest = [s for role in ("client", "guardian", "clinician", "supervisor") if (s := state.signature(role))]
+    if not latest:
+        return None
+    stale = []
+    for sig in latest:
+        changed = changes_after(state, sig)
+        if changed:
+            last = changed[-1]
+            stale.append(
+                f"the {sig.role}'s signature of {sig.signed_on.isoformat()} (version {sig.signed_version}) "
+                f"predates {len(changed)} material change(s), latest {last.what} on {last.recorded_at[:10]}"
+            )
+    if stale:
+        return _fail(
+            f"{'; '.join(stale)[:1].upper()}{'; '.join(stale)[1:]}; review the changed plan with the signer "
+            "and record a new signature (plan sign)."
+        )
+    return _pass("Every signature approves the plan's current material content.")
 
 
 BUILTIN_RULES: tuple[Rule, ...] = (
@@ -280,6 +330,8 @@ BUILTIN_RULES: tuple[Rule, ...] = (
     focus_load,
     review_overdue,
     client_signature,
+    signature_current,
+    phq9_item9,
 )
 
 

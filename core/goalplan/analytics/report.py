@@ -12,6 +12,7 @@ from attrs import frozen
 from goalplan.analytics.gas import GasSummary, gas_summary
 from goalplan.analytics.instruments import Instrument
 from goalplan.analytics.progress import GoalProgress, goal_progress
+from goalplan.analytics.safety import SafetyFinding, safety_findings
 from goalplan.analytics.scores import InstrumentSummary, instrument_summaries
 from goalplan.domain import Goal, PlanState
 
@@ -40,6 +41,7 @@ class PlanAnalytics:
     goals: tuple[GoalAnalytics, ...]
     instruments: tuple[InstrumentSummary, ...]
     gas: GasSummary
+    safety: tuple[SafetyFinding, ...] = ()
 
     def goal(self, goal_id: str) -> GoalAnalytics:
         return next(g for g in self.goals if g.goal_id == goal_id)
@@ -51,6 +53,7 @@ class PlanAnalytics:
             "goals": {g.goal_id: g.to_json() for g in self.goals},
             "instruments": [s.to_json() for s in self.instruments],
             "gas": self.gas.to_json(),
+            "safety": [f.to_json() for f in self.safety],
         }
 
 
@@ -75,6 +78,7 @@ def plan_analytics(state: PlanState, today: date, instruments: Mapping[str, Inst
         goals=tuple(goal_analytics(g, state, today, instruments) for g in state.goals.values()),
         instruments=tuple(instrument_summaries(state, instruments)),
         gas=gas_summary(state),
+        safety=safety_findings(state, today),
     )
 
 

@@ -353,6 +353,7 @@ def with_analytics(data: dict[str, Any], report: PlanAnalytics) -> dict[str, Any
         "today": report.today.isoformat(),
         "instruments": [s.to_json() for s in report.instruments],
         "gas": report.gas.to_json(),
+        "safety": [f.to_json() for f in report.safety],
     }
     return data
 
@@ -377,6 +378,8 @@ def instrument_text(s: InstrumentSummary) -> str:
 
 def analytics_text(report: PlanAnalytics, state: PlanState) -> str:
     lines = [f"Analytics for plan {report.plan_id} as of {report.today.isoformat()}"]
+    if report.safety:
+        lines += ["", "SAFETY (PHQ-9 item 9 above 0)"] + [f"  {f.describe()}" for f in report.safety]
     for item in report.goals:
         goal = state.goals[item.goal_id]
         p = item.progress

@@ -12,10 +12,11 @@ from typing import IO, Any
 import click
 
 from goalplan.cli.analytics_commands import analytics, gas_group, instruments, lint_group, score
+from goalplan.cli.audit_command import audit
 from goalplan.cli.context import AppContext, emit_json, json_option, pass_app
 from goalplan.cli.goal_commands import correct, goal_group, progress, review
 from goalplan.cli.migrate_command import migrate_command
-from goalplan.cli.plan_commands import intervention, plan_group
+from goalplan.cli.plan_commands import diagnosis_group, intervention, plan_group, safety_group
 from goalplan.cli.text_view import history_text
 from goalplan.errors import GoalplanError
 from goalplan.files import describe, write_atomically
@@ -28,12 +29,13 @@ def one_line(message: str) -> str:
 
 
 class ShortUsageError(click.UsageError):
-    """click's usage error in two lines: what is wrong, and where the help is."""
+    """click's usage error in two lines: where the help is, and what is wrong."""
 
     def show(self, file: Any = None) -> None:
-        click.echo(f"Error: {one_line(self.format_message())}", err=True)
+        # click's order (where the help is, then the error last), without the usage line and gap.
         if self.ctx is not None:
             click.echo(f"Try '{self.ctx.command_path} {self.ctx.help_option_names[0]}' for help.", err=True)
+        click.echo(f"Error: {one_line(self.format_message())}", err=True)
 
 
 def _shorten(exc: click.UsageError, ctx: click.Context | None = None) -> ShortUsageError:
@@ -97,6 +99,8 @@ cli.add_command(goal_group)
 cli.add_command(progress)
 cli.add_command(review)
 cli.add_command(intervention)
+cli.add_command(diagnosis_group)
+cli.add_command(safety_group)
 cli.add_command(correct)
 cli.add_command(lint_group)
 cli.add_command(score)
@@ -104,6 +108,7 @@ cli.add_command(instruments)
 cli.add_command(gas_group)
 cli.add_command(analytics)
 cli.add_command(migrate_command)
+cli.add_command(audit)
 
 
 @cli.command("history")

@@ -9,11 +9,13 @@ import click
 
 from goalplan.cli.context import AppContext, emit_json, json_option, pass_app
 from goalplan.exporting import (
+    caseload_renderer,
     count_plans,
     export_all,
     iter_plan_logs,
     parse_option_pairs,
     render,
+    render_caseload,
 )
 from goalplan.files import write_atomically
 from goalplan.plugins import PluginManager, get_plugin_manager
@@ -97,10 +99,6 @@ def export(
     """Export one plan (or --all plans) through an exporter plugin."""
     if all_plans and plan:
         raise click.UsageError("give either PLAN or --all, not both.")
-    if all_plans and out_dir is None:
-        raise click.UsageError("--all needs --out DIR.")
-    if all_plans and output is not None:
-        raise click.UsageError("-o names one file; with --all use --out DIR.")
     if not all_plans and not plan:
         raise click.UsageError("give a PLAN, or --all with --out DIR.")
     pm = get_plugin_manager()
@@ -109,6 +107,17 @@ def export(
     finally:
         report_new_load_errors(pm)
     options = parse_option_pairs(option_pairs)
+    one_file = caseload_renderer(exporter, options) if all_plans else None
+    if one_file is not None:
+        if out_dir is not None:
+            raise click.UsageError("these options write the whole caseload to one file: use -o FILE.")
+        data = render_caseload(exporter, one_file, iter_plan_logs(app.goalplan().store), options)
+        _write(data, output)
+        return
+    if all_plans and out_dir is None:
+        raise click.UsageError("--all needs --out DIR.")
+    if all_plans and output is not None:
+        raise click.UsageError("-o names one file; with --all use --out DIR.")
     gp = app.goalplan()
     if all_plans:
         assert out_dir is not None
@@ -127,7 +136,10 @@ def export(
         click.echo(f"Wrote {count} {exporter.name} file(s) to {out_dir}.", err=True)
         return
     assert plan is not None
-    data = render(exporter, gp.plan(plan).log(), options)
+    _write(render(exporter, gp.plan(plan).log(), options), output)
+
+
+def _write(data: bytes, output: Path | None) -> None:
     if output is None:
         stdout = click.get_binary_stream("stdout")
         stdout.write(data)

@@ -10,16 +10,26 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-from goalplan.domain import rules
+import attrs
+
+from goalplan.domain import icd10cm, rules
 from goalplan.domain.fold import correctable_types, undo
+from goalplan.domain.material import content_digest
 from goalplan.domain.state import PlanState
 from goalplan.errors import RejectedError
 from goalplan.events import (
+    CLIENT_FIELDS,
+    DETAIL_FIELDS,
     GAS_LEVELS,
     LIFECYCLE_STATUSES,
+    PERIODS,
     REVISABLE_FIELDS,
+    SESSION_TYPES,
     SIGNER_ROLES,
     TERMS,
+    ClientDetailsChanged,
+    DiagnosisAdded,
+    DiagnosisResolved,
     EntryCorrected,
     Event,
     FindingSilenced,
@@ -32,10 +42,14 @@ from goalplan.events import (
     InterventionPlanned,
     Measure,
     PlanClosed,
+    PlanDetailsSet,
+    PlanGiven,
     PlanOpened,
     PlanSigned,
+    PresentingProblemSet,
     ProgressRecorded,
     ReviewHeld,
+    SafetyReviewRecorded,
     ScoreRecorded,
     StepAdded,
     StepCompleted,
@@ -47,6 +61,10 @@ Decider = Callable[[PlanState, Any], list[Event]]
 _DECIDERS: dict[type[Event], Decider] = {}
 
 MAX_REVIEW_EVERY_DAYS = 366
+MAX_AGE_YEARS = 130
+MAX_SESSION_MINUTES = 480
+MAX_SESSIONS_PER_PERIOD = 31
+SAFETY_RULE = "safety.phq9-item9"
 
 
 def decides(event_type: type[Event]) -> Callable[[Decider], Decider]:
@@ -58,7 +76,9 @@ def decides(event_type: type[Event]) -> Callable[[Decider], Decider]:
 
 
 # Dates of things that happened (not plans for the future): never after the day they are recorded.
-OBSERVED_DATES = frozenset({"observed_on", "held_on", "signed_on", "completed_on", "closed_on"})
+OBSERVED_DATES = frozenset(
+    {"observed_on", "held_on", "signed_on", "completed_on", "closed_on", "given_on", "reviewed_on"}
+)
 
 
 def decide(state: PlanState, proposed: Event, *, today: date | None = None) -> list[Event]:
@@ -116,6 +136,126 @@ def _open(state: PlanState, e: PlanOpened) -> list[Event]:
             "review_every",
             f"must be a whole number of days from 1 to {MAX_REVIEW_EVERY_DAYS} (got {e.review_every_days}).",
         )
+    _check_client_fields(e, e.opened_on, e.guardian_name)
+    return [e]
+
+
+def _check_client_fields(e: PlanOpened | ClientDetailsChanged, opened_on: date, guardian: str) -> None:
+    """``guardian`` is the guardian's name as it will be after the event."""
+    for name in CLIENT_FIELDS[2:]:
+        value = getattr(e, name)
+        if value is not None:
+            rules.text(name.replace("_", "-"), value, required=False, line=True)
+    born = e.client_birth_date
+    if born is not None:
+        if born > opened_on:
+            raise RejectedError(
+                "birth-date", f"{born.isoformat()} is after the plan opened on {opened_on.isoformat()}."
+            )
+        if opened_on.year - born.year > MAX_AGE_YEARS:
+            raise RejectedError(
+                "birth-date", f"{born.isoformat()} is more than {MAX_AGE_YEARS} years before the plan opened."
+            )
+    if e.guardian_relationship and not guardian.strip():
+        raise RejectedError("guardian-relationship", "is given without --guardian, the guardian's name.")
+
+
+_CLEARABLE_CLIENT = CLIENT_FIELDS[1:]
+
+
+@decides(ClientDetailsChanged)
+def _client(state: PlanState, e: ClientDetailsChanged) -> list[Event]:
+    rules.text("reason", e.reason)
+    if not e.changed_fields():
+        raise RejectedError("client", "a change must give at least one new value or clear one.")
+    if e.client_name is not None:
+        rules.text("client", e.client_name, line=True)
+    for name in e.cleared:
+        rules.one_of("cleared", name, _CLEARABLE_CLIENT)
+        if getattr(e, name) is not None:
+            raise RejectedError(name, "cannot be both given a new value and cleared.")
+        if getattr(state, name) in (None, ""):
+            raise RejectedError(name, "is already empty; there is nothing to clear.")
+    guardian = "" if "guardian_name" in e.cleared else (e.guardian_name or state.guardian_name)
+    _check_client_fields(e, state.opened_on, guardian)
+    for name in CLIENT_FIELDS:
+        new = getattr(e, name)
+        if new is not None and new == getattr(state, name):
+            raise RejectedError(name, f"is already {_show(new)}; a change must change it.")
+    return [e]
+
+
+@decides(PlanDetailsSet)
+def _details(state: PlanState, e: PlanDetailsSet) -> list[Event]:
+    rules.text("reason", e.reason, required=False)
+    if not e.changed_fields():
+        raise RejectedError("details", "give at least one plan detail to set or clear.")
+    for name in e.cleared:
+        rules.one_of("cleared", name, DETAIL_FIELDS)
+        if getattr(e, name) is not None:
+            raise RejectedError(name, "cannot be both given a new value and cleared.")
+        if getattr(state, name) in (None, ""):
+            raise RejectedError(name, "is already empty; there is nothing to clear.")
+    for name in DETAIL_FIELDS:
+        value = getattr(e, name)
+        if isinstance(value, str):
+            rules.text(name.replace("_", "-"), value)
+        if value is not None and value == getattr(state, name):
+            raise RejectedError(name.replace("_", "-"), f"is already {_show(value)}.")
+    rules.on_or_after_opening("effective-from", e.effective_from, state)
+    start = state.effective_from if e.effective_from is None else e.effective_from
+    end = state.effective_through if e.effective_through is None else e.effective_through
+    if "effective_from" in e.cleared:
+        start = None
+    if "effective_through" in e.cleared:
+        end = None
+    if start is not None and end is not None and end <= start:
+        raise RejectedError(
+            "effective-through", f"{end.isoformat()} must be after the start {start.isoformat()}."
+        )
+    return [e]
+
+
+@decides(PresentingProblemSet)
+def _problem(state: PlanState, e: PresentingProblemSet) -> list[Event]:
+    area = state.focus_areas.get(e.focus_id)
+    if area is None:
+        raise RejectedError("focus", f"no focus area {e.focus_id!r} in this plan.")
+    rules.text("presenting-problem", e.text)
+    if e.text == area.presenting_problem:
+        raise RejectedError("presenting-problem", f"is already that text for {area.title!r}.")
+    return [e]
+
+
+@decides(DiagnosisAdded)
+def _diagnosis(state: PlanState, e: DiagnosisAdded) -> list[Event]:
+    code, description = icd10cm.billable(e.code)
+    if code != e.code or e.description != description:
+        raise RejectedError(
+            "code",
+            f"record {code} with the code set's description {description!r} (got {e.description!r}).",
+        )
+    if not isinstance(e.primary, bool):
+        raise RejectedError("primary", f"must be true or false (got {e.primary!r}).")
+    rules.text("dsm5", e.dsm5_text, required=False)
+    current = state.diagnoses.get(code)
+    if current is not None and current.status == "active":
+        raise RejectedError("code", f"{code} is already an active diagnosis on this plan.")
+    if len(set(e.focus_ids)) != len(e.focus_ids):
+        raise RejectedError("focus", "a diagnosis lists each focus area once.")
+    for focus_id in e.focus_ids:
+        if focus_id not in state.focus_areas:
+            raise RejectedError("focus", f"no focus area {focus_id!r} in this plan.")
+    return [e]
+
+
+@decides(DiagnosisResolved)
+def _diagnosis_resolved(state: PlanState, e: DiagnosisResolved) -> list[Event]:
+    rules.text("reason", e.reason)
+    found = state.diagnoses.get(e.code)
+    if found is None or found.status != "active":
+        active = ", ".join(c for c, d in state.diagnoses.items() if d.status == "active") or "none"
+        raise RejectedError("code", f"{e.code} is not an active diagnosis on this plan (active: {active}).")
     return [e]
 
 
@@ -210,7 +350,33 @@ def _intervention(state: PlanState, e: InterventionPlanned) -> list[Event]:
         raise RejectedError("goal", "an intervention lists each goal once.")
     for goal_id in e.goal_ids:
         rules.live_goal(state, goal_id)
+    if e.type:
+        rules.one_of("type", e.type, SESSION_TYPES)
+    _whole("minutes", e.minutes, MAX_SESSION_MINUTES)
+    _whole("sessions", e.sessions, MAX_SESSIONS_PER_PERIOD)
+    if (e.sessions is None) != (not e.period):
+        raise RejectedError("sessions", "a frequency count needs both --sessions N and --per PERIOD.")
+    if e.period:
+        rules.one_of("per", e.period, PERIODS)
+    rules.text("provider", e.provider_name, required=False, line=True)
+    rules.text("provider-credentials", e.provider_credentials, required=False, line=True)
+    rules.text("provider-role", e.provider_role, required=False, line=True)
+    if (e.provider_credentials or e.provider_role) and not e.provider_name.strip():
+        raise RejectedError("provider", "credentials or a role are given without the provider's name.")
+    rules.on_or_after_opening("starts-on", e.starts_on, state)
+    rules.on_or_after_opening("ends-on", e.ends_on, state)
+    if e.starts_on is not None and e.ends_on is not None and e.ends_on < e.starts_on:
+        raise RejectedError(
+            "ends-on", f"{e.ends_on.isoformat()} is before the start {e.starts_on.isoformat()}."
+        )
     return [e]
+
+
+def _whole(field: str, value: int | None, most: int) -> None:
+    if value is None:
+        return
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= most:
+        raise RejectedError(field, f"must be a whole number from 1 to {most} (got {value!r}).")
 
 
 @decides(ProgressRecorded)
@@ -265,6 +431,59 @@ def _signed(state: PlanState, e: PlanSigned) -> list[Event]:
     rules.text("name", e.name, line=True)
     rules.text("credentials", e.credentials, required=False, line=True)
     rules.on_or_after_opening("signed_on", e.signed_on, state)
+    digest = content_digest(state)
+    if e.signed_version is None and not e.content_digest:
+        return [attrs.evolve(e, signed_version=state.version, content_digest=digest)]
+    version = e.signed_version
+    if isinstance(version, bool) or not isinstance(version, int) or not 1 <= version <= state.version:
+        raise RejectedError(
+            "version", f"must be a version of this plan, from 1 to {state.version} (got {version!r})."
+        )
+    if e.content_digest != digest:
+        changed = [c for c in state.material_changes if c.version > version]
+        what = f" ({changed[-1].what}, recorded {changed[-1].recorded_at[:10]})" if changed else ""
+        raise RejectedError(
+            "version",
+            f"the plan's material content changed after version {version}{what}; "
+            "review the current plan and sign that.",
+        )
+    return [e]
+
+
+@decides(PlanGiven)
+def _given(state: PlanState, e: PlanGiven) -> list[Event]:
+    rules.text("to", e.given_to, line=True)
+    rules.text("method", e.method, required=False, line=True)
+    rules.on_or_after_opening("on", e.given_on, state)
+    if e.plan_version is None:
+        return [attrs.evolve(e, plan_version=state.version)]
+    if isinstance(e.plan_version, bool) or not 1 <= e.plan_version <= state.version:
+        raise RejectedError(
+            "version", f"must be a version of this plan, from 1 to {state.version} (got {e.plan_version!r})."
+        )
+    return [e]
+
+
+@decides(SafetyReviewRecorded)
+def _safety(state: PlanState, e: SafetyReviewRecorded) -> list[Event]:
+    rules.text("reason", e.reason)
+    score = next((s for s in state.scores if s.event_id == e.score_event_id), None)
+    if score is None or not rules.is_safety_finding(score):
+        raise RejectedError(
+            "score",
+            f"{e.score_event_id!r} is not a PHQ-9 score with item 9 above 0 in plan {state.plan_id}.",
+        )
+    if e.reviewed_on < score.observed_on:
+        raise RejectedError(
+            "on",
+            f"{e.reviewed_on.isoformat()} is before the score it reviews ({score.observed_on.isoformat()}).",
+        )
+    done = next((r for r in state.safety_reviews if r.score_event_id == e.score_event_id), None)
+    if done is not None:
+        raise RejectedError(
+            "score",
+            f"the score of {score.observed_on.isoformat()} was already reviewed on {done.reviewed_on}.",
+        )
     return [e]
 
 
@@ -370,6 +589,11 @@ def _gas_scored(state: PlanState, e: GasScored) -> list[Event]:
 def _silenced(state: PlanState, e: FindingSilenced) -> list[Event]:
     rules.text("rule", e.rule_id, line=True)
     rules.text("reason", e.reason)
+    if e.rule_id == SAFETY_RULE:
+        raise RejectedError(
+            "rule",
+            f"{SAFETY_RULE} is answered by recording a safety review (goalplan safety review), not silenced.",
+        )
     if e.goal_id is not None:
         rules.goal(state, e.goal_id)
     for silence in state.silences:

@@ -7,18 +7,23 @@ from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
 from goalplan.codec import RecordedEvent
+from goalplan.domain.material import content_digest
 from goalplan.domain.replace import evolve
 from goalplan.domain.state import (
+    Diagnosis,
     Entry,
     FocusArea,
     GasPoint,
     GasScale,
     Goal,
     Intervention,
+    MaterialChange,
     MeasureSeries,
+    PlanCopy,
     PlanState,
     ProgressPoint,
     Review,
+    SafetyReview,
     Score,
     Signature,
     Silence,
@@ -26,6 +31,11 @@ from goalplan.domain.state import (
     Step,
 )
 from goalplan.events import (
+    CLIENT_FIELDS,
+    DETAIL_FIELDS,
+    ClientDetailsChanged,
+    DiagnosisAdded,
+    DiagnosisResolved,
     EntryCorrected,
     Event,
     FindingSilenced,
@@ -37,10 +47,14 @@ from goalplan.events import (
     GoalStatusChanged,
     InterventionPlanned,
     PlanClosed,
+    PlanDetailsSet,
+    PlanGiven,
     PlanOpened,
     PlanSigned,
+    PresentingProblemSet,
     ProgressRecorded,
     ReviewHeld,
+    SafetyReviewRecorded,
     ScoreRecorded,
     StepAdded,
     StepCompleted,
@@ -88,6 +102,8 @@ def fold(records: Iterable[RecordedEvent], plan_id: str | None = None) -> PlanSt
             state = PlanState(plan_id=record.plan_id, entries=entries)
         event = record.event
         state = _APPLIERS[type(event)](state, event, record)
+        if state.signatures and type(event) in _MATERIAL_CANDIDATES:
+            state = _track_material(state, event, record, record.version)
         entry = _entry_for(event)
         if entry is not None:
             entries[record.event_id] = entry
@@ -106,6 +122,8 @@ def fold(records: Iterable[RecordedEvent], plan_id: str | None = None) -> PlanSt
 
 def apply(state: PlanState, event: Event, meta: Meta | RecordedEvent) -> PlanState:
     new = _APPLIERS[type(event)](state, event, meta)
+    if new.signatures and type(event) in _MATERIAL_CANDIDATES:
+        new = _track_material(new, event, meta, state.version + 1)
     entry = _entry_for(event)
     entries = state.entries if entry is None else {**state.entries, meta.event_id: entry}
     return evolve(
@@ -115,6 +133,54 @@ def apply(state: PlanState, event: Event, meta: Meta | RecordedEvent) -> PlanSta
         head_hash=meta.hash,
         entries=entries,
     )
+
+
+# Events that can change the material content (domain/material.py). After the first signature,
+# each of these is followed by a digest of that content; when it differs, the change is noted.
+_MATERIAL_CANDIDATES: frozenset[type[Event]] = frozenset(
+    {
+        GoalSet,
+        GoalRevised,
+        GoalStatusChanged,
+        DiagnosisAdded,
+        DiagnosisResolved,
+        InterventionPlanned,
+        PlanDetailsSet,
+        EntryCorrected,
+    }
+)
+
+
+def _track_material(state: PlanState, event: Event, meta: Meta | RecordedEvent, version: int) -> PlanState:
+    digest = content_digest(state)
+    if digest == state.material_digest:
+        return state
+    change = MaterialChange(
+        version=version, event_id=meta.event_id, recorded_at=meta.recorded_at, what=_describe(event, state)
+    )
+    return evolve(state, material_changes=(*state.material_changes, change), material_digest=digest)
+
+
+def _describe(event: Event, state: PlanState) -> str:
+    """What a material change changed, in a few words (shown where a signature is not current)."""
+    if isinstance(event, GoalRevised):
+        return f"goal {event.goal_id[:6]} revised ({', '.join(event.changed_fields())})"
+    if isinstance(event, GoalSet):
+        return f"goal {event.goal_id[:6]} set"
+    if isinstance(event, GoalStatusChanged):
+        return f"goal {event.goal_id[:6]} {event.status}"
+    if isinstance(event, DiagnosisAdded):
+        return f"diagnosis {event.code} added"
+    if isinstance(event, DiagnosisResolved):
+        return f"diagnosis {event.code} resolved"
+    if isinstance(event, InterventionPlanned):
+        return f"intervention {event.modality} planned"
+    if isinstance(event, PlanDetailsSet):
+        return "effective dates changed"
+    if isinstance(event, EntryCorrected):
+        entry = state.entries.get(event.corrected_event_id)
+        return f"{entry.type if entry else 'entry'} corrected"
+    return event.TYPE
 
 
 def _entry_for(event: Event) -> Entry | None:
@@ -142,7 +208,70 @@ def _opened(state: PlanState, e: PlanOpened, meta: Meta | RecordedEvent) -> Plan
         review_every_days=e.review_every_days,
         discharge_criteria=e.discharge_criteria,
         opened_by=meta.actor,
+        client_birth_date=e.client_birth_date,
+        client_record_number=e.client_record_number,
+        client_preferred_name=e.client_preferred_name,
+        client_pronouns=e.client_pronouns,
+        guardian_name=e.guardian_name,
+        guardian_relationship=e.guardian_relationship,
     )
+
+
+def _changes(e: ClientDetailsChanged | PlanDetailsSet, names: tuple[str, ...]) -> dict[str, Any]:
+    """The state fields an optional-fields event sets: given values, and cleared ones emptied."""
+    changes: dict[str, Any] = {}
+    for name in e.cleared:
+        changes[name] = None if name in _DATE_FIELDS else ""
+    for name in names:
+        value = getattr(e, name)
+        if value is not None:
+            changes[name] = value
+    return changes
+
+
+_DATE_FIELDS = frozenset({"client_birth_date", "effective_from", "effective_through"})
+
+
+@applies(ClientDetailsChanged)
+def _client(state: PlanState, e: ClientDetailsChanged, meta: Meta | RecordedEvent) -> PlanState:
+    return evolve(state, **_changes(e, CLIENT_FIELDS))
+
+
+@applies(PlanDetailsSet)
+def _details(state: PlanState, e: PlanDetailsSet, meta: Meta | RecordedEvent) -> PlanState:
+    return evolve(state, **_changes(e, DETAIL_FIELDS))
+
+
+@applies(PresentingProblemSet)
+def _problem(state: PlanState, e: PresentingProblemSet, meta: Meta | RecordedEvent) -> PlanState:
+    area = evolve(state.focus_areas[e.focus_id], presenting_problem=e.text)
+    return evolve(state, focus_areas={**state.focus_areas, e.focus_id: area})
+
+
+@applies(DiagnosisAdded)
+def _diagnosis(state: PlanState, e: DiagnosisAdded, meta: Meta | RecordedEvent) -> PlanState:
+    diagnoses = dict(state.diagnoses)
+    if e.primary:  # one primary diagnosis: a new primary makes the earlier one secondary
+        for code, other in diagnoses.items():
+            if other.primary:
+                diagnoses[code] = evolve(other, primary=False)
+    diagnoses.pop(e.code, None)  # a code added again after it was resolved comes back as active
+    diagnoses[e.code] = Diagnosis(
+        code=e.code,
+        description=e.description,
+        primary=e.primary,
+        dsm5_text=e.dsm5_text,
+        focus_ids=e.focus_ids,
+        event_id=meta.event_id,
+        recorded_at=meta.recorded_at,
+    )
+    return evolve(state, diagnoses=diagnoses)
+
+
+@applies(DiagnosisResolved)
+def _diagnosis_resolved(state: PlanState, e: DiagnosisResolved, meta: Meta | RecordedEvent) -> PlanState:
+    resolved = evolve(state.diagnoses[e.code], status="resolved", primary=False, resolve_reason=e.reason)
+    return evolve(state, diagnoses={**state.diagnoses, e.code: resolved})
 
 
 @applies(FocusAreaAdded)
@@ -205,6 +334,15 @@ def _intervention(state: PlanState, e: InterventionPlanned, meta: Meta | Recorde
         description=e.description,
         frequency=e.frequency,
         goal_ids=e.goal_ids,
+        type=e.type,
+        minutes=e.minutes,
+        sessions=e.sessions,
+        period=e.period,
+        provider_name=e.provider_name,
+        provider_credentials=e.provider_credentials,
+        provider_role=e.provider_role,
+        starts_on=e.starts_on,
+        ends_on=e.ends_on,
     )
     return evolve(state, interventions={**state.interventions, e.intervention_id: item})
 
@@ -263,14 +401,50 @@ def _status(state: PlanState, e: GoalStatusChanged, meta: Meta | RecordedEvent) 
 
 @applies(PlanSigned)
 def _signed(state: PlanState, e: PlanSigned, meta: Meta | RecordedEvent) -> PlanState:
+    digest = content_digest(state)
+    if e.signed_version is not None:
+        signed_version = e.signed_version
+    else:  # schema 1: the plan as it stood just before this event, which the signer saw
+        signed_version = getattr(meta, "version", state.version + 1) - 1
     signature = Signature(
         event_id=meta.event_id,
         role=e.role,
         name=e.name,
         credentials=e.credentials,
         signed_on=e.signed_on,
+        signed_version=signed_version,
+        content_digest=e.content_digest or digest,
+        recorded_by=meta.actor,
+        recorded_at=meta.recorded_at,
     )
-    return evolve(state, signatures=(*state.signatures, signature))
+    return evolve(state, signatures=(*state.signatures, signature), material_digest=digest)
+
+
+@applies(PlanGiven)
+def _given(state: PlanState, e: PlanGiven, meta: Meta | RecordedEvent) -> PlanState:
+    copy = PlanCopy(
+        event_id=meta.event_id,
+        given_on=e.given_on,
+        given_to=e.given_to,
+        method=e.method,
+        plan_version=e.plan_version,
+        recorded_at=meta.recorded_at,
+        actor=meta.actor,
+    )
+    return evolve(state, copies_given=(*state.copies_given, copy))
+
+
+@applies(SafetyReviewRecorded)
+def _safety(state: PlanState, e: SafetyReviewRecorded, meta: Meta | RecordedEvent) -> PlanState:
+    review = SafetyReview(
+        event_id=meta.event_id,
+        score_event_id=e.score_event_id,
+        reviewed_on=e.reviewed_on,
+        reason=e.reason,
+        recorded_at=meta.recorded_at,
+        actor=meta.actor,
+    )
+    return evolve(state, safety_reviews=(*state.safety_reviews, review))
 
 
 @applies(PlanClosed)
@@ -374,6 +548,16 @@ def _undo_signature(state: PlanState, event_id: str, _: str) -> PlanState:
     if all(s.event_id != event_id for s in state.signatures):
         return state
     return evolve(state, signatures=tuple(s for s in state.signatures if s.event_id != event_id))
+
+
+@undoes(PlanGiven.TYPE)
+def _undo_given(state: PlanState, event_id: str, _: str) -> PlanState:
+    return evolve(state, copies_given=tuple(c for c in state.copies_given if c.event_id != event_id))
+
+
+@undoes(SafetyReviewRecorded.TYPE)
+def _undo_safety(state: PlanState, event_id: str, _: str) -> PlanState:
+    return evolve(state, safety_reviews=tuple(r for r in state.safety_reviews if r.event_id != event_id))
 
 
 @undoes(PlanClosed.TYPE)

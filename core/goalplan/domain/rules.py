@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from datetime import date
 
-from goalplan.domain.state import Goal, PlanState
+from goalplan.domain.state import Goal, PlanState, Score, Signature
 from goalplan.errors import RejectedError
 from goalplan.events import Measure
 from goalplan.text import TEXT_MAX, check_number, check_text
@@ -91,3 +91,22 @@ def new_id(field: str, value: str, taken: object) -> None:
     text(field, value, line=True)
     if value in taken:  # type: ignore[operator]
         raise RejectedError(field, f"the id {value!r} is already used in this plan.")
+
+
+SAFETY_INSTRUMENT = "phq9"
+SAFETY_ITEM = 9
+
+
+def is_safety_finding(score: Score) -> bool:
+    """A PHQ-9 whose item 9 (thoughts of death or self-harm) is above 0 needs a safety response."""
+    return (
+        score.instrument == SAFETY_INSTRUMENT
+        and len(score.items) >= SAFETY_ITEM
+        and score.items[SAFETY_ITEM - 1] > 0
+    )
+
+
+def participation_signature(state: PlanState) -> Signature | None:
+    """The latest client or guardian signature: what a statement of client participation rests on."""
+    found = [s for s in state.signatures if s.role in ("client", "guardian")]
+    return found[-1] if found else None

@@ -15,6 +15,55 @@ class FocusArea:
     focus_id: str
     title: str
     description: str = ""
+    presenting_problem: str = ""
+
+
+@frozen(kw_only=True)
+class Diagnosis:
+    """An ICD-10-CM diagnosis on the plan; ``status`` is ``active`` or ``resolved``."""
+
+    code: str
+    description: str
+    primary: bool
+    dsm5_text: str
+    focus_ids: tuple[str, ...]
+    status: str = "active"
+    resolve_reason: str = ""
+    event_id: str = ""
+    recorded_at: str = ""
+
+
+@frozen(kw_only=True)
+class MaterialChange:
+    """A change to the plan's clinically material content (see domain/material.py)."""
+
+    version: int
+    event_id: str
+    recorded_at: str
+    what: str
+
+
+@frozen(kw_only=True)
+class PlanCopy:
+    """A record that the plan was given to the client."""
+
+    event_id: str
+    given_on: date
+    given_to: str
+    method: str
+    plan_version: int | None
+    recorded_at: str
+    actor: str
+
+
+@frozen(kw_only=True)
+class SafetyReview:
+    event_id: str
+    score_event_id: str
+    reviewed_on: date
+    reason: str
+    recorded_at: str
+    actor: str
 
 
 @frozen(kw_only=True)
@@ -143,6 +192,15 @@ class Intervention:
     description: str
     frequency: str
     goal_ids: tuple[str, ...]
+    type: str = ""
+    minutes: int | None = None
+    sessions: int | None = None
+    period: str = ""
+    provider_name: str = ""
+    provider_credentials: str = ""
+    provider_role: str = ""
+    starts_on: date | None = None
+    ends_on: date | None = None
 
 
 @frozen(kw_only=True)
@@ -157,11 +215,17 @@ class Review:
 
 @frozen(kw_only=True)
 class Signature:
+    """Who signed (``name``) is kept apart from who recorded the signature (``recorded_by``)."""
+
     event_id: str
     role: str
     name: str
     credentials: str
     signed_on: date
+    signed_version: int = 0
+    content_digest: str = ""
+    recorded_by: str = ""
+    recorded_at: str = ""
 
 
 @frozen(kw_only=True)
@@ -198,6 +262,26 @@ class PlanState:
     head_hash: str = ""
     scores: tuple[Score, ...] = ()
     silences: tuple[Silence, ...] = ()
+    client_birth_date: date | None = None
+    client_record_number: str = ""
+    client_preferred_name: str = ""
+    client_pronouns: str = ""
+    guardian_name: str = ""
+    guardian_relationship: str = ""
+    strengths: str = ""
+    needs: str = ""
+    abilities: str = ""
+    preferences: str = ""
+    level_of_care: str = ""
+    effective_from: date | None = None
+    effective_through: date | None = None
+    aftercare: str = ""
+    referrals: str = ""
+    diagnoses: Mapping[str, Diagnosis] = field(factory=dict)
+    copies_given: tuple[PlanCopy, ...] = ()
+    safety_reviews: tuple[SafetyReview, ...] = ()
+    material_changes: tuple[MaterialChange, ...] = ()
+    material_digest: str = ""  # the digest after the last material change seen since a signature
 
     @property
     def is_open(self) -> bool:
@@ -243,6 +327,13 @@ class PlanState:
         """The latest signature for a role."""
         found = [s for s in self.signatures if s.role == role]
         return found[-1] if found else None
+
+    @property
+    def primary_diagnosis(self) -> Diagnosis | None:
+        return next((d for d in self.diagnoses.values() if d.primary and d.status == "active"), None)
+
+    def diagnoses_for(self, focus_id: str) -> list[Diagnosis]:
+        return [d for d in self.diagnoses.values() if d.status == "active" and focus_id in d.focus_ids]
 
     def focus_title(self, focus_id: str | None) -> str:
         area = self.focus_areas.get(focus_id) if focus_id else None

@@ -37,6 +37,21 @@ _PLAN_FIELDS = (
     "discharge_criteria",
     "closed_on",
     "close_reason",
+    "client_birth_date",
+    "client_record_number",
+    "client_preferred_name",
+    "client_pronouns",
+    "guardian_name",
+    "guardian_relationship",
+    "strengths",
+    "needs",
+    "abilities",
+    "preferences",
+    "level_of_care",
+    "effective_from",
+    "effective_through",
+    "aftercare",
+    "referrals",
 )
 
 
@@ -140,6 +155,7 @@ def iter_changes(records: Iterable[RecordedEvent]) -> Iterator[HistoryEntry]:
             if old_plan[name] != new_plan[name]:
                 yield entry(None, name, old_plan[name], new_plan[name])
         yield from (entry(None, *c) for c in _collection_changes(before, after))
+        yield from (entry(None, *c) for c in _clinical_changes(before, after))
         yield from (entry(*c) for c in _measurement_changes(before, after))
         for goal_id in sorted(set(before.goals) | set(after.goals)):
             old_goal, new_goal = before.goals.get(goal_id), after.goals.get(goal_id)
@@ -272,6 +288,38 @@ def _collection_changes(before: PlanState, after: PlanState) -> Iterator[tuple[s
         for key in new_s.keys() - old_s.keys():
             sig = new_s[key]
             yield ("signature", "", f"{sig.role}: {sig.name} on {sig.signed_on.isoformat()}")
+
+
+def _clinical_changes(before: PlanState, after: PlanState) -> Iterator[tuple[str, str, str]]:
+    """Diagnoses, presenting problems, copies given and safety reviews, added or changed."""
+    if before.diagnoses is not after.diagnoses:
+        for code in sorted(set(before.diagnoses) | set(after.diagnoses)):
+            old_d, new_d = before.diagnoses.get(code), after.diagnoses.get(code)
+            if old_d != new_d:
+                yield ("diagnosis", _diagnosis_text(old_d), _diagnosis_text(new_d))
+    if before.focus_areas is not after.focus_areas:
+        for key, area in after.focus_areas.items():
+            old_area = before.focus_areas.get(key)
+            old_problem = old_area.presenting_problem if old_area else ""
+            if area.presenting_problem != old_problem:
+                yield ("presenting_problem", old_problem, area.presenting_problem)
+    if before.copies_given != after.copies_given:
+        old_c = {c.event_id for c in before.copies_given}
+        for copy in after.copies_given:
+            if copy.event_id not in old_c:
+                yield ("plan_given", "", f"to {copy.given_to} on {copy.given_on.isoformat()}")
+    if before.safety_reviews != after.safety_reviews:
+        old_r = {r.event_id for r in before.safety_reviews}
+        for review in after.safety_reviews:
+            if review.event_id not in old_r:
+                yield ("safety_review", "", f"{review.reviewed_on.isoformat()}: {review.reason}")
+
+
+def _diagnosis_text(item: Any) -> str:
+    if item is None:
+        return ""
+    rank = "primary" if item.primary else "secondary"
+    return f"{item.code} {item.description} ({rank}, {item.status})"
 
 
 def _intervention_text(item: Any) -> str:

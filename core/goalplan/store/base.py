@@ -121,6 +121,10 @@ class EventStore(abc.ABC):
     @abc.abstractmethod
     def close(self) -> None: ...
 
+    def latest_recorded_at(self) -> str:
+        """The newest recorded-at in the store ("" when empty): a report's day, taken from the log."""
+        return max((r.recorded_at for r in self.iter_all()), default="")
+
     def iter_all(self, from_position: int = 1, batch: int = 5000) -> Iterator[RecordedEvent]:
         """Catch-up reading in batches, so memory stays flat however long the log is."""
         position = from_position

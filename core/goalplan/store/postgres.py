@@ -281,6 +281,10 @@ class PostgresStore(EventStore):
         row = self._conn.execute("SELECT COALESCE(max(position), 0) FROM events").fetchone()
         return int(row[0]) if row else 0
 
+    def latest_recorded_at(self) -> str:
+        row = self._conn.execute("SELECT COALESCE(max(recorded_at), '') FROM events").fetchone()
+        return str(row[0]) if row else ""
+
     def close(self) -> None:
         self._conn.close()
 

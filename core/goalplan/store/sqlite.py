@@ -176,6 +176,10 @@ class SQLiteStore(EventStore):
         (position,) = self._conn.execute("SELECT COALESCE(MAX(position), 0) FROM events").fetchone()
         return int(position)
 
+    def latest_recorded_at(self) -> str:
+        row = self._conn.execute("SELECT COALESCE(max(recorded_at), '') FROM events").fetchone()
+        return str(row[0]) if row else ""
+
     def close(self) -> None:
         self._conn.close()
 

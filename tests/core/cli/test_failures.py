@@ -37,7 +37,7 @@ def one_sentence(result: Result, code: int = 1) -> str:
     assert "Traceback" not in result.output
     lines = result.stderr.strip().splitlines()
     assert len(lines) == (1 if code == 1 else 2), result.stderr
-    return lines[0]
+    return lines[-1]
 
 
 def files_in(folder: Path) -> set[str]:
@@ -350,7 +350,7 @@ def test_usage_errors_fit_in_two_lines(tmp_path: Path, args: list[str]) -> None:
     result = run(tmp_path / "x.db", *args)
     assert result.exit_code == 2
     first, second = result.stderr.strip().splitlines()
-    assert first.startswith("Error: ") and second.startswith("Try 'goalplan")
+    assert first.startswith("Try 'goalplan") and second.startswith("Error: ")
 
 
 def test_a_sync_that_cannot_reach_the_server_leaves_no_state_file(store: tuple[Path, str]) -> None:

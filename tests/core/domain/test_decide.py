@@ -366,8 +366,8 @@ def test_only_existing_steps_complete(plan: StreamBuilder) -> None:
 # --- signatures ----------------------------------------------------------------------------------
 
 
-def test_a_signer_is_client_or_clinician(plan: StreamBuilder) -> None:
-    rejects(plan, PlanSigned(role="supervisor", name="X", signed_on=OPENED_ON), "role")
+def test_a_signer_is_client_guardian_clinician_or_supervisor(plan: StreamBuilder) -> None:
+    rejects(plan, PlanSigned(role="witness", name="X", signed_on=OPENED_ON), "role")
 
 
 def test_a_signature_has_a_name(plan: StreamBuilder) -> None:

@@ -66,3 +66,30 @@ def test_bad_calendar_urls_are_refused(url: str) -> None:
     with pytest.raises(goalplan.RejectedError) as caught:
         collection_url(url)
     assert caught.value.field == "URL"
+
+
+def test_a_state_file_from_before_deletions_gains_the_column_and_keeps_its_rows(tmp_path: Path) -> None:
+    import sqlite3
+
+    path = tmp_path / "old.sqlite"
+    old = sqlite3.connect(path)
+    old.executescript(
+        "CREATE TABLE resource (calendar TEXT NOT NULL, uid TEXT NOT NULL, plan_id TEXT NOT NULL, "
+        "etag TEXT NOT NULL, content_hash TEXT NOT NULL, sequence INTEGER NOT NULL, "
+        "PRIMARY KEY (calendar, uid));"
+        "INSERT INTO resource VALUES ('https://cal/', 'u1', 'P1', '\"e1\"', 'h1', 2);"
+    )
+    old.commit()
+    old.close()
+    state = SyncState(path)
+    try:
+        assert state.pushed("https://cal/", "u1") == Pushed('"e1"', "h1", 2, None)
+        state.record_push("https://cal/", "u2", "P1", Pushed('"e2"', "h2", 1, "2026-03-01T10:00:00Z"))
+        assert state.has_cancelled_before("https://cal/", "P1", "2026-03-02T00:00:00Z")
+        assert not state.has_cancelled_before("https://cal/", "P1", "2026-02-28T00:00:00Z")
+        state.record_delete("https://cal/", "u2", "P1", "h2")
+        assert state.pushed("https://cal/", "u2") is None
+        assert state.deleted_hash("https://cal/", "u2") == "h2"
+        assert not state.has_cancelled_before("https://cal/", "P1", "2026-03-02T00:00:00Z")
+    finally:
+        state.close()
