@@ -191,3 +191,15 @@ def test_unprintable_text_from_an_older_log_is_escaped_on_output(db: Path) -> No
 def test_printable_keeps_ordinary_text() -> None:
     assert printable("Nguyễn Thị Lan\n\tשלום 日本") == "Nguyễn Thị Lan\n\tשלום 日本"
     assert printable("a\nb", multiline=False) == "a\\x0ab"
+
+
+def test_the_clinical_record_fields_follow_the_same_rules(db: Path) -> None:
+    with goalplan.Goalplan.open(db, actor="dr.ruiz") as gp:
+        with pytest.raises(goalplan.RejectedError, match=r"client-record-number: must not contain U\+000A"):
+            gp.open_plan(client="A", clinician="B", record_number="MRN\n123")
+        plan = gp.open_plan(client="A", clinician="B", opened=date(2026, 1, 5), record_number="MRN-123")
+        with pytest.raises(goalplan.RejectedError, match=r"given_on: .* is after today"):
+            plan.give_copy(to="Ana", on=date.today() + timedelta(days=1))
+        with pytest.raises(goalplan.RejectedError, match=r"to: must not contain U\+202E"):
+            plan.give_copy(to="Ana\u202e", on=date(2026, 1, 6))
+        assert gp.store.head_position() == 1
