@@ -27,6 +27,8 @@ TARGETS: list[tuple[str, float]] = [
     ("append_batched/eventsourcing", 2.5),
     ("append_batched/sqlite3", 0.6),
     ("append_single/sqlite3", 0.8),
+    ("append_single/goalplan_unsigned", 0.85),
+    ("append_batched/goalplan_unsigned", 0.85),
     ("replay/eventsourcing", 5.0),
     ("replay/sqlite3", 0.5),
     ("catchup/sqlite3", 0.5),
@@ -122,6 +124,7 @@ def run_round(
     here.mkdir()
     live = {
         "goalplan": systems.GoalplanSystem(here / "goalplan.db"),
+        "goalplan_unsigned": systems.GoalplanSystem(here / "unsigned.db", signing=False),
         "sqlite3": systems.SqliteFloor(here / "floor.db", payloads),
         "eventsourcing": systems.EventsourcingSystem(here / "es.db", payloads),
     }
@@ -131,6 +134,8 @@ def run_round(
         system = live[name]
         seconds = _timed(lambda s=system: [s.append_plan(p, 100) for p in workload])
         results.add("append_batched", name, events / seconds)
+    live.pop("goalplan_unsigned").close()  # only its appends are compared
+    order.remove("goalplan_unsigned")
     for name in order:
         system = live[name]
         seconds, counted = _timed_result(system.replay)
@@ -145,9 +150,12 @@ def run_round(
         system.close()
 
     singles = _single_events(workload, cfg.single)
-    for name in [n for n in order if n != "eventsourcing"]:
+    for name in _rotate(["goalplan", "goalplan_unsigned", "sqlite3"], index):
         path = here / f"single-{name}.db"
-        system = systems.GoalplanSystem(path) if name == "goalplan" else systems.SqliteFloor(path, payloads)
+        if name == "sqlite3":
+            system: Any = systems.SqliteFloor(path, payloads)
+        else:
+            system = systems.GoalplanSystem(path, signing=name == "goalplan")
         seconds = _timed(lambda s=system: [s.append_one(pid, e, v) for pid, v, e in singles])
         results.add("append_single", name, len(singles) / seconds)
         system.close()
@@ -246,6 +254,7 @@ def main(argv: list[str] | None = None) -> int:
     formats, notes = exports.available_formats()
     log(f"workload: {cfg.plans} plans, {events} events; formats: {', '.join(formats)}")
     workdir = Path(tempfile.mkdtemp(prefix="goalplan-bench-"))
+    os.environ.setdefault("GOALPLAN_KEY_FILE", str(workdir / "keys" / "signing-key.pem"))
     results = Results()
     try:
         sync = systems.synchronous_default(workdir / "probe.db")

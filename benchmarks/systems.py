@@ -50,10 +50,13 @@ def payload_dicts(workload: Sequence[PlanWorkload]) -> dict[str, list[dict[str, 
 
 
 class GoalplanSystem:
+    """goalplan as shipped (each append sealed by a signed checkpoint and a witness write), or
+    with ``signing=False`` the same store without them: their ratio is what signing costs."""
+
     name = "goalplan"
 
-    def __init__(self, path: Path) -> None:
-        self.store = SQLiteStore(path)
+    def __init__(self, path: Path, *, signing: bool = True) -> None:
+        self.store = SQLiteStore(path, signing=signing)
 
     def append_plan(self, plan: PlanWorkload, batch: int) -> None:
         version = 0

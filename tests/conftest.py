@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
@@ -30,6 +32,33 @@ class StepClock:
     def __call__(self) -> datetime:
         self.now += timedelta(minutes=1)
         return self.now
+
+
+# The whole run signs with a key (and keeps its witnesses) in a temporary folder, never in the
+# real user data directory. Set when this file is imported, before any test module or nested
+# conftest copies os.environ for its subprocesses.
+KEY_FOLDER = Path(tempfile.mkdtemp(prefix="goalplan-test-keys-"))
+os.environ["GOALPLAN_KEY_FILE"] = str(KEY_FOLDER / "signing-key.pem")
+
+
+@pytest.fixture(autouse=True, scope="session")
+def suite_signing_key() -> Path:
+    """Fails the run loudly if something took the suite's key file away from the temp folder."""
+    path = Path(os.environ["GOALPLAN_KEY_FILE"])
+    assert KEY_FOLDER in path.parents
+    return path
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    shutil.rmtree(KEY_FOLDER, ignore_errors=True)
+
+
+@pytest.fixture
+def signing_key_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A test that needs an installation of its own (another key, an empty trust list)."""
+    path = tmp_path / "own-key" / "signing-key.pem"
+    monkeypatch.setenv("GOALPLAN_KEY_FILE", str(path))
+    return path
 
 
 @pytest.fixture

@@ -36,7 +36,7 @@ from goalplan.analytics import (
     reliable_change,
 )
 from goalplan.analytics.safety import SafetyFinding, safety_findings
-from goalplan.api import Goalplan, ImportReport, Plan
+from goalplan.api import Goalplan, Plan
 from goalplan.audit import (
     AuditContext,
     AuditFinding,
@@ -89,6 +89,7 @@ from goalplan.events import LIFECYCLE_STATUSES, PERIODS, SESSION_TYPES, SIGNER_R
 from goalplan.exporting import Exporter, parse_option_pairs
 from goalplan.files import WriteError, create_private_file, make_private_folder, write_atomically
 from goalplan.hookspecs import hookimpl
+from goalplan.log_import import ImportReport
 from goalplan.projections import Fingerprint, HistoryEntry, PlanLog, PlanSummary, goal_to_json, plan_to_json
 from goalplan.store import is_postgres
 

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import IO, Any
 
-from attrs import evolve, frozen
+from attrs import evolve
 
 from goalplan.analytics import (
     Instrument,
@@ -32,19 +32,16 @@ from goalplan.analytics import (
 )
 from goalplan.audit import AuditReport, AuditScope, AuditSettings, run_audit
 from goalplan.codec import (
-    GENESIS_HASH,
     NewEvent,
-    chain_hash,
-    decode,
+    RecordedEvent,
     format_timestamp,
-    new_event_from_json,
     parse_timestamp,
 )
 from goalplan.domain import GoalChange, MeasureChange, Meta, PlanState, apply, decide, fold, revision
 from goalplan.domain.icd10cm import billable
 from goalplan.domain.material import content_digest
 from goalplan.domain.rules import is_safety_finding
-from goalplan.errors import CodecError, ConcurrencyError, NotFoundError, RejectedError
+from goalplan.errors import ConcurrencyError, IntegrityError, NotFoundError, RejectedError
 from goalplan.events import (
     GAS_LEVELS,
     ClientDetailsChanged,
@@ -75,9 +72,14 @@ from goalplan.events import (
 )
 from goalplan.exporting import iter_plan_logs
 from goalplan.ids import new_event_id, new_id, normalise_prefix
+from goalplan.log_import import ImportReport, import_log
 from goalplan.plugins import get_plugin_manager
 from goalplan.projections import HistoryEntry, PlanLog, PlanSummary, caseload, parse_moment
 from goalplan.store import AppendResult, ChainBreak, EventStore, open_store
+from goalplan.store.checkpoints import checkpoint_from_json
+from goalplan.store.integrity import IntegrityReport, Problem, Trust, check_plan, check_store, local_trust
+from goalplan.store.integrity import reach as reach_checkpoint
+from goalplan.store.keys import load_key
 from goalplan.text import check_text
 
 Clock = Callable[[], datetime]
@@ -98,20 +100,25 @@ def _utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-@frozen
-class ImportReport:
-    plans: int
-    events: int
-    skipped: int
-
-
 class Goalplan:
     """A store of plans. ``Goalplan.open("goalplan.db")`` or ``Goalplan.open("postgresql://...")``."""
 
-    def __init__(self, store: EventStore, *, actor: str | None = None, clock: Clock | None = None) -> None:
+    def __init__(
+        self,
+        store: EventStore,
+        *,
+        actor: str | None = None,
+        clock: Clock | None = None,
+        allow_broken: bool = False,
+    ) -> None:
         self.store = store
         self.actor = actor or default_actor()
         self.clock: Clock = clock or _utc_now
+        self.allow_broken = allow_broken
+        """Read a plan whose chain or checkpoints fail (forensics), marking what is read."""
+        self.export_warning = ""
+        """Set when a damaged log is exported on purpose: every JSON line then carries it."""
+        self._trusted: dict[str, str] | None = None
 
     @classmethod
     def open(cls, url: str | os.PathLike[str], *, create: bool = True, **kwargs: Any) -> Goalplan:
@@ -187,6 +194,11 @@ class Goalplan:
         if prefix in matches:
             return prefix
         if not matches:
+            if ref and self.store.stream_version(ref) > 0:  # events, but no opening event
+                raise IntegrityError(
+                    f"plan {ref}: its opening event (version 1) is missing, so the plan cannot be "
+                    "read; run `goalplan verify` for the whole report."
+                )
             raise NotFoundError(f"plan: no plan id starts with {ref!r}.")
         if len(matches) > 1:
             shown = ", ".join(matches[:5]) + (" ..." if len(matches) > 5 else "")
@@ -202,13 +214,81 @@ class Goalplan:
         return caseload(self.store)
 
     def logs(self) -> Iterable[PlanLog]:
-        """Every plan's log, one at a time, so a whole caseload never sits in memory at once."""
-        return iter_plan_logs(self.store)
+        """Every plan's log, one at a time, so a whole caseload never sits in memory at once.
+
+        Each is checked like ``Plan.log()``: a damaged plan stops the iteration with
+        IntegrityError, unless ``allow_broken``.
+        """
+        trust = local_trust(self.store)  # once for the whole walk, not once per plan
+        return iter_plan_logs(self.store, lambda plan_id, records: self.checked_log(plan_id, records, trust))
 
     # integrity and backup ------------------------------------------------------------------
 
     def verify(self, plan: str | None = None) -> list[ChainBreak]:
+        """The first broken link of each damaged hash chain (``integrity`` checks the whole store)."""
         return self.store.verify(self.resolve_plan_id(plan) if plan else None)
+
+    def integrity(
+        self, plan: str | None = None, *, against: Sequence[Mapping[str, Any]] = ()
+    ) -> IntegrityReport:
+        """Check the whole store (or one plan): chains, positions, signed checkpoints, the
+        witness, and any checkpoints kept elsewhere (``checkpoint export`` files, read as JSON)."""
+        trusted, witness, state, problems = local_trust(self.store)
+        kept = [checkpoint_from_json(record) for record in against]
+        if plan is not None:
+            plan_id = self.resolve_plan_id(plan)
+            records = self.store.read_stream(plan_id)
+            found = problems + check_plan(self.store, plan_id, records, trusted, witness)
+            head = self.store.head_position()
+            for cp, public_key in kept:
+                found += reach_checkpoint(self.store, cp, public_key, "against", head)
+            return IntegrityReport(1, len(records), 0, head, tuple(found), state, tuple(sorted(trusted)))
+        key = load_key()
+        report = check_store(
+            self.store,
+            trusted,
+            witness=witness,
+            witness_state=state,
+            against=kept,
+            local_key_id=key.key_id if key else None,
+        )
+        if problems:
+            report = IntegrityReport(
+                report.plans,
+                report.events,
+                report.checkpoints,
+                report.head_position,
+                tuple(problems) + report.problems,
+                report.witness,
+                report.trusted_keys,
+            )
+        return report
+
+    def plan_problems(
+        self, plan_id: str, records: Sequence[RecordedEvent], trust: Trust | None = None
+    ) -> list[Problem]:
+        """What is wrong with one plan's chain, checkpoints or witness (empty when it holds)."""
+        trusted, witness, _, problems = trust or local_trust(self.store)
+        return problems + check_plan(self.store, plan_id, records, trusted, witness)
+
+    def checked_log(
+        self, plan_id: str, records: Sequence[RecordedEvent], trust: Trust | None = None
+    ) -> PlanLog:
+        """The plan's log if it verifies; else IntegrityError, or (allow_broken) a marked log."""
+        problems = self.plan_problems(plan_id, records, trust)
+        if not problems:
+            return PlanLog(tuple(records))
+        if not self.allow_broken:
+            more = f" (and {len(problems) - 1} more problem(s))" if len(problems) > 1 else ""
+            raise IntegrityError(
+                f"{problems[0]}{more}. Nothing was shown or written; run `goalplan verify` for the "
+                "whole report, or add --allow-broken to read it anyway for forensics."
+            )
+        return PlanLog(
+            tuple(records),
+            f"WARNING: this log fails verification ({problems[0]}); it may have been altered. "
+            "Run `goalplan verify`.",
+        )
 
     def export_log(self, out: IO[str], plan: str | None = None) -> int:
         """Write the log as JSON Lines (one recorded event per line); returns the event count."""
@@ -218,43 +298,18 @@ class Goalplan:
             records = self.store.iter_all()
         count = 0
         for record in records:
-            out.write(json.dumps(record.to_json(), ensure_ascii=False, sort_keys=True) + "\n")
+            line = record.to_json()
+            if self.export_warning:
+                line["integrity_warning"] = self.export_warning
+            out.write(json.dumps(line, ensure_ascii=False, sort_keys=True) + "\n")
             count += 1
         return count
 
-    def import_log(self, lines: Iterable[str]) -> ImportReport:
-        """Append exported events, checking every hash; events already here are skipped.
-
-        The whole file is checked before anything is written: each line must read as an
-        event this goalplan understands, and each plan's lines must continue its chain in
-        this store link by link. A damaged file is refused whole.
-        """
-        streams: dict[str, list[tuple[int, NewEvent, str, str]]] = {}
-        for number, line in enumerate(lines, start=1):
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise RejectedError(f"line {number}", f"is not JSON ({exc.msg}).") from None
-            if not isinstance(record, dict):
-                raise RejectedError(f"line {number}", "must be a JSON object, one event per line.")
-            try:
-                plan_id, version, event, prev_hash, digest = new_event_from_json(record)
-                decode(event.type, event.schema_version, event.payload)
-            except CodecError as exc:
-                raise RejectedError(f"line {number}", f"{exc} Nothing was imported.") from None
-            streams.setdefault(plan_id, []).append((version, event, prev_hash, digest))
-        appends = [self._checked_import(plan_id, items) for plan_id, items in streams.items()]
-        events = skipped = 0
-        for plan_id, current, fresh, present in appends:
-            if fresh:
-                self.store.append(
-                    plan_id, [i[1] for i in fresh], current, expect_hashes=[i[3] for i in fresh]
-                )
-            events += len(fresh)
-            skipped += present
-        return ImportReport(plans=len(streams), events=events, skipped=skipped)
+    def import_log(self, lines: IO[bytes] | Iterable[bytes | str]) -> ImportReport:
+        """Append an exported log, all or nothing, in one transaction (see goalplan.log_import):
+        every line within limits, every hash and link checked, every stream refolded through
+        the domain rules. Events already here are skipped once matched."""
+        return import_log(self.store, lines)
 
     # audit ---------------------------------------------------------------------------------
 
@@ -313,45 +368,6 @@ class Goalplan:
                     found[key].append(plan_id)
         return {k: tuple(v) for k, v in found.items()}
 
-    def _checked_import(
-        self, plan_id: str, items: list[tuple[int, NewEvent, str, str]]
-    ) -> tuple[str, int, list[tuple[int, NewEvent, str, str]], int]:
-        """(plan, stored version, lines to append, lines already stored), or RejectedError."""
-        items.sort(key=lambda item: item[0])
-        current = self.store.stream_version(plan_id)
-        present = [i for i in items if i[0] <= current]
-        fresh = [i for i in items if i[0] > current]
-        refuse = f"plan {plan_id}"
-        if present:
-            stored = {r.version: r.hash for r in self.store.read_stream(plan_id, present[0][0])}
-            for version, event, prev_hash, digest in present:
-                # The line must hash to what it claims (else it was edited) and match the store.
-                computed = chain_hash(plan_id=plan_id, version=version, event=event, prev_hash=prev_hash)
-                if computed != digest or stored.get(version) != digest:
-                    raise RejectedError(
-                        refuse,
-                        f"version {version} in the file differs from the one already stored; "
-                        "nothing was imported.",
-                    )
-        head = self.store.read_stream(plan_id, current)[-1].hash if current else GENESIS_HASH
-        for expected, (version, event, prev_hash, digest) in enumerate(fresh, start=current + 1):
-            if version != expected:
-                raise RejectedError(
-                    refuse,
-                    f"the file has version {version} where version {expected} should come next "
-                    "(a stream is imported from its beginning, without gaps or repeats); "
-                    "nothing was imported.",
-                )
-            computed = chain_hash(plan_id=plan_id, version=version, event=event, prev_hash=head)
-            if prev_hash != head or computed != digest:
-                raise RejectedError(
-                    refuse,
-                    f"version {version} (event {event.event_id}) does not match its hash chain: the "
-                    "line was altered or does not follow the one before it; nothing was imported.",
-                )
-            head = digest
-        return plan_id, current, fresh, len(present)
-
 
 class Plan:
     """One plan's stream. Reading methods fold the log afresh, so they always show the latest."""
@@ -366,11 +382,13 @@ class Plan:
     # reading -------------------------------------------------------------------------------
 
     def log(self) -> PlanLog:
-        return PlanLog(tuple(self.gp.store.read_stream(self.id)))
+        """The plan's log, verified (chain, signed checkpoints, witness): IntegrityError if it
+        fails, unless the store was opened with ``allow_broken`` (then the log is marked)."""
+        return self.gp.checked_log(self.id, self.gp.store.read_stream(self.id))
 
     @property
     def state(self) -> PlanState:
-        return fold(self.gp.store.read_stream(self.id), plan_id=self.id)
+        return self.log().state
 
     def as_of(self, moment: datetime | date | str) -> PlanState:
         return self.log().as_of(moment)

@@ -24,6 +24,7 @@ from attrs import frozen
 from goalplan.errors import CodecError
 from goalplan.events import EVENT_TYPES, Event
 from goalplan.ids import new_event_id
+from goalplan.jcs import jcs
 
 Upcaster = Callable[[dict[str, Any]], dict[str, Any]]
 
@@ -31,6 +32,12 @@ _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _UPCASTERS: dict[tuple[str, int], Upcaster] = {}
 
 GENESIS_HASH = "0" * 64
+
+HASH_SCHEME_LEGACY = 1
+"""goalplan 0.1.0: Python's sorted-keys JSON (floats as Python writes them)."""
+HASH_SCHEME_JCS = 2
+"""RFC 8785 canonical JSON, reproducible in any language; every new event uses it."""
+HASH_SCHEMES = (HASH_SCHEME_LEGACY, HASH_SCHEME_JCS)
 
 
 def parse_iso_date(text: str) -> date:
@@ -117,9 +124,18 @@ def event_class(event_type: str, schema_version: int) -> type[Event]:
     return cls
 
 
-def encode(event: Event) -> str:
+def encode(event: Event, scheme: int = HASH_SCHEME_JCS) -> str:
     """The canonical JSON payload of an event at its current schema version."""
-    return canonical_json(_converter().unstructure(event))
+    return canonical_payload(_converter().unstructure(event), scheme)
+
+
+def canonical_payload(value: Any, scheme: int) -> str:
+    """A payload's stored and hashed text under a hash scheme (see docs/architecture.md)."""
+    if scheme == HASH_SCHEME_JCS:
+        return jcs(value)
+    if scheme == HASH_SCHEME_LEGACY:
+        return canonical_json(value)
+    raise CodecError(f"hash scheme {scheme!r} is not one this goalplan knows (1 or 2).")
 
 
 _scan_json = json.JSONDecoder().scan_once  # type: ignore[attr-defined]  # the scanner json.loads uses
@@ -327,6 +343,7 @@ class NewEvent:
     payload: str
     actor: str
     recorded_at: str
+    hash_scheme: int = HASH_SCHEME_JCS
 
     @classmethod
     def of(
@@ -356,6 +373,9 @@ class Envelope(NamedTuple):
     payload: str
     prev_hash: str
     hash: str
+    hash_scheme: int = HASH_SCHEME_LEGACY
+    recorded_by: str = ""
+    """Who the store saw writing: the PostgreSQL role, or the operating-system user (SQLite)."""
 
 
 T = TypeVar("T")
@@ -409,6 +429,7 @@ class RecordedEvent(Envelope):
             "payload": json.loads(self.payload),
             "prev_hash": self.prev_hash,
             "hash": self.hash,
+            "hash_scheme": self.hash_scheme,
         }
 
 
@@ -422,9 +443,11 @@ def chain_hash(
     """SHA-256 over the canonical envelope (with the previous hash) and the canonical payload.
 
     The global position is left out on purpose: it belongs to one store, and a stream copied
-    to another store must keep its hashes.
+    to another store must keep its hashes. The event's hash scheme says how the header is
+    spelled (its payload is stored already spelled that way).
     """
-    header = canonical_json(
+    spell = jcs if event.hash_scheme == HASH_SCHEME_JCS else canonical_json
+    header = spell(
         {
             "actor": event.actor,
             "event_id": event.event_id,
@@ -477,10 +500,13 @@ def new_event_from_json(record: Mapping[str, Any]) -> tuple[str, int, NewEvent, 
         )
     if not isinstance(record["payload"], dict):
         raise CodecError("the field 'payload' must be a JSON object.")
+    scheme = record.get("hash_scheme", HASH_SCHEME_LEGACY)  # 0.1.0 exports carry none
+    if isinstance(scheme, bool) or scheme not in HASH_SCHEMES:
+        raise CodecError(f"the field 'hash_scheme' must be 1 or 2 (got {scheme!r}).")
     try:
-        payload = canonical_json(record["payload"])
-    except ValueError:
-        raise CodecError("the field 'payload' holds a number JSON cannot spell (NaN or infinity).") from None
+        payload = canonical_payload(record["payload"], scheme)
+    except ValueError as exc:
+        raise CodecError(f"the field 'payload' cannot be spelled as canonical JSON: {exc}.") from None
     event = NewEvent(
         event_id=record["event_id"],
         type=record["type"],
@@ -488,6 +514,7 @@ def new_event_from_json(record: Mapping[str, Any]) -> tuple[str, int, NewEvent, 
         payload=payload,
         actor=record["actor"],
         recorded_at=record["recorded_at"],
+        hash_scheme=scheme,
     )
     return record["plan_id"], record["version"], event, record["prev_hash"], record["hash"]
 

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from attrs import field, frozen
 
+from goalplan.codec import RecordedEvent
 from goalplan.errors import GoalplanError, RejectedError
 from goalplan.files import make_private_folder
 from goalplan.files import write_atomically as write_atomically  # its home before goalplan.files
@@ -117,7 +118,9 @@ def render(exporter: Exporter, log: PlanLog, options: Mapping[str, str]) -> byte
     exporter raises becomes ExportFailed naming the exporter, its plugin and the plan.
     """
     check_options(exporter, options)
-    view = PlanLog(log.records)  # its own folded state, so one exporter cannot alter another's
+    view = PlanLog(
+        log.records, log.integrity_warning
+    )  # its own folded state, so one exporter cannot alter another's
     try:
         data = exporter.render(view, dict(options))
     except RejectedError:
@@ -157,7 +160,7 @@ def file_name(exporter: Exporter, log: PlanLog, options: Mapping[str, str]) -> s
     if exporter.file_stem is None:
         return safe_file_name(log.plan_id) + exporter.suffix
     try:
-        stem = exporter.file_stem(PlanLog(log.records), dict(options))
+        stem = exporter.file_stem(PlanLog(log.records, log.integrity_warning), dict(options))
     except RejectedError:
         raise
     except (Exception, SystemExit) as exc:
@@ -180,15 +183,19 @@ def safe_file_name(text: str) -> str:
     return f"{cleaned}-{hashlib.sha256(text.encode('utf-8')).hexdigest()[:10]}"
 
 
-def iter_plan_logs(store: EventStore) -> Iterator[PlanLog]:
+def iter_plan_logs(
+    store: EventStore, check: Callable[[str, tuple[RecordedEvent, ...]], PlanLog] | None = None
+) -> Iterator[PlanLog]:
     """Each plan's log in the order plans were opened, holding one plan in memory at a time.
 
     Plan ids are found by a catch-up read of the log in fixed-size batches (each stream's first
-    event opens the plan), so not even the list of ids grows with the caseload.
+    event opens the plan), so not even the list of ids grows with the caseload. ``check`` turns
+    each plan's records into its log, refusing (or marking) a damaged one.
     """
     for record in store.iter_all(batch=ID_SCAN_BATCH):
         if record.version == 1:
-            yield PlanLog(tuple(store.read_stream(record.plan_id)))
+            records = tuple(store.read_stream(record.plan_id))
+            yield PlanLog(records) if check is None else check(record.plan_id, records)
 
 
 def count_plans(store: EventStore) -> int:

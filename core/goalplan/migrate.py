@@ -20,7 +20,8 @@ from pathlib import Path
 from attrs import frozen
 
 from goalplan.codec import NewEvent, RecordedEvent
-from goalplan.errors import IntegrityError, RejectedError
+from goalplan.domain.admit import StreamRules
+from goalplan.errors import CodecError, IntegrityError, RejectedError
 from goalplan.store import EventStore, find_chain_break, is_postgres, open_store, postgres_url, sqlite_path
 
 BatchCallback = Callable[[str, int], None]
@@ -51,6 +52,7 @@ def copy_streams(
     if batch < 1:
         raise RejectedError("batch", "must be at least 1.")
     plan_ids = source.plan_ids()
+    _check_source(source, plan_ids)
     _refuse_diverged(source, destination, plan_ids)
     plans_copied = events_copied = events_present = 0
     for plan_id in plan_ids:
@@ -104,6 +106,34 @@ def migrate(
             raise
 
 
+def _check_source(source: EventStore, plan_ids: list[str]) -> None:
+    """Before anything is copied: every stream in the source begins at version 1, chains, and
+    replays through the domain rules with recorded-at never going back. One bad stream and
+    nothing at all is copied."""
+    opened = set(plan_ids)
+    for record in source.iter_all():
+        if record.plan_id not in opened:
+            raise IntegrityError(
+                f"the source is damaged: plan {record.plan_id} has events (position {record.position}) "
+                "but no opening event (version 1); nothing was copied. Run `goalplan verify` on it."
+            )
+    for plan_id in plan_ids:
+        records = source.read_stream(plan_id)
+        broken = find_chain_break(plan_id, records)
+        if broken is not None:
+            raise IntegrityError(f"the source is damaged at {broken}; nothing was copied.")
+        rules = StreamRules(plan_id)
+        for record in records:
+            try:
+                rules.admit(record.version, record.event_id, record.event, record.recorded_at, record.actor)
+            except RejectedError as exc:
+                raise RejectedError(exc.field, f"{exc.message} Nothing was copied.") from None
+            except CodecError as exc:
+                raise RejectedError(
+                    f"plan {plan_id} version {record.version}", f"{exc} Nothing was copied."
+                ) from None
+
+
 def _refuse_diverged(source: EventStore, destination: EventStore, plan_ids: list[str]) -> None:
     """Compare each shared stream at the last version both hold: one hash covers all before it."""
     held = set(destination.plan_ids())
@@ -123,6 +153,7 @@ def _refuse_diverged(source: EventStore, destination: EventStore, plan_ids: list
 
 def _pending(record: RecordedEvent) -> NewEvent:
     return NewEvent(
+        hash_scheme=record.hash_scheme,
         event_id=record.event_id,
         type=record.type,
         schema_version=record.schema_version,

@@ -24,8 +24,9 @@ def render_csv(log: PlanLog, options: Mapping[str, str]) -> bytes:
     table = TABLES[chosen.table]
     instruments = goalplan.registered_instruments()
     columns = table.columns_for(log, instruments)
-    rows = ((log.state.opened_on, row) for row in table.rows(log, instruments))
-    return _write(chosen, columns, rows)
+    warning = log.integrity_warning
+    rows = ((log.state.opened_on, row, warning) for row in table.rows(log, instruments))
+    return _write(chosen, columns, rows, marked=bool(warning))
 
 
 def caseload_renderer(
@@ -43,27 +44,39 @@ def render_caseload(logs: Iterable[PlanLog], options: Mapping[str, str]) -> byte
     table = TABLES[chosen.table]
     instruments = goalplan.registered_instruments()
     columns: dict[str, Column] = {}
-    rows: list[tuple[date, Row]] = []
+    rows: list[tuple[date, Row, str]] = []
     for log in logs:
         for column in table.columns_for(log, instruments):
             columns.setdefault(column.name, column)
-        opened_on = log.state.opened_on
-        rows.extend((opened_on, row) for row in table.rows(log, instruments))
+        opened_on, warning = log.state.opened_on, log.integrity_warning
+        rows.extend((opened_on, row, warning) for row in table.rows(log, instruments))
     if not columns:  # no plans: the header still says what the file would hold
         columns = {c.name: c for c in table.columns_for(None, instruments)}
     ordered = tuple(columns.values())
     blank = dict.fromkeys(c.name for c in ordered)
-    return _write(chosen, ordered, ((day, {**blank, **row}) for day, row in rows))
+    marked = any(warning for _, _, warning in rows)
+    return _write(chosen, ordered, ((day, {**blank, **row}, w) for day, row, w in rows), marked=marked)
 
 
-def _write(chosen: CsvOptions, columns: Sequence[Column], rows: Iterator[tuple[date, Row]]) -> bytes:
-    cells: Iterator[list[Cell]]
-    if chosen.deidentified:
-        pseudonym = Pseudonyms(chosen.key)
-        cells = (deidentified_cells(columns, row, pseudonym, opened_on) for opened_on, row in rows)
-    else:
-        cells = (full_cells(columns, row) for _, row in rows)
-    return write_csv(header(columns, chosen.deidentified), cells, bom=chosen.bom, delimiter=chosen.delimiter)
+def _write(
+    chosen: CsvOptions, columns: Sequence[Column], rows: Iterator[tuple[date, Row, str]], *, marked: bool
+) -> bytes:
+    """``marked``: a plan was read with --allow-broken, so every row gains the column
+    integrity_warning (the damaged plan's warning, or empty for a plan that verified)."""
+
+    def cells() -> Iterator[list[Cell]]:
+        pseudonym = Pseudonyms(chosen.key) if chosen.deidentified else None
+        for opened_on, row, warning in rows:
+            if pseudonym is not None:
+                line = deidentified_cells(columns, row, pseudonym, opened_on)
+            else:
+                line = full_cells(columns, row)
+            yield [*line, warning] if marked else line
+
+    heading = list(header(columns, chosen.deidentified))
+    if marked:
+        heading.append("integrity_warning")
+    return write_csv(heading, cells(), bom=chosen.bom, delimiter=chosen.delimiter)
 
 
 def file_stem_for(log: PlanLog, options: Mapping[str, str]) -> str:

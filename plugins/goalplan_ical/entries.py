@@ -53,6 +53,8 @@ class CalendarEntry:
     created: datetime
     stamp: datetime
     ended: str = ""
+    warning: str = ""
+    """The log failed verification and was read anyway (--allow-broken): said in the entry."""
 
     @property
     def cancelled(self) -> bool:
@@ -139,7 +141,10 @@ def plan_entries(log: goalplan.PlanLog) -> list[CalendarEntry]:
                     stamp=when,
                     ended=why_ended(known.facts, state),
                 )
-    return sorted(tracked.values(), key=lambda e: (e.facts.on, e.uid))
+    found = sorted(tracked.values(), key=lambda e: (e.facts.on, e.uid))
+    if log.integrity_warning:
+        found = [evolve(e, warning=log.integrity_warning) for e in found]
+    return found
 
 
 def why_ended(facts: Facts, state: goalplan.PlanState) -> str:

@@ -93,8 +93,9 @@ def _event(entry: CalendarEntry, options: CalendarOptions) -> Event:
     start, end = _span(facts.on, options)
     event.add("DTSTART", start)
     event.add("DTEND", end)
-    event.add("SUMMARY", text.summary(facts, options.details))
-    event.add("DESCRIPTION", text.description(facts, options.details, entry.ended))
+    marked = f"{entry.warning}\n\n" if entry.warning else ""
+    event.add("SUMMARY", ("[UNVERIFIED] " if entry.warning else "") + text.summary(facts, options.details))
+    event.add("DESCRIPTION", marked + text.description(facts, options.details, entry.ended))
     event.add("CATEGORIES", ["Treatment plan review" if facts.kind == REVIEW else "Goal target date"])
     event.add("CLASS", "CONFIDENTIAL" if options.details else "PRIVATE")
     event.add("ORGANIZER", organizer(facts, options))

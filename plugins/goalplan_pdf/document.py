@@ -37,9 +37,17 @@ class PlanDocument(FPDF):  # type: ignore[misc]
     """An FPDF that refuses to draw a character its font lacks instead of dropping it."""
 
     def __init__(
-        self, *, paper: str, compliance: str | None, running_title: str, footer_lines: Sequence[str]
+        self,
+        *,
+        paper: str,
+        compliance: str | None,
+        running_title: str,
+        footer_lines: Sequence[str],
+        warning: str = "",
     ):
         super().__init__(orientation="portrait", unit="mm", format=paper, enforce_compliance=compliance)
+        self.warning = warning
+        """Printed at the top of every page: the log failed verification (--allow-broken)."""
         self.running_title = running_title
         self.footer_lines = tuple(footer_lines)
         self.current_field = "text"
@@ -70,6 +78,13 @@ class PlanDocument(FPDF):  # type: ignore[misc]
     # running header and footer -----------------------------------------------------------
 
     def header(self) -> None:
+        if self.warning:
+            self.set_xy(self.l_margin, 3.5)
+            self.set_font(fonts.FAMILY, "B", 6.6)
+            self.set_text_color(180, 0, 0)
+            self.multi_cell(self.epw, 2.9, self.warning, align=Align.L, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+            self.style("body")
+            self.set_y(MARGIN_TOP)
         if self.page_no() == 1:
             return
         self.set_y(11)

@@ -41,14 +41,18 @@ def render_plan(log: goalplan.PlanLog, options: PdfOptions) -> bytes:
 
 def _document(view: PlanView, options: PdfOptions) -> PlanDocument:
     state, fp = view.state, view.fingerprint
+    warning = view.log.integrity_warning
+    # A fingerprint of a log that fails verification is never printed without saying so.
+    label = "UNVERIFIED log fingerprint" if warning else "Log fingerprint"
     pdf = PlanDocument(
         paper=options.paper,
         compliance="PDFA_2U" if options.pdfa else None,
         running_title=state.client_name,
         footer_lines=(
             f"{state.client_name} · treatment plan as recorded up to {view.made_at}",
-            f"Log fingerprint: plan {fp.plan_id} · version {fp.version} · head {fp.head_hash}",
+            f"{label}: plan {fp.plan_id} · version {fp.version} · head {fp.head_hash}",
         ),
+        warning=warning,
     )
     made = view.log.last_recorded_at
     assert made is not None
@@ -532,6 +536,11 @@ def _verification(pdf: PlanDocument, view: PlanView) -> None:
     fp = view.fingerprint
     pdf.section("Checking this document against the log", follow=40)
     pdf.style("body")
+    if view.log.integrity_warning:
+        pdf.paragraph(
+            f"{view.log.integrity_warning} The values below describe a log that did not verify; "
+            "they do not show that this document matches an unaltered record."
+        )
     pdf.paragraph(
         "Every page's footer names the log this document was made from. The same log always gives the "
         "same document, byte for byte. To check a printed copy, compare these values with the output of "

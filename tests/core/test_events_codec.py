@@ -302,6 +302,7 @@ def test_a_recorded_event_round_trips_through_its_export_form(event: Event) -> N
         new.payload,
         GENESIS_HASH,
         digest,
+        new.hash_scheme,
     )
     plan_id, version, back, prev, digest_back = codec.new_event_from_json(
         json.loads(json.dumps(record.to_json()))

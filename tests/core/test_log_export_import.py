@@ -42,7 +42,7 @@ def test_one_recorded_event_per_line_with_the_whole_envelope(source: Goalplan) -
     first = json.loads(lines[0])
     assert set(first) == {
         "event_id", "plan_id", "version", "position", "recorded_at", "actor",
-        "type", "schema_version", "payload", "prev_hash", "hash",
+        "type", "schema_version", "payload", "prev_hash", "hash", "hash_scheme",
     }  # fmt: skip
     assert [json.loads(line)["position"] for line in lines] == list(range(1, 11))
     assert "漢字" in "".join(lines)  # UTF-8 kept, not escaped

@@ -137,9 +137,7 @@ def test_a_damaged_source_stream_is_not_copied(source: Path, tmp_path: Path) -> 
     target = tmp_path / "copy.db"
     with pytest.raises(IntegrityError, match=f"plan {damaged} version 3"):
         migrate(source, target)
-    copied = _chains(target)
-    assert damaged not in copied
-    assert copied == {plan_id: chains[plan_id] for plan_id in list(chains)[:1]}
+    assert _chains(target) == {}  # all or nothing: not even the intact plan before it
 
 
 # the command line ---------------------------------------------------------------------------
@@ -205,3 +203,34 @@ def test_sqlite_to_postgres_and_back_keeps_every_hash(
         assert store.verify() == []
     code, out, _ = _run("migrate", "-q", postgres_url, str(back))
     assert (code, out.split(" event")[0]) == (0, "Copied 0")
+
+
+def test_a_plan_without_its_opening_event_stops_the_copy(source: Path, tmp_path: Path) -> None:
+    """0.1.0 silently dropped such a plan (it has no version 1, so no plan id)."""
+    chains = _chains(source)
+    damaged = next(iter(chains))
+    conn = sqlite3.connect(source, isolation_level=None)
+    conn.executescript(
+        f"DROP TRIGGER events_no_delete; DELETE FROM events WHERE plan_id = '{damaged}' AND version = 1;"
+        + SCHEMA
+    )
+    conn.close()
+    target = tmp_path / "copy.db"
+    with pytest.raises(IntegrityError, match=f"plan {damaged} has events"):
+        migrate(source, target)
+    assert _chains(target) == {}
+
+
+def test_a_chained_event_that_breaks_a_rule_stops_the_copy(tmp_path: Path) -> None:
+    from goalplan.codec import NewEvent
+    from goalplan.events import ReviewHeld
+    from goalplan.store import open_store
+
+    source = tmp_path / "rules.db"
+    with open_store(source) as store:  # chained by the store, but the plan was never opened
+        event = NewEvent.of(
+            ReviewHeld(held_on=date(2026, 2, 1)), actor="x", recorded_at="2026-02-01T00:00:00.000000Z"
+        )
+        store.append("P1", [event], 0)
+    with pytest.raises(RejectedError, match="plan P1 version 1: event 'review_held' breaks a rule"):
+        migrate(source, tmp_path / "copy.db")

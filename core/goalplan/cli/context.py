@@ -30,8 +30,9 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 class AppContext:
-    def __init__(self, db: str) -> None:
+    def __init__(self, db: str, allow_broken: bool = False) -> None:
         self.db = db
+        self.allow_broken = allow_broken
         self._gp: Goalplan | None = None
         self._new_file: Path | None = None
 
@@ -43,7 +44,7 @@ class AppContext:
             if create and not is_postgres(self.db):
                 path = Path(sqlite_path(self.db))
                 self._new_file = None if path.exists() else path
-            self._gp = Goalplan.open(self.db, create=create)
+            self._gp = Goalplan.open(self.db, create=create, allow_broken=self.allow_broken)
         if actor:
             self._gp.actor = actor
         return self._gp

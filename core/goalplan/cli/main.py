@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import sqlite3
 import sys
 from collections.abc import Callable
@@ -11,15 +12,18 @@ from typing import IO, Any
 
 import click
 
+from goalplan.api import Goalplan
 from goalplan.cli.analytics_commands import analytics, gas_group, instruments, lint_group, score
 from goalplan.cli.audit_command import audit
 from goalplan.cli.context import AppContext, emit_json, json_option, pass_app
 from goalplan.cli.goal_commands import correct, goal_group, progress, review
 from goalplan.cli.migrate_command import migrate_command
 from goalplan.cli.plan_commands import diagnosis_group, intervention, plan_group, safety_group
-from goalplan.cli.text_view import history_text
-from goalplan.errors import GoalplanError
+from goalplan.cli.text_view import history_text, mark_broken
+from goalplan.errors import GoalplanError, IntegrityError
 from goalplan.files import describe, write_atomically
+from goalplan.store import EventStore
+from goalplan.store.keys import add_trusted_key, trusted_keys
 from goalplan.text import printable
 
 
@@ -85,11 +89,16 @@ class GoalplanGroup(click.Group):
     show_default=True,
     help="Store: a SQLite file path, or a postgresql:// URL ($GOALPLAN_DB).",
 )
+@click.option(
+    "--allow-broken",
+    is_flag=True,
+    help="Forensics: read plans that fail verification; every page or line written carries a warning.",
+)
 @click.version_option(package_name="goalplan")
 @click.pass_context
-def cli(ctx: click.Context, db: str) -> None:
+def cli(ctx: click.Context, db: str, allow_broken: bool) -> None:
     """goalplan: SMART treatment plans kept as an append-only, verifiable log."""
-    app = AppContext(db)
+    app = AppContext(db, allow_broken)
     ctx.obj = app
     ctx.call_on_close(app.close)
 
@@ -118,33 +127,139 @@ cli.add_command(audit)
 @pass_app
 def history(app: AppContext, plan: str, goal: str | None, as_json: bool) -> None:
     """Every change: who, when, field old → new, and why."""
-    entries = app.goalplan().plan(plan).history(goal)
+    handle = app.goalplan().plan(plan)
+    log = handle.log()
+    entries = log.history(handle.resolve_goal(goal, log.state) if goal else None)
+    warning = log.integrity_warning
     if as_json:
-        emit_json([e.to_json() for e in entries])
+        emit_json(
+            [{**e.to_json(), "integrity_warning": warning} if warning else e.to_json() for e in entries]
+        )
     else:
-        click.echo(printable(history_text(entries)), nl=False)
+        click.echo(printable(mark_broken(history_text(entries), warning)), nl=False)
 
 
 @cli.command("verify")
 @click.argument("plan", required=False)
+@click.option(
+    "--against",
+    "against",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    multiple=True,
+    help="A checkpoint file kept elsewhere (goalplan checkpoint export); the store must still hold it.",
+)
+@json_option
 @pass_app
-def verify(app: AppContext, plan: str | None) -> None:
-    """Check every hash chain; names the first broken link and exits 1 if any."""
+def verify(app: AppContext, plan: str | None, against: tuple[Path, ...], as_json: bool) -> None:
+    """Check the whole store: every hash chain, gap-free positions, every signed checkpoint and
+    the witness. Names each problem and exits 1 if there is any."""
     gp = app.goalplan()
-    breaks = gp.verify(plan)
-    if breaks:
-        for found in breaks:
-            click.echo(f"goalplan: broken chain: {one_line(str(found))}.", err=True)
+    kept = [read_checkpoint_file(path) for path in against]
+    report = gp.integrity(plan, against=kept)
+    if as_json:
+        emit_json(report.to_json())
+    else:
+        for problem in report.problems:
+            click.echo(f"goalplan: {one_line(str(problem))}.", err=True)
+    if not report.ok:
         sys.exit(1)
+    if as_json:
+        return
+    signed = f", {report.checkpoints} signed checkpoint(s)" if report.checkpoints else ""
     if plan:
         plan_id = gp.resolve_plan_id(plan)
-        click.echo(f"OK: plan {plan_id}, {gp.store.stream_version(plan_id)} event(s), chain intact.")
+        click.echo(f"OK: plan {plan_id}, {report.events} event(s), chain and signatures intact.")
     else:
-        plan_ids = gp.store.plan_ids()
-        # Each stream's versions run 1..N without gaps, so their sum is the number of events
-        # (the largest position can be higher: positions are the store's own).
-        events = sum(gp.store.stream_version(plan_id) for plan_id in plan_ids)
-        click.echo(f"OK: {len(plan_ids)} plan(s), {events} event(s), every chain intact.")
+        click.echo(
+            f"OK: {report.plans} plan(s), {report.events} event(s){signed}; every chain, position "
+            f"and signature intact; witness: {report.witness}."
+        )
+
+
+def read_checkpoint_file(path: Path) -> dict[str, Any]:
+    try:
+        record = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise click.BadParameter(
+            f"{path} is not a checkpoint file ({exc}).", param_hint="--against"
+        ) from None
+    if not isinstance(record, dict):
+        raise click.BadParameter(f"{path} is not a checkpoint file.", param_hint="--against")
+    return record
+
+
+@cli.group("checkpoint")
+def checkpoint_group() -> None:
+    """Signed checkpoints: take one away to check the store against later."""
+
+
+@checkpoint_group.command("export")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True)
+@pass_app
+def checkpoint_export(app: AppContext, output: Path) -> None:
+    """Write the store's latest signed checkpoint (with its public key) to a file."""
+    gp = app.goalplan()
+    report = gp.integrity()
+    if not report.ok:
+        raise GoalplanError(
+            f"{report.problems[0]}; the store fails verification, so no checkpoint was exported "
+            "(run `goalplan verify`)."
+        )
+    latest = gp.store.latest_checkpoint()
+    if latest is None:
+        raise GoalplanError("the store holds no signed checkpoint yet; nothing was written.")
+    keys = {k.key_id: k.public_key for k in gp.store.stored_keys()}
+    data = json.dumps(latest.to_json(keys.get(latest.key_id, "")), indent=2, sort_keys=True) + "\n"
+    write_atomically(output, data.encode("utf-8"))
+    click.echo(f"Wrote the checkpoint at position {latest.position} to {output}.", err=True)
+
+
+@cli.group("keys", invoke_without_command=True)
+@json_option
+@click.pass_context
+def keys_group(ctx: click.Context, as_json: bool) -> None:
+    """List the public keys that signed in this store, and which of them this installation trusts."""
+    if ctx.invoked_subcommand is not None:
+        return
+    app = ctx.find_object(AppContext)
+    assert app is not None
+    rows = key_listing(app.goalplan().store)
+    if as_json:
+        emit_json(rows)
+        return
+    for row in rows:
+        click.echo(f"{row['key_id']}  {row['trust']:<17}  {row['label'] or '-'}  {row['public_key']}")
+
+
+@keys_group.command("trust")
+@click.argument("key_id")
+@pass_app
+def keys_trust(app: AppContext, key_id: str) -> None:
+    """Trust another installation's key (as listed by `goalplan keys`) after checking it with them."""
+    for key in app.goalplan().store.stored_keys():
+        if key.key_id == key_id:
+            add_trusted_key(key.public_key, key.label)
+            click.echo(f"Trusted key {key_id} ({key.label}).")
+            return
+    raise GoalplanError(f"KEY_ID: no key {key_id!r} has signed in this store; see `goalplan keys`.")
+
+
+def key_listing(store: EventStore) -> list[dict[str, str]]:
+    trusted = trusted_keys()
+    rows = []
+    for key in store.stored_keys():
+        found = trusted.get(key.key_id)
+        trust = found.source if found and found.public_key == key.public_key else "not trusted"
+        rows.append(
+            {
+                "key_id": key.key_id,
+                "public_key": key.public_key,
+                "label": key.label,
+                "added_at": key.added_at,
+                "trust": trust,
+            }
+        )
+    return rows
 
 
 @cli.group("log")
@@ -159,6 +274,7 @@ def log_group() -> None:
 def log_export(app: AppContext, plan: str | None, output: Path | None) -> None:
     """Write every recorded event (or one plan's) as JSON Lines."""
     gp = app.goalplan()
+    refuse_broken_store(gp, plan)
     if output is None:
         gp.export_log(sys.stdout, plan)
         return
@@ -169,7 +285,7 @@ def log_export(app: AppContext, plan: str | None, output: Path | None) -> None:
 
 
 @log_group.command("import")
-@click.argument("file", type=click.File("r", encoding="utf-8"))
+@click.argument("file", type=click.File("rb"))
 @pass_app
 def log_import(app: AppContext, file: Any) -> None:
     """Import a JSON Lines export, checking every hash; already-present events are skipped."""
@@ -189,6 +305,22 @@ def _log_writer(gp: Any, plan: str | None) -> Callable[[IO[bytes]], int]:
             text.detach()  # the file is the writer's to close
 
     return write
+
+
+def refuse_broken_store(gp: Goalplan, plan: str | None) -> None:
+    """A backup is refused from a store that fails verification, unless --allow-broken (then
+    every line written names the problem)."""
+    report = gp.integrity(plan)
+    if report.ok:
+        return
+    if not gp.allow_broken:
+        raise IntegrityError(
+            f"{report.problems[0]}; nothing was written. Run `goalplan verify` for the whole report, "
+            "or add --allow-broken to export it anyway for forensics."
+        )
+    gp.export_warning = (
+        f"WARNING: this log fails verification ({report.problems[0]}); it may have been altered."
+    )
 
 
 def main(argv: list[str] | None = None) -> None:

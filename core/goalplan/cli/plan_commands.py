@@ -18,7 +18,7 @@ from goalplan.cli.context import (
     json_option,
     pass_app,
 )
-from goalplan.cli.text_view import plan_list_text, plan_text
+from goalplan.cli.text_view import mark_broken, plan_list_text, plan_text
 from goalplan.codec import format_timestamp
 from goalplan.events import PERIODS, SESSION_TYPES, SIGNER_ROLES
 from goalplan.projections import plan_to_json
@@ -230,16 +230,20 @@ def plan_list(app: AppContext, as_json: bool) -> None:
 @pass_app
 def plan_show(app: AppContext, plan: str, as_of: datetime | None, as_json: bool) -> None:
     """The current plan, or the plan exactly as it was recorded by a past moment."""
-    handle = app.goalplan().plan(plan)
-    state = handle.as_of(as_of) if as_of else handle.state
+    log = app.goalplan().plan(plan).log()
+    state = log.as_of(as_of) if as_of else log.state
     report = plan_analytics(
         state, as_of.date() if as_of else app.goalplan().today(), app.goalplan().instruments()
     )
     if as_json:
-        emit_json(with_analytics(plan_to_json(state), report))
+        shown_json = with_analytics(plan_to_json(state), report)
+        if log.integrity_warning:
+            shown_json["integrity_warning"] = log.integrity_warning
+        emit_json(shown_json)
     else:
         shown = format_timestamp(as_of) if as_of else None
-        click.echo(printable(plan_text(state, as_of=shown, analytics=report)), nl=False)
+        text = plan_text(state, as_of=shown, analytics=report)
+        click.echo(printable(mark_broken(text, log.integrity_warning)), nl=False)
 
 
 @plan_group.command("sign")

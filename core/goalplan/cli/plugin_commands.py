@@ -12,7 +12,6 @@ from goalplan.exporting import (
     caseload_renderer,
     count_plans,
     export_all,
-    iter_plan_logs,
     parse_option_pairs,
     render,
     render_caseload,
@@ -111,7 +110,7 @@ def export(
     if one_file is not None:
         if out_dir is not None:
             raise click.UsageError("these options write the whole caseload to one file: use -o FILE.")
-        data = render_caseload(exporter, one_file, iter_plan_logs(app.goalplan().store), options)
+        data = render_caseload(exporter, one_file, app.goalplan().logs(), options)
         _write(data, output)
         return
     if all_plans and out_dir is None:
@@ -121,7 +120,7 @@ def export(
     gp = app.goalplan()
     if all_plans:
         assert out_dir is not None
-        logs = iter_plan_logs(gp.store)
+        logs = gp.logs()
         written = export_all(logs, exporter, options, out_dir)
         count = 0
         if sys.stderr.isatty():

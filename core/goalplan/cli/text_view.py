@@ -207,7 +207,10 @@ def history_text(entries: Sequence[HistoryEntry]) -> str:
         first = changes[0]
         when = first.recorded_at[:19].replace("T", " ")
         kind = first.event_type.replace("_", " ")
-        out.append(f"{when} UTC  {first.actor}  {kind}  v{first.version}  [{first.event_id[:8]}]")
+        who = first.actor
+        if first.recorded_by and first.recorded_by != first.actor:
+            who = f"{first.actor} (recorded by {first.recorded_by})"
+        out.append(f"{when} UTC  {who}  {kind}  v{first.version}  [{first.event_id[:8]}]")
         if first.reason:
             out.append(f"    why: {first.reason}")
         for change in changes:
@@ -217,3 +220,14 @@ def history_text(entries: Sequence[HistoryEntry]) -> str:
             else:
                 out.append(f"    {where}{change.field}: {change.new}")
     return "\n".join(out) + "\n"
+
+
+BROKEN_MARK = "[UNVERIFIED] "
+
+
+def mark_broken(text: str, warning: str) -> str:
+    """Text read with --allow-broken: the warning above and below, every line marked."""
+    if not warning:
+        return text
+    lines = "".join(f"{BROKEN_MARK}{line}\n" for line in text.splitlines())
+    return f"{warning}\n{lines}{warning}\n"

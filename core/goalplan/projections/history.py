@@ -70,6 +70,9 @@ class HistoryEntry:
     old: str
     new: str
     reason: str
+    recorded_by: str = ""
+    """Who the store saw writing (database role or operating-system user), beside the declared
+    actor; empty for events recorded before goalplan kept it."""
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -84,6 +87,7 @@ class HistoryEntry:
             "old": self.old,
             "new": self.new,
             "reason": self.reason,
+            "recorded_by": self.recorded_by,
         }
 
 
@@ -133,6 +137,7 @@ def _entry(record: RecordedEvent, goal_id: str | None, name: str, old: str, new:
         old=old,
         new=new,
         reason=_reason(record),
+        recorded_by=record.recorded_by,
     )
 
 

@@ -59,6 +59,9 @@ class PlanLog:
     """A read-only view of one plan's log: what exporters and reports are given."""
 
     records: tuple[RecordedEvent, ...]
+    integrity_warning: str = ""
+    """Empty for a verified log. Set only when a damaged log is read on purpose (--allow-broken):
+    every page or line an exporter writes from this log must then carry this sentence."""
 
     @property
     def plan_id(self) -> str:

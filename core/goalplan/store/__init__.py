@@ -52,20 +52,22 @@ def sqlite_path(url: str | Path) -> str:
     return text
 
 
-def open_store(url: str | Path, *, create: bool = True) -> EventStore:
+def open_store(url: str | Path, *, create: bool = True, signing: bool = True) -> EventStore:
     """A path or sqlite:///path opens the SQLite store; a PostgreSQL URL the PostgreSQL one.
 
     With ``create=False`` a store that does not exist yet (a SQLite file, or goalplan's tables
-    in a PostgreSQL schema) is not created: StoreNotFoundError.
+    in a PostgreSQL schema) is not created: StoreNotFoundError. ``signing=False`` appends
+    without signed checkpoints (for measuring their cost); verify then reports those events as
+    not covered by a signature.
     """
     text = str(url)
     pg = postgres_url(text)
     if pg is not None:
         from goalplan.store.postgres import PostgresStore  # optional dependency: psycopg
 
-        store: EventStore = PostgresStore(pg, create=create)
+        store: EventStore = PostgresStore(pg, create=create, signing=signing)
         return store
-    return SQLiteStore(sqlite_path(text), create=create)
+    return SQLiteStore(sqlite_path(text), create=create, signing=signing)
 
 
 __all__ = [

@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import abc
+import getpass
+import os
 from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager
+from datetime import UTC, datetime
+from typing import Any
 
 from attrs import frozen
 
-from goalplan.codec import GENESIS_HASH, NewEvent, RecordedEvent, chain_hash
+from goalplan.codec import GENESIS_HASH, NewEvent, RecordedEvent, chain_hash, format_timestamp
 from goalplan.errors import IntegrityError, RejectedError
+from goalplan.store.checkpoints import Checkpoint, seal
+from goalplan.store.keys import SigningKey, load_or_create_key, witness_file, write_witness
 
 APPEND_ONLY_MESSAGE = "goalplan events are append-only"
 
@@ -79,10 +86,28 @@ def find_chain_break(
     return None
 
 
+@frozen
+class StoredKey:
+    """A public key registered in the store by an installation that signed there."""
+
+    key_id: str
+    public_key: str
+    label: str
+    added_at: str
+
+
 class EventStore(abc.ABC):
-    """An append-only log of plan streams with global, gap-free positions."""
+    """An append-only log of plan streams with global, gap-free positions.
+
+    Every append is sealed by a signed checkpoint in the same transaction (see
+    store/checkpoints.py) unless the store was opened with ``signing=False``.
+    """
 
     url: str
+    store_id: str = ""
+    signing: bool = True
+    _key: SigningKey | None = None
+    _key_registered: bool = False
 
     @abc.abstractmethod
     def append(
@@ -120,6 +145,72 @@ class EventStore(abc.ABC):
 
     @abc.abstractmethod
     def close(self) -> None: ...
+
+    # checkpoints -----------------------------------------------------------------------------
+
+    @abc.abstractmethod
+    def read_checkpoints(self, from_position: int = 1, limit: int | None = None) -> list[Checkpoint]:
+        """Checkpoints with position >= from_position, in position order."""
+
+    @abc.abstractmethod
+    def plan_checkpoints(self, plan_id: str) -> list[Checkpoint]:
+        """Checkpoints that name the plan, as head or as the event before an append."""
+
+    @abc.abstractmethod
+    def event_at(self, position: int) -> RecordedEvent | None: ...
+
+    @abc.abstractmethod
+    def bulk(self) -> AbstractContextManager[None]:
+        """Appends made inside this block commit together or not at all (log import)."""
+
+    @abc.abstractmethod
+    def stored_keys(self) -> list[StoredKey]:
+        """The public keys installations registered when they first signed here."""
+
+    def iter_checkpoints(self, batch: int = 5000) -> Iterator[Checkpoint]:
+        position = 1
+        while True:
+            found = self.read_checkpoints(position, batch)
+            if not found:
+                return
+            yield from found
+            position = found[-1].position + 1
+
+    def latest_checkpoint(self, key_id: str | None = None) -> Checkpoint | None:
+        """The checkpoint with the highest position (signed by ``key_id``, if given)."""
+        latest = None
+        for checkpoint in self.iter_checkpoints():
+            if key_id is None or checkpoint.key_id == key_id:
+                latest = checkpoint
+        return latest
+
+    def signing_key(self) -> SigningKey:
+        """This installation's key, loaded (or created) on first use: the first write."""
+        if self._key is None:
+            self._key = load_or_create_key()
+        return self._key
+
+    def _seal(
+        self, plan_id: str, rows: Sequence[Sequence[Any]], prior: tuple[str, int, str] | None
+    ) -> Checkpoint | None:
+        """Sign an append inside its transaction; the store inserts the returned checkpoint."""
+        if not self.signing:
+            return None
+        return seal(self.signing_key(), self.store_id, plan_id, rows, prior)
+
+    def _key_row(self) -> tuple[str, str, str, str] | None:
+        """(key_id, public_key, label, added_at) the first time this store sees this key."""
+        if self._key_registered or not self.signing:
+            return None
+        key = self.signing_key()
+        return key.key_id, key.public_key, key_label(), format_timestamp(datetime.now(UTC))
+
+    def _witness(self, checkpoint: Checkpoint | None) -> None:
+        """After commit: the witness outside the database moves to the append just made."""
+        if checkpoint is None:
+            return
+        key = self.signing_key()
+        write_witness(witness_file(self.store_id, key.folder), checkpoint.to_json(key.public_key))
 
     def latest_recorded_at(self) -> str:
         """The newest recorded-at in the store ("" when empty): a report's day, taken from the log."""
@@ -184,7 +275,7 @@ def chain_batch(
     return links
 
 
-EventRow = tuple[int, str, str, int, str, str, str, int, str, str, str]
+EventRow = tuple[int, str, str, int, str, str, str, int, str, str, str, int]
 
 
 def event_rows(
@@ -204,6 +295,7 @@ def event_rows(
             e.payload,
             prev,
             digest,
+            e.hash_scheme,
         )
         for i, (e, (version, prev, digest)) in enumerate(zip(events, links, strict=True))
     ]
@@ -232,3 +324,22 @@ def retried_result(
     return AppendResult(
         plan_id, tuple(v for _, v, _ in ordered), tuple(p for _, _, p in ordered), duplicate=True
     )
+
+
+def os_user() -> str:
+    """The operating-system account running this process (its effective user id, not $USER)."""
+    try:
+        import pwd
+
+        return pwd.getpwuid(os.geteuid()).pw_name
+    except (ImportError, KeyError, AttributeError):  # no passwd entry, or not POSIX
+        try:
+            return getpass.getuser()
+        except Exception:
+            return "unknown"
+
+
+def key_label() -> str:
+    import socket
+
+    return f"{os_user()}@{socket.gethostname()}"

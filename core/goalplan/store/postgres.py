@@ -20,7 +20,8 @@ from __future__ import annotations
 
 import functools
 import hashlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
 import psycopg
@@ -32,11 +33,21 @@ from goalplan.store.base import (
     APPEND_ONLY_MESSAGE,
     AppendResult,
     EventStore,
+    StoredKey,
     appended,
     chain_batch,
     check_batch,
     event_rows,
     retried_result,
+)
+from goalplan.store.checkpoints import CHECKPOINT_FIELDS, Checkpoint, checkpoint_from_row
+
+_GUARDS = "".join(
+    f"CREATE TRIGGER {table}_no_change BEFORE UPDATE OR DELETE ON {table} "
+    "FOR EACH ROW EXECUTE FUNCTION goalplan_refuse_change();\n"
+    f"CREATE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table} "
+    "FOR EACH STATEMENT EXECUTE FUNCTION goalplan_refuse_change();\n"
+    for table in ("checkpoints", "signing_keys", "goalplan_store")
 )
 
 # (version, name, SQL). Append new migrations; never edit one that has shipped.
@@ -74,16 +85,62 @@ CREATE TRIGGER events_no_truncate BEFORE TRUNCATE ON events
     FOR EACH STATEMENT EXECUTE FUNCTION goalplan_refuse_change();
 """,
     ),
+    (
+        2,
+        "event ids unique store-wide, hash schemes, recorded_by (the database role), signed "
+        "checkpoints, signing keys, store id",
+        f"""
+DROP INDEX events_event_id;
+CREATE UNIQUE INDEX events_event_id_key ON events (event_id);
+ALTER TABLE events ADD COLUMN hash_scheme integer NOT NULL DEFAULT 1;
+ALTER TABLE events ADD COLUMN recorded_by text NOT NULL DEFAULT '';
+CREATE FUNCTION goalplan_recorded_by() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    NEW.recorded_by := current_user;
+    RETURN NEW;
+END
+$$;
+CREATE TRIGGER events_recorded_by BEFORE INSERT ON events
+    FOR EACH ROW EXECUTE FUNCTION goalplan_recorded_by();
+CREATE TABLE checkpoints (
+    position       bigint  PRIMARY KEY,
+    first_position bigint  NOT NULL,
+    plan_id        text    NOT NULL,
+    version        integer NOT NULL,
+    hash           text    NOT NULL,
+    prior_plan_id  text    NOT NULL,
+    prior_version  integer NOT NULL,
+    prior_hash     text    NOT NULL,
+    key_id         text    NOT NULL,
+    signature      text    NOT NULL
+);
+CREATE INDEX checkpoints_plan ON checkpoints (plan_id);
+CREATE INDEX checkpoints_prior_plan ON checkpoints (prior_plan_id);
+CREATE TABLE signing_keys (
+    key_id     text PRIMARY KEY,
+    public_key text NOT NULL,
+    label      text NOT NULL,
+    added_at   text NOT NULL
+);
+CREATE TABLE goalplan_store (store_id text PRIMARY KEY);
+INSERT INTO goalplan_store (store_id) VALUES (md5(random()::text || clock_timestamp()::text));
+{_GUARDS}
+""",
+    ),
 )
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 
 _COLUMNS = (
-    "event_id, plan_id, version, position, recorded_at, actor, type, schema_version, payload, prev_hash, hash"
+    "event_id, plan_id, version, position, recorded_at, actor, type, schema_version, payload, prev_hash, "
+    "hash, hash_scheme, recorded_by"
 )
+# recorded_by is not given: a trigger sets it to the database role, whatever the client says.
 _INSERT = (
     "INSERT INTO events (position, event_id, plan_id, version, recorded_at, actor, type, "
-    "schema_version, payload, prev_hash, hash) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+    "schema_version, payload, prev_hash, hash, hash_scheme) "
+    "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
 )
+_CHECKPOINT_COLUMNS = ", ".join(CHECKPOINT_FIELDS[1:])
 _LOCK = "SELECT pg_advisory_xact_lock(%s)"
 
 P = ParamSpec("P")
@@ -112,8 +169,14 @@ def lock_key(*parts: str) -> int:
 
 
 class PostgresStore(EventStore):
-    def __init__(self, url: str, *, connect_timeout: int = 10, create: bool = True) -> None:
+    _bulk = False
+    _pending_witness: Checkpoint | None = None
+
+    def __init__(
+        self, url: str, *, connect_timeout: int = 10, signing: bool = True, create: bool = True
+    ) -> None:
         self.url = url
+        self.signing = signing
         try:
             self._conn: psycopg.Connection[tuple[Any, ...]] = psycopg.connect(
                 url, autocommit=True, connect_timeout=connect_timeout
@@ -128,6 +191,7 @@ class PostgresStore(EventStore):
                     "`goalplan plan open` creates one."
                 )
             self.schema = self._migrate()
+            row = self._conn.execute("SELECT store_id FROM goalplan_store").fetchone()
         except psycopg.Error as exc:
             self._conn.close()
             raise StoreError(f"cannot set up the PostgreSQL store: {_first_line(exc)}") from None
@@ -135,6 +199,7 @@ class PostgresStore(EventStore):
             self._conn.close()
             raise
         self._positions_key = lock_key("positions", self.schema)
+        self.store_id = str(row[0]) if row else ""
 
     # schema ----------------------------------------------------------------------------------
 
@@ -144,6 +209,7 @@ class PostgresStore(EventStore):
         schema = self._target_schema()
         if self._applied_version(schema) == SCHEMA_VERSION:
             return schema
+        adopted = None
         with conn.transaction():
             conn.execute(_LOCK, (lock_key("migrate", schema),))
             conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(schema)))
@@ -162,7 +228,28 @@ class PostgresStore(EventStore):
                 conn.execute(
                     "INSERT INTO goalplan_migrations (version, name) VALUES (%s, %s)", (version, name)
                 )
+                if version == 2 and 1 in applied:
+                    adopted = self._adopt()
+        self._witness(adopted)
         return schema
+
+    def _adopt(self) -> Checkpoint | None:
+        """Sign each plan's head as the upgrade found it, so a 0.1.0 log is covered from here on."""
+        row = self._conn.execute("SELECT store_id FROM goalplan_store").fetchone()
+        self.store_id = str(row[0]) if row else ""
+        heads = self._conn.execute(
+            "SELECT plan_id, max(position) FROM events GROUP BY plan_id ORDER BY max(position)"
+        ).fetchall()
+        last = None
+        for plan_id, position in heads:
+            rows = self._conn.execute(
+                "SELECT position, event_id, plan_id, version, recorded_at, actor, type, schema_version,"
+                " payload, prev_hash, hash FROM events WHERE position = %s",
+                (position,),
+            ).fetchall()
+            last = self._seal(plan_id, rows, self._prior(int(position)))
+            self._insert_checkpoint(last)
+        return last
 
     def _target_schema(self) -> str:
         """The first schema named on the search path (created if missing), else public."""
@@ -230,7 +317,46 @@ class PostgresStore(EventStore):
             rows = event_rows(plan_id, events, links, last_position)
             with conn.cursor() as cursor:
                 cursor.executemany(_INSERT, rows)
+            checkpoint = self._seal(plan_id, rows, self._prior(rows[0][0]))
+            self._insert_checkpoint(checkpoint)
+        if self._bulk:
+            self._pending_witness = checkpoint or self._pending_witness
+        else:
+            self._key_registered = self._key_registered or checkpoint is not None
+            self._witness(checkpoint)
         return appended(plan_id, rows)
+
+    def _prior(self, first_position: int) -> tuple[str, int, str] | None:
+        row = self._conn.execute(
+            "SELECT plan_id, version, hash FROM events WHERE position = %s", (first_position - 1,)
+        ).fetchone()
+        return None if row is None else (str(row[0]), int(row[1]), str(row[2]))
+
+    def _insert_checkpoint(self, checkpoint: Checkpoint | None) -> None:
+        if checkpoint is None:
+            return
+        key_row = self._key_row()
+        if key_row is not None:
+            self._conn.execute(
+                "INSERT INTO signing_keys VALUES (%s, %s, %s, %s) ON CONFLICT (key_id) DO NOTHING", key_row
+            )
+        self._conn.execute(
+            f"INSERT INTO checkpoints ({_CHECKPOINT_COLUMNS}) VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s)",
+            checkpoint.row(),
+        )
+
+    @contextmanager
+    def bulk(self) -> Iterator[None]:
+        """Appends inside this block commit together or not at all (log import)."""
+        self._bulk = True
+        self._pending_witness = None
+        try:
+            with self._conn.transaction():
+                yield
+        finally:
+            self._bulk = False
+        self._key_registered = self._key_registered or self._pending_witness is not None
+        self._witness(self._pending_witness)
 
     def _already_stored(self, plan_id: str, events: Sequence[NewEvent]) -> AppendResult | None:
         ids = [e.event_id for e in events]
@@ -287,6 +413,37 @@ class PostgresStore(EventStore):
 
     def close(self) -> None:
         self._conn.close()
+
+    # checkpoints -----------------------------------------------------------------------------
+
+    @_connection_errors
+    def read_checkpoints(self, from_position: int = 1, limit: int | None = None) -> list[Checkpoint]:
+        cursor = self._conn.execute(
+            f"SELECT {_CHECKPOINT_COLUMNS} FROM checkpoints WHERE position >= %s ORDER BY position LIMIT %s",
+            (from_position, limit),
+        )
+        return [checkpoint_from_row(self.store_id, row) for row in cursor]
+
+    @_connection_errors
+    def plan_checkpoints(self, plan_id: str) -> list[Checkpoint]:
+        cursor = self._conn.execute(
+            f"SELECT {_CHECKPOINT_COLUMNS} FROM checkpoints WHERE plan_id = %s OR prior_plan_id = %s"
+            " ORDER BY position",
+            (plan_id, plan_id),
+        )
+        return [checkpoint_from_row(self.store_id, row) for row in cursor]
+
+    @_connection_errors
+    def event_at(self, position: int) -> RecordedEvent | None:
+        row = self._conn.execute(f"SELECT {_COLUMNS} FROM events WHERE position = %s", (position,)).fetchone()
+        return None if row is None else RecordedEvent._make(row)
+
+    @_connection_errors
+    def stored_keys(self) -> list[StoredKey]:
+        cursor = self._conn.execute(
+            "SELECT key_id, public_key, label, added_at FROM signing_keys ORDER BY added_at"
+        )
+        return [StoredKey(*row) for row in cursor]
 
 
 def _refuse_newer(schema: str, applied: set[int]) -> None:

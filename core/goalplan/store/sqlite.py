@@ -8,24 +8,29 @@ Triggers refuse UPDATE and DELETE, so even a plain sqlite3 connection cannot rew
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Sequence
+import uuid
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 from goalplan.codec import GENESIS_HASH, NewEvent, RecordedEvent
-from goalplan.errors import ConcurrencyError, StoreError, StoreNotFoundError
+from goalplan.errors import ConcurrencyError, GoalplanError, StoreError, StoreNotFoundError
 from goalplan.files import create_private_file, describe
 from goalplan.store.base import (
     APPEND_ONLY_MESSAGE,
     AppendResult,
     EventStore,
+    StoredKey,
     appended,
     chain_batch,
     check_batch,
     event_rows,
+    os_user,
     retried_result,
 )
+from goalplan.store.checkpoints import CHECKPOINT_FIELDS, Checkpoint, checkpoint_from_row
 
-SCHEMA = f"""
+_V1 = """
 CREATE TABLE IF NOT EXISTS events (
     position       INTEGER PRIMARY KEY,
     event_id       TEXT    NOT NULL UNIQUE,
@@ -40,23 +45,82 @@ CREATE TABLE IF NOT EXISTS events (
     hash           TEXT    NOT NULL,
     UNIQUE (plan_id, version)
 );
-CREATE TRIGGER IF NOT EXISTS events_no_update BEFORE UPDATE ON events
-BEGIN SELECT RAISE(ABORT, '{APPEND_ONLY_MESSAGE}'); END;
-CREATE TRIGGER IF NOT EXISTS events_no_delete BEFORE DELETE ON events
-BEGIN SELECT RAISE(ABORT, '{APPEND_ONLY_MESSAGE}'); END;
 """
 
-_COLUMNS = (
-    "event_id, plan_id, version, position, recorded_at, actor, type, schema_version, payload, prev_hash, hash"
+_V2 = """
+ALTER TABLE events ADD COLUMN hash_scheme INTEGER NOT NULL DEFAULT 1;
+ALTER TABLE events ADD COLUMN recorded_by TEXT NOT NULL DEFAULT '';
+CREATE TABLE checkpoints (
+    position       INTEGER PRIMARY KEY,
+    first_position INTEGER NOT NULL,
+    plan_id        TEXT    NOT NULL,
+    version        INTEGER NOT NULL,
+    hash           TEXT    NOT NULL,
+    prior_plan_id  TEXT    NOT NULL,
+    prior_version  INTEGER NOT NULL,
+    prior_hash     TEXT    NOT NULL,
+    key_id         TEXT    NOT NULL,
+    signature      TEXT    NOT NULL
+);
+CREATE INDEX checkpoints_plan ON checkpoints (plan_id);
+CREATE INDEX checkpoints_prior_plan ON checkpoints (prior_plan_id);
+CREATE TABLE signing_keys (
+    key_id     TEXT PRIMARY KEY,
+    public_key TEXT NOT NULL,
+    label      TEXT NOT NULL,
+    added_at   TEXT NOT NULL
+);
+CREATE TABLE goalplan_store (store_id TEXT PRIMARY KEY);
+"""
+
+# (version, name, SQL). Append new migrations; never edit one that has shipped. A 0.1.0 file
+# has the events table and no goalplan_migrations table: it counts as version 1.
+MIGRATIONS: tuple[tuple[int, str, str], ...] = (
+    (1, "events table", _V1),
+    (2, "hash schemes, recorded_by, signed checkpoints, signing keys, store id", _V2),
 )
+SCHEMA_VERSION = MIGRATIONS[-1][0]
+GUARDED_TABLES = ("events", "checkpoints", "signing_keys", "goalplan_store")
+
+# The append-only guards, re-runnable: every open puts back any that are missing.
+SCHEMA = "".join(
+    f"""
+CREATE TRIGGER IF NOT EXISTS {table}_no_update BEFORE UPDATE ON {table}
+BEGIN SELECT RAISE(ABORT, '{APPEND_ONLY_MESSAGE}'); END;
+CREATE TRIGGER IF NOT EXISTS {table}_no_delete BEFORE DELETE ON {table}
+BEGIN SELECT RAISE(ABORT, '{APPEND_ONLY_MESSAGE}'); END;
+"""
+    for table in GUARDED_TABLES
+)
+
+_COLUMNS = (
+    "event_id, plan_id, version, position, recorded_at, actor, type, schema_version, payload, prev_hash, "
+    "hash, hash_scheme, recorded_by"
+)
+_INSERT = (
+    "INSERT INTO events (position, event_id, plan_id, version, recorded_at, actor, type, schema_version, "
+    "payload, prev_hash, hash, hash_scheme, recorded_by) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)"
+)
+_CHECKPOINT_COLUMNS = ", ".join(CHECKPOINT_FIELDS[1:])
 
 
 class SQLiteStore(EventStore):
+    _bulk = False
+    _pending_witness: Checkpoint | None = None
+
     def __init__(
-        self, path: str | Path, *, synchronous: str = "FULL", timeout: float = 60.0, create: bool = True
+        self,
+        path: str | Path,
+        *,
+        synchronous: str = "FULL",
+        timeout: float = 60.0,
+        signing: bool = True,
+        create: bool = True,
     ) -> None:
         self.path = Path(path)
         self.url = str(self.path)
+        self.signing = signing
+        self._user = os_user()
         if not create and not self.path.exists():
             raise StoreNotFoundError(
                 f"no goalplan store at {self.path}; `goalplan plan open` creates one "
@@ -72,7 +136,7 @@ class SQLiteStore(EventStore):
                 self._conn.execute("PRAGMA journal_mode=WAL")
                 self._conn.execute(f"PRAGMA synchronous={synchronous}")
                 self._conn.execute(f"PRAGMA busy_timeout={int(timeout * 1000)}")
-                self._conn.executescript(SCHEMA)
+                self._migrate()
             except BaseException:
                 self._conn.close()
                 raise
@@ -80,6 +144,78 @@ class SQLiteStore(EventStore):
             if created:
                 self.path.unlink(missing_ok=True)
             raise StoreError(f"cannot open the goalplan store at {self.path}: {_reason(exc)}.") from None
+
+    # schema ----------------------------------------------------------------------------------
+
+    def _applied_version(self) -> int:
+        conn = self._conn
+        tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        if "goalplan_migrations" in tables:
+            (applied,) = conn.execute("SELECT COALESCE(MAX(version), 0) FROM goalplan_migrations").fetchone()
+            return int(applied)
+        return 1 if "events" in tables else 0
+
+    def _migrate(self) -> None:
+        """Create or upgrade the tables (a 0.1.0 file is brought forward), then the guards."""
+        conn = self._conn
+        if self._applied_version() != SCHEMA_VERSION:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                applied = self._applied_version()
+                if applied > SCHEMA_VERSION:
+                    raise GoalplanError(
+                        f"the store {self.path} is at goalplan schema version {applied}, newer than the "
+                        f"version {SCHEMA_VERSION} this goalplan knows; upgrade goalplan."
+                    )
+                conn.execute(
+                    "CREATE TABLE IF NOT EXISTS goalplan_migrations (version INTEGER PRIMARY KEY,"
+                    " name TEXT NOT NULL, applied_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ')))"
+                )
+                for version, name, statements in MIGRATIONS:
+                    if version <= applied:
+                        if version == 1 and applied == 1:  # a 0.1.0 file: note what it had
+                            conn.execute(
+                                "INSERT OR IGNORE INTO goalplan_migrations (version, name) VALUES (?, ?)",
+                                (version, name),
+                            )
+                        continue
+                    for statement in statements.split(";"):
+                        if statement.strip():
+                            conn.execute(statement)
+                    if version == 2:
+                        conn.execute("INSERT INTO goalplan_store (store_id) VALUES (?)", (uuid.uuid4().hex,))
+                    conn.execute(
+                        "INSERT INTO goalplan_migrations (version, name) VALUES (?, ?)", (version, name)
+                    )
+                self._load_store_id()
+                adopted = self._adopt() if applied == 1 else None
+                conn.execute("COMMIT")
+                self._witness(adopted)
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
+        conn.executescript(SCHEMA)
+        self._load_store_id()
+
+    def _load_store_id(self) -> None:
+        (self.store_id,) = self._conn.execute("SELECT store_id FROM goalplan_store").fetchone()
+
+    def _adopt(self) -> Checkpoint | None:
+        """Sign each plan's head as the upgrade found it, so a 0.1.0 log is covered from here on."""
+        heads = self._conn.execute(
+            "SELECT plan_id, MAX(position) FROM events GROUP BY plan_id ORDER BY MAX(position)"
+        ).fetchall()
+        last = None
+        for plan_id, position in heads:
+            rows = self._conn.execute(
+                "SELECT position, event_id, plan_id, version, recorded_at, actor, type, schema_version,"
+                " payload, prev_hash, hash FROM events WHERE position = ?",
+                (position,),
+            ).fetchall()
+            last = self._seal(plan_id, rows, self._prior(position))
+            self._insert_checkpoint(last)
+        return last
 
     def append(
         self,
@@ -107,11 +243,13 @@ class SQLiteStore(EventStore):
         expect_hashes: Sequence[str] | None,
     ) -> AppendResult:
         conn = self._conn
-        conn.execute("BEGIN IMMEDIATE")
+        if not self._bulk:
+            conn.execute("BEGIN IMMEDIATE")
         try:
             stored = self._already_stored(plan_id, events)
             if stored is not None:
-                conn.execute("ROLLBACK")
+                if not self._bulk:
+                    conn.execute("ROLLBACK")
                 return stored
             row = conn.execute(
                 "SELECT version, hash FROM events WHERE plan_id = ? ORDER BY version DESC LIMIT 1",
@@ -123,13 +261,55 @@ class SQLiteStore(EventStore):
             links = chain_batch(plan_id, events, current, head, expect_hashes)
             (last_position,) = conn.execute("SELECT COALESCE(MAX(position), 0) FROM events").fetchone()
             rows = event_rows(plan_id, events, links, last_position)
-            conn.executemany("INSERT INTO events VALUES (?,?,?,?,?,?,?,?,?,?,?)", rows)
+            conn.executemany(_INSERT, [(*row, self._user) for row in rows])
+            checkpoint = self._seal(plan_id, rows, self._prior(rows[0][0]))
+            self._insert_checkpoint(checkpoint)
+            if self._bulk:
+                self._pending_witness = checkpoint or self._pending_witness
+                return appended(plan_id, rows)
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction and not self._bulk:
+                conn.execute("ROLLBACK")
+            raise
+        self._key_registered = self._key_registered or checkpoint is not None
+        self._witness(checkpoint)
+        return appended(plan_id, rows)
+
+    def _prior(self, first_position: int) -> tuple[str, int, str] | None:
+        row = self._conn.execute(
+            "SELECT plan_id, version, hash FROM events WHERE position = ?", (first_position - 1,)
+        ).fetchone()
+        return None if row is None else (row[0], int(row[1]), row[2])
+
+    def _insert_checkpoint(self, checkpoint: Checkpoint | None) -> None:
+        if checkpoint is None:
+            return
+        key_row = self._key_row()
+        if key_row is not None:
+            self._conn.execute("INSERT OR IGNORE INTO signing_keys VALUES (?, ?, ?, ?)", key_row)
+        self._conn.execute(
+            f"INSERT INTO checkpoints ({_CHECKPOINT_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?)", checkpoint.row()
+        )
+
+    @contextmanager
+    def bulk(self) -> Iterator[None]:
+        """Appends inside this block commit together or not at all (log import)."""
+        conn = self._conn
+        conn.execute("BEGIN IMMEDIATE")
+        self._bulk = True
+        self._pending_witness = None
+        try:
+            yield
             conn.execute("COMMIT")
         except BaseException:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
             raise
-        return appended(plan_id, rows)
+        finally:
+            self._bulk = False
+        self._key_registered = self._key_registered or self._pending_witness is not None
+        self._witness(self._pending_witness)
 
     def _already_stored(self, plan_id: str, events: Sequence[NewEvent]) -> AppendResult | None:
         ids = [e.event_id for e in events]
@@ -182,6 +362,33 @@ class SQLiteStore(EventStore):
 
     def close(self) -> None:
         self._conn.close()
+
+    # checkpoints -----------------------------------------------------------------------------
+
+    def read_checkpoints(self, from_position: int = 1, limit: int | None = None) -> list[Checkpoint]:
+        cursor = self._conn.execute(
+            f"SELECT {_CHECKPOINT_COLUMNS} FROM checkpoints WHERE position >= ? ORDER BY position LIMIT ?",
+            (from_position, -1 if limit is None else limit),
+        )
+        return [checkpoint_from_row(self.store_id, row) for row in cursor]
+
+    def plan_checkpoints(self, plan_id: str) -> list[Checkpoint]:
+        cursor = self._conn.execute(
+            f"SELECT {_CHECKPOINT_COLUMNS} FROM checkpoints WHERE plan_id = ? OR prior_plan_id = ?"
+            " ORDER BY position",
+            (plan_id, plan_id),
+        )
+        return [checkpoint_from_row(self.store_id, row) for row in cursor]
+
+    def event_at(self, position: int) -> RecordedEvent | None:
+        row = self._conn.execute(f"SELECT {_COLUMNS} FROM events WHERE position = ?", (position,)).fetchone()
+        return None if row is None else RecordedEvent._make(row)
+
+    def stored_keys(self) -> list[StoredKey]:
+        cursor = self._conn.execute(
+            "SELECT key_id, public_key, label, added_at FROM signing_keys ORDER BY added_at"
+        )
+        return [StoredKey(*row) for row in cursor]
 
 
 def _reason(exc: BaseException) -> str:

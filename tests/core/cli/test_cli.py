@@ -119,7 +119,9 @@ def test_the_whole_surface_works_as_written(run: Run, db: Path, tmp_path: Path) 
     assert {e["actor"] for e in entries} == {"dr.ruiz"}
 
     assert ok(run("verify")).startswith("OK: 1 plan(s), ")
-    assert ok(run("verify", plan[:4])) == f"OK: plan {plan}, {head(db)} event(s), chain intact.\n"
+    assert (
+        ok(run("verify", plan[:4])) == f"OK: plan {plan}, {head(db)} event(s), chain and signatures intact.\n"
+    )
 
     backup = tmp_path / "backup.jsonl"
     ok(run("log", "export", "-o", str(backup)))

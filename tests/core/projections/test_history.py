@@ -119,5 +119,5 @@ def test_to_json_has_every_field() -> None:
     (entry, *_) = plan_history(_course().records)
     assert set(entry.to_json()) == {
         "position", "version", "recorded_at", "actor", "event_id", "event_type",
-        "goal_id", "field", "old", "new", "reason",
+        "goal_id", "field", "old", "new", "reason", "recorded_by",
     }  # fmt: skip

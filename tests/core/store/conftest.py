@@ -18,6 +18,7 @@ from typing import Any, Protocol
 import pytest
 
 from goalplan.store import EventStore, open_store
+from goalplan.store.sqlite import GUARDED_TABLES
 from goalplan.store.sqlite import SCHEMA as SQLITE_SCHEMA
 
 
@@ -45,8 +46,9 @@ class SQLiteBackdoor:
     def tamper(self, *statements: tuple[str, tuple[Any, ...]]) -> None:
         """Drop the guard triggers, rewrite, then put the triggers back to hide the tracks."""
         self.conn.execute("BEGIN IMMEDIATE")
-        self.conn.execute("DROP TRIGGER events_no_update")
-        self.conn.execute("DROP TRIGGER events_no_delete")
+        for table in GUARDED_TABLES:
+            self.conn.execute(f"DROP TRIGGER IF EXISTS {table}_no_update")
+            self.conn.execute(f"DROP TRIGGER IF EXISTS {table}_no_delete")
         for statement, params in statements:
             self.conn.execute(statement, params)
         self.conn.execute("COMMIT")

@@ -115,7 +115,7 @@ def test_cli_verify_names_the_broken_link_and_exits_1(db_path: Path) -> None:
     plan_id, _ = _plan_with_goal(db_path)
     intact = _cli("--db", str(db_path), "verify")
     assert intact.returncode == 0, intact.stderr
-    assert "every chain intact" in intact.stdout
+    assert "every chain, position and signature intact" in intact.stdout
 
     conn = sqlite3.connect(db_path, isolation_level=None)
     (event_id,) = conn.execute("SELECT event_id FROM events WHERE version = 2").fetchone()
