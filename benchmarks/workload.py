@@ -129,7 +129,8 @@ def _plan_events(rng: random.Random, target_size: int) -> Iterator[Event]:
         frequency="weekly",
         goal_ids=tuple(g for g, _ in goals),
     )
-    yield PlanSigned(role="client", name="Client", signed_on=opened)
+    if rng.random() >= 0.05:  # a few plans are never signed by the client (an audit finding)
+        yield PlanSigned(role="client", name="Client", signed_on=opened)
     yield PlanSigned(role="clinician", name="Clinician", credentials="PhD", signed_on=opened)
     day = opened
     produced = 7 + len(goals) + len(steps)
@@ -163,6 +164,15 @@ def _plan_events(rng: random.Random, target_size: int) -> Iterator[Event]:
                 held_on=day,
                 summary="Progress reviewed with the client.",
                 next_review_on=day + timedelta(days=90),
+            )
+        elif roll < 0.96 and len(goals) > 1 and rng.random() < 0.1:
+            # Completed short of its target, with the reason recorded (an audit finding).
+            goals = [g for g in goals if g[0] != goal_id]
+            yield GoalStatusChanged(
+                goal_id=goal_id,
+                status="completed",
+                reason="The client felt ready to stop.",
+                target_missed_reason="Stopped short of the target; the client is satisfied.",
             )
         elif roll < 0.96:
             status[goal_id] = "on-hold" if status.get(goal_id, "active") == "active" else "active"

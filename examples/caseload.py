@@ -43,6 +43,24 @@ def social_anxiety(gp: Goalplan, clock: StoryClock) -> str:
         opened=d("2026-01-12"),
         review_every=90,
         discharge_criteria="Attends two social gatherings a month for two consecutive months.",
+        birth_date=d("2008-09-03"),
+        record_number="NP-2026-0012",
+        preferred_name="Zoë",
+        pronouns="she/her",
+        guardian="Grace Okafor",
+        guardian_relationship="mother",
+        actor="l.nowak",
+    )
+    plan.set_details(
+        strengths="Warm with people she knows; keeps a journal; came to therapy on her own initiative.",
+        needs="A few friends in the city; confidence in groups at school and at her Saturday job.",
+        abilities="Writes well and tracks her moods in her journal.",
+        preferences="Sessions after school; her mother joins only the review sessions.",
+        level_of_care="Outpatient psychotherapy",
+        effective_from=d("2026-01-12"),
+        effective_through=d("2027-01-11"),
+        aftercare="Monthly check-in for three months after discharge; school counsellor informed.",
+        referrals="School counsellor (with Zoë's and her mother's consent).",
         actor="l.nowak",
     )
     goal = plan.set_goal(
@@ -61,18 +79,38 @@ def social_anxiety(gp: Goalplan, clock: StoryClock) -> str:
         by=d("2026-04-12"),
         actor="l.nowak",
     )
+    plan.set_presenting_problem(
+        "Anxiety in groups",
+        "Leaves or avoids gatherings of more than three people; blushing, racing heart and fear of "
+        "being judged; no social outings since moving to the city a year ago.",
+        actor="l.nowak",
+    )
+    plan.add_diagnosis(
+        "F40.10", focus=["Anxiety in groups"], primary=True, dsm5="Social anxiety disorder", actor="l.nowak"
+    )
     first = plan.add_step(goal, "Say yes to one lunch with coworkers", by=d("2026-01-31"), actor="l.nowak")
     second = plan.add_step(goal, "Go to the Thursday book club at the library", by=d("2026-02-28"))
     plan.plan_intervention(
         "CBT",
         "Graded exposure to group situations with a fear hierarchy; cognitive restructuring of "
         "predictions about being judged",
-        "weekly, 50 minutes",
+        "weekly",
         goals=[goal, ease],
+        type="individual",
+        minutes=50,
+        sessions=1,
+        per="week",
+        provider="Łukasz Nowak",
+        provider_credentials="PsyD",
+        provider_role="primary therapist",
+        starts=d("2026-01-19"),
+        ends=d("2026-04-13"),
         actor="l.nowak",
     )
     plan.sign(role="client", name="Zoë Okafor", on=d("2026-01-12"), actor="l.nowak")
+    plan.sign(role="guardian", name="Grace Okafor", on=d("2026-01-12"), actor="l.nowak")
     plan.sign(role="clinician", name="Łukasz Nowak", credentials="PsyD", on=d("2026-01-12"), actor="l.nowak")
+    plan.give_copy(to="Zoë Okafor and Grace Okafor", on=d("2026-01-12"), method="printed copy in session")
     for day, gatherings, suds in [("2026-01-31", 0, 8), ("2026-02-28", 1, 7), ("2026-03-31", 2, 5)]:
         clock.at(d(day))
         plan.record_progress(goal, gatherings, on=d(day), actor="l.nowak")
@@ -95,6 +133,10 @@ def social_anxiety(gp: Goalplan, clock: StoryClock) -> str:
         next=d("2026-04-13"),
         actor="l.nowak",
     )
+    # The revised statement changed what was signed: the plan is reviewed and signed again.
+    plan.sign(role="client", name="Zoë Okafor", on=d("2026-03-02"), actor="l.nowak")
+    plan.sign(role="guardian", name="Grace Okafor", on=d("2026-03-02"), actor="l.nowak")
+    plan.sign(role="clinician", name="Łukasz Nowak", credentials="PsyD", on=d("2026-03-02"), actor="l.nowak")
     clock.at(d("2026-04-13"))
     plan.record_progress(goal, 2, on=d("2026-04-12"), note="Book club and a birthday dinner.")
     plan.record_progress(ease, 4, on=d("2026-04-12"))
@@ -117,6 +159,20 @@ def panic(gp: Goalplan, clock: StoryClock) -> str:
         opened=d("2026-02-02"),
         review_every=60,
         discharge_criteria="Fewer than one panic attack a week for four weeks in a row.",
+        birth_date=d("1991-07-14"),
+        record_number="NP-2026-0031",
+        actor="a.ruiz",
+    )
+    plan.set_details(
+        strengths="Motivated; keeps careful notes; supportive sister nearby.",
+        needs="Affordable travel to work; fewer sick days.",
+        abilities="Learns techniques quickly and practises them between sessions.",
+        preferences="Morning appointments before work; written summaries in Vietnamese and English.",
+        level_of_care="Outpatient psychotherapy",
+        effective_from=d("2026-02-02"),
+        effective_through=d("2027-02-01"),
+        aftercare="Booster session one month after discharge; relapse-prevention plan kept on her phone.",
+        referrals="Primary care physician for a medication review.",
         actor="a.ruiz",
     )
     goal = plan.set_goal(
@@ -127,19 +183,35 @@ def panic(gp: Goalplan, clock: StoryClock) -> str:
         relevance="Lan has been taking taxis to avoid the bus and is worried about money.",
         actor="a.ruiz",
     )
+    plan.set_presenting_problem(
+        "Panic attacks",
+        "About three panic attacks a week, mostly on buses; takes taxis to avoid the bus.",
+        actor="a.ruiz",
+    )
+    plan.add_diagnosis("F41.0", focus=["Panic attacks"], primary=True, dsm5="Panic disorder", actor="a.ruiz")
     plan.add_step(goal, "Keep a panic diary: time, place, body sensations, thoughts", actor="a.ruiz")
     plan.add_step(goal, "Practise slow breathing twice a day", by=d("2026-02-16"), actor="a.ruiz")
     plan.add_step(goal, "Ride the bus two stops with the breathing plan", by=d("2026-03-15"), actor="a.ruiz")
     plan.plan_intervention(
         "CBT",
         "Panic-focused CBT: psychoeducation, interoceptive exposure, cognitive restructuring",
-        "weekly, 50 minutes",
+        "weekly",
         goals=[goal],
+        type="individual",
+        minutes=50,
+        sessions=1,
+        per="week",
+        provider="Ana Ruiz",
+        provider_credentials="PhD, LCP",
+        provider_role="primary therapist",
+        starts=d("2026-02-09"),
+        ends=d("2026-05-04"),
         actor="a.ruiz",
     )
     plan.record_score("GAD-7", 16, on=d("2026-02-02"), goal=goal, actor="a.ruiz")
     plan.sign(role="client", name="Nguyễn Thị Lan", on=d("2026-02-02"), actor="a.ruiz")
     plan.sign(role="clinician", name="Ana Ruiz", credentials="PhD, LCP", on=d("2026-02-02"), actor="a.ruiz")
+    plan.give_copy(to="Nguyễn Thị Lan", on=d("2026-02-02"), method="printed copy in session")
     weekly = [3, 3, 2, 3, 2, 1, 1, 1, 0, 1, 0, 0]
     for week, attacks in enumerate(weekly):
         day = d("2026-02-08") + timedelta(weeks=week)
@@ -153,6 +225,9 @@ def panic(gp: Goalplan, clock: StoryClock) -> str:
                 by=d("2026-04-16"),
                 actor="a.ruiz",
             )
+            # A new target date is a material change: both sign the revised plan.
+            plan.sign(role="client", name="Nguyễn Thị Lan", on=day, actor="a.ruiz")
+            plan.sign(role="clinician", name="Ana Ruiz", credentials="PhD, LCP", on=day, actor="a.ruiz")
     clock.at(d("2026-04-03"))
     plan.record_score("GAD-7", 7, on=d("2026-04-03"), goal=goal, actor="a.ruiz")
     plan.hold_review(
@@ -173,6 +248,23 @@ def parent_and_daughter(gp: Goalplan, clock: StoryClock) -> str:
         credentials="LMFT",
         opened=d("2026-01-20"),
         review_every=90,
+        discharge_criteria="Conversations with Eleni on at least three days a week for two months.",
+        birth_date=d("1979-03-22"),
+        record_number="NP-2026-0019",
+        preferred_name="Kostas",
+        pronouns="he/him",
+        actor="m.jensen",
+    )
+    plan.set_details(
+        strengths="Deeply committed to his daughter; reliable attendance.",
+        needs="Ways to talk with a teenager without it becoming an argument.",
+        abilities="Good listener with adults; cooks, which Eleni enjoys.",
+        preferences="Evening sessions; Eleni joins every other session.",
+        level_of_care="Outpatient family therapy",
+        effective_from=d("2026-01-20"),
+        effective_through=d("2027-01-19"),
+        aftercare="Parenting-of-teens group at the community centre.",
+        referrals="Eleni offered her own school-based counselling, which she may take up.",
         actor="m.jensen",
     )
     goal = plan.set_goal(
@@ -186,17 +278,34 @@ def parent_and_daughter(gp: Goalplan, clock: StoryClock) -> str:
         relevance="Kostas feels he has lost touch with Eleni since she started high school.",
         actor="m.jensen",
     )
+    plan.set_presenting_problem(
+        "Relationship with my daughter",
+        "Few conversations with his 15-year-old daughter since she started high school; talks end "
+        "in arguments about school.",
+        actor="m.jensen",
+    )
+    plan.add_diagnosis("Z62.820", focus=["Relationship with my daughter"], primary=True, actor="m.jensen")
     plan.add_step(goal, "Ask Eleni which evenings suit her", by=d("2026-01-31"), actor="m.jensen")
     plan.add_step(goal, "Put the phone away during dinner", actor="m.jensen")
     plan.plan_intervention(
         "Family therapy",
         "Structural family therapy sessions with Kostas, and with Eleni every other session",
-        "every two weeks, 60 minutes",
+        "every two weeks",
         goals=[goal],
+        type="family",
+        minutes=60,
+        sessions=2,
+        per="month",
+        provider="Maria Jensen",
+        provider_credentials="LMFT",
+        provider_role="family therapist",
+        starts=d("2026-01-27"),
+        ends=d("2026-07-20"),
         actor="m.jensen",
     )
     plan.sign(role="clinician", name="Maria Jensen", credentials="LMFT", on=d("2026-01-20"), actor="m.jensen")
     plan.sign(role="client", name="Κώστας Παπαδόπουλος", on=d("2026-01-27"), actor="m.jensen")
+    plan.give_copy(to="Κώστας Παπαδόπουλος", on=d("2026-01-27"), method="emailed PDF")
     for day, days in [
         ("2026-02-01", 1),
         ("2026-02-15", 2),
@@ -216,6 +325,8 @@ def parent_and_daughter(gp: Goalplan, clock: StoryClock) -> str:
                 "interests her, three to five days a week.",
                 actor="m.jensen",
             )
+            plan.sign(role="client", name="Κώστας Παπαδόπουλος", on=d(day), actor="m.jensen")
+            plan.sign(role="clinician", name="Maria Jensen", credentials="LMFT", on=d(day), actor="m.jensen")
     clock.at(d("2026-04-20"))
     plan.hold_review(
         held=d("2026-04-20"),
@@ -234,6 +345,22 @@ def work_stress(gp: Goalplan, clock: StoryClock) -> str:
         credentials="PhD, LCP",
         opened=d("2025-11-03"),
         review_every=90,
+        discharge_criteria="Two evenings a week with her family for six weeks, and PHQ-9 below 10.",
+        birth_date=d("1984-12-05"),
+        record_number="NP-2025-0207",
+        pronouns="she/her",
+        actor="a.ruiz",
+    )
+    plan.set_details(
+        strengths="Organised, insightful, a supportive husband.",
+        needs="Limits on overtime; time for herself and her family.",
+        abilities="Plans well; already uses a calendar for everything at work.",
+        preferences="Video sessions on Tuesday evenings; sessions in English or Russian.",
+        level_of_care="Outpatient psychotherapy (telehealth)",
+        effective_from=d("2025-11-03"),
+        effective_through=d("2026-11-02"),
+        aftercare="Employee assistance programme sessions if stress returns.",
+        referrals="Occupational health, for a review of her on-call rota.",
         actor="a.ruiz",
     )
     goal = plan.set_goal(
@@ -244,17 +371,48 @@ def work_stress(gp: Goalplan, clock: StoryClock) -> str:
         relevance="Long hours are straining Irina's health and her marriage.",
         actor="a.ruiz",
     )
+    plan.set_presenting_problem(
+        "Stress at work",
+        "Works 11-hour days and most weekends; poor sleep, irritability and low mood for four months.",
+        actor="a.ruiz",
+    )
+    plan.add_diagnosis(
+        "F43.23",
+        focus=["Stress at work"],
+        primary=True,
+        dsm5="Adjustment disorder with mixed anxiety and depressed mood",
+        actor="a.ruiz",
+    )
+    plan.add_diagnosis("Z56.6", focus=["Stress at work"], actor="a.ruiz")
     plan.add_step(goal, "Talk to my manager about the on-call rota", by=d("2025-11-30"), actor="a.ruiz")
     plan.plan_intervention(
         "CBT",
         "Problem-solving therapy and boundary-setting practice",
-        "every two weeks, 50 minutes",
+        "every two weeks",
         goals=[goal],
+        type="individual",
+        minutes=50,
+        sessions=2,
+        per="month",
+        provider="Ana Ruiz",
+        provider_credentials="PhD, LCP",
+        provider_role="primary therapist",
+        starts=d("2025-11-10"),
+        ends=d("2026-05-04"),
         actor="a.ruiz",
     )
-    plan.record_score("PHQ-9", 13, on=d("2025-11-03"), actor="a.ruiz")
+    # Item 9 (thoughts of being better off dead) is 1: a safety finding, answered the same day.
+    plan.record_score("PHQ-9", 13, items=(2, 2, 2, 1, 2, 1, 1, 1, 1), on=d("2025-11-03"), actor="a.ruiz")
+    plan.review_safety(
+        reason="Passive thoughts on some days, no plan or intent; C-SSRS screen negative; safety plan "
+        "written with Irina and crisis line numbers given.",
+        on=d("2025-11-03"),
+        actor="a.ruiz",
+    )
     plan.sign(role="client", name="Ирина Соколова", on=d("2025-11-03"), actor="a.ruiz")
     plan.sign(role="clinician", name="Ana Ruiz", credentials="PhD, LCP", on=d("2025-11-03"), actor="a.ruiz")
+    plan.sign(role="supervisor", name="Helen Brooks", credentials="PhD", on=d("2025-11-05"), actor="h.brooks")
+    plan.give_copy(to="Ирина Соколова", on=d("2025-11-05"), method="patient portal")
     for day, days in [
         ("2025-11-16", 1),
         ("2025-11-30", 2),
@@ -284,6 +442,14 @@ def work_stress(gp: Goalplan, clock: StoryClock) -> str:
         relevance="Irina wants her evenings at home to feel like family time again.",
         actor="a.ruiz",
     )
+    plan.resolve_diagnosis(
+        "Z56.6", reason="Work strain eased; now addressed under work-life balance.", actor="a.ruiz"
+    )
+    plan.add_diagnosis("Z56.6", focus=["Work-life balance"], actor="a.ruiz")
+    plan.sign(role="client", name="Ирина Соколова", on=d("2026-02-02"), actor="a.ruiz")
+    plan.sign(role="clinician", name="Ana Ruiz", credentials="PhD, LCP", on=d("2026-02-02"), actor="a.ruiz")
+    plan.sign(role="supervisor", name="Helen Brooks", credentials="PhD", on=d("2026-02-04"), actor="h.brooks")
+    plan.give_copy(to="Ирина Соколова", on=d("2026-02-04"), method="patient portal", actor="a.ruiz")
     for day, evenings in [("2026-02-15", 1), ("2026-03-01", 1), ("2026-03-15", 2), ("2026-03-29", 2)]:
         clock.at(d(day))
         plan.record_progress(goal, evenings, on=d(day), actor="a.ruiz")

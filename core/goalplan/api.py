@@ -30,6 +30,7 @@ from goalplan.analytics import (
     normalise_statement,
     plan_analytics,
 )
+from goalplan.analytics.report import observed_by
 from goalplan.audit import AuditReport, AuditScope, AuditSettings, run_audit
 from goalplan.codec import (
     NewEvent,
@@ -618,9 +619,18 @@ class Plan:
     ) -> AppendResult:
         return self._one(lambda s: ReviewHeld(held_on=held, summary=summary, next_review_on=next), actor)
 
-    def change_status(self, goal: str, status: str, *, reason: str, actor: str | None = None) -> AppendResult:
+    def change_status(
+        self, goal: str, status: str, *, reason: str, target_missed: str = "", actor: str | None = None
+    ) -> AppendResult:
+        """Move a goal; completing a measured goal whose latest value misses its target needs
+        ``target_missed``, the reason for completing it anyway (and one with no values is refused)."""
         return self._one(
-            lambda s: GoalStatusChanged(goal_id=self.resolve_goal(goal, s), status=status, reason=reason),
+            lambda s: GoalStatusChanged(
+                goal_id=self.resolve_goal(goal, s),
+                status=status,
+                reason=reason,
+                target_missed_reason=target_missed,
+            ),
             actor,
         )
 
@@ -813,7 +823,7 @@ class Plan:
             other_statements=self.gp.goal_statements(exclude=self.id),
             instruments=self.gp.instruments(),
         )
-        return lint(self.state, self.gp.smart_rules(), context)
+        return lint(observed_by(self.state, context.today), self.gp.smart_rules(), context)
 
     def analytics(self, *, today: date | None = None) -> PlanAnalytics:
         return plan_analytics(self.state, today or self.gp.today(), self.gp.instruments())

@@ -531,5 +531,5 @@ def _unchanged(payload: dict[str, Any]) -> dict[str, Any]:
     return payload
 
 
-for _tag in ("plan_opened", "intervention_planned", "plan_signed"):
+for _tag in ("plan_opened", "intervention_planned", "plan_signed", "goal_status_changed"):
     upcaster(_tag, 1)(_unchanged)

@@ -283,10 +283,14 @@ class ReviewHeld(Event):
 
 @frozen(kw_only=True)
 class GoalStatusChanged(Event):
+    """Schema 2 adds ``target_missed_reason``: why a measured goal is completed short of its target."""
+
     TYPE = "goal_status_changed"
+    SCHEMA_VERSION = 2
     goal_id: str
     status: str
     reason: str
+    target_missed_reason: str = ""
 
 
 @frozen(kw_only=True)

@@ -215,7 +215,9 @@ def import_log(store: EventStore, source: IO[bytes] | Iterable[bytes | str]) -> 
                     "was altered or does not follow the one before it; nothing was imported.",
                 )
             try:
-                stream.rules.admit(version, event.event_id, decoded, event.recorded_at, event.actor)
+                stream.rules.admit(
+                    version, event.event_id, decoded, event.recorded_at, event.actor, event.schema_version
+                )
             except RejectedError as exc:
                 raise RejectedError(
                     f"line {number}: {exc.field}", f"{exc.message} Nothing was imported."

@@ -125,7 +125,14 @@ def _check_source(source: EventStore, plan_ids: list[str]) -> None:
         rules = StreamRules(plan_id)
         for record in records:
             try:
-                rules.admit(record.version, record.event_id, record.event, record.recorded_at, record.actor)
+                rules.admit(
+                    record.version,
+                    record.event_id,
+                    record.event,
+                    record.recorded_at,
+                    record.actor,
+                    record.schema_version,
+                )
             except RejectedError as exc:
                 raise RejectedError(exc.field, f"{exc.message} Nothing was copied.") from None
             except CodecError as exc:

@@ -40,9 +40,15 @@ INSTRUMENT_COLUMNS = (
 
 
 def analysis_day(log: PlanLog) -> date:
-    """The UTC day of the log's last entry: the analytics describe the plan as recorded up to it."""
+    """The UTC day of the log's last entry, or of its latest observation if that is later: the
+    analytics describe the plan as recorded, every recorded observation included (analytics for
+    a day leave out what was observed after it)."""
     last = log.last_recorded_at
-    return last.date() if last is not None else log.state.opened_on
+    day = last.date() if last is not None else log.state.opened_on
+    state = log.state
+    observed = [p.observed_on for g in state.goals.values() for p in (*g.progress, *g.gas_points)]
+    observed += [s.observed_on for s in state.scores]
+    return max([day, *observed])
 
 
 def instrument_ids(state: PlanState, instruments: Instruments) -> list[str]:

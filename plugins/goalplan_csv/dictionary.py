@@ -37,6 +37,12 @@ TABLE_INTROS: Mapping[str, str] = {
     "history": "One row for each field an event changed: the auditor's view (`goalplan history`) as a table.",
     "plans": "One row per plan: where it stands. With `scope=caseload` this is the caseload overview, "
     "one row for each plan in the store.",
+    "record": "One row per plan: the fileable record's plan-level elements (identifiers, effective dates, "
+    "level of care, strengths and needs, discharge, aftercare, referrals, copy given, safety).",
+    "diagnoses": "One row per ICD-10-CM diagnosis, in the order added (resolved ones included).",
+    "interventions": "One row per intervention, in the order planned.",
+    "signatures": "One row per signature, in the order recorded, with the version it approves and "
+    "whether it is still current.",
 }
 
 MEANINGS: Mapping[str, str] = {
@@ -70,7 +76,8 @@ MEANINGS: Mapping[str, str] = {
     "week (negative when the values fall), four decimals; empty with fewer than two observation days.",
     "projected_on": "The day the trend, carried on from the latest value, reaches the target; empty if "
     "it never does or the target is already met.",
-    "on_track": "`on-track`, `at-risk`, `off-track` or `unknown` (no measure, no target date or no trend).",
+    "on_track": "`on-track`, `at-risk`, `off-track`, `unknown` (no measure, no target date or no trend), "
+    "or `not-applicable` (the goal is completed, cancelled, rejected or entered in error).",
     "achievement_status": "FHIR Goal.achievementStatus derived from the measure (`in-progress`, "
     "`improving`, `worsening`, `no-change`, `achieved`, `sustaining`, `not-achieved`, `no-progress`); "
     "empty for a goal without a measure.",
@@ -110,6 +117,53 @@ MEANINGS: Mapping[str, str] = {
     "effective_through": "The last day the plan is in effect.",
     "primary_diagnosis": "The ICD-10-CM code of the active primary diagnosis; empty if none.",
     "diagnoses": "How many diagnoses are active.",
+    "item9": "A PHQ-9's item 9 score, when items were recorded; above 0 is a safety finding.",
+    "safety_reviewed_on": "The day of the safety review that answered that finding; empty if none.",
+    "client_birth_date": "The client's date of birth.",
+    "client_record_number": "The client's record number in the practice.",
+    "client_preferred_name": "The name the client goes by.",
+    "client_pronouns": "The client's pronouns.",
+    "guardian_name": "The guardian or legal representative.",
+    "guardian_relationship": "The guardian's relationship to the client.",
+    "clinician_credentials": "The clinician's credentials.",
+    "strengths": "The client's strengths.",
+    "needs": "The client's needs.",
+    "abilities": "The client's abilities.",
+    "preferences": "The client's preferences for treatment.",
+    "discharge_criteria": "When treatment can end.",
+    "aftercare": "Aftercare planned for after discharge.",
+    "referrals": "Referrals made.",
+    "plan_given_on": "The day a copy of the plan was last given to the client.",
+    "plan_given_version": "The plan version that copy showed.",
+    "open_safety_findings": "PHQ-9 item 9 findings with no safety review yet.",
+    "content_digest": "SHA-256 of the plan's material content (what a signature binds).",
+    "code": "The ICD-10-CM code.",
+    "description": "The code set's description of the code.",
+    "primary": "`true` for the primary diagnosis, else `false`.",
+    "dsm5_text": "The DSM-5 diagnosis text, if recorded.",
+    "focus_areas": "The focus areas it addresses (titles, `; `-separated).",
+    "resolve_reason": "Why it was resolved; empty while active.",
+    "intervention_id": "The intervention's id.",
+    "modality": "The modality, e.g. `CBT`.",
+    "type": "`individual`, `group`, `family` or `couple`; empty if not recorded.",
+    "minutes": "Session length in minutes.",
+    "sessions": "Sessions per `period`.",
+    "period": "`day`, `week` or `month`.",
+    "frequency": "How often, as displayed.",
+    "provider": "The responsible provider.",
+    "provider_credentials": "The provider's credentials.",
+    "provider_role": "The provider's role, e.g. `primary therapist`.",
+    "starts_on": "The day the intervention starts.",
+    "ends_on": "The day it ends.",
+    "goal_ids": "The goals it serves (ids, space-separated).",
+    "role": "`client`, `guardian`, `clinician` or `supervisor` (co-signature).",
+    "name": "Who signed.",
+    "credentials": "The signer's credentials.",
+    "signed_on": "The day of the signature.",
+    "signed_version": "The plan version the signature approves.",
+    "current": "`true` while the plan's material content is what the signature approved, else `false`.",
+    "changed_after": "When not current: each material change since, `what (recorded day, version N)`, "
+    "`; `-separated.",
 }
 # Names shared by several tables whose meaning differs in one of them.
 TABLE_MEANINGS: Mapping[str, Mapping[str, str]] = {
@@ -118,6 +172,16 @@ TABLE_MEANINGS: Mapping[str, Mapping[str, str]] = {
         "measurements": "How many measurements were recorded, over all goals.",
         "version": "How many events the plan's log holds.",
     },
+    "record": {
+        "status": "The FHIR CarePlan status: `active` until the plan is closed, then `completed`.",
+        "version": "How many events the plan's log holds.",
+    },
+    "diagnoses": {
+        "status": "`active` or `resolved`.",
+        "recorded_at": "When the diagnosis was recorded (UTC).",
+    },
+    "interventions": {"description": "What the clinician will do."},
+    "signatures": {"recorded_by": "Who recorded the signature (kept apart from who signed)."},
 }
 
 INSTRUMENT_MEANINGS: Mapping[str, str] = {
@@ -127,12 +191,14 @@ INSTRUMENT_MEANINGS: Mapping[str, str] = {
     "severity": "The latest total's severity band (`minimal` ... `severe` for the PHQ-9).",
     "rci": "Reliable Change Index from first to latest (Jacobson & Truax), four decimals; empty with "
     "one score, or for an instrument registered without a standard deviation and reliability.",
-    "change": "`improved`, `deteriorated` or `no reliable change` (\\|RCI\\| > 1.96 counts as reliable).",
+    "change": "`improved`, `deteriorated` or `no reliable change` (strict Jacobson–Truax: \\|RCI\\| > "
+    "1.96 counts as reliable; see [analytics.md](analytics.md)).",
     "response": "`true` when the latest total is down by at least the instrument's response fraction of "
-    "the first (50 % for the PHQ-9 and GAD-7), else `false`; empty with one score, a first total of 0, "
-    "or an instrument that defines no response.",
+    "the first (50 % for the PHQ-9 and GAD-7), else `false`; empty with one score, a first total below "
+    "the clinical range (10 for the PHQ-9 and GAD-7), or an instrument that defines no response.",
     "remission": "`true` when the latest total is below the remission threshold (5 for the PHQ-9 and "
-    "GAD-7), else `false`; empty for an instrument that defines none.",
+    "GAD-7), else `false`; empty with one score, a first total below the clinical range, or an "
+    "instrument that defines none.",
 }
 
 
@@ -207,7 +273,7 @@ def generate() -> str:
         "<!-- Generated by `python -m goalplan_csv.dictionary > docs/csv.md`; edit",
         "     plugins/goalplan_csv/dictionary.py instead. A test checks the two agree. -->",
         "",
-        "    goalplan export PLAN --format csv [--option table=goals|progress|scores|history|plans] ...",
+        "    goalplan export PLAN --format csv [--option table=TABLE] ...          # TABLE: see below",
         "    goalplan export --all --format csv --out DIR [--option ...]            # one file per plan",
         "    goalplan export --all --format csv --option scope=caseload -o all.csv  # every plan in one file",
         "    goalplan export PLAN --format csv --option profile=deidentified  # key: $GOALPLAN_PSEUDONYM_KEY",
@@ -261,8 +327,10 @@ def generate() -> str:
         "## The analysis day",
         "",
         "The exporter never reads the clock. Whether a goal is on track or its target date has passed",
-        "is judged on the UTC day of the plan's last recorded entry (its last `recorded_at`), written in",
-        "the `as_of` column: the columns say how the plan stood as recorded up to that day. Exporting",
+        "is judged on the UTC day of the plan's last recorded entry (its last `recorded_at`), or of its",
+        "latest recorded observation if that is later (analytics for a day leave out values observed",
+        "after it, and the CSV keeps every recorded value), written in the `as_of` column: the columns",
+        "say how the plan stood as recorded up to that day. Exporting",
         "the same log next month gives the same file; recording anything new moves the day forward.",
         "`goalplan analytics` and `plan show`, by contrast, use today's date, so for a plan with no",
         "recent entries they can differ from the CSV on `on_track` and `achievement_status`;",

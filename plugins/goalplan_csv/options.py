@@ -11,7 +11,17 @@ from goalplan import RejectedError
 
 KEY_ENV = "GOALPLAN_PSEUDONYM_KEY"
 MIN_KEY_LENGTH = 16
-TABLES = ("goals", "progress", "scores", "history", "plans")
+TABLES = (
+    "goals",
+    "progress",
+    "scores",
+    "history",
+    "plans",
+    "record",
+    "diagnoses",
+    "interventions",
+    "signatures",
+)
 PROFILES = ("full", "deidentified")
 SCOPES = ("plan", "caseload")
 # The field separators spreadsheets read. ";" is what spreadsheets set to most European locales
@@ -30,8 +40,8 @@ DELIMITERS: Mapping[str, str] = {
 DELIMITER_NAMES = ", ".join(["',' (comma, the default)", "';' (semicolon)", "tab", "'|' (pipe)"])
 
 OPTION_HELP: Mapping[str, str] = {
-    "table": "goals (default), progress, scores, history, or plans (one row per plan: with scope=caseload "
-    "the caseload overview)",
+    "table": "goals (default), progress, scores, history, plans (one row per plan: with scope=caseload "
+    "the caseload overview), record, diagnoses, interventions or signatures",
     "bom": "true to start the file with a UTF-8 byte order mark (for spreadsheet programs); default false",
     "profile": "full (default) or deidentified (no names or free text, pseudonyms, day offsets)",
     "delimiter": "field separator: , (default), ; (for spreadsheets set to European locales), tab or |",

@@ -30,7 +30,7 @@ from goalplan_csv.deidentify import Pseudonyms, day_offset, timestamp_day_offset
 OPEN_GOAL_STATUSES = frozenset({"proposed", "planned", "accepted", "active", "on-hold"})
 # History fields whose old and new values are numbers, dates or codes rather than free text.
 NUMBER_FIELDS = frozenset({"baseline", "target", "review_every_days"})
-DATE_FIELDS = frozenset({"target_date", "opened_on", "closed_on"})
+DATE_FIELDS = frozenset({"target_date", "opened_on", "closed_on", "effective_from", "effective_through"})
 CODE_FIELDS = frozenset({"term", "status"})
 
 
@@ -131,6 +131,7 @@ def _progress_rows(log: PlanLog, instruments: Instruments) -> Iterator[Row]:
 
 def _score_rows(log: PlanLog, instruments: Instruments) -> Iterator[Row]:
     state = log.state
+    reviewed = {r.score_event_id: r for r in state.safety_reviews}
     for score in state.scores:  # in the order observed
         found = instruments.get(score.instrument)
         yield {
@@ -140,6 +141,10 @@ def _score_rows(log: PlanLog, instruments: Instruments) -> Iterator[Row]:
             "observed_on": score.observed_on,
             "total": score.total,
             "severity": found.band(score.total) if found else "",
+            "item9": score.items[8] if score.instrument == "phq9" and len(score.items) == 9 else None,
+            "safety_reviewed_on": reviewed[score.event_id].reviewed_on
+            if score.event_id in reviewed
+            else None,
             "note": score.note,
             "recorded_at": score.recorded_at,
             "recorded_by": score.actor,
@@ -162,6 +167,108 @@ def _history_rows(log: PlanLog, instruments: Instruments) -> Iterator[Row]:
             "old_value": (entry.field, entry.old),
             "new_value": (entry.field, entry.new),
             "reason": entry.reason,
+        }
+
+
+def _yes(value: bool) -> str:
+    return "true" if value else "false"
+
+
+def _record_rows(log: PlanLog, instruments: Instruments) -> Iterator[Row]:
+    state = log.state
+    primary = state.primary_diagnosis
+    copies = state.copies_given
+    open_findings = [f for f in goalplan.safety_findings(state) if f.open]
+    yield {
+        "plan_id": state.plan_id,
+        "client": state.client_name,
+        "client_birth_date": state.client_birth_date.isoformat() if state.client_birth_date else "",
+        "client_record_number": state.client_record_number,
+        "client_preferred_name": state.client_preferred_name,
+        "client_pronouns": state.client_pronouns,
+        "guardian_name": state.guardian_name,
+        "guardian_relationship": state.guardian_relationship,
+        "clinician": state.clinician_name,
+        "clinician_credentials": state.clinician_credentials,
+        "status": state.status,
+        "opened_on": state.opened_on,
+        "effective_from": state.effective_from,
+        "effective_through": state.effective_through,
+        "level_of_care": state.level_of_care,
+        "primary_diagnosis": primary.code if primary else "",
+        "strengths": state.strengths,
+        "needs": state.needs,
+        "abilities": state.abilities,
+        "preferences": state.preferences,
+        "discharge_criteria": state.discharge_criteria,
+        "aftercare": state.aftercare,
+        "referrals": state.referrals,
+        "plan_given_on": copies[-1].given_on if copies else None,
+        "plan_given_version": copies[-1].plan_version if copies else None,
+        "open_safety_findings": len(open_findings),
+        "version": state.version,
+        "content_digest": goalplan.content_digest(state),
+    }
+
+
+def _diagnosis_rows(log: PlanLog, instruments: Instruments) -> Iterator[Row]:
+    state = log.state
+    for d in state.diagnoses.values():
+        yield {
+            "plan_id": state.plan_id,
+            "code": d.code,
+            "description": d.description,
+            "primary": _yes(d.primary),
+            "dsm5_text": d.dsm5_text,
+            "focus_areas": "; ".join(state.focus_title(f) for f in d.focus_ids),
+            "status": d.status,
+            "resolve_reason": d.resolve_reason,
+            "recorded_at": d.recorded_at,
+            "event_id": d.event_id,
+        }
+
+
+def _intervention_rows(log: PlanLog, instruments: Instruments) -> Iterator[Row]:
+    state = log.state
+    for i in state.interventions.values():
+        yield {
+            "plan_id": state.plan_id,
+            "intervention_id": i.intervention_id,
+            "modality": i.modality,
+            "description": i.description,
+            "type": i.type,
+            "minutes": i.minutes,
+            "sessions": i.sessions,
+            "period": i.period,
+            "frequency": i.frequency,
+            "provider": i.provider_name,
+            "provider_credentials": i.provider_credentials,
+            "provider_role": i.provider_role,
+            "starts_on": i.starts_on,
+            "ends_on": i.ends_on,
+            "goal_ids": " ".join(i.goal_ids),
+        }
+
+
+def _signature_rows(log: PlanLog, instruments: Instruments) -> Iterator[Row]:
+    state = log.state
+    for sig in state.signatures:
+        changed = goalplan.changes_after(state, sig)
+        yield {
+            "plan_id": state.plan_id,
+            "role": sig.role,
+            "name": sig.name,
+            "credentials": sig.credentials,
+            "signed_on": sig.signed_on,
+            "signed_version": sig.signed_version,
+            "current": _yes(goalplan.is_current(state, sig)),
+            "changed_after": "; ".join(
+                f"{c.what} ({c.recorded_at[:10]}, version {c.version})" for c in changed
+            ),
+            "content_digest": sig.content_digest,
+            "recorded_at": sig.recorded_at,
+            "recorded_by": sig.recorded_by,
+            "event_id": sig.event_id,
         }
 
 
@@ -225,6 +332,7 @@ TABLES: Mapping[str, Table] = {
         _columns(
             "plan_id:plan", "goal_id:goal", "instrument:code", "observed_on:date", "total:number",
             "severity:code", "note:free", "recorded_at:timestamp", "recorded_by:name", "event_id:event",
+            "item9:number", "safety_reviewed_on:date",
         ),
         _score_rows,
     ),
@@ -247,6 +355,44 @@ TABLES: Mapping[str, Table] = {
             "primary_diagnosis:code", "diagnoses:number",
         ),
         _plan_rows,
+    ),
+    "record": Table(
+        _columns(
+            "plan_id:plan", "client:name", "client_birth_date:name", "client_record_number:name",
+            "client_preferred_name:name", "client_pronouns:free", "guardian_name:name",
+            "guardian_relationship:free", "clinician:name", "clinician_credentials:code", "status:code",
+            "opened_on:date", "effective_from:date", "effective_through:date", "level_of_care:free",
+            "primary_diagnosis:code", "strengths:free", "needs:free", "abilities:free", "preferences:free",
+            "discharge_criteria:free", "aftercare:free", "referrals:free", "plan_given_on:date",
+            "plan_given_version:number", "open_safety_findings:number", "version:number",
+            "content_digest:event",
+        ),
+        _record_rows,
+    ),
+    "diagnoses": Table(
+        _columns(
+            "plan_id:plan", "code:code", "description:code", "primary:code", "dsm5_text:free",
+            "focus_areas:free", "status:code", "resolve_reason:free", "recorded_at:timestamp",
+            "event_id:event",
+        ),
+        _diagnosis_rows,
+    ),
+    "interventions": Table(
+        _columns(
+            "plan_id:plan", "intervention_id:event", "modality:free", "description:free", "type:code",
+            "minutes:number", "sessions:number", "period:code", "frequency:free", "provider:name",
+            "provider_credentials:code", "provider_role:free", "starts_on:date", "ends_on:date",
+            "goal_ids:event",
+        ),
+        _intervention_rows,
+    ),
+    "signatures": Table(
+        _columns(
+            "plan_id:plan", "role:code", "name:name", "credentials:code", "signed_on:date",
+            "signed_version:number", "current:code", "changed_after:free", "content_digest:event",
+            "recorded_at:timestamp", "recorded_by:name", "event_id:event",
+        ),
+        _signature_rows,
     ),
 }  # fmt: skip
 

@@ -3,8 +3,10 @@ version-bound signatures and the PHQ-9 item 9 safety finding, through the Python
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable
 from datetime import date
+from pathlib import Path
 
 import pytest
 
@@ -346,3 +348,25 @@ def test_a_finding_observed_after_the_day_asked_about_is_not_shown(plan: Plan) -
     plan.record_score("phq9", 11, items=PHQ9_ITEM9, on=date(2026, 2, 2))
     assert plan.analytics(today=date(2026, 2, 1)).safety == ()
     assert all(f.rule_id != "safety.phq9-item9" for f in plan.lint(today=date(2026, 2, 1)).findings)
+
+
+# --- every element round-trips through the log ------------------------------------------------------------
+
+
+def test_every_new_element_round_trips_through_a_log_export_and_import(plan: Plan, tmp_path: Path) -> None:
+    plan, goal = signed_plan(plan)
+    plan.change_client(reason="new card", record_number="MRN-0043", pronouns="she/her", guardian="M. Silva")
+    plan.set_details(strengths="Curious", level_of_care="Outpatient", effective_through=date(2027, 1, 4))
+    plan.set_presenting_problem("Social anxiety", "Avoids groups.")
+    plan.resolve_diagnosis("F40.10", reason="remitted")
+    plan.give_copy(to="Ana Silva", on=OPENED)
+    plan.record_score("phq9", 11, items=PHQ9_ITEM9, on=date(2026, 2, 2))
+    plan.review_safety(reason="Safety plan made", on=date(2026, 2, 2))
+    plan.record_progress(goal, 1, on=date(2026, 2, 2))
+    plan.change_status(goal, "completed", reason="discharged", target_missed="moved away")
+    backup = io.StringIO()
+    plan.gp.export_log(backup, plan.id)
+    with Goalplan.open(tmp_path / "restored.db") as other:
+        other.import_log(backup.getvalue().splitlines())
+        assert other.verify() == []
+        assert plan_to_json(other.plan(plan.id).state) == plan_to_json(plan.state)

@@ -104,7 +104,7 @@ def _value_for(tp: Any) -> Any:
         return (_value_for(args[0]), _value_for(args[0]))
     if isinstance(tp, type) and attrs.has(tp):
         return _sample_of(tp)
-    return {str: "text", int: 2, float: 1.5, date: D}[tp]
+    return {str: "text", bool: True, int: 2, float: 1.5, date: D}[tp]
 
 
 def _sample_of(cls: Any) -> Any:

@@ -178,6 +178,7 @@ STRATEGIES: dict[type[Event], st.SearchStrategy[Event]] = {
         goal_id=ids,
         status=st.sampled_from(["active", "on-hold", "completed", "cancelled"]),
         reason=texts,
+        target_missed_reason=st.just("") | texts,
     ),
     PlanSigned: st.builds(
         PlanSigned,
@@ -245,7 +246,7 @@ def test_type_tags_are_stable_snake_case() -> None:
         "step_added",
         "step_completed",
     ]
-    raised = {"plan_opened": 2, "intervention_planned": 2, "plan_signed": 2}
+    raised = {"plan_opened": 2, "intervention_planned": 2, "plan_signed": 2, "goal_status_changed": 2}
     assert {tag: cls.SCHEMA_VERSION for tag, cls in EVENT_TYPES.items() if cls.SCHEMA_VERSION != 1} == raised
 
 
@@ -261,6 +262,7 @@ def test_type_tags_are_stable_snake_case() -> None:
             '{"description":"d","frequency":"weekly","intervention_id":"I1","modality":"CBT"}',
         ),
         ("plan_signed", '{"name":"Ana","role":"client","signed_on":"2026-01-05"}'),
+        ("goal_status_changed", '{"goal_id":"G1","reason":"r","status":"completed"}'),
     ],
 )
 def test_a_version_1_payload_reads_as_version_2_with_the_new_fields_at_their_defaults(

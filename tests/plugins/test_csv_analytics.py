@@ -182,7 +182,8 @@ def test_goals_table_has_the_linked_instruments_latest_band_rci_and_outcomes(
     }
     # The plan-level PHQ-9 of 4 on 02-20 is not linked to the goal, so it does not count here.
 
-    # GAD-7: a single score of 12 (moderate, 10-14) gives no comparison, but remission can be read.
+    # GAD-7: a single score of 12 (moderate, 10-14) gives no comparison, and neither response nor
+    # remission (they need two scores from a clinical-range start).
     gad7 = {k.removeprefix("gad7_"): v for k, v in panic.items() if k.startswith("gad7_")}
     assert gad7 == {
         "first": 12.0,
@@ -192,7 +193,7 @@ def test_goals_table_has_the_linked_instruments_latest_band_rci_and_outcomes(
         "rci": "",
         "change": "",
         "response": "",
-        "remission": "false",
+        "remission": "",
     }
     assert all(v == "" for k, v in panic.items() if k.startswith("phq9_"))
     assert all(v == "" for k, v in calls.items() if k.startswith(("phq9_", "gad7_")))
@@ -280,6 +281,8 @@ def test_scores_table_has_one_row_per_score_in_the_order_observed(
         "recorded_at",
         "recorded_by",
         "event_id",
+        "item9",
+        "safety_reviewed_on",
     ]
     assert scores[2]["note"] == SCORE_NOTE
     assert {r["plan_id"] for r in scores} == {analysed.id}
@@ -415,6 +418,8 @@ def test_deidentified_analytics_dates_are_day_offsets_and_values_stay(
         "total",
         "severity",
         "recorded_day",
+        "item9",
+        "safety_reviewed_day",
     ]
     assert [(r["observed_day"], r["recorded_day"], r["total"]) for r in scores] == [
         (7.0, 7.0, 12.0),

@@ -331,7 +331,8 @@ def test_the_key_can_come_from_the_environment(
         ({"key": KEY}, "--option key: is only used with --option profile=deidentified"),
         (
             {"table": "notes"},
-            "--option table: must be one of goals, progress, scores, history, plans; got 'notes'",
+            "--option table: must be one of goals, progress, scores, history, plans, record, diagnoses, "
+            "interventions, signatures; got 'notes'",
         ),
         ({"bom": "yes"}, "--option bom: must be one of false, true; got 'yes'"),
         ({"profile": "anonymous"}, "--option profile: must be one of full, deidentified"),
@@ -347,3 +348,103 @@ def test_bad_option_values_are_refused_with_one_sentence(
     monkeypatch.delenv("GOALPLAN_PSEUDONYM_KEY", raising=False)
     with pytest.raises(goalplan.RejectedError, match=re.escape(message)):
         export(csv_exporter, panic_plan.log(), **options)
+
+
+# --- the clinical record's tables ---------------------------------------------------------------------
+
+
+@pytest.fixture
+def clinical_log(gp: goalplan.Goalplan) -> PlanLog:
+    plan = gp.open_plan(
+        client="Ana Silva",
+        clinician="Dr. Ruiz",
+        credentials="PhD",
+        opened=date(2026, 1, 5),
+        birth_date=date(1990, 4, 2),
+        record_number="MRN-0042",
+        guardian="Maria Silva",
+        guardian_relationship="mother",
+    )
+    goal = plan.set_goal(
+        "I will ride the metro twice a week",
+        focus="Panic",
+        measure=Measure(name="metro rides", unit="per week", baseline=0, target=2),
+        by=date(2026, 4, 1),
+    )
+    plan.add_diagnosis("F41.0", focus=["Panic"], primary=True, dsm5="Panic disorder")
+    plan.plan_intervention(
+        "CBT", "Interoceptive exposure", "weekly", goals=[goal], type="individual", minutes=50,
+        sessions=1, per="week", provider="Dr. Ruiz", provider_credentials="PhD",
+        provider_role="primary therapist", starts=date(2026, 1, 12), ends=date(2026, 4, 6),
+    )  # fmt: skip
+    plan.set_details(
+        level_of_care="Outpatient", effective_from=date(2026, 1, 5), effective_through=date(2027, 1, 4),
+        strengths="Keeps appointments", aftercare="Peer group", referrals="GP review",
+        discharge_criteria="Two rides a week for a month",
+    )  # fmt: skip
+    plan.sign(role="client", name="Ana Silva", on=date(2026, 1, 5), actor="front.desk")
+    plan.give_copy(to="Ana Silva", on=date(2026, 1, 5), method="printed")
+    plan.record_score("phq9", 11, items=(2, 2, 1, 1, 1, 1, 1, 1, 1), on=date(2026, 1, 12))
+    plan.review_safety(reason="Risk assessed; safety plan made", on=date(2026, 1, 12))
+    plan.revise_goal(goal, reason="client asked", by=date(2026, 5, 1))
+    return plan.log()
+
+
+def test_the_clinical_tables_carry_the_new_elements(
+    csv_exporter: goalplan.Exporter, clinical_log: PlanLog
+) -> None:
+    (plan,) = rows(export(csv_exporter, clinical_log, table="record"))
+    assert (plan["client_birth_date"], plan["client_record_number"]) == ("1990-04-02", "MRN-0042")
+    assert (plan["guardian_name"], plan["guardian_relationship"]) == ("Maria Silva", "mother")
+    assert (plan["effective_from"], plan["effective_through"]) == ("2026-01-05", "2027-01-04")
+    assert (plan["primary_diagnosis"], plan["level_of_care"]) == ("F41.0", "Outpatient")
+    assert (plan["plan_given_on"], plan["open_safety_findings"]) == ("2026-01-05", "0")
+    assert plan["content_digest"] == goalplan.content_digest(clinical_log.state)
+    (diagnosis,) = rows(export(csv_exporter, clinical_log, table="diagnoses"))
+    assert diagnosis["code"] == "F41.0" and diagnosis["description"].startswith("Panic disorder")
+    assert (diagnosis["primary"], diagnosis["focus_areas"], diagnosis["status"]) == (
+        "true",
+        "Panic",
+        "active",
+    )
+    (item,) = rows(export(csv_exporter, clinical_log, table="interventions"))
+    assert (item["type"], item["minutes"], item["sessions"], item["period"]) == (
+        "individual",
+        "50",
+        "1",
+        "week",
+    )
+    assert (item["provider"], item["provider_role"], item["ends_on"]) == (
+        "Dr. Ruiz",
+        "primary therapist",
+        "2026-04-06",
+    )
+    (signature,) = rows(export(csv_exporter, clinical_log, table="signatures"))
+    assert (signature["name"], signature["recorded_by"], signature["current"]) == (
+        "Ana Silva",
+        "front.desk",
+        "false",
+    )
+    assert "revised (target_date)" in signature["changed_after"]
+    (score,) = rows(export(csv_exporter, clinical_log, table="scores"))
+    assert (score["item9"], score["safety_reviewed_on"]) == ("1", "2026-01-12")
+
+
+def test_deidentified_clinical_tables_drop_identifiers(
+    csv_exporter: goalplan.Exporter, clinical_log: PlanLog, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GOALPLAN_PSEUDONYM_KEY", "k" * 32)
+    data = export(csv_exporter, clinical_log, table="record", profile="deidentified")
+    (plan,) = rows(data)
+    for identifier in (
+        "client",
+        "client_birth_date",
+        "client_record_number",
+        "guardian_name",
+        "content_digest",
+    ):
+        assert identifier not in plan
+    assert b"1990" not in data and b"MRN" not in data and b"Maria" not in data
+    assert plan["effective_through_day"] == "364"
+    (signature,) = rows(export(csv_exporter, clinical_log, table="signatures", profile="deidentified"))
+    assert "name" not in signature and signature["current"] == "false"

@@ -14,6 +14,7 @@ from goalplan.analytics.instruments import BUILTIN_INSTRUMENTS, Instrument
 from goalplan.analytics.progress import meets_target, trend
 from goalplan.analytics.safety import safety_findings
 from goalplan.analytics.smart import (
+    LINTED_STATUSES,
     Finding,
     LintContext,
     Rule,
@@ -22,7 +23,17 @@ from goalplan.analytics.smart import (
     plan_rule,
     words,
 )
-from goalplan.analytics.wording import action_verbs, additive_actions, removal_spans, vague_aims
+from goalplan.analytics.wording import (
+    action_verbs,
+    actions_outside,
+    additive_actions,
+    hidden_aims,
+    reads_as_english,
+    removal_spans,
+    stated_date,
+    stated_measure,
+    vague_aims,
+)
 from goalplan.domain import Goal, PlanState, changes_after
 from goalplan.domain.rules import participation_signature
 
@@ -35,6 +46,11 @@ FIRST_PERSON = frozenset(
 PACE_FACTOR = 3.0
 MIN_DAYS_TO_TARGET = 14
 MAX_ACTIVE_PER_FOCUS = 2
+MAX_STATEMENT_WORDS = 40
+NOT_CHECKED = (
+    "Wording not checked: the statement does not read as English, and the word lists behind the "
+    "Specific and positive-framing checks are English; review its wording yourself."
+)
 
 
 def _pass(advice: str) -> Finding:
@@ -73,8 +89,19 @@ def _started_on(goal: Goal, state: PlanState) -> date:
 )
 def specific(goal: Goal, state: PlanState, context: LintContext) -> Finding:
     tokens = words(goal.statement)
+    if not reads_as_english(goal.statement, tokens):
+        return _warn(NOT_CHECKED)
     vague = vague_aims(tokens)
     acts = action_verbs(tokens)
+    hidden = hidden_aims(tokens)
+    if hidden and not actions_outside(tokens, hidden):
+        phrase = hidden[0][0]
+        means = "therapy" in phrase or "sessions" in phrase or "counsel" in phrase
+        what = "is the means, not the goal" if means else "names an effort, not the aim"
+        return _fail(
+            f'"{phrase}" {what}; say what the client will do or what will be different, for example '
+            "'I will take the bus to work three days a week' rather than 'I will work on my anxiety'."
+        )
     if vague and not acts:
         return _fail(
             f'"{vague[0]}" is an aim, not something that can be seen being done; say what the client '
@@ -108,6 +135,12 @@ def measurable(goal: Goal, state: PlanState, context: LintContext) -> Finding:
         return _pass(f"Measured by instrument scores linked to the goal ({names}).")
     if goal.gas_scale is not None:
         return _pass("Measured on its Goal Attainment Scale (-2 to +2).")
+    named = stated_measure(goal.statement)
+    if named:
+        return _warn(
+            f'The statement names its own measure ("{named}"); record it as a structured measure too '
+            "(goal revise --measure --unit --baseline --target), so progress can be recorded and charted."
+        )
     return _fail(
         "Add a measure with a unit, a baseline and a target (goal revise --measure --unit --baseline "
         "--target), or link an instrument score to the goal (score --goal)."
@@ -175,6 +208,12 @@ def relevant(goal: Goal, state: PlanState, context: LintContext) -> Finding:
 def time_bound(goal: Goal, state: PlanState, context: LintContext) -> Finding:
     due = goal.target_date
     if due is None:
+        named = stated_date(goal.statement)
+        if named:
+            return _warn(
+                f'The statement names its own time frame ("{named}"); record it as the target date too '
+                "(goal revise --by), so reviews and reminders can use it."
+            )
         return _fail("Give the goal a target date (goal revise --by).")
     if goal.status == "active" and due < context.today:
         if _met(goal):
@@ -199,8 +238,10 @@ def time_bound(goal: Goal, state: PlanState, context: LintContext) -> Finding:
     "framing",
     "The statement adds something to do rather than only removing something (a warning).",
 )
-def positive_framing(goal: Goal, state: PlanState, context: LintContext) -> Finding:
+def positive_framing(goal: Goal, state: PlanState, context: LintContext) -> Finding | None:
     tokens = words(goal.statement)
+    if not reads_as_english(goal.statement, tokens):
+        return None  # the English word lists do not apply; smart.specific says it was not checked
     spans = removal_spans(tokens)
     if not spans:
         return _pass("Worded as something to do.")
@@ -319,6 +360,66 @@ def signature_current(goal: Goal | None, state: PlanState, context: LintContext)
     return _pass("Every signature approves the plan's current material content.")
 
 
+@goal_rule(
+    "plan.statement-length",
+    "plan",
+    f"The statement is one short sentence, at most {MAX_STATEMENT_WORDS} words.",
+)
+def statement_length(goal: Goal, state: PlanState, context: LintContext) -> Finding:
+    count = len(goal.statement.split())
+    if count > MAX_STATEMENT_WORDS:
+        return _warn(
+            f"The statement is {count} words; keep the goal to one sentence of at most "
+            f"{MAX_STATEMENT_WORDS} words and move the detail to steps, the measure or the relevance."
+        )
+    return _pass(f"{count} words.")
+
+
+@goal_rule("plan.overdue-steps", "plan", "No step of the goal is past its due date and still open.")
+def overdue_steps(goal: Goal, state: PlanState, context: LintContext) -> Finding | None:
+    steps = state.steps_for(goal.goal_id)
+    if not any(s.due_on for s in steps):
+        return None
+    late = [s for s in steps if not s.done and s.due_on is not None and s.due_on < context.today]
+    if late:
+        first = min(late, key=lambda s: s.due_on or context.today)
+        return _warn(
+            f"{len(late)} step(s) past due and not done, the earliest {first.text!r} due on "
+            f"{first.due_on}; mark it done (goal done), or review it with the client."
+        )
+    return _pass("No open step is past its due date.")
+
+
+@plan_rule("plan.discharge-criteria", "plan", "An active plan says when treatment can end.")
+def discharge_criteria(goal: Goal | None, state: PlanState, context: LintContext) -> Finding | None:
+    if state.status != "active":
+        return None
+    if not state.discharge_criteria.strip():
+        return _warn(
+            "The plan has no discharge criteria; say when treatment can end (plan details --discharge TEXT)."
+        )
+    return _pass("Discharge criteria are recorded.")
+
+
+@plan_rule("plan.focus-diagnosis", "plan", "Each focus area with goals is addressed by an active diagnosis.")
+def focus_diagnosis(goal: Goal | None, state: PlanState, context: LintContext) -> Finding | None:
+    areas = [
+        a
+        for a in state.focus_areas.values()
+        if any(g.status in LINTED_STATUSES for g in state.goals_in(a.focus_id))
+    ]
+    if not areas:
+        return None
+    missing = [a.title for a in areas if not state.diagnoses_for(a.focus_id)]
+    if missing:
+        shown = ", ".join(repr(t) for t in missing)
+        return _warn(
+            f"No active diagnosis addresses the focus area {shown}; tie the goals to medical necessity "
+            "(diagnosis add PLAN CODE --focus FOCUS)."
+        )
+    return _pass("Every focus area with goals is addressed by a diagnosis.")
+
+
 BUILTIN_RULES: tuple[Rule, ...] = (
     specific,
     measurable,
@@ -332,6 +433,10 @@ BUILTIN_RULES: tuple[Rule, ...] = (
     client_signature,
     signature_current,
     phq9_item9,
+    statement_length,
+    overdue_steps,
+    discharge_criteria,
+    focus_diagnosis,
 )
 
 

@@ -55,6 +55,11 @@ class Instrument:
     sd: float | None = None
     reliability: float | None = None
     sources: tuple[str, ...] = ()
+    clinical_from: float | None = None  # the clinical range starts here (lower is better)
+
+    def in_clinical_range(self, total: float) -> bool:
+        """Response and remission are reported only from a first score in the clinical range."""
+        return self.clinical_from is not None and self.lower_is_better and total >= self.clinical_from
 
     def band(self, total: float) -> str:
         """The severity label of a total; an empty string if no band covers it."""
@@ -116,10 +121,10 @@ class Instrument:
 # the PHQ-9 treatment-monitoring literature (e.g. Kroenke & Spitzer 2002, Psychiatric Annals
 # 32:509-515).
 # SD 5.4 is a commonly used estimate, not a figure from one published table: with r_xx = 0.84
-# it gives a critical difference of 1.96 * 5.4 * sqrt(2 * (1 - 0.84)) = 5.99 points, the
-# 6-point "reliable improvement" criterion of England's NHS Talking Therapies (IAPT)
-# programme. A practice with its own pretreatment sample should register an instrument with
-# that sample's SD instead.
+# it gives a critical difference of 1.96 * 5.4 * sqrt(2 * (1 - 0.84)) = 5.99 points, so under
+# the strict Jacobson-Truax criterion goalplan applies a change of 6 points or more is reliable.
+# A practice with its own pretreatment sample should register an instrument with that
+# sample's SD instead.
 PHQ9 = Instrument(
     id="phq9",
     name="PHQ-9",
@@ -136,11 +141,12 @@ PHQ9 = Instrument(
     ),
     remission_below=5,
     response_fraction=0.5,
+    clinical_from=10,
     sd=5.4,
     reliability=0.84,
     sources=(
         "Kroenke, Spitzer & Williams 2001, J Gen Intern Med 16:606-613 (range, bands, r_xx = 0.84)",
-        "SD 5.4: commonly used estimate matching the 6-point NHS Talking Therapies reliable-change criterion",
+        "SD 5.4: commonly used estimate; critical difference 5.99 points (Jacobson-Truax |RC| > 1.96)",
     ),
 )
 
@@ -152,8 +158,8 @@ PHQ9 = Instrument(
 # Remission (< 5) and response (a 50% reduction) mirror the PHQ-9 conventions; they are common
 # practice for the GAD-7, not defined in Spitzer et al.
 # SD 3.5 is a commonly used estimate: with r_xx = 0.83 it gives a critical difference of
-# 1.96 * 3.5 * sqrt(2 * (1 - 0.83)) = 4.00 points, the 4-point NHS Talking Therapies (IAPT)
-# reliable-change criterion for the GAD-7.
+# 1.96 * 3.5 * sqrt(2 * (1 - 0.83)) = 4.00 points; a change must exceed it, so 5 points are
+# needed (stricter than the NHS Talking Therapies 4-point rule, which goalplan does not use).
 GAD7 = Instrument(
     id="gad7",
     name="GAD-7",
@@ -169,11 +175,12 @@ GAD7 = Instrument(
     ),
     remission_below=5,
     response_fraction=0.5,
+    clinical_from=10,
     sd=3.5,
     reliability=0.83,
     sources=(
         "Spitzer, Kroenke, Williams & Lowe 2006, Arch Intern Med 166:1092-1097 (range, bands, r_xx = 0.83)",
-        "SD 3.5: commonly used estimate matching the 4-point NHS Talking Therapies reliable-change criterion",
+        "SD 3.5: commonly used estimate; critical difference 4.00 points (Jacobson-Truax |RC| > 1.96)",
     ),
 )
 

@@ -26,23 +26,21 @@ from datetime import date, timedelta
 from attrs import frozen
 
 from goalplan.domain import Goal, ProgressPoint
+from goalplan.domain.rules import meets_target as meets_target
 
 WINDOW_DAYS = 56
 GRACE_DAYS = 28
 FLAT_FRACTION = 0.01
 NO_PROGRESS_PERCENT = 25.0
 
-ON_TRACK_STATUSES = ("on-track", "at-risk", "off-track", "unknown")
+ON_TRACK_STATUSES = ("on-track", "at-risk", "off-track", "unknown", "not-applicable")
+# Goals no longer being worked toward: their outcome is not a forecast (docs/analytics.md).
+CLOSED_STATUSES = frozenset({"completed", "cancelled", "rejected", "entered-in-error"})
 
 
 def percent_of_way(baseline: float, target: float, value: float) -> float:
     """How far ``value`` has come from ``baseline`` toward ``target``, in percent."""
     return 100.0 * (value - baseline) / (target - baseline)
-
-
-def meets_target(baseline: float, target: float, value: float) -> bool:
-    """At or past the target in the goal's direction (baseline and target always differ)."""
-    return value >= target if target > baseline else value <= target
 
 
 def least_squares_slope(points: Sequence[tuple[date, float]]) -> float | None:
@@ -170,6 +168,8 @@ def achievement_status(
         return "sustaining"
     if met and met[-1]:
         return "achieved"
+    if goal.status == "completed":
+        return "not-achieved"  # completed with a reason although the target was missed
     if goal.target_date is not None and today > goal.target_date:
         latest = points[-1].value if points else m.baseline
         if percent_of_way(m.baseline, m.target, latest) < NO_PROGRESS_PERCENT:
@@ -188,6 +188,8 @@ def on_track_status(
     goal: Goal, today: date, found: Trend | None, projected_on: date | None, grace_days: int = GRACE_DAYS
 ) -> str:
     m = goal.measure
+    if goal.status in CLOSED_STATUSES:
+        return "not-applicable"
     if m is None:
         return "unknown"
     latest = goal.latest
@@ -231,12 +233,17 @@ def goal_progress(
             percent=None,
             trend=None,
             projected_on=None,
-            on_track="unknown",
+            on_track="not-applicable" if goal.status in CLOSED_STATUSES else "unknown",
             achievement=None,
         )
     found = trend(goal.progress, window_days)
     projected = None
-    if latest is not None and found is not None and not meets_target(m.baseline, m.target, latest.value):
+    if (
+        latest is not None
+        and found is not None
+        and goal.status not in CLOSED_STATUSES
+        and not meets_target(m.baseline, m.target, latest.value)
+    ):
         projected = projected_date(latest.observed_on, latest.value, m.target, found.slope_per_week)
     return GoalProgress(
         goal_id=goal.goal_id,

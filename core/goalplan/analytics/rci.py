@@ -6,6 +6,10 @@ in psychotherapy research. J Consult Clin Psychol 1991;59(1):12-19.
     SE     = s1 * sqrt(1 - r_xx)        standard error of measurement
     S_diff = sqrt(2 * SE**2)            standard error of the difference between two scores
     RC     = (x2 - x1) / S_diff         |RC| > 1.96: the change is unlikely (p < .05) to be noise
+
+This is the one criterion goalplan uses, strictly: a change is reliable only when |RC| is above
+1.96, that is when the score moved by more than 1.96 * S_diff points (the critical difference).
+It is not the NHS Talking Therapies point rule, and the display says which it is.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from attrs import frozen
 from goalplan.errors import RejectedError
 
 CRITERION = 1.96
+CRITERION_NAME = "Jacobson-Truax |RC| > 1.96"
 
 
 @frozen(kw_only=True)
@@ -28,6 +33,19 @@ class ReliableChange:
     rc: float
     reliable: bool
     outcome: str  # "improved", "deteriorated" or "no reliable change"
+    criterion: float = CRITERION
+
+    @property
+    def critical_difference(self) -> float:
+        """How many points a score must move by, more than, for the change to be reliable."""
+        return self.criterion * self.s_diff
+
+    def summary(self) -> str:
+        """One line that shows the change against the criterion, so the verdict can be checked."""
+        return (
+            f"{self.latest - self.first:+g} points, RC {self.rc:+.3f}; reliable only beyond "
+            f"±{self.critical_difference:.2f} points ({CRITERION_NAME}): {self.outcome}"
+        )
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -36,6 +54,8 @@ class ReliableChange:
             "se": round(self.se, 4),
             "s_diff": round(self.s_diff, 4),
             "rc": round(self.rc, 4),
+            "critical_difference": round(self.critical_difference, 4),
+            "criterion": CRITERION_NAME,
             "reliable": self.reliable,
             "outcome": self.outcome,
         }
@@ -66,5 +86,12 @@ def reliable_change(
     else:
         outcome = "deteriorated"
     return ReliableChange(
-        first=first, latest=latest, se=se, s_diff=s_diff, rc=rc, reliable=reliable, outcome=outcome
+        first=first,
+        latest=latest,
+        se=se,
+        s_diff=s_diff,
+        rc=rc,
+        reliable=reliable,
+        outcome=outcome,
+        criterion=criterion,
     )

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
-from attrs import frozen
+from attrs import evolve, frozen
 
 from goalplan.analytics.gas import GasSummary, gas_summary
 from goalplan.analytics.instruments import Instrument
@@ -70,8 +70,24 @@ def goal_analytics(
     )
 
 
+def observed_by(state: PlanState, today: date) -> PlanState:
+    """The plan with only the observations (progress values, scores, attainment levels) dated on
+    or before ``today``: analytics for a day never use a value observed after it."""
+    goals = {}
+    for goal_id, goal in state.goals.items():
+        progress = tuple(p for p in goal.progress if p.observed_on <= today)
+        levels = tuple(p for p in goal.gas_points if p.observed_on <= today)
+        if len(progress) != len(goal.progress) or len(levels) != len(goal.gas_points):
+            goal = evolve(goal, progress=progress, gas_points=levels)
+        goals[goal_id] = goal
+    scores = tuple(s for s in state.scores if s.observed_on <= today)
+    return evolve(state, goals=goals, scores=scores)
+
+
 def plan_analytics(state: PlanState, today: date, instruments: Mapping[str, Instrument]) -> PlanAnalytics:
-    """Analytics for every goal (in plan order) and every instrument scored in the plan."""
+    """Analytics for every goal (in plan order) and every instrument scored in the plan, from the
+    observations dated on or before ``today``."""
+    state = observed_by(state, today)
     return PlanAnalytics(
         plan_id=state.plan_id,
         today=today,
@@ -94,7 +110,7 @@ def analytics_line(item: GoalAnalytics) -> str:
         parts.append(f"projected {p.projected_on.isoformat()}")
     if p.achievement is not None:
         parts.append(p.achievement)
-    if p.on_track != "unknown":
+    if p.on_track not in ("unknown", "not-applicable"):
         parts.append(p.on_track)
     for s in item.scores:
         parts.append(f"{s.name} {s.latest.total:g}" + (f" ({s.severity})" if s.severity else ""))

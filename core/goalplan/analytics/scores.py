@@ -69,9 +69,11 @@ def instrument_summaries(
                     reliability=found.reliability,
                     lower_is_better=found.lower_is_better,
                 )
-            response = found.is_response(first.total, latest.total)
-        if found is not None:
-            remission = found.in_remission(latest.total)
+            if found.in_clinical_range(first.total):
+                # Only from a clinical-range start: halving a mild score, or a mild score that
+                # was never above the remission cut, is not a response or a remission.
+                response = found.is_response(first.total, latest.total)
+                remission = found.in_remission(latest.total)
         out.append(
             InstrumentSummary(
                 instrument=key,

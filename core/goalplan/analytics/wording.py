@@ -7,6 +7,8 @@ wording checks adds its own rule through the plugin hook instead of editing thes
 
 from __future__ import annotations
 
+import re
+
 from goalplan.analytics.smart import contains_phrase
 
 VAGUE_AIMS = (
@@ -153,3 +155,91 @@ def additive_actions(tokens: list[str]) -> list[str]:
         for i, verb in action_verbs(tokens)
         if verb not in _REMOVAL_VERBS and not any(start <= i < end for _, start, end in spans)
     ]
+
+
+# Efforts and means that can hide the aim: "I will try to...", "work on my anxiety", "keep
+# feeling calm", "attend therapy". What follows them must still say what will be done.
+HIDDEN_AIMS = (
+    "try to",
+    "trying to",
+    "try and",
+    "work on",
+    "working on",
+    "keep feeling",
+    "keep on feeling",
+    "attend therapy",
+    "attend my therapy",
+    "attend sessions",
+    "attend my sessions",
+    "attend counselling",
+    "attend counseling",
+    "go to therapy",
+    "come to therapy",
+    "continue therapy",
+)
+
+
+def hidden_aims(tokens: list[str]) -> list[tuple[str, int, int]]:
+    """(phrase, start, end) of each effort or means phrase in the words."""
+    found = []
+    for phrase in HIDDEN_AIMS:
+        at = contains_phrase(tokens, phrase)
+        if at >= 0:
+            found.append((phrase, at, at + len(phrase.split())))
+    return sorted(found, key=lambda f: f[1])
+
+
+def actions_outside(tokens: list[str], spans: list[tuple[str, int, int]]) -> list[str]:
+    """Action verbs that are not part of any of ``spans``."""
+    return [verb for i, verb in action_verbs(tokens) if not any(s <= i < e for _, s, e in spans)]
+
+
+# Whether a statement reads as English, so the English word lists may judge it. A statement
+# with many letters outside ASCII, or none of these common words, is left unjudged.
+ENGLISH_MARKERS = frozenset(
+    {
+        "i", "i'll", "i'm", "me", "my", "we", "our", "will", "would", "to", "the", "a", "an", "and",
+        "or", "of", "in", "on", "at", "for", "with", "by", "from", "each", "every", "per", "week",
+        "weeks", "day", "days", "month", "months", "times", "more", "less", "than", "be", "feel",
+        "get", "have", "when", "who", "so", "that", "it", "is", "am", "are", "once", "twice",
+    }
+)  # fmt: skip
+NON_ASCII_SHARE = 0.15
+
+
+def reads_as_english(text: str, tokens: list[str]) -> bool:
+    letters = [c for c in text if c.isalpha()]
+    if not letters:
+        return False
+    if sum(1 for c in letters if not c.isascii()) / len(letters) > NON_ASCII_SHARE:
+        return False
+    return bool(ENGLISH_MARKERS & set(tokens)) or bool(action_verbs(tokens))
+
+
+# A statement that carries its own measure ("30 minutes 5 days a week") or date ("by June 1").
+_UNIT_WORDS = (
+    r"minutes?|mins?|hours?|hrs?|times?|days?|nights?|evenings?|mornings?|weeks?|months?|sessions?|"
+    r"steps?|pages?|km|kilometres?|kilometers?|miles?|cups?|drinks?|glasses?|units?|attacks?|"
+    r"hours? of sleep|percent|%|out of \d+|/\s*10|gatherings?|calls?|meals?|servings?"
+)
+STATED_MEASURE = re.compile(rf"\b\d+(?:[.,]\d+)?\s*(?:{_UNIT_WORDS})\b", re.I)
+_MONTHS = (
+    "january|february|march|april|may|june|july|august|september|october|november|december|"
+    "jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec"
+)
+STATED_DATE = re.compile(
+    rf"\b(?:by|before|until|within|in the next|in)\s+(?:(?:{_MONTHS})\b|\d{{4}}-\d{{2}}-\d{{2}}|"
+    rf"\d{{1,2}}[/.]\d{{1,2}}|(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten|twelve)\s+"
+    rf"(?:days?|weeks?|months?|years?)\b|the end of)",
+    re.I,
+)
+
+
+def stated_measure(text: str) -> str | None:
+    found = STATED_MEASURE.search(text)
+    return found.group(0) if found else None
+
+
+def stated_date(text: str) -> str | None:
+    found = STATED_DATE.search(text)
+    return found.group(0) if found else None

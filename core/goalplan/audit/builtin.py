@@ -259,9 +259,15 @@ def completed_against_data(walk: PlanWalk, context: AuditContext) -> Iterator[Au
                 "high",
                 step,
                 f"Goal completed while its latest value, {latest.value:g} {measure.unit} on "
-                f"{latest.observed_on.isoformat()}, misses the target of {measure.target:g}.",
+                f"{latest.observed_on.isoformat()}, misses the target of {measure.target:g}"
+                + (
+                    f" (why, as recorded: {event.target_missed_reason})."
+                    if event.target_missed_reason
+                    else "."
+                ),
                 latest=latest.value,
                 target=measure.target,
+                target_missed_reason=event.target_missed_reason,
             )
 
 

@@ -372,7 +372,7 @@ def instrument_text(s: InstrumentSummary) -> str:
         f"{s.latest.observed_on.isoformat()} ({s.count} scores)"
     )
     if s.change is not None:
-        text += f"; RCI {s.change.rc:+.2f}: {s.change.outcome}"
+        text += f"; {s.change.summary()}"
     return text + f"; response {_yes(s.response)}; remission {_yes(s.remission)}"
 
 

@@ -173,11 +173,18 @@ def goal_step_done(app: AppContext, plan: str, step: str, on: date | None, actor
 @click.argument("goal")
 @click.argument("status", type=click.Choice(LIFECYCLE_STATUSES))
 @click.option("--reason", required=True, help="Why the status changes.")
+@click.option(
+    "--target-missed",
+    default="",
+    help="Completing a measured goal short of its target: why it is complete anyway.",
+)
 @actor_option
 @pass_app
-def goal_status(app: AppContext, plan: str, goal: str, status: str, reason: str, actor: str | None) -> None:
+def goal_status(
+    app: AppContext, plan: str, goal: str, status: str, reason: str, target_missed: str, actor: str | None
+) -> None:
     """Move a goal through its lifecycle (FHIR Goal.lifecycleStatus)."""
-    app.goalplan(actor).plan(plan).change_status(goal, status, reason=reason)
+    app.goalplan(actor).plan(plan).change_status(goal, status, reason=reason, target_missed=target_missed)
 
 
 @click.command("progress", context_settings={"ignore_unknown_options": True})  # VALUE may be negative

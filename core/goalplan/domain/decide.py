@@ -422,6 +422,28 @@ def _status(state: PlanState, e: GoalStatusChanged) -> list[Event]:
         raise RejectedError(
             "status", f"goal {goal.goal_id} is {goal.status}; it can move to {moves}, not to {e.status}."
         )
+    rules.text("target-missed", e.target_missed_reason, required=False)
+    if e.target_missed_reason and e.status != "completed":
+        raise RejectedError("target-missed", "is given only when completing a goal.")
+    m, latest = goal.measure, goal.latest
+    if e.status == "completed" and m is not None and not rules.recorded_before_rule.get():
+        if latest is None:
+            raise RejectedError(
+                "status",
+                f"goal {goal.goal_id} is measured ({m.name}) but has no values; record the latest "
+                "value before completing it, or cancel it with the reason.",
+            )
+        met = rules.meets_target(m.baseline, m.target, latest.value)
+        if not met and not e.target_missed_reason.strip():
+            raise RejectedError(
+                "target-missed",
+                f"goal {goal.goal_id}'s latest value {latest.value:g} (on {latest.observed_on}) misses "
+                f"its target {m.target:g}; give the reason for completing it anyway.",
+            )
+        if met and e.target_missed_reason:
+            raise RejectedError(
+                "target-missed", f"goal {goal.goal_id} meets its target {m.target:g}; no reason is needed."
+            )
     return [e]
 
 

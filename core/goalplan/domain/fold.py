@@ -101,9 +101,10 @@ def fold(records: Iterable[RecordedEvent], plan_id: str | None = None) -> PlanSt
         if state is None:
             state = PlanState(plan_id=record.plan_id, entries=entries)
         event = record.event
+        before = state
         state = _APPLIERS[type(event)](state, event, record)
         if state.signatures and type(event) in _MATERIAL_CANDIDATES:
-            state = _track_material(state, event, record, record.version)
+            state = _track_material(before, state, event, record, record.version)
         entry = _entry_for(event)
         if entry is not None:
             entries[record.event_id] = entry
@@ -123,7 +124,7 @@ def fold(records: Iterable[RecordedEvent], plan_id: str | None = None) -> PlanSt
 def apply(state: PlanState, event: Event, meta: Meta | RecordedEvent) -> PlanState:
     new = _APPLIERS[type(event)](state, event, meta)
     if new.signatures and type(event) in _MATERIAL_CANDIDATES:
-        new = _track_material(new, event, meta, state.version + 1)
+        new = _track_material(state, new, event, meta, state.version + 1)
     entry = _entry_for(event)
     entries = state.entries if entry is None else {**state.entries, meta.event_id: entry}
     return evolve(
@@ -136,7 +137,10 @@ def apply(state: PlanState, event: Event, meta: Meta | RecordedEvent) -> PlanSta
 
 
 # Events that can change the material content (domain/material.py). After the first signature,
-# each of these is followed by a digest of that content; when it differs, the change is noted.
+# each one that does is noted, so a signature that is no longer current can name what changed.
+# Whether a signature is current is decided by comparing digests (material.is_current); this
+# list only names the changes, and is kept cheap: most events are judged by their type and
+# fields, and only a correction, whose effect depends on what it takes back, is digested.
 _MATERIAL_CANDIDATES: frozenset[type[Event]] = frozenset(
     {
         GoalSet,
@@ -149,37 +153,49 @@ _MATERIAL_CANDIDATES: frozenset[type[Event]] = frozenset(
         EntryCorrected,
     }
 )
+_MATERIAL_GOAL_FIELDS = frozenset({"statement", "focus_id", "term", "measure", "target_date"})
+_MATERIAL_DETAILS = frozenset({"effective_from", "effective_through"})
 
 
-def _track_material(state: PlanState, event: Event, meta: Meta | RecordedEvent, version: int) -> PlanState:
-    digest = content_digest(state)
-    if digest == state.material_digest:
-        return state
-    change = MaterialChange(
-        version=version, event_id=meta.event_id, recorded_at=meta.recorded_at, what=_describe(event, state)
-    )
-    return evolve(state, material_changes=(*state.material_changes, change), material_digest=digest)
-
-
-def _describe(event: Event, state: PlanState) -> str:
-    """What a material change changed, in a few words (shown where a signature is not current)."""
+def _material_change(before: PlanState, after: PlanState, event: Event) -> str | None:
+    """What the event changed in the material content, in a few words; None if nothing."""
     if isinstance(event, GoalRevised):
-        return f"goal {event.goal_id[:6]} revised ({', '.join(event.changed_fields())})"
+        fields = event.changed_fields()
+        if _MATERIAL_GOAL_FIELDS.isdisjoint(fields):
+            return None
+        return f"goal {event.goal_id[:6]} revised ({', '.join(fields)})"
+    if isinstance(event, GoalStatusChanged):
+        # Only entered-in-error takes the goal out of the plan; other moves follow the plan.
+        return f"goal {event.goal_id[:6]} {event.status}" if event.status == "entered-in-error" else None
+    if isinstance(event, PlanDetailsSet):
+        return None if _MATERIAL_DETAILS.isdisjoint(event.changed_fields()) else "effective dates changed"
+    if isinstance(event, EntryCorrected):
+        if content_digest(before) == content_digest(after):
+            return None
+        entry = after.entries.get(event.corrected_event_id)
+        return f"{entry.type if entry else 'entry'} corrected"
+    return _describe(event)  # a goal set, a diagnosis added or resolved, an intervention planned
+
+
+def _track_material(
+    before: PlanState, after: PlanState, event: Event, meta: Meta | RecordedEvent, version: int
+) -> PlanState:
+    what = _material_change(before, after, event)
+    if what is None:
+        return after
+    change = MaterialChange(version=version, event_id=meta.event_id, recorded_at=meta.recorded_at, what=what)
+    return evolve(after, material_changes=(*after.material_changes, change))
+
+
+def _describe(event: Event) -> str:
     if isinstance(event, GoalSet):
         return f"goal {event.goal_id[:6]} set"
-    if isinstance(event, GoalStatusChanged):
-        return f"goal {event.goal_id[:6]} {event.status}"
     if isinstance(event, DiagnosisAdded):
         return f"diagnosis {event.code} added"
     if isinstance(event, DiagnosisResolved):
         return f"diagnosis {event.code} resolved"
     if isinstance(event, InterventionPlanned):
         return f"intervention {event.modality} planned"
-    if isinstance(event, PlanDetailsSet):
-        return "effective dates changed"
-    if isinstance(event, EntryCorrected):
-        entry = state.entries.get(event.corrected_event_id)
-        return f"{entry.type if entry else 'entry'} corrected"
     return event.TYPE
 
 
@@ -394,14 +410,17 @@ def _review(state: PlanState, e: ReviewHeld, meta: Meta | RecordedEvent) -> Plan
 def _status(state: PlanState, e: GoalStatusChanged, meta: Meta | RecordedEvent) -> PlanState:
     goal = state.goals[e.goal_id]
     change = StatusChange(
-        event_id=meta.event_id, status=e.status, reason=e.reason, recorded_at=meta.recorded_at
+        event_id=meta.event_id,
+        status=e.status,
+        reason=e.reason,
+        recorded_at=meta.recorded_at,
+        target_missed_reason=e.target_missed_reason,
     )
     return _with_goal(state, evolve(goal, status_changes=(*goal.status_changes, change)))
 
 
 @applies(PlanSigned)
 def _signed(state: PlanState, e: PlanSigned, meta: Meta | RecordedEvent) -> PlanState:
-    digest = content_digest(state)
     if e.signed_version is not None:
         signed_version = e.signed_version
     else:  # schema 1: the plan as it stood just before this event, which the signer saw
@@ -413,11 +432,11 @@ def _signed(state: PlanState, e: PlanSigned, meta: Meta | RecordedEvent) -> Plan
         credentials=e.credentials,
         signed_on=e.signed_on,
         signed_version=signed_version,
-        content_digest=e.content_digest or digest,
+        content_digest=e.content_digest or content_digest(state),
         recorded_by=meta.actor,
         recorded_at=meta.recorded_at,
     )
-    return evolve(state, signatures=(*state.signatures, signature), material_digest=digest)
+    return evolve(state, signatures=(*state.signatures, signature))
 
 
 @applies(PlanGiven)

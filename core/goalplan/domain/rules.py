@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from contextvars import ContextVar
 from datetime import date
 
 from goalplan.domain.state import Goal, PlanState, Score, Signature
@@ -110,3 +111,14 @@ def participation_signature(state: PlanState) -> Signature | None:
     """The latest client or guardian signature: what a statement of client participation rests on."""
     found = [s for s in state.signatures if s.role in ("client", "guardian")]
     return found[-1] if found else None
+
+
+def meets_target(baseline: float, target: float, value: float) -> bool:
+    """At or past the target in the goal's direction (baseline and target always differ)."""
+    return value >= target if target > baseline else value <= target
+
+
+# True while admitting an event recorded at an older schema version (an import or migration of
+# an older log): rules that came with the newer schema do not judge what was recorded before
+# them. A completion short of the target without a reason is one (goal_status_changed 2).
+recorded_before_rule: ContextVar[bool] = ContextVar("recorded_before_rule", default=False)

@@ -82,6 +82,7 @@ class StatusChange:
     status: str
     reason: str
     recorded_at: str
+    target_missed_reason: str = ""
 
 
 @frozen(kw_only=True)
@@ -281,7 +282,6 @@ class PlanState:
     copies_given: tuple[PlanCopy, ...] = ()
     safety_reviews: tuple[SafetyReview, ...] = ()
     material_changes: tuple[MaterialChange, ...] = ()
-    material_digest: str = ""  # the digest after the last material change seen since a signature
 
     @property
     def is_open(self) -> bool:

@@ -47,7 +47,13 @@ def goal_to_json(goal: Goal, state: PlanState) -> dict[str, Any]:
         "relevance": goal.relevance,
         "revisions": goal.revisions,
         "status_history": [
-            {"status": c.status, "reason": c.reason, "recorded_at": c.recorded_at, "event_id": c.event_id}
+            {
+                "status": c.status,
+                "reason": c.reason,
+                "target_missed_reason": c.target_missed_reason,
+                "recorded_at": c.recorded_at,
+                "event_id": c.event_id,
+            }
             for c in goal.status_changes
         ],
         "progress": [

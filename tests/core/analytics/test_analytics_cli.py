@@ -170,7 +170,10 @@ def test_analytics_and_plan_show(run: Run, plan: str) -> None:
     assert "Projected to reach target: 2026-02-20; target date: 2026-03-01; on-track" in text
     assert "Achievement status: improving" in text
     assert "PHQ-9: 18 (moderately severe) on 2026-01-05 → 9 (mild) on 2026-02-02 (2 scores); " in text
-    assert "RCI -2.95: improved; response yes; remission no" in text
+    assert (
+        "-9 points, RC -2.946; reliable only beyond ±5.99 points (Jacobson-Truax |RC| > 1.96): "
+        "improved; response yes; remission no" in text
+    )
     data = json.loads(run("analytics", plan, "--json", "--today", "2026-02-10").output)
     assert data["goals"][goal]["achievement_status"] == "improving"
     assert data["goals"][goal]["instruments"][0]["reliable_change"]["outcome"] == "improved"

@@ -150,13 +150,17 @@ def test_a_goal_completed_against_its_data_or_with_no_data_is_flagged(
     plan.record_progress(met, 2, on=date(2026, 1, 5))
     empty = plan.set_goal("I will join a choir")
     for goal in (missed, met, empty):
-        plan.change_status(goal, "completed", reason="client feels ready")
+        # completing short of the target now needs its own reason (docs/events.md)
+        target_missed = "moving abroad next month" if goal == missed else ""
+        plan.change_status(goal, "completed", reason="client feels ready", target_missed=target_missed)
 
     flagged = {f.goal_id: f for f in found(gp.audit(), "audit.completed-against-data")}
     assert set(flagged) == {missed, empty}
     assert "latest value, 2 per week on 2026-01-05, misses the target of 0.5" in flagged[missed].message
     assert flagged[empty].message == "Goal completed with no value recorded."
     assert flagged[missed].reason == "client feels ready"
+    assert flagged[missed].message.endswith("(why, as recorded: moving abroad next month).")
+    assert flagged[missed].detail["target_missed_reason"] == "moving abroad next month"
 
 
 def test_a_signature_followed_by_a_material_change_is_no_longer_current(

@@ -215,12 +215,49 @@ def test_progress_needs_a_measured_goal(plan: StreamBuilder) -> None:
 
 @pytest.mark.parametrize("status", ["completed", "cancelled"])
 def test_no_progress_on_a_finished_goal_until_it_is_reactivated(plan: StreamBuilder, status: str) -> None:
+    plan.add(ProgressRecorded(goal_id="G1", value=PANIC.target, observed_on=OPENED_ON))
     plan.add(GoalStatusChanged(goal_id="G1", status=status, reason="r"))
     error = rejects(plan, ProgressRecorded(goal_id="G1", value=1, observed_on=OPENED_ON), "goal")
     assert status in error.message and "reactivate" in error.message
     plan.add(GoalStatusChanged(goal_id="G1", status="active", reason="back in focus"))
     plan.add(ProgressRecorded(goal_id="G1", value=1, observed_on=OPENED_ON))
-    assert [p.value for p in plan.state.goals["G1"].progress] == [1.0]
+    assert [p.value for p in plan.state.goals["G1"].progress] == [PANIC.target, 1.0]
+
+
+def test_completing_a_measured_goal_with_no_values_is_refused(plan: StreamBuilder) -> None:
+    error = rejects(plan, GoalStatusChanged(goal_id="G1", status="completed", reason="done"), "status")
+    assert "has no values" in error.message
+    plan.add(GoalStatusChanged(goal_id="G2", status="completed", reason="sleeps through"))  # unmeasured
+
+
+def test_completing_short_of_the_target_needs_its_own_reason(plan: StreamBuilder) -> None:
+    missed = PANIC.baseline
+    plan.add(ProgressRecorded(goal_id="G1", value=missed, observed_on=OPENED_ON))
+    error = rejects(plan, GoalStatusChanged(goal_id="G1", status="completed", reason="done"), "target-missed")
+    assert f"latest value {missed:g}" in error.message and f"target {PANIC.target:g}" in error.message
+    rejects(
+        plan,
+        GoalStatusChanged(goal_id="G1", status="on-hold", reason="r", target_missed_reason="x"),
+        "target-missed",
+    )
+    plan.add(
+        GoalStatusChanged(
+            goal_id="G1",
+            status="completed",
+            reason="discharged",
+            target_missed_reason="moved abroad; plan ends",
+        )
+    )
+    assert plan.state.goals["G1"].status_changes[-1].target_missed_reason == "moved abroad; plan ends"
+
+
+def test_no_missed_target_reason_when_the_target_is_met(plan: StreamBuilder) -> None:
+    plan.add(ProgressRecorded(goal_id="G1", value=PANIC.target, observed_on=OPENED_ON))
+    rejects(
+        plan,
+        GoalStatusChanged(goal_id="G1", status="completed", reason="r", target_missed_reason="x"),
+        "target-missed",
+    )
 
 
 def test_no_progress_on_a_goal_entered_in_error(plan: StreamBuilder) -> None:

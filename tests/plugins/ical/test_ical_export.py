@@ -109,6 +109,7 @@ def test_a_revised_goal_statement_is_a_significant_change(plan: goalplan.Plan) -
 
 
 def test_a_completed_goal_is_cancelled_not_dropped(plan: goalplan.Plan) -> None:
+    plan.record_progress(goal_id(plan), 2, on=date(2026, 3, 1))  # meets the target of 2
     plan.change_status(goal_id(plan), "completed", reason="target met")
     target = events_by_uid(ics(plan))[target_uid(plan)]
     assert str(target["STATUS"]) == "CANCELLED"
