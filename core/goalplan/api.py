@@ -336,13 +336,18 @@ class Goalplan:
         scope = scope or AuditScope()
         if scope.plans:
             scope = evolve(scope, plans=tuple(self.resolve_plan_id(p) for p in scope.plans))
-        return run_audit(
+        report = run_audit(
             (log.records for log in self.logs()),
             get_plugin_manager().audit_rules(),
             as_of=moment,
             scope=scope,
             settings=settings or AuditSettings(),
         )
+        # The signed checkpoint of the last append the report read: what its footer carries.
+        signed = [c for c in self.store.iter_checkpoints() if c.position <= report.head_position]
+        if signed:
+            report.checkpoint = signed[-1].to_json()
+        return report
 
     # analytics -----------------------------------------------------------------------------
 

@@ -51,8 +51,7 @@ def render_audit_pdf(report: goalplan.AuditReport, options: Mapping[str, str]) -
         running_title=f"Caseload audit as of {report.as_of[:10]}",
         footer_lines=(
             f"Caseload audit as of {report.as_of}",
-            f"Read from the log up to store position {report.head_position}: "
-            f"{report.plans_read} plan(s), {report.events_read} event(s)",
+            f"Read up to the {report.checkpoint_line()}",
         ),
     )
     made = datetime.fromisoformat(report.as_of.replace("Z", "+00:00")).replace(microsecond=0)

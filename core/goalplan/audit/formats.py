@@ -41,6 +41,7 @@ def render_text(report: AuditReport, options: Mapping[str, str]) -> bytes:
     lines = [
         f"Audit as of {report.as_of}: {report.plans_read} plan(s), {report.events_read} event(s) read, "
         f"store head at position {report.head_position}.",
+        f"Read up to the {report.checkpoint_line()}.",
         f"{summary['findings']} finding(s): {severities}.",
         "",
     ]

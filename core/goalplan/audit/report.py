@@ -161,6 +161,7 @@ class AuditReport:
     head_position: int  # the highest store position the report read
     spool: FindingSpool
     tally: Tally
+    checkpoint: dict[str, Any] | None = None  # the signed checkpoint at head_position, if any
 
     @property
     def today(self) -> date:
@@ -221,6 +222,7 @@ class AuditReport:
                 "sign_within_days": s.sign_within_days,
             },
             "store": {
+                "checkpoint": self.checkpoint,
                 "head_position": self.head_position,
                 "plans_read": self.plans_read,
                 "events_read": self.events_read,
@@ -231,6 +233,16 @@ class AuditReport:
 
     def to_json(self) -> dict[str, Any]:
         return {**self.header_json(), "findings": [f.to_json() for f in self.iter_findings()]}
+
+    def checkpoint_line(self) -> str:
+        """One line naming the signed checkpoint the report was read up to, for footers."""
+        c = self.checkpoint
+        if not c:
+            return f"store position {self.head_position} (no signed checkpoint)"
+        return (
+            f"signed checkpoint at position {c['position']}: plan {c['plan_id']} v{c['version']} "
+            f"head {c['hash'][:16]}, key {c['key_id']}, signature {c['signature'][:24]}…"
+        )
 
     def close(self) -> None:
         self.spool.close()

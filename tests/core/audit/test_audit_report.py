@@ -100,7 +100,11 @@ def test_the_pdf_has_the_summary_and_every_finding_with_its_plan_and_event(
     assert "Findings by rule" in text and "Findings per month" in text and "Findings per actor" in text
     for finding in json.loads(audit(store, "--format", "json")[1])["findings"]:
         assert finding["plan_id"] in text
-    assert "Read from the log up to store position" in text
+    report = json.loads(audit(store, "--format", "json")[1])
+    checkpoint = report["store"]["checkpoint"]
+    assert checkpoint["position"] == report["store"]["head_position"]
+    assert f"Read up to the signed checkpoint at position {checkpoint['position']}" in text
+    assert checkpoint["signature"][:24] in text
     again = tmp_path / "again.pdf"
     audit(store, "--format", "pdf", "-o", str(again))
     assert again.read_bytes() == out.read_bytes()
@@ -147,6 +151,7 @@ def test_an_empty_store_gives_an_empty_report(tmp_path: Path) -> None:
     assert code == 0, err
     report = json.loads(out)
     assert report["findings"] == [] and report["store"] == {
+        "checkpoint": None,
         "head_position": 0,
         "plans_read": 0,
         "events_read": 0,
