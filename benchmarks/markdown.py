@@ -60,6 +60,16 @@ def tables(report: dict[str, Any]) -> str:
         )
     for key, r in report["bounds"].items():
         lines.append(f"| bound: {key} | {r['min']:.2f} | {r['median']:.2f} | {r['max']:.2f} | | |")
+    scaled = report.get("scale") or {}
+    if scaled.get("ratios"):
+        lines += ["", "| scale scenario (ratio) | value | target | result |", "|---|---:|---:|---|"]
+        for key, value in scaled["ratios"].items():
+            target = report["targets"].get(key)
+            goal = verdict = ""
+            if target:
+                goal = f"≤ {target['at_most']}" if "at_most" in target else f"≥ {target['at_least']}"
+                verdict = "PASS" if target["pass"] else "MISS"
+            lines.append(f"| {key} | {value:.2f} | {goal} | {verdict} |")
     return "\n".join(lines)
 
 

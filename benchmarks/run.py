@@ -19,12 +19,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from benchmarks import exports, systems
+from benchmarks import exports, pdf_pages, pg_writers, scale, systems
 from benchmarks.workload import PlanWorkload, caseload, iter_caseload, total_events
+from goalplan.projections import PlanLog
 
 # (ratio key, scenario, goalplan's side, peer's side, target: goalplan / peer at least this)
 TARGETS: list[tuple[str, float]] = [
-    ("append_batched/eventsourcing", 2.5),
     ("append_batched/sqlite3", 0.6),
     ("append_single/sqlite3", 0.8),
     ("append_single/goalplan_unsigned", 0.85),
@@ -33,8 +33,18 @@ TARGETS: list[tuple[str, float]] = [
     ("replay/sqlite3", 0.5),
     ("catchup/sqlite3", 0.5),
     ("export_all/one_core", 1.6),
+    ("pdf_pages/fpdf2", pdf_pages.TARGET),
 ]
+PDF_PLANS = 4  # plans rendered per side and round for pdf_pages
 MEMORY_TARGET = 1.5
+# Scale scenarios: (key, "at_most" or "at_least", bound); see benchmarks/scale.py and pg_writers.py.
+SCALE_TARGETS: list[tuple[str, str, float]] = [
+    ("plan_list/large_vs_small", "at_most", 1.5),
+    ("write/5000_vs_100", "at_most", 1.5),
+    ("calendar_all/with_9x_closed_vs_without", "at_most", 1.5),
+    ("postgres_8_writers/psycopg_floor", "at_least", 0.8),
+    ("postgres_8_writers/eventsourcing", "at_least", 1.5),
+]
 SEED = 20240601
 
 
@@ -48,6 +58,12 @@ class Config:
     memory_small: int
     memory_large: int
     memory: bool
+    list_small: int
+    list_large: int
+    writes: int
+    calendar_plans: int
+    pg_appends_per_plan: int
+    pg_rounds: int
 
 
 QUICK = Config(
@@ -59,6 +75,12 @@ QUICK = Config(
     memory_small=100_000,
     memory_large=1_000_000,
     memory=False,
+    list_small=20,
+    list_large=2_000,
+    writes=30,
+    calendar_plans=20,
+    pg_appends_per_plan=2,
+    pg_rounds=1,
 )
 FULL = Config(
     plans=300,
@@ -69,6 +91,12 @@ FULL = Config(
     memory_small=100_000,
     memory_large=1_000_000,
     memory=True,
+    list_small=200,
+    list_large=20_000,
+    writes=100,
+    calendar_plans=100,
+    pg_appends_per_plan=3,
+    pg_rounds=3,
 )
 
 
@@ -181,6 +209,12 @@ def run_round(
     results.add("export_all", "one_core", plans_done / one_total)
     results.add("export_all", "all_cores", plans_done / all_total)
     pool.close()
+    if "pdf" in export_counts:
+        # pages per second of goalplan's PDF against bare fpdf2 with the same text and fonts
+        logs = [PlanLog(tuple(store.read_stream(pid))) for pid in all_ids[:PDF_PLANS]]
+        sides = [("goalplan", pdf_pages.goalplan_pdf), ("fpdf2", pdf_pages.bare_pdf)]
+        for name, make in sides if index % 2 == 0 else list(reversed(sides)):
+            results.add("pdf_pages", name, pdf_pages.pages_per_second(make, logs)[0])
     store.close()
     log(f"round {index + 1}/{cfg.rounds} done")
     return here
@@ -211,6 +245,54 @@ def build_log(path: Path, events: int) -> int:
     return written
 
 
+def run_scale(
+    cfg: Config, workdir: Path, postgres: str | None, notes: list[str], log: Callable[[str], None]
+) -> dict[str, Any]:
+    """The scenarios whose cost must follow what they return (benchmarks/scale.py, pg_writers.py)."""
+    here = workdir / "scale"
+    here.mkdir()
+    out: dict[str, Any] = {"ratios": {}}
+    listed = scale.plan_list(here, cfg.list_small, cfg.list_large, 5, log)
+    out["plan_list"] = listed
+    out["ratios"]["plan_list/large_vs_small"] = listed["ratio"]
+    out["ratios"]["plan_list/wall_large_vs_small"] = listed["wall_ratio"]
+    out["ratios"]["plan_list/in_process_large_vs_small"] = listed["in_process_ratio"]
+    written = scale.write(here, cfg.writes, log)
+    out["write"] = written
+    out["ratios"]["write/5000_vs_100"] = written["running"]["ratio"]
+    out["ratios"]["write/fresh_open_5000_vs_100"] = written["fresh_open"]["ratio"]
+    calendar = scale.calendar_all(here, cfg.calendar_plans, 3, log)
+    if calendar is None:
+        notes.append("calendar_all skipped: the iCalendar plugin (goalplan_ical) is not importable")
+    else:
+        out["calendar_all"] = calendar
+        out["ratios"]["calendar_all/with_9x_closed_vs_without"] = calendar["ratio_with_closed"]
+        out["ratios"]["calendar_all/2x_dated_vs_dated"] = calendar["ratio_2x_dated"]
+        out["ratios"]["calendar_all/every_log_with_9x_closed_vs_without"] = calendar[
+            "every_log_ratio_with_closed"
+        ]
+    why = pg_writers.available(postgres)
+    if why is not None:
+        notes.append(why)
+        return out
+    runs: dict[str, list[float]] = {name: [] for name in pg_writers.SYSTEMS}
+    for index in range(cfg.pg_rounds):
+        for name in _rotate(list(pg_writers.SYSTEMS), index):
+            runs[name].append(pg_writers.run_system(name, str(postgres), cfg.pg_appends_per_plan))
+        log(f"postgres 8 writers: round {index + 1}/{cfg.pg_rounds} done")
+    out["postgres_8_writers"] = {name: summary(values) for name, values in runs.items()}
+    for peer, key in (("psycopg", "psycopg_floor"), ("eventsourcing", "eventsourcing")):
+        ratios = [a / b for a, b in zip(runs["goalplan"], runs[peer], strict=True)]
+        out["ratios"][f"postgres_8_writers/{key}"] = statistics.median(ratios)
+        out[f"postgres_8_writers_{key}_ratios"] = ratios
+    notes.append(
+        f"postgres_8_writers: {pg_writers.WRITERS} processes, "
+        f"each {pg_writers.PLANS_PER_WRITER} plans of its own, "
+        f"{pg_writers.BATCH}-event appends, {cfg.pg_appends_per_plan} per plan, {cfg.pg_rounds} round(s)"
+    )
+    return out
+
+
 def summary(values: list[float]) -> dict[str, float]:
     return {"min": min(values), "median": statistics.median(values), "max": max(values)}
 
@@ -223,6 +305,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, default=None, help="write the results as JSON to this file")
     parser.add_argument("--plans", type=int, default=None, help="plans in the caseload")
     parser.add_argument("--rounds", type=int, default=None, help="interleaved rounds")
+    parser.add_argument(
+        "--postgres",
+        default=os.environ.get("GOALPLAN_BENCH_POSTGRES"),
+        help="a PostgreSQL URL for the 8-writer scenario (default: $GOALPLAN_BENCH_POSTGRES; "
+        "each system gets a schema of its own, dropped afterwards)",
+    )
     parser.add_argument(
         "--memory",
         action=argparse.BooleanOptionalAction,
@@ -308,6 +396,8 @@ def main(argv: list[str] | None = None) -> int:
             memory[f"{scenario}/{system}"] = memory_probe(spec)
         log("memory probes done")
 
+        scaled = run_scale(cfg, workdir, args.postgres, notes, log)
+
         scaling: dict[str, Any] | None = None
         if cfg.memory:
             scaling = {}
@@ -331,6 +421,9 @@ def main(argv: list[str] | None = None) -> int:
     ratios = {}
     for key, _ in TARGETS:
         scenario, peer = key.split("/")
+        if scenario not in results.throughput:
+            notes.append(f"{key}: not measured (its exporter is not installed)")
+            continue
         ratios[key] = summary(
             results.ratio(scenario, "all_cores", "one_core")
             if scenario == "export_all"
@@ -347,7 +440,7 @@ def main(argv: list[str] | None = None) -> int:
         f"{scenario}/sqlite3_over_eventsourcing": summary(results.ratio(scenario, "sqlite3", "eventsourcing"))
         for scenario in ("append_batched", "replay")
     }
-    for scenario, target in (("append_batched", 2.5), ("replay", 5.0)):
+    for scenario, target in (("replay", 5.0),):
         floor = bounds[f"{scenario}/sqlite3_over_eventsourcing"]["median"]
         if floor < target:
             notes.append(
@@ -369,6 +462,7 @@ def main(argv: list[str] | None = None) -> int:
         "targets": {
             key: {"at_least": t, "median": ratios[key]["median"], "pass": ratios[key]["median"] >= t}
             for key, t in TARGETS
+            if key in ratios
         },
         "bounds": bounds,
         "memory": memory,
@@ -376,6 +470,12 @@ def main(argv: list[str] | None = None) -> int:
         "notes": notes,
         "seconds": round(time.perf_counter() - started, 1),
     }
+    report["scale"] = scaled
+    for key, kind, bound in SCALE_TARGETS:
+        value = scaled["ratios"].get(key)
+        if value is not None:
+            passed = value <= bound if kind == "at_most" else value >= bound
+            report["targets"][key] = {kind: bound, "value": value, "pass": passed}
     if scaling is not None:
         report["targets"]["memory/replay_1m_vs_100k"] = {
             "at_most": MEMORY_TARGET,
@@ -425,6 +525,33 @@ def render_table(report: dict[str, Any]) -> str:
         lines.append(
             f"{key:<32} {r['min']:>6.2f} {r['median']:>7.2f} {r['max']:>6.2f}  (the floor's own ratio)"
         )
+    scaled = report.get("scale") or {}
+    if scaled.get("ratios"):
+        lines += ["", f"{'scale (ratio)':<48} {'value':>7}  {'target':>8}  result"]
+        for key, value in scaled["ratios"].items():
+            target = report["targets"].get(key)
+            goal = ""
+            if target:
+                goal = f"<= {target['at_most']}" if "at_most" in target else f">= {target['at_least']}"
+            verdict = ("PASS" if target["pass"] else "MISS") if target else ""
+            lines.append(f"{key:<48} {value:>7.2f}  {goal:>8}  {verdict}")
+        if "plan_list" in scaled:
+            pl = scaled["plan_list"]
+            lines.append(
+                f"  plan list command, CPU (wall): {pl['command_cpu_seconds']['small']:.3f} s "
+                f"({pl['command_seconds']['small']:.3f} s) for {pl['plans']['small']} plans, "
+                f"{pl['command_cpu_seconds']['large']:.3f} s ({pl['command_seconds']['large']:.3f} s) "
+                f"for {pl['plans']['large']} plans"
+            )
+        if "write" in scaled:
+            for label, w in scaled["write"].items():
+                lines.append(
+                    f"  write ({label}): {w['median_ms_100']:.1f} ms (100 events), "
+                    f"{w['median_ms_5000']:.1f} ms (5,000 events; mean {w['mean_ms_5000']:.1f} ms)"
+                )
+        if "postgres_8_writers" in scaled:
+            for name, r in scaled["postgres_8_writers"].items():
+                lines.append(f"  postgres 8 writers, {name}: median {r['median']:,.0f} events/s")
     scaling = report["memory_scaling"]
     if scaling:
         t = report["targets"]["memory/replay_1m_vs_100k"]

@@ -12,7 +12,7 @@ import json
 import os
 import random
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import IO, Any
 
@@ -76,11 +76,13 @@ from goalplan.ids import new_event_id, new_id, normalise_prefix
 from goalplan.log_import import ImportReport, import_log
 from goalplan.plugins import get_plugin_manager
 from goalplan.projections import HistoryEntry, PlanLog, PlanSummary, caseload, parse_moment
+from goalplan.projections.read_models import CheckReport, dated_plan_ids, goal_rows
 from goalplan.store import AppendResult, ChainBreak, EventStore, open_store
 from goalplan.store.checkpoints import checkpoint_from_json
 from goalplan.store.integrity import IntegrityReport, Problem, Trust, check_plan, check_store, local_trust
 from goalplan.store.integrity import reach as reach_checkpoint
 from goalplan.store.keys import load_key
+from goalplan.store.projecting import InlineProjections
 from goalplan.text import check_text
 
 Clock = Callable[[], datetime]
@@ -223,6 +225,34 @@ class Goalplan:
         trust = local_trust(self.store)  # once for the whole walk, not once per plan
         return iter_plan_logs(self.store, lambda plan_id, records: self.checked_log(plan_id, records, trust))
 
+    def dated_logs(self, *, changed_after: int | None = None) -> Iterator[PlanLog]:
+        """The logs of plans whose calendar holds a date now, oldest plan first.
+
+        With ``changed_after`` (a position, as ``store.head_position()`` gave it at the last
+        sync) also every plan written since, so a calendar learns of entries that stopped
+        applying. Found through the ``plan_dates`` read model: the cost follows the plans with
+        dates, not the size of the store.
+        """
+        trust = local_trust(self.store)
+        for plan_id in self.dated_plan_ids(changed_after=changed_after):
+            yield self.checked_log(plan_id, self.store.read_stream(plan_id), trust)
+
+    def dated_plan_ids(self, *, changed_after: int | None = None) -> list[str]:
+        """The ids :meth:`dated_logs` reads, oldest plan first."""
+        return dated_plan_ids(self.store, changed_after=changed_after)
+
+    def rebuild_projections(self, progress: Callable[[int], None] | None = None) -> int:
+        """Rebuild every read model and snapshot from the log; returns the number of plans."""
+        if not isinstance(self.store, InlineProjections):
+            return 0
+        return self.store.rebuild_read_models(progress)
+
+    def check_projections(self, plan: str | None = None) -> CheckReport:
+        """Compare the read models and every stored snapshot with a fresh fold of the log."""
+        if not isinstance(self.store, InlineProjections):
+            return CheckReport(0, 0, (), False)
+        return self.store.check_read_models(self.resolve_plan_id(plan) if plan else None)
+
     # integrity and backup ------------------------------------------------------------------
 
     def verify(self, plan: str | None = None) -> list[ChainBreak]:
@@ -362,21 +392,18 @@ class Goalplan:
     def goal_statements(self, *, exclude: str | None = None) -> dict[str, tuple[str, ...]]:
         """Every goal statement in the store, reduced to its words, with the plans that hold it."""
         found: dict[str, list[str]] = {}
-        for plan_id in self.store.plan_ids():
-            if plan_id == exclude:
+        for plan_id, _, statement, status, _, _ in goal_rows(self.store):
+            if plan_id == exclude or status == "entered-in-error":
                 continue
-            state = fold(self.store.read_stream(plan_id), plan_id=plan_id)
-            for goal in state.goals.values():
-                if goal.status == "entered-in-error":
-                    continue
-                key = normalise_statement(goal.statement)
-                if key and plan_id not in found.setdefault(key, []):
-                    found[key].append(plan_id)
+            key = normalise_statement(statement)
+            if key and plan_id not in found.setdefault(key, []):
+                found[key].append(plan_id)
         return {k: tuple(v) for k, v in found.items()}
 
 
 class Plan:
-    """One plan's stream. Reading methods fold the log afresh, so they always show the latest."""
+    """One plan's stream. Reading methods fold the log afresh, so they always show the latest;
+    a write folds from the plan's latest state or snapshot on."""
 
     def __init__(self, gp: Goalplan, plan_id: str) -> None:
         self.gp = gp
@@ -394,7 +421,7 @@ class Plan:
 
     @property
     def state(self) -> PlanState:
-        return self.log().state
+        return self.log().state  # a checked read: the whole log, so it can be verified
 
     def as_of(self, moment: datetime | date | str) -> PlanState:
         return self.log().as_of(moment)
@@ -434,7 +461,7 @@ class Plan:
         check_text("actor", who, line=True, required=True)
         event_ids: list[str] = []
         for attempt in range(MAX_ATTEMPTS):
-            state = fold(store.read_stream(self.id), plan_id=self.id)
+            state = store.load_state(self.id)
             proposals = list(build(state))
             while len(event_ids) < len(proposals):
                 event_ids.append(new_event_id())

@@ -29,7 +29,7 @@ from goalplan.audit import AuditFormat, AuditRule
 from goalplan.errors import GoalplanError, RejectedError
 from goalplan.exporting import Exporter
 
-DEFAULT_PLUGINS = ("goalplan_csv", "goalplan_ical", "goalplan_pdf")
+DEFAULT_PLUGINS = ("goalplan_csv", "goalplan_fhir", "goalplan_ical", "goalplan_pdf")
 # Core modules that implement hooks (not plugin packages): always registered, never blocked.
 CORE_PLUGINS = ("goalplan.analytics.builtin_rules", "goalplan.audit.builtin", "goalplan.audit.formats")
 ENTRY_POINT_GROUP = "goalplan"

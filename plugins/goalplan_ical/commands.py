@@ -24,10 +24,18 @@ def _goalplan(ctx: click.Context) -> tuple[goalplan.Goalplan, str]:
     return app.goalplan(), str(app.db)
 
 
-def _logs(gp: goalplan.Goalplan, plan: str | None, all_plans: bool) -> Iterable[goalplan.PlanLog]:
+def _logs(
+    gp: goalplan.Goalplan, plan: str | None, all_plans: bool, changed_after: int | None = None
+) -> Iterable[goalplan.PlanLog]:
+    """One plan's log, or with --all those of the plans with a date in their calendar now.
+
+    A plan without one (closed, or without dates) has no live entry; a sync also takes the
+    plans written since its last run (``changed_after``), so entries that stopped applying
+    are cancelled on the server.
+    """
     if all_plans == bool(plan):
         raise click.UsageError("give either a PLAN or --all.")
-    return gp.logs() if all_plans else [gp.plan(plan or "").log()]
+    return gp.dated_logs(changed_after=changed_after) if all_plans else [gp.plan(plan or "").log()]
 
 
 @click.group("sync")
@@ -117,10 +125,18 @@ def caldav(
     collection_url(url)
     password = _password(user, password_env)
     gp, db = _goalplan(ctx)
-    logs = _logs(gp, plan, all_plans)
     if ca_file is not None and not url.strip().lower().startswith("https://"):
         raise goalplan.RejectedError("--ca-file", "applies to https:// URLs only.")
+    if all_plans == bool(plan):
+        raise click.UsageError("give either a PLAN or --all.")
     client = CalDAVClient(url, user=user, password=password, ca_file=ca_file, auth=auth_scheme)
+    state_path = state_file or default_state_path(db)
+    # Every plan the first time; after that the plans with dates and those written since. Deleting
+    # cancelled entries after some days has to look at every plan again, however long ago it ended.
+    changed_after = None
+    if all_plans:
+        changed_after = 0 if delete_after_days is not None else _synced_position(state_path, client.url)
+    logs = _logs(gp, plan, all_plans, changed_after)
     if password is not None and not client.encrypted and not client.loopback and auth_scheme != "digest":
         warning = f"goalplan: warning: the password goes unencrypted to {client.where}; use https."
         click.echo(warning, err=True)
@@ -130,19 +146,30 @@ def caldav(
         logs,
         client,
         options,
-        state_file or default_state_path(db),
+        state_path,
         log_position=gp.store.head_position() if all_plans else None,
         force=force,
         delete_cancelled_after=delete_after,
     )
     if all_plans and sys.stderr.isatty():
         # Quiet when not on a terminal (cron, pipes); on one, a long --all sync shows it is alive.
-        total = len(gp.store.plan_ids())
+        total = len(gp.dated_plan_ids(changed_after=changed_after))
         with click.progressbar(length=total, label="Syncing plans", file=sys.stderr) as bar:
             report = run(progress=bar.update)
     else:
         report = run()
     click.echo(str(report))
+
+
+def _synced_position(state_path: Path, calendar: str) -> int:
+    """The log position the last ``--all`` sync to this calendar reached (0 if none)."""
+    from goalplan_ical.sync_state import SyncState
+
+    state = SyncState(state_path)
+    try:
+        return state.position(calendar) or 0
+    finally:
+        state.close()
 
 
 def _password(user: str | None, variable: str | None) -> str | None:

@@ -13,6 +13,9 @@ import goalplan
 OPTIONS = {
     "pdfa": "true writes PDF/A-2u for archiving (default false).",
     "paper": "a4 (default) or letter.",
+    "fonts": "a folder of extra font files tried before the system's (also GOALPLAN_FONT_DIR).",
+    "strict-glyphs": "true refuses a plan with a character no font can draw (default false: "
+    "it is printed as a replacement mark and listed).",
 }
 
 

@@ -105,7 +105,7 @@ def _summary(pdf: AuditDocument, report: goalplan.AuditReport) -> None:
     pdf.data_table(("Rule", "Id", "Findings"), rows, (70, 78, 22))
 
     summary = report.summary()
-    _bars(pdf, "Findings per month", summary["by_month"])
+    _bars(pdf, "Findings per month", summary["by_month"], chronological=True)
     _bars(pdf, "Findings per actor", {k or "(no actor)": v for k, v in summary["by_actor"].items()})
 
     late = summary["late_entries_by_actor"]
@@ -129,10 +129,18 @@ def _summary(pdf: AuditDocument, report: goalplan.AuditReport) -> None:
         )
 
 
-def _bars(pdf: AuditDocument, title: str, counts: Mapping[str, int], *, most: int = 16) -> None:
-    """Horizontal bars, one per key (the largest ``most`` when there are more), labelled with counts."""
-    items = list(counts.items())
-    if len(items) > most:
+def _bars(
+    pdf: AuditDocument, title: str, counts: Mapping[str, int], *, most: int = 16, chronological: bool = False
+) -> None:
+    """Horizontal bars labelled with counts: the latest ``most`` keys in order when chronological,
+    else the ``most`` largest, largest first."""
+    items = sorted(counts.items())
+    if chronological:
+        if len(items) > most:
+            title = f"{title} (the latest {most} of {len(items)} months)"
+            items = items[-most:]
+    elif len(items) > most:
+        title = f"{title} (the {most} with most findings)"
         items = sorted(items, key=lambda kv: (-kv[1], kv[0]))[:most]
     row = 5.0
     pdf.section(title, follow=row * max(len(items), 1) + 4)

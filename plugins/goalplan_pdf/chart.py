@@ -3,19 +3,23 @@ target as reference lines, the target date marked, and the latest values beside 
 
 from __future__ import annotations
 
+import itertools
 import math
+import re
 from datetime import date, timedelta
 
 from fpdf.enums import Align
 
+import goalplan
 from goalplan_pdf import fonts
 from goalplan_pdf.document import ACCENT, GOOD, INK, MUTED, RULE, PlanDocument
 from goalplan_pdf.model import GoalView
-from goalplan_pdf.wording import MONTHS, number, short_date, with_unit
+from goalplan_pdf.wording import MONTHS, measure_label, number, short_date, unit_for, with_unit
 
 CHART_HEIGHT = 58.0
 PANEL_WIDTH = 50.0
 MARKERS_UP_TO = 45
+MARKER_RADIUS = 0.75
 
 
 def nice_step(span: float, count: int = 5) -> float:
@@ -27,7 +31,26 @@ def nice_step(span: float, count: int = 5) -> float:
     return 10 * magnitude
 
 
-def value_axis(values: list[float]) -> tuple[float, float, list[float]]:
+def unit_bounds(unit: str) -> tuple[float | None, float | None]:
+    """The range a unit allows, where it says: "0-10 rating", "days per week" (0 to 7), "%"."""
+    text = unit.lower()
+    scale = re.search(r"(-?\d+(?:\.\d+)?)\s*[-–]\s*(\d+(?:\.\d+)?)", text)
+    if scale:
+        return float(scale.group(1)), float(scale.group(2))
+    if re.search(r"\b(days?|nights?)\b.*\b(per|a|each)\s+week\b", text):
+        return 0.0, 7.0
+    if re.search(r"\bhours?\b.*\b(per|a|each)\s+(day|night)\b", text):
+        return 0.0, 24.0
+    if "%" in text or "percent" in text:
+        return 0.0, 100.0
+    return None, None
+
+
+def value_axis(
+    values: list[float], bounds: tuple[float | None, float | None] = (None, None)
+) -> tuple[float, float, list[float]]:
+    """Axis range and ticks: whole-number ticks for whole-number data (no half a gathering), and
+    never past what the unit allows (no eighth day in a week)."""
     low, high = min(values), max(values)
     if high == low:
         low, high = low - 1, high + 1
@@ -36,9 +59,19 @@ def value_axis(values: list[float]) -> tuple[float, float, list[float]]:
     if min(values) >= 0 and low < 0:
         low = 0.0
     step = nice_step(high - low)
+    if all(float(v).is_integer() for v in values):
+        step = max(1.0, math.ceil(step))
     first = math.floor(low / step) * step
     last = math.ceil(high / step) * step
+    lowest, highest = bounds
+    if lowest is not None and first < lowest <= min(values):
+        first = lowest
+    if highest is not None and last > highest >= max(values):
+        last = highest
     ticks = [first + i * step for i in range(round((last - first) / step) + 1)]
+    ticks = [t for t in ticks if t <= last + 1e-9]
+    if ticks[-1] < last - 1e-9:
+        ticks.append(last)
     return first, last, ticks
 
 
@@ -73,41 +106,75 @@ def date_ticks(start: date, end: date) -> list[tuple[date, str]]:
 
 
 def draw_progress(pdf: PlanDocument, view: GoalView) -> None:
-    """Chart and latest-values panel, kept together on one page."""
+    """Chart and latest-values panel, kept together on one page; then each earlier measure's
+    values on a chart of their own."""
     measure = view.goal.measure
     assert measure is not None
     pdf.keep(CHART_HEIGHT + 4)
     top = pdf.y
     chart_w = pdf.epw - PANEL_WIDTH - 6
-    _chart(pdf, view, pdf.l_margin, top, chart_w, CHART_HEIGHT)
+    caption = measure_label(measure.name, measure.unit).upper()
+    target = view.goal.target_date
+    _chart(pdf, measure, view.points, target, caption, pdf.l_margin, top, chart_w, CHART_HEIGHT)
     _panel(pdf, view, pdf.l_margin + chart_w + 6, top, PANEL_WIDTH, CHART_HEIGHT)
     pdf.set_xy(pdf.l_margin, top + CHART_HEIGHT + 3)
+    for series in view.goal.earlier_series:
+        if not series.progress:
+            continue
+        height = CHART_HEIGHT * 0.8
+        pdf.keep(height + 4)
+        top = pdf.y
+        until = short_date(date.fromisoformat(series.replaced_at[:10]))
+        caption = (
+            f"EARLIER MEASURE, UNTIL {until.upper()}: "
+            + measure_label(series.measure.name, series.measure.unit).upper()
+        )
+        points = sorted(series.progress, key=lambda p: (p.observed_on, p.recorded_at))
+        _chart(pdf, series.measure, points, None, caption, pdf.l_margin, top, chart_w, height)
+        pdf.set_xy(pdf.l_margin, top + height + 3)
     pdf.style("body")
 
 
-def _chart(pdf: PlanDocument, view: GoalView, x: float, y: float, w: float, h: float) -> None:
-    goal, points = view.goal, view.points
-    measure = goal.measure
-    assert measure is not None
+def _date_range(points: list[goalplan.ProgressPoint], target: date | None) -> tuple[date, date]:
+    """From the first value to the last (or the target date, if later): not from when the plan was
+    opened or the goal recorded, which would squeeze the values into a corner."""
+    days = [p.observed_on for p in points]
+    if target is not None:
+        days.append(target)
+    start, end = min(days), max(days)
+    if (end - start).days < 14:
+        start, end = start - timedelta(days=7), end + timedelta(days=7)
+    pad = timedelta(days=max(1, round((end - start).days * 0.03)))
+    return start - pad, end + pad
+
+
+def _chart(
+    pdf: PlanDocument,
+    measure: goalplan.Measure,
+    points: list[goalplan.ProgressPoint],
+    target_date: date | None,
+    caption: str,
+    x: float,
+    y: float,
+    w: float,
+    h: float,
+) -> None:
     left, right, top, bottom = x + 11, x + w - 17, y + 8, y + h - 9
 
     # the caption names what is measured and its unit: the y axis label
     pdf.style("label")
     pdf.set_xy(x, y)
-    pdf.current_field = f"goal {view.number} measure"
-    pdf.cell(w, 4, f"{measure.name} ({measure.unit})".upper() if measure.unit else measure.name.upper())
-    pdf.current_field = "text"
+    pdf.cell(w, 4, pdf.fit(caption, w))
 
     values = [p.value for p in points] + [measure.baseline, measure.target]
-    low, high, ticks = value_axis(values)
-    set_on = date.fromisoformat(goal.set_at[:10]) if goal.set_at else None
-    days = [p.observed_on for p in points] + [d for d in (set_on, goal.target_date) if d]
-    start, end = min(days), max(days)
-    if (end - start).days < 14:
-        start, end = start - timedelta(days=7), end + timedelta(days=7)
-    pad = timedelta(days=max(1, round((end - start).days * 0.03)))
-    start, end = start - pad, end + pad
-    total = (end - start).days
+    low, high, ticks = value_axis(values, unit_bounds(measure.unit))
+    if points:
+        start, end = _date_range(points, target_date)
+    else:
+        # nothing recorded yet: a frame around the target date, which may already have passed
+        anchor = target_date or date(2000, 1, 1)
+        start, end = anchor - timedelta(days=42), anchor + timedelta(days=14)
+    total = max((end - start).days, 1)
 
     def px(day: date) -> float:
         return left + (right - left) * (day - start).days / total
@@ -128,10 +195,11 @@ def _chart(pdf: PlanDocument, view: GoalView, x: float, y: float, w: float, h: f
     pdf.set_draw_color(*MUTED)
     pdf.set_line_width(0.25)
     pdf.line(left, bottom, right, bottom)
-    for day, label in date_ticks(start, end):
-        pdf.line(px(day), bottom, px(day), bottom + 1.2)
-        pdf.set_xy(px(day) - 12, bottom + 1.6)
-        pdf.cell(24, 3.2, label, align=Align.C)
+    if points or target_date:
+        for day, label in date_ticks(start, end):
+            pdf.line(px(day), bottom, px(day), bottom + 1.2)
+            pdf.set_xy(px(day) - 12, bottom + 1.6)
+            pdf.cell(24, 3.2, label, align=Align.C)
 
     # reference lines: baseline, target, target date
     pdf.set_line_width(0.35)
@@ -140,10 +208,10 @@ def _chart(pdf: PlanDocument, view: GoalView, x: float, y: float, w: float, h: f
     pdf.line(left, py(measure.baseline), right, py(measure.baseline))
     pdf.set_draw_color(*GOOD)
     pdf.line(left, py(measure.target), right, py(measure.target))
-    if goal.target_date:
+    if target_date and start <= target_date <= end:
         pdf.set_dash_pattern(dash=0.5, gap=0.8)
         pdf.set_draw_color(*ACCENT)
-        pdf.line(px(goal.target_date), top - 1.2, px(goal.target_date), bottom)
+        pdf.line(px(target_date), top - 1.2, px(target_date), bottom)
     pdf.set_dash_pattern()
     yb, yt = py(measure.baseline), py(measure.target)
     if abs(yb - yt) < 3.4:  # keep the two labels from overprinting
@@ -151,13 +219,13 @@ def _chart(pdf: PlanDocument, view: GoalView, x: float, y: float, w: float, h: f
         yb, yt = mid + sign * 1.7, mid - sign * 1.7
     _reference_label(pdf, f"Baseline {number(measure.baseline)}", right + 1.5, yb, colour=MUTED)
     _reference_label(pdf, f"Target {number(measure.target)}", right + 1.5, yt, colour=GOOD)
-    if goal.target_date:
+    if target_date and start <= target_date <= end:
         pdf.set_font(fonts.FAMILY, "B", 6.3)
         pdf.set_text_color(*ACCENT)
-        label = f"Target date {short_date(goal.target_date)}"
+        label = f"Target date {short_date(target_date)}"
         width = pdf.get_string_width(label) + 1
-        tx = px(goal.target_date)
-        lx = min(max(tx - width / 2, left), right + 15 - width)
+        # the label stays inside the chart's box, whichever edge the date is near
+        lx = min(max(px(target_date) - width / 2, left), x + w - width)
         pdf.set_xy(lx, top - 4.2)
         pdf.cell(width, 3, label, align=Align.L)
 
@@ -175,13 +243,19 @@ def _chart(pdf: PlanDocument, view: GoalView, x: float, y: float, w: float, h: f
     if len(coords) > 1:
         pdf.polyline(coords)
     pdf.set_line_width(0.3)
-    if len(coords) <= MARKERS_UP_TO:
+    if _markers_fit(coords):
         pdf.set_fill_color(255, 255, 255)
         for cx, cy in coords[:-1]:
-            pdf.circle(cx, cy, 0.75, style="FD")
+            pdf.circle(cx, cy, MARKER_RADIUS, style="FD")
     pdf.set_fill_color(*ACCENT)
     pdf.circle(coords[-1][0], coords[-1][1], 1.0, style="FD")
     pdf.set_text_color(*INK)
+
+
+def _markers_fit(coords: list[tuple[float, float]]) -> bool:
+    """Open markers only where they do not overlap: dense series are drawn as a line."""
+    gaps = [math.dist(a, b) for a, b in itertools.pairwise(coords)]
+    return len(coords) <= MARKERS_UP_TO and all(gap >= 2 * MARKER_RADIUS + 0.4 for gap in gaps)
 
 
 def _reference_label(
@@ -219,7 +293,7 @@ def _panel(pdf: PlanDocument, view: GoalView, x: float, y: float, w: float, h: f
     pdf.set_text_color(*MUTED)
     pdf.current_field = f"goal {view.number} unit"
     pdf.set_xy(pdf.get_x(), y + 9.6)
-    pdf.cell(width - pdf.get_string_width(value) - 1.5, 4, measure.unit)
+    pdf.cell(width - pdf.get_string_width(value) - 1.5, 4, unit_for(latest.value, measure.unit))
     pdf.current_field = "text"
     pdf.set_xy(inner, y + 16)
     pdf.style("muted")

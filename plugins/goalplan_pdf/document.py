@@ -3,13 +3,15 @@ keep a heading on the same page as what follows it."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from fpdf import FPDF, FontFace
 from fpdf.enums import Align, TableBordersLayout, TableCellFillMode, XPos, YPos
 
 from goalplan_pdf import fonts
+from goalplan_pdf.fallback import Fallbacks
 
 # A restrained palette: near-black ink, two greys, one accent (a deep teal) and its tint; green,
 # amber and brick red only for what a reader must notice (on track, at risk, off track).
@@ -31,10 +33,14 @@ LINE = 4.6  # mm per body line
 MARGIN_X = 20.0
 MARGIN_TOP = 22.0
 MARGIN_BOTTOM = 24.0
+MISSING = "Not recorded (required)"  # the placeholder for a required element with no value
+COUNT_WIDTH = 24.0  # the footer's "Page x of y"
+LONG_WORD = 8  # words this long or longer are measured, in case they are wider than their column
 
 
 class PlanDocument(FPDF):  # type: ignore[misc]
-    """An FPDF that refuses to draw a character its font lacks instead of dropping it."""
+    """An FPDF that draws a visible replacement mark for a character no font has, instead of
+    dropping it, and keeps its running header and footer at the page margins."""
 
     def __init__(
         self,
@@ -43,6 +49,8 @@ class PlanDocument(FPDF):  # type: ignore[misc]
         compliance: str | None,
         running_title: str,
         footer_lines: Sequence[str],
+        fallbacks: Fallbacks | None = None,
+        shaping: bool = False,
         warning: str = "",
     ):
         super().__init__(orientation="portrait", unit="mm", format=paper, enforce_compliance=compliance)
@@ -52,7 +60,31 @@ class PlanDocument(FPDF):  # type: ignore[misc]
         self.footer_lines = tuple(footer_lines)
         self.current_field = "text"
         for (family, style), _ in fonts.FONT_FILES.items():
-            self.add_font(family, style, str(fonts.font_path(family, style)))
+            fonts.install(
+                self, family, style, str(fonts.font_path(family, style)), body=family == fonts.FAMILY
+            )
+        self.fallback_families: list[str] = []
+        extra: frozenset[str] = frozenset()
+        if fallbacks is not None and fallbacks.regular:
+            for i, (face, bold) in enumerate(zip(fallbacks.regular, fallbacks.bold, strict=True)):
+                family = f"fallback{i}"
+                fonts.install(self, family, "", face.path, face.index)
+                if bold is not None:
+                    fonts.install(self, family, "B", bold.path, bold.index)
+                self.fallback_families.append(family)
+                extra |= frozenset(c for c in fallbacks.needed if face.has(c))
+        # Shaping and fallback fonts are switched on only for the texts that need them: fpdf2's
+        # line breaking re-shapes a fragment for every character it adds, which would make every
+        # English paragraph of a plan with one Arabic name many times slower.
+        needed = fallbacks.needed if fallbacks is not None else frozenset()
+        self.shaping_chars = frozenset(c for c in needed if shaping and fonts.needs_shaping({c}))
+        self.fallback_chars = extra
+        self._mode = (False, False)
+        self._drawing = 0  # depth of cell/multi_cell calls under way
+        self._numbered = False
+        self.drawable = {style: fonts.coverage(fonts.FAMILY, style) | extra for style in ("", "B", "I")}
+        self.drawable["mono"] = fonts.coverage(fonts.MONO, "")
+        self.alias_nb_pages(None)  # pages are counted once all exist: see number_pages
         self.set_margins(MARGIN_X, MARGIN_TOP, MARGIN_X)
         self.set_auto_page_break(True, MARGIN_BOTTOM)
         self.set_text_color(*INK)
@@ -64,9 +96,107 @@ class PlanDocument(FPDF):  # type: ignore[misc]
 
     def normalize_text(self, text: str) -> str:
         text = fonts.clean(text)
-        covered = fonts.coverage(self.font_family, self.font_style.replace("U", ""))
-        fonts.check_text(self.current_field, text, covered)
+        if self.font_family == fonts.MONO:
+            covered = self.drawable["mono"]
+        else:
+            covered = self.drawable.get(self.font_style.replace("U", ""), self.drawable[""])
+        text = fonts.replace_missing(text, covered)
+        if not self._drawing:
+            # a line of a paragraph being drawn keeps the paragraph's mode: switching it between
+            # shaping and drawing would print shaped glyph ids as characters
+            self._text_mode(text)
         return str(super().normalize_text(text))
+
+    def cell(
+        self, w: float | None = None, h: float | None = None, text: str = "", *args: Any, **kwargs: Any
+    ) -> Any:
+        if not self._drawing:
+            self._text_mode(fonts.clean(str(text)))
+            self._settle_font(str(text))
+        self._drawing += 1
+        try:
+            return super().cell(w, h, text, *args, **kwargs)
+        finally:
+            self._drawing -= 1
+
+    def _settle_font(self, text: str) -> None:
+        """Set the body font on the page before a text that starts in a fallback font.
+
+        fpdf2 (2.8) otherwise sets it inside that line's saved graphics state, so it is undone
+        when the line ends while fpdf2 takes it as set, and the next line is drawn in whatever
+        font was set before: its glyph codes print as the wrong letters. A zero-width space in the
+        body font sets it where it lasts.
+        """
+        if not self._mode[0] or not text or text.lstrip()[:1] not in self.fallback_chars:
+            return
+        x, y = self.x, self.y
+        self._drawing += 1
+        try:
+            super().cell(0.01, 0.01, "\u200b")
+        finally:
+            self._drawing -= 1
+        self.set_xy(x, y)
+
+    def _text_mode(self, text: str) -> None:
+        """Fallback fonts for a text with characters DejaVu lacks; HarfBuzz shaping (and the bidi
+        algorithm) for one in a complex script. Every text is measured and drawn through here."""
+        mode = (
+            bool(self.fallback_chars) and not self.fallback_chars.isdisjoint(text),
+            bool(self.shaping_chars) and not self.shaping_chars.isdisjoint(text),
+        )
+        if mode[0] != self._mode[0]:
+            self.set_fallback_fonts(self.fallback_families if mode[0] else [], exact_match=False)
+            self._mode = (mode[0], self._mode[1])
+        # shaping is part of fpdf2's graphics state, which a table or local context restores on
+        # exit: compare with the state itself, not with what was last set
+        if mode[1] != bool(self.text_shaping):
+            # the document is English: a line that starts with a client's Arabic or Hebrew name
+            # still reads left to right, with the name itself right to left
+            self.set_text_shaping(mode[1], direction="ltr")
+
+    def multi_cell(self, w: float, h: float | None = None, text: str = "", *args: Any, **kwargs: Any) -> Any:
+        pad = kwargs.get("padding")
+        inset = (pad.left + pad.right) if hasattr(pad, "left") else (pad[1] + pad[3]) if pad else 0.0
+        text = self.breakable(str(text), w - inset if w else w)
+        if not self._drawing:
+            self._text_mode(fonts.clean(text))  # before fpdf2 looks at its shaping settings
+            self._settle_font(text)
+        self._drawing += 1
+        try:
+            return super().multi_cell(w, h, text, *args, **kwargs)
+        finally:
+            self._drawing -= 1
+
+    def breakable(self, text: str, width: float) -> str:
+        """A word too wide for its column breaks after a hyphen it has, or else with a soft hyphen
+        (fpdf2 would otherwise cut it anywhere, without a hyphen)."""
+        room = (width or self.w - self.r_margin - self.x) - 2 * self.c_margin - 0.5
+        if room <= 0 or all(len(word) < LONG_WORD for word in text.split()):
+            return text
+        words = text.split(" ")
+        return " ".join(self._hyphenate(word, room) if len(word) >= LONG_WORD else word for word in words)
+
+    def _hyphenate(self, word: str, room: float) -> str:
+        if self.get_string_width(word) <= room or not fonts.text_coverage().issuperset(word):
+            return word  # fits, or a script (such as Chinese) that breaks without hyphens
+        if "-" in word.strip("-"):
+            return "-\u200b".join(self._hyphenate(part, room) for part in word.split("-"))
+        pieces, piece = [], ""
+        for char in word:
+            if piece and self.get_string_width(piece + char + "-") > room:
+                pieces.append(piece)
+                piece = ""
+            piece += char
+        pieces.append(piece)
+        return "\u00ad".join(pieces)
+
+    def fit(self, text: str, width: float) -> str:
+        """``text`` cut with an ellipsis to fit ``width`` in the current font."""
+        if self.get_string_width(text) <= width:
+            return text
+        while text and self.get_string_width(text + "…") > width:
+            text = text[: max(len(text) - max(len(text) // 8, 1), 0)]
+        return text.rstrip() + "…"
 
     # type scale --------------------------------------------------------------------------
 
@@ -78,39 +208,97 @@ class PlanDocument(FPDF):  # type: ignore[misc]
     # running header and footer -----------------------------------------------------------
 
     def header(self) -> None:
-        if self.warning:
-            self.set_xy(self.l_margin, 3.5)
-            self.set_font(fonts.FAMILY, "B", 6.6)
-            self.set_text_color(180, 0, 0)
-            self.multi_cell(self.epw, 2.9, self.warning, align=Align.L, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-            self.style("body")
-            self.set_y(MARGIN_TOP)
-        if self.page_no() == 1:
-            return
-        self.set_y(11)
-        self.style("running")
-        self.cell(self.epw / 2, 4, self.running_title, align=Align.L)
-        self.cell(self.epw / 2, 4, "Treatment plan", align=Align.R, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-        self.set_draw_color(*RULE)
-        self.set_line_width(0.2)
-        self.line(self.l_margin, 16, self.w - self.r_margin, 16)
-        self.set_y(MARGIN_TOP)
-        self.style("body")
+        with self._furniture():
+            if self.warning:
+                self.set_xy(MARGIN_X, 3.5)
+                self.set_font(fonts.FAMILY, "B", 6.6)
+                self.set_text_color(180, 0, 0)
+                self.multi_cell(self.w - 2 * MARGIN_X, 2.9, self.warning, align=Align.L)
+                self.style("body")
+                self.set_xy(self.l_margin, MARGIN_TOP)
+            if self.page_no() == 1:
+                return
+            self._header()
 
     def footer(self) -> None:
+        with self._furniture():
+            self._footer()
+
+    @contextmanager
+    def _furniture(self) -> Iterator[None]:
+        """Header and footer are drawn in the middle of whatever paragraph broke the page: they
+        choose their own text mode, and the paragraph gets its own back afterwards."""
+        drawing, fallback, shaping = self._drawing, self._mode[0], bool(self.text_shaping)
+        self._drawing = 0
+        try:
+            yield
+        finally:
+            self._drawing = drawing
+            if self._mode[0] != fallback:
+                self.set_fallback_fonts(self.fallback_families if fallback else [], exact_match=False)
+                self._mode = (fallback, self._mode[1])
+            if bool(self.text_shaping) != shaping:
+                self.set_text_shaping(shaping, direction="ltr")
+
+    def _header(self) -> None:
+        # page furniture sits at the page margins whatever indentation the body is using
+        left, width = MARGIN_X, self.w - 2 * MARGIN_X
+        self.set_xy(left, 11)
+        self.style("running")
+        tag = "Treatment plan"
+        tag_w = self.get_string_width(tag) + 2
+        # the plain tag first: fpdf2 then has the body font set on the page before any fallback
+        self.set_x(left + width - tag_w)
+        self.cell(tag_w, 4, tag, align=Align.R)
+        self.set_x(left)
+        self.cell(width - tag_w, 4, self.fit(self.running_title, width - tag_w - 4), align=Align.L)
+        self.set_draw_color(*RULE)
+        self.set_line_width(0.2)
+        self.line(left, 16, left + width, 16)
+        self.set_xy(self.l_margin, MARGIN_TOP)
+        self.style("body")
+
+    def _footer(self) -> None:
+        left, width = MARGIN_X, self.w - 2 * MARGIN_X
         top = self.h - 16
         self.set_draw_color(*RULE)
         self.set_line_width(0.2)
-        self.line(self.l_margin, top, self.w - self.r_margin, top)
-        self.set_xy(self.l_margin, top + 1.8)
+        self.line(left, top, left + width, top)
+        self.set_xy(left, top + 1.8)
         self.style("running")
-        self.cell(self.epw - 30, 3.4, self.footer_lines[0], align=Align.L)
-        self.cell(30, 3.4, f"Page {self.page_no()} of {{nb}}", align=Align.R)
-        self.set_xy(self.l_margin, top + 5.4)
-        self.set_font(fonts.MONO, "", 5.9)
-        self.set_text_color(*MUTED)
-        self.cell(self.epw, 3.2, self.footer_lines[1], align=Align.L)
+        self.cell(
+            width - COUNT_WIDTH, 3.4, self.fit(self.footer_lines[0], width - COUNT_WIDTH - 3), align=Align.L
+        )
+        for i, line in enumerate(self.footer_lines[1:]):
+            self.set_xy(left, top + 5.4 + i * 3.4)
+            self.set_font(fonts.MONO, "", 5.9)
+            self.set_text_color(*MUTED)
+            self.cell(width, 3.2, line, align=Align.L)
         self.style("body")
+
+    def output(self, *args: Any, **kwargs: Any) -> Any:
+        if not self._numbered:
+            self.number_pages()
+        return super().output(*args, **kwargs)
+
+    def number_pages(self) -> None:
+        """ "Page x of y" in each footer, flush with the footer rule, once the page count is known.
+
+        fpdf2's page-count alias cannot be used with text shaping, and it reserves room for a
+        three-digit count that leaves a gap before the number.
+        """
+        self._numbered = True
+        total = self.pages_count
+        auto, margin = self.auto_page_break, self.b_margin
+        self.set_auto_page_break(False)
+        for page in range(1, total + 1):
+            self.page = page
+            self.current_font_is_set_on_page = False
+            self.style("running")
+            self.set_xy(self.w - MARGIN_X - COUNT_WIDTH, self.h - 16 + 1.8)
+            self.cell(COUNT_WIDTH, 3.4, f"Page {page} of {total}", align=Align.R)
+        self.page = total
+        self.set_auto_page_break(auto, margin)
 
     # layout helpers ----------------------------------------------------------------------
 
@@ -153,18 +341,31 @@ class PlanDocument(FPDF):  # type: ignore[misc]
         self.ln(4.5)
         self.style("body")
 
-    def label_value(self, label: str, value: str, *, label_width: float = 34, field: str = "text") -> None:
-        """A definition row: small grey label on the left, wrapped value on the right."""
+    def label_value(
+        self,
+        label: str,
+        value: str,
+        *,
+        label_width: float = 34,
+        field: str = "text",
+        required: bool = False,
+    ) -> None:
+        """A definition row: small grey label on the left, wrapped value on the right. A required
+        element with no value prints a red placeholder, so the gap shows on paper."""
         width = self.epw - label_width
+        if required and not value.strip():
+            value = MISSING
         self.style("body")
         self.current_field = field
         height = self.text_height(value or "—", width)
-        self.keep(height + 1)
+        self.keep(min(height, 40) + 1)
         y = self.y
         self.style("label")
         self.set_xy(self.l_margin, y + 0.35)
         self.cell(label_width, LINE, label.upper())
-        self.style("body")
+        self.style("bold" if value == MISSING else "body")
+        if value == MISSING:
+            self.set_text_color(*BAD)
         self.set_xy(self.l_margin + label_width, y)
         self.current_field = field
         self.multi_cell(width, LINE, value or "—", align=Align.L, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
@@ -234,16 +435,62 @@ class PlanDocument(FPDF):  # type: ignore[misc]
             "cell_fill_mode": TableCellFillMode.EVEN_ROWS,
             "repeat_headings": 1,
         }
+        line = size * 0.5
+        room = self.page_break_trigger - self.t_margin - 4 * line - 8
+        most = max(6, int(0.45 * room / line))
         with self.table(**kwargs) as table:
             header = table.row()
             for heading in headings:
                 header.cell(heading)
             for values in rows:
-                row = table.row()
-                for value in values:
-                    row.cell(value)
+                for part in self._row_parts(values, widths, line, most):
+                    row = table.row()
+                    for value in part:
+                        row.cell(value)
         self.current_field = "text"
         self.style("body")
+
+    def _row_parts(
+        self, values: Sequence[str], widths: Sequence[float], line: float, most: int
+    ) -> list[list[str]]:
+        """A row too tall for a page, as rows of at most ``most`` lines each (fpdf2 cannot break
+        one row across pages); the first cell of a continuation says so."""
+        if sum(len(v) for v in values) < 400:
+            return [list(values)]
+        wrapped = [
+            self.multi_cell(w - 3, line, v, dry_run=True, output="LINES", align=Align.L) if v else [""]
+            for v, w in zip(values, widths, strict=True)
+        ]
+        count = max(len(lines) for lines in wrapped)
+        if count <= most:
+            return [list(values)]
+        parts = []
+        for start in range(0, count, most):
+            part = ["\n".join(lines[start : start + most]) for lines in wrapped]
+            if start:
+                part[0] = "(continued)" if not part[0] else part[0]
+            parts.append(part)
+        return parts
+
+    def quote(self, text: str, x: float, width: float, line: float, bar: tuple[int, int, int]) -> None:
+        """Text with an accent bar on its left, drawn line by line so that a statement of any
+        length runs on over pages with the bar beside it on each."""
+        lines = self.multi_cell(width - 4, line, text, dry_run=True, output="LINES", align=Align.L)
+        top = self.y
+        for text_line in lines:
+            if self.y + line > self.page_break_trigger:
+                self._bar(x, top, bar)
+                self.add_page()
+                top = self.y
+            self.set_x(x + 4)
+            self.cell(width - 4, line, text_line, new_x=XPos.LEFT, new_y=YPos.NEXT)
+        self._bar(x, top, bar)
+        self.set_x(self.l_margin)
+
+    def _bar(self, x: float, top: float, colour: tuple[int, int, int]) -> None:
+        if self.y - top > 1.2:
+            self.set_fill_color(*colour)
+            self.rect(x, top + 0.6, 0.9, self.y - top - 1.2, style="F")
 
 
 STYLES: dict[str, tuple[str, str, float, tuple[int, int, int]]] = {

@@ -3,21 +3,36 @@ its progress chart, reviews, signatures, the revision appendix and how to check 
 
 from __future__ import annotations
 
+import logging
 from datetime import date
 
 from fpdf.enums import Align, XPos, YPos
 
 import goalplan
-from goalplan_pdf import fonts
+from goalplan_pdf import clinical, fonts
 from goalplan_pdf.chart import CHART_HEIGHT, draw_progress
-from goalplan_pdf.document import ACCENT, GOOD, INK, LINE, MUTED, RULE, TINT, PlanDocument
+from goalplan_pdf.document import (
+    ACCENT,
+    BAD,
+    GOOD,
+    INK,
+    LINE,
+    MISSING,
+    MUTED,
+    RULE,
+    SMALL,
+    TINT,
+    PlanDocument,
+)
+from goalplan_pdf.fallback import Fallbacks, choose
 from goalplan_pdf.measures import draw_measures, draw_outlook, outlook_height
-from goalplan_pdf.model import STATUS_LABELS, GoalView, PlanView, build, texts
+from goalplan_pdf.model import STATUS_LABELS, GoalView, PlanView, SignatureView, build, texts
 from goalplan_pdf.options import PdfOptions
 from goalplan_pdf.pdfa import xmp_metadata
-from goalplan_pdf.wording import long_date, number, short_date, with_unit
+from goalplan_pdf.wording import long_date, measure_label, number, short_date, shortened, with_unit
 
 CREATOR = "goalplan"
+LOGGER = logging.getLogger("goalplan_pdf")
 REVISION_HEADINGS = ["When", "By", "Change", "From", "To", "Why"]
 
 
@@ -25,26 +40,58 @@ def render_plan(log: goalplan.PlanLog, options: PdfOptions) -> bytes:
     if not log.records:
         raise goalplan.RejectedError("plan", "has no recorded events; there is nothing to print.")
     view = build(log)
-    for field, text in texts(view):
-        fonts.check_text(field, text)
-    pdf = _document(view, options)
-    _cover(pdf, view)
+    fallbacks, missing = _glyphs(view, options)
+    pdf = _document(view, options, fallbacks)
+    _cover(pdf, view, missing)
+    _clinical_summary(pdf, view)
     _at_a_glance(pdf, view)
     _goals(pdf, view)
     draw_measures(pdf, view)
+    _aftercare(pdf, view)
     _reviews(pdf, view)
     _signatures(pdf, view)
-    _verification(pdf, view)
     _revisions(pdf, view)
-    return bytes(pdf.output())
+    _auditor_appendix(pdf, view, missing)
+    return bytes(pdf.output())  # numbers the pages first
 
 
-def _document(view: PlanView, options: PdfOptions) -> PlanDocument:
+def _glyphs(view: PlanView, options: PdfOptions) -> tuple[Fallbacks, list[tuple[str, str]]]:
+    """Fonts for every script the plan uses, and each character none can draw with the first field
+    it appears in. Such a character never blocks a plan (the log cannot be changed to remove it):
+    it is printed as a replacement mark and listed, unless strict-glyphs asks for a refusal."""
+    where: dict[str, str] = {}
+    for field, text in texts(view):
+        for char in fonts.drawable_chars(text):
+            where.setdefault(char, field)
+    needed = set(where) - fonts.text_coverage()
+    fallbacks = choose(needed, options.fonts)
+    missing = sorted((where[c], c) for c in fallbacks.undrawable)
+    if missing and options.strict_glyphs:
+        field, char = missing[0]
+        raise goalplan.RejectedError(
+            field,
+            f"contains {fonts.describe(char)}, which no available font can draw (strict-glyphs=true); "
+            "install a font for it (fontconfig, --option fonts=DIR or GOALPLAN_FONT_DIR) or export "
+            "without strict-glyphs to print it as a replacement mark.",
+        )
+    for field, char in missing:
+        LOGGER.warning(
+            "goalplan: warning: %s: %s has no font; the PDF prints %s in its place and lists it.",
+            field,
+            fonts.describe(char),
+            fonts.REPLACEMENT,
+        )
+    return fallbacks, missing
+
+
+def _document(view: PlanView, options: PdfOptions, fallbacks: Fallbacks) -> PlanDocument:
     state, fp = view.state, view.fingerprint
     warning = view.log.integrity_warning
     # A fingerprint of a log that fails verification is never printed without saying so.
     label = "UNVERIFIED log fingerprint" if warning else "Log fingerprint"
     pdf = PlanDocument(
+        fallbacks=fallbacks,
+        shaping=fonts.needs_shaping(set(fallbacks.needed)),
         paper=options.paper,
         compliance="PDFA_2U" if options.pdfa else None,
         running_title=state.client_name,
@@ -95,7 +142,7 @@ def _clinician(state: goalplan.PlanState) -> str:
 # cover -----------------------------------------------------------------------------------
 
 
-def _cover(pdf: PlanDocument, view: PlanView) -> None:
+def _cover(pdf: PlanDocument, view: PlanView, missing: list[tuple[str, str]]) -> None:
     state = view.state
     pdf.start_section("Treatment plan", level=0)
     pdf.style("kicker")
@@ -106,6 +153,9 @@ def _cover(pdf: PlanDocument, view: PlanView) -> None:
     pdf.style("title")
     pdf.paragraph(state.client_name, field="client_name", line=9)
     pdf.style("muted")
+    known_as = clinical.called(state)
+    if known_as:
+        pdf.paragraph(f"Known as {known_as}", field="client_preferred_name", line=4.2)
     pdf.paragraph(f"Plan {state.plan_id} · as recorded up to {view.made_at}", line=4.2)
     pdf.ln(5)
 
@@ -118,15 +168,58 @@ def _cover(pdf: PlanDocument, view: PlanView) -> None:
         ("Review cadence", f"Every {state.review_every_days} days"),
         ("Last review", long_date(last.held_on) if last else "None held yet"),
         ("Next review due", long_date(state.next_review_on) if state.next_review_on else "— (plan closed)"),
+        *clinical.identity_facts(state),
     ]
     _fact_grid(pdf, facts)
     pdf.ln(3)
-    if state.discharge_criteria:
-        pdf.label_value(
-            "Discharge criteria", state.discharge_criteria, label_width=38, field="discharge_criteria"
-        )
+    pdf.label_value(
+        "Discharge criteria",
+        state.discharge_criteria,
+        label_width=38,
+        field="discharge_criteria",
+        required=True,
+    )
     if state.is_closed and state.close_reason:
         pdf.label_value("Reason closed", state.close_reason, label_width=38, field="close_reason")
+    if missing:
+        pdf.style("bold")
+        pdf.set_text_color(*BAD)
+        pdf.paragraph(
+            f"{len(missing)} character(s) in this plan could not be drawn with the fonts available and "
+            f"are printed as {fonts.REPLACEMENT}; the last page lists them."
+        )
+        pdf.style("body")
+
+
+def _clinical_summary(pdf: PlanDocument, view: PlanView) -> None:
+    """Diagnoses, the client's strengths, needs, abilities and preferences, and the safety flag."""
+    state = view.state
+    numbers = {area.focus_id: area.number for area in view.focus_areas if area.focus_id}
+    pdf.section("Clinical summary", follow=30)
+    headings = ["ICD-10-CM", "Diagnosis", "Kind", "Focus areas"]
+    widths = _widths(pdf, [22, None, 24, 50])
+    rows = clinical.diagnosis_rows(state, numbers)
+    if rows:
+        pdf.data_table(headings, rows, widths, field="diagnosis")
+        pdf.ln(3)
+    else:
+        pdf.label_value("Diagnosis", "", field="diagnosis", required=True)
+    for label, value in (
+        ("Strengths", state.strengths),
+        ("Needs", state.needs),
+        ("Abilities", state.abilities),
+        ("Preferences", state.preferences),
+    ):
+        pdf.label_value(label, value, field=label.lower(), required=True)
+    clinical.draw_safety(pdf, state)
+
+
+def _aftercare(pdf: PlanDocument, view: PlanView) -> None:
+    state = view.state
+    pdf.section("Discharge, aftercare and referrals", follow=20)
+    pdf.label_value("Discharge criteria", state.discharge_criteria, field="discharge_criteria", required=True)
+    pdf.label_value("Aftercare", state.aftercare, field="aftercare", required=True)
+    pdf.label_value("Referrals", state.referrals or "None recorded", field="referrals")
 
 
 def _fact_grid(pdf: PlanDocument, facts: list[tuple[str, str]]) -> None:
@@ -149,7 +242,9 @@ def _fact_grid(pdf: PlanDocument, facts: list[tuple[str, str]]) -> None:
             pdf.style("label")
             pdf.cell(col_w, 3.5, label.upper())
             pdf.set_xy(x, y + 4.2)
-            pdf.style("bold" if label in ("Next review due", "Plan status") else "body")
+            pdf.style("bold" if label in ("Next review due", "Plan status") or value == MISSING else "body")
+            if value == MISSING:
+                pdf.set_text_color(*BAD)
             pdf.current_field = label.lower()
             pdf.multi_cell(col_w, LINE, value, align=Align.L)
             pdf.current_field = "text"
@@ -172,13 +267,13 @@ def _latest_text(gv: GoalView) -> str:
 
 
 def _at_a_glance(pdf: PlanDocument, view: PlanView) -> None:
-    goals = view.goals
+    goals = sorted(view.goals, key=lambda gv: int(gv.number))
     headings = ["No.", "Goal, in the client's words", "Status", "Target date", "Latest / target"]
     widths = _widths(pdf, [10, None, 20, 24, 30])
     rows = [
         [
             gv.number,
-            gv.goal.statement,
+            shortened(gv.goal.statement),
             gv.status_label,
             short_date(gv.goal.target_date) if gv.goal.target_date else "—",
             _latest_text(gv),
@@ -206,19 +301,66 @@ def _goals(pdf: PlanDocument, view: PlanView) -> None:
         pdf.style("muted")
         pdf.paragraph("No focus areas or goals have been recorded yet.")
     for area in view.focus_areas:
-        _focus_heading(pdf, area.number, area.title, area.description)
+        first = _goal_start_height(pdf, area.goals[0]) if area.goals else 12.0
+        if area.focus_id:
+            first += _focus_clinical_height(pdf, view.state, area.focus_id)
+        _focus_heading(pdf, area.number, area.title, area.description, first)
+        if area.focus_id:
+            _focus_clinical(pdf, view.state, area.focus_id)
         if not area.goals:
             pdf.style("muted")
             pdf.paragraph("No current goals in this focus area.")
             pdf.ln(3)
         for gv in area.goals:
-            _goal(pdf, gv)
+            _goal(pdf, gv, view.as_of)
 
 
-def _focus_heading(pdf: PlanDocument, number_: int, title: str, description: str) -> None:
+def _focus_clinical_values(state: goalplan.PlanState, focus_id: str) -> list[str]:
+    area = state.focus_areas[focus_id]
+    diagnoses = clinical.diagnoses_for_focus(state, focus_id)
+    return [area.presenting_problem or MISSING, diagnoses or "None tied to this focus area"]
+
+
+def _focus_clinical_height(pdf: PlanDocument, state: goalplan.PlanState, focus_id: str) -> float:
+    pdf.style("body")
+    width = pdf.epw - 10 - 34
+    rows = [min(pdf.text_height(v, width), 40) + 1.2 for v in _focus_clinical_values(state, focus_id)]
+    return sum(rows) + 1.5
+
+
+def _focus_clinical(pdf: PlanDocument, state: goalplan.PlanState, focus_id: str) -> None:
+    """The presenting problem (behavioural definition) and the diagnoses the focus area serves."""
+    area = state.focus_areas[focus_id]
+    margin = pdf.l_margin
+    pdf.set_left_margin(margin + 10)
+    try:
+        pdf.label_value(
+            "Presenting problem", area.presenting_problem, field="presenting problem", required=True
+        )
+        diagnoses = clinical.diagnoses_for_focus(state, focus_id)
+        pdf.label_value("Diagnoses", diagnoses or "None tied to this focus area", field="diagnosis")
+    finally:
+        pdf.set_left_margin(margin)
+    pdf.set_x(margin)
+    pdf.ln(1.5)
+
+
+def _goal_start_height(pdf: PlanDocument, gv: GoalView) -> float:
+    """What of a goal must share its page with the heading above it: its title line, the first
+    lines of its statement and the first rows beneath."""
+    pdf.style("quote")
+    quote_h = pdf.text_height(f"“{gv.goal.statement}”", pdf.epw - 14, 5.2)
+    pdf.style("body")
+    return 6 + min(quote_h, 40) + 30
+
+
+def _focus_heading(pdf: PlanDocument, number_: int, title: str, description: str, follow: float) -> None:
+    pdf.style("h2")
+    title_h = pdf.text_height(title, pdf.epw - 10, 6)
     pdf.style("muted")
-    desc_h = pdf.text_height(description, pdf.epw - 10) if description else 0
-    pdf.keep(9 + desc_h + 45)
+    desc_h = pdf.text_height(description, pdf.epw - 10, 4.2) if description else 0
+    # the heading never ends a page alone: it starts where the first goal's opening fits too
+    pdf.keep(2 + title_h + min(desc_h, 60) + 3 + follow + 1)
     pdf.ln(2)
     pdf.start_section(f"{number_}. {title}", level=1)
     pdf.style("h2")
@@ -236,14 +378,12 @@ def _focus_heading(pdf: PlanDocument, number_: int, title: str, description: str
     pdf.ln(3)
 
 
-def _goal(pdf: PlanDocument, gv: GoalView) -> None:
+def _goal(pdf: PlanDocument, gv: GoalView, as_of: date) -> None:
     goal = gv.goal
     field = f"goal {gv.number} ({goal.goal_id})"
     indent = 10.0
     width = pdf.epw - indent
-    pdf.style("quote")
-    quote_h = pdf.text_height(f"“{goal.statement}”", width - 4, 5.2)
-    pdf.keep(6 + quote_h + 30)
+    pdf.keep(_goal_start_height(pdf, gv))
     pdf.start_section(f"Goal {gv.number}", level=2)
 
     # goal line: number, term, status; id on the right
@@ -262,39 +402,27 @@ def _goal(pdf: PlanDocument, gv: GoalView) -> None:
     pdf.ln(1.5)
 
     # the statement in the client's words, with an accent bar
-    top = pdf.y
     pdf.style("quote")
-    pdf.set_x(x + 4)
     pdf.current_field = f"{field} statement"
-    pdf.multi_cell(width - 4, 5.2, f"“{goal.statement}”", align=Align.L, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.quote(f"“{goal.statement}”", x, width, 5.2, ACCENT)
     pdf.current_field = "text"
-    pdf.set_fill_color(*ACCENT)
-    pdf.rect(x, top + 0.6, 0.9, pdf.y - top - 1.2, style="F")
     pdf.ln(3)
 
     rows: list[tuple[str, str]] = []
     measure = goal.measure
     if measure is not None:
-        rows.append(("Measured by", f"{measure.name} ({measure.unit})" if measure.unit else measure.name))
-        direction = "lower is better" if measure.direction == "decrease" else "higher is better"
-        rows.append(
-            (
-                "Baseline → target",
-                f"{with_unit(measure.baseline, measure.unit)} → {with_unit(measure.target, measure.unit)}"
-                f"  ({direction})",
-            )
-        )
+        rows.append(("Measured by", measure_label(measure.name, measure.unit)))
+        rows.append(("Baseline → target", _baseline_target(measure)))
     else:
         rows.append(("Measured by", "Not measured: progress is discussed at review"))
     for series in goal.earlier_series:
         values = [p.value for p in series.progress]
-        course = (
-            f"{number(values[0])} → {number(values[-1])}, {len(values)} values" if values else "no values"
-        )
+        count = f"{len(values)} value{'s' if len(values) != 1 else ''}"
+        course = f"{number(values[0])} → {number(values[-1])} ({count})" if values else "no values"
         rows.append(
             (
                 "Earlier measure",
-                f"{series.measure.name} ({series.measure.unit}): {course} over {len(values)} values, "
+                f"{measure_label(series.measure.name, series.measure.unit)}: {course}, "
                 f"until {long_date(date.fromisoformat(series.replaced_at[:10]))}",
             )
         )
@@ -309,7 +437,7 @@ def _goal(pdf: PlanDocument, gv: GoalView) -> None:
     try:
         for label, value in rows:
             pdf.label_value(label, value, label_width=34, field=f"{field} {label.lower()}")
-        _steps(pdf, gv, field)
+        _steps(pdf, gv, field, as_of)
         _interventions(pdf, gv)
         if measure is not None:
             pdf.ln(2)
@@ -326,6 +454,15 @@ def _goal(pdf: PlanDocument, gv: GoalView) -> None:
     pdf.ln(5)
 
 
+def _baseline_target(measure: goalplan.Measure) -> str:
+    direction = "lower is better" if measure.direction == "decrease" else "higher is better"
+    if measure.unit[:1].isdigit():  # a scale: "8 → 4, 0-10 rating", not "8 0-10 rating"
+        change = f"{number(measure.baseline)} → {number(measure.target)}, {measure.unit}"
+    else:
+        change = f"{with_unit(measure.baseline, measure.unit)} → {with_unit(measure.target, measure.unit)}"
+    return f"{change}  ({direction})"
+
+
 def _status_badge(pdf: PlanDocument, status: str) -> None:
     label = STATUS_LABELS.get(status, status)
     pdf.set_font(fonts.FAMILY, "B", 6.8)
@@ -340,7 +477,7 @@ def _status_badge(pdf: PlanDocument, status: str) -> None:
     pdf.cell(width, 3.8, label, align=Align.C)
 
 
-def _steps(pdf: PlanDocument, gv: GoalView, field: str) -> None:
+def _steps(pdf: PlanDocument, gv: GoalView, field: str, as_of: date) -> None:
     if not gv.steps:
         pdf.label_value("Steps", "None recorded yet")
         return
@@ -353,10 +490,15 @@ def _steps(pdf: PlanDocument, gv: GoalView, field: str) -> None:
     pdf.cell(label_w, LINE, "STEPS")
     pdf.set_y(pdf.y - 0.35)
     for step in gv.steps:
+        overdue = not step.completed_on and step.due_on is not None and step.due_on < as_of
         when = (
             f"done {short_date(step.completed_on)}"
             if step.completed_on
-            else (f"due {short_date(step.due_on)}" if step.due_on else "not yet done")
+            else (
+                f"overdue: was due {short_date(step.due_on)}, not done by {short_date(as_of)}"
+                if overdue and step.due_on
+                else (f"due {short_date(step.due_on)}" if step.due_on else "not yet done")
+            )
         )
         pdf.style("body")
         h = pdf.text_height(step.text, pdf.epw - label_w - 6)
@@ -373,6 +515,10 @@ def _steps(pdf: PlanDocument, gv: GoalView, field: str) -> None:
         )
         pdf.set_x(pdf.l_margin + label_w + 6)
         pdf.style("muted")
+        if overdue:
+            pdf.style("bold")
+            pdf.set_font_size(SMALL)
+            pdf.set_text_color(*BAD)
         pdf.cell(pdf.epw - label_w - 6, 3.8, when[0].upper() + when[1:], new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         pdf.ln(0.8)
     pdf.current_field = "text"
@@ -383,7 +529,7 @@ def _interventions(pdf: PlanDocument, gv: GoalView) -> None:
     if not gv.interventions:
         pdf.label_value("Interventions", "None planned yet")
         return
-    lines = [f"{i.modality}: {i.description} — {i.frequency}" for i in gv.interventions]
+    lines = [clinical.intervention_text(i) for i in gv.interventions]
     pdf.label_value("Interventions", "\n".join(lines), field="intervention")
 
 
@@ -422,63 +568,176 @@ def _reviews(pdf: PlanDocument, view: PlanView) -> None:
     pdf.data_table(headings, rows, widths, field="review", size=8.5)
 
 
+def _signer_roles(view: PlanView) -> list[str]:
+    """Client and clinician always; the guardian when the plan has one; a supervisor who signed."""
+    roles = ["client"]
+    if view.state.guardian_name or view.latest_signature("guardian"):
+        roles.append("guardian")
+    roles.append("clinician")
+    if view.latest_signature("supervisor"):
+        roles.append("supervisor")
+    return roles
+
+
 def _signatures(pdf: PlanDocument, view: PlanView) -> None:
-    state = view.state
-    intro = (
-        "The client took part in setting these goals. Signatures recorded in the plan's log are printed "
-        "below; sign on the line where one is still missing."
-    )
-    pdf.section("Signatures", follow=pdf.text_block_height(intro) + 4 + 42)
+    roles = _signer_roles(view)
+    latest = [s for s in (view.latest_signature(r) for r in roles) if s is not None]
+    backing = goalplan.participation_signature(view.state)
+    if backing is not None:
+        who = "the client" if backing.role == "client" else "the client's guardian"
+        intro = (
+            f"The client took part in setting these goals; {who} signed the plan on "
+            f"{long_date(backing.signed_on)}. Each signature below approves the plan as it stood at the log "
+            "version named with it."
+        )
+    else:
+        intro = (
+            "No client or guardian signature is recorded yet. Each signature below approves the plan as it "
+            "stood at the log version named with it; sign on the line where one is still missing."
+        )
+    stale = [s for s in latest if not s.current]
+    pdf.section("Signatures", follow=pdf.text_block_height(intro) + 4 + 42 + (14 if stale else 0))
     pdf.style("muted")
-    pdf.paragraph(intro)
-    pdf.ln(4)
+    pdf.paragraph(intro, field="signature")
+    pdf.ln(3)
+    if stale:
+        _changed_banner(pdf, view, stale)
     col_w = (pdf.epw - 12) / 2
-    top = pdf.y
-    bottom = top
-    for i, role in enumerate(("client", "clinician")):
-        x = pdf.l_margin + i * (col_w + 12)
-        bottom = max(bottom, _signature_box(pdf, state, role, x, top, col_w))
-    pdf.set_xy(pdf.l_margin, bottom + 2)
-    earlier = [s for s in state.signatures if s is not state.signature(s.role)]
+    for pair in (roles[i : i + 2] for i in range(0, len(roles), 2)):
+        pdf.keep(max(_signature_height(pdf, view, role, col_w) for role in pair) + 2)
+        top = pdf.y
+        bottom = top
+        for i, role in enumerate(pair):
+            x = pdf.l_margin + i * (col_w + 12)
+            bottom = max(bottom, _signature_box(pdf, view, role, x, top, col_w))
+        pdf.set_xy(pdf.l_margin, bottom + 4)
+    earlier = [s for s in view.signatures if s not in latest]
     if earlier:
         pdf.style("muted")
         pdf.paragraph(
             "Earlier signatures in the log: "
-            + "; ".join(f"{s.role} {s.name} on {short_date(s.signed_on)}" for s in earlier)
+            + "; ".join(
+                f"{s.role} {s.name} on {short_date(s.signed_on)} (approved version {s.version}, "
+                f"recorded by {s.recorded_by})"
+                for s in earlier
+            )
             + ".",
             field="signature",
         )
+    pdf.ln(2)
+    copies = view.state.copies_given
+    pdf.label_value(
+        "Plan given",
+        "; ".join(
+            f"to {c.given_to} on {long_date(c.given_on)}"
+            + (f" ({c.method})" if c.method else "")
+            + (f", log version {c.plan_version}" if c.plan_version else "")
+            for c in copies
+        ),
+        field="plan given",
+        required=True,
+    )
 
 
-def _signature_box(
-    pdf: PlanDocument, state: goalplan.PlanState, role: str, x: float, y: float, w: float
-) -> float:
-    sig = state.signature(role)
+def _changed_banner(pdf: PlanDocument, view: PlanView, stale: list[SignatureView]) -> None:
+    version = view.fingerprint.version
+    roles = " and ".join(f"the {s.role}'s (version {s.version})" for s in stale)
+    verb = (
+        "signatures approve earlier versions" if len(stale) > 1 else "signature approves an earlier version"
+    )
+    text = (
+        f"The plan has changed since it was signed. This copy shows log version {version}; {roles} "
+        f"{verb}. The changes since have not been signed."
+    )
+    pdf.style("bold")
+    height = pdf.text_height(text, pdf.epw - 8) + 5
+    pdf.keep(height + 2)
+    top = pdf.y
+    pdf.set_fill_color(251, 236, 234)
+    pdf.rect(pdf.l_margin, top, pdf.epw, height, style="F")
+    pdf.set_fill_color(*BAD)
+    pdf.rect(pdf.l_margin, top, 1.2, height, style="F")
+    pdf.set_xy(pdf.l_margin + 5, top + 2.5)
+    pdf.set_text_color(*BAD)
+    pdf.multi_cell(pdf.epw - 8, LINE, text, align=Align.L, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.set_y(top + height + 3)
+    pdf.style("body")
+
+
+def _signed_lines(sig: SignatureView) -> list[tuple[str, str]]:
+    """(style, text) lines under a recorded signature."""
+    status = (
+        ("good", "Current: the plan has not changed since")
+        if sig.current
+        else ("bad", f"Not current: {sig.changed_since} change(s) to the plan since")
+    )
+    return [
+        ("bold", sig.name),
+        ("body", sig.credentials),
+        ("muted", f"Signed {long_date(sig.signed_on)}, approving log version {sig.version}"),
+        ("muted", f"Recorded in the log by {sig.recorded_by}, {sig.recorded_at}"),
+        status,
+    ]
+
+
+def _line_style(pdf: PlanDocument, style: str) -> None:
+    if style in ("good", "bad"):
+        pdf.style("bold")
+        pdf.set_text_color(*(GOOD if style == "good" else BAD))
+    else:
+        pdf.style(style)
+
+
+def _signature_height(pdf: PlanDocument, view: PlanView, role: str, w: float) -> float:
+    sig = view.latest_signature(role)
+    if sig is None:
+        return 40.0
+    height = 12.0
+    for style, text in _signed_lines(sig):
+        if text:
+            _line_style(pdf, style)
+            height += pdf.text_height(text, w, 4.2) + 0.6
+    pdf.style("body")
+    return height
+
+
+def _signature_box(pdf: PlanDocument, view: PlanView, role: str, x: float, y: float, w: float) -> float:
+    """A recorded signature is printed as text (never as imitation handwriting); a role not yet
+    signed gets lines to sign on."""
+    sig = view.latest_signature(role)
     pdf.set_xy(x, y)
     pdf.style("label")
     pdf.cell(w, 4, role.upper())
+    if sig is not None:
+        pdf.set_xy(x, y + 5)
+        pdf.style("muted")
+        pdf.cell(w, 4, "Signature recorded in the plan's log")
+        pdf.set_draw_color(*INK)
+        pdf.set_line_width(0.3)
+        pdf.line(x, y + 10, x + w, y + 10)
+        yy = y + 11.5
+        pdf.current_field = f"{role} signature"
+        for style, text in _signed_lines(sig):
+            if not text:
+                continue
+            _line_style(pdf, style)
+            pdf.set_xy(x, yy)
+            pdf.multi_cell(w, 4.2, text, align=Align.L, new_x=XPos.LEFT, new_y=YPos.NEXT)
+            yy = pdf.y + 0.6
+        pdf.current_field = "text"
+        pdf.style("body")
+        return yy
+    state = view.state
     line_y = y + 17
     pdf.set_draw_color(*INK)
     pdf.set_line_width(0.3)
     pdf.line(x, line_y, x + w, line_y)
-    if sig is not None:
-        pdf.set_xy(x, line_y - 6.5)
-        pdf.set_font(fonts.FAMILY, "I", 11)
-        pdf.set_text_color(*ACCENT)
-        pdf.current_field = f"{role} signature name"
-        pdf.cell(w, 6, sig.name)
-        pdf.set_xy(x, line_y + 1.5)
-        pdf.style("bold")
-        pdf.cell(w, LINE, sig.name + (f", {sig.credentials}" if sig.credentials else ""))
-        pdf.set_xy(x, line_y + 6.3)
-        pdf.style("muted")
-        pdf.cell(w, 4, f"Signed {long_date(sig.signed_on)} · recorded in the plan log")
-        pdf.current_field = "text"
-        return line_y + 11
     pdf.set_xy(x, line_y + 1.5)
     pdf.style("muted")
     pdf.cell(w, 4, "Signature")
-    name = state.client_name if role == "client" else _clinician(state)
+    name = {"client": state.client_name, "guardian": state.guardian_name, "clinician": _clinician(state)}.get(
+        role, ""
+    )
     pdf.current_field = f"{role} name"
     for i, label in enumerate(("Name", "Date")):
         ly = line_y + 12 + i * 9
@@ -490,7 +749,7 @@ def _signature_box(
         if label == "Name":
             pdf.style("body")
             pdf.set_xy(x + 13, ly - 4.8)
-            pdf.cell(w - 13, 4.5, name)
+            pdf.cell(w - 13, 4.5, pdf.fit(name, w - 13))
             pdf.style("muted")
     pdf.current_field = "text"
     return line_y + 23
@@ -509,10 +768,10 @@ def _revisions(pdf: PlanDocument, view: PlanView) -> None:
     )
     pdf.ln(3)
     widths = _widths(pdf, [20, 25, 21, None, None, None])
-    for gv in view.goals:
+    for gv in sorted(view.goals, key=lambda gv: int(gv.number)):
         rows = [[r.when, r.who, r.change, r.old, r.new, r.why] for r in gv.revisions]
         pdf.style("muted")
-        statement_h = pdf.text_height(gv.goal.statement, pdf.epw - 20, 4.4)
+        statement_h = pdf.text_height(shortened(gv.goal.statement), pdf.epw - 20, 4.4)
         table_h = pdf.table_start_height(REVISION_HEADINGS, rows, widths, 7.4) if rows else 6
         pdf.keep(statement_h + 1.5 + table_h + 1)
         pdf.start_section(f"Revisions of goal {gv.number}", level=1)
@@ -521,7 +780,12 @@ def _revisions(pdf: PlanDocument, view: PlanView) -> None:
         pdf.style("muted")
         pdf.current_field = f"goal {gv.number} statement"
         pdf.multi_cell(
-            pdf.epw - 20, 4.4, gv.goal.statement, align=Align.L, new_x=XPos.LMARGIN, new_y=YPos.NEXT
+            pdf.epw - 20,
+            4.4,
+            shortened(gv.goal.statement),
+            align=Align.L,
+            new_x=XPos.LMARGIN,
+            new_y=YPos.NEXT,
         )
         pdf.current_field = "text"
         pdf.ln(1.5)
@@ -532,9 +796,10 @@ def _revisions(pdf: PlanDocument, view: PlanView) -> None:
         pdf.ln(4)
 
 
-def _verification(pdf: PlanDocument, view: PlanView) -> None:
+def _auditor_appendix(pdf: PlanDocument, view: PlanView, missing: list[tuple[str, str]]) -> None:
+    """For auditors: the fingerprint, how to check a copy against the log, and anything not drawn."""
     fp = view.fingerprint
-    pdf.section("Checking this document against the log", follow=40)
+    pdf.section("Appendix for auditors: checking this document against the log", follow=40)
     pdf.style("body")
     if view.log.integrity_warning:
         pdf.paragraph(
@@ -545,7 +810,8 @@ def _verification(pdf: PlanDocument, view: PlanView) -> None:
         "Every page's footer names the log this document was made from. The same log always gives the "
         "same document, byte for byte. To check a printed copy, compare these values with the output of "
         "'goalplan plan show PLAN --json' (plan_id, version, head_hash) and run 'goalplan verify PLAN', "
-        "which re-computes the hash chain."
+        "which re-computes the hash chain. 'goalplan export PLAN --format pdf --version N' prints the "
+        "plan again exactly as it stood at log version N."
     )
     pdf.ln(2)
     for label, value in (
@@ -555,3 +821,19 @@ def _verification(pdf: PlanDocument, view: PlanView) -> None:
         ("Last recorded", view.made_at),
     ):
         pdf.label_value(label, value, label_width=34)
+    if not missing:
+        return
+    pdf.ln(3)
+    pdf.style("h3")
+    pdf.keep(20)
+    pdf.cell(pdf.epw, 6, "Characters this document could not draw", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.style("muted")
+    pdf.paragraph(
+        f"No available font has these characters; each is printed as {fonts.REPLACEMENT} where it occurs. "
+        "The log keeps the text as recorded."
+    )
+    pdf.ln(1.5)
+    rows = [
+        [where, fonts.describe(char).replace(repr(char), "").replace("  ", " ")] for where, char in missing
+    ]
+    pdf.data_table(["Where", "Character"], rows, _widths(pdf, [None, 80]), field="missing character")

@@ -11,7 +11,7 @@ from goalplan_pdf import fonts
 from goalplan_pdf.document import ACCENT, INK, MUTED, PANEL, SMALL, TINT, TONES, PlanDocument
 from goalplan_pdf.model import PlanView
 from goalplan_pdf.outcomes import GasView, MeasureView, Metric
-from goalplan_pdf.wording import long_date, number
+from goalplan_pdf.wording import long_date, number, shortened
 
 T_BAND = 14.0
 TILE_GAP = 1.6
@@ -268,7 +268,7 @@ def _gas(pdf: PlanDocument, gas: GasView) -> None:
         "points is one standard deviation above or below."
     )
     widths = _widths(pdf, [10, None, 14, 46, 46])
-    rows = [[r.number, r.statement, r.weight, r.first, r.latest] for r in gas.rows]
+    rows = [[r.number, shortened(r.statement), r.weight, r.first, r.latest] for r in gas.rows]
     # a short table is kept whole with its heading, intro and T-scores; a long one may run on
     whole = _table_height(pdf, rows, widths) + T_BAND + 5
     table_h = whole if whole < 90 else pdf.table_start_height(GAS_HEADINGS, rows, widths)

@@ -5,13 +5,14 @@ characters, with the field it came from, before the first page exists.
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import date
 
 from attrs import frozen
 
 import goalplan
+from goalplan_pdf.clinical import texts as clinical_texts
 from goalplan_pdf.outcomes import (
     GasView,
     MeasureView,
@@ -21,7 +22,7 @@ from goalplan_pdf.outcomes import (
     measure_view,
     outcome_texts,
 )
-from goalplan_pdf.wording import timestamp
+from goalplan_pdf.wording import measure_label, shortened, timestamp
 
 STATUS_LABELS = {
     "proposed": "Proposed",
@@ -106,11 +107,53 @@ class GoalView:
 
 
 @frozen
+class SignatureView:
+    """A recorded signature and what it approves: the plan as it stood at its log version."""
+
+    role: str
+    name: str
+    credentials: str
+    signed_on: date
+    version: int
+    recorded_by: str
+    recorded_at: str
+    changed_since: int  # plan-changing events recorded after it; 0 means still current
+
+    @property
+    def current(self) -> bool:
+        return self.changed_since == 0
+
+
+def signature_views(log: goalplan.PlanLog) -> tuple[SignatureView, ...]:
+    """Each signature with the version it approved (bound by the model when it was recorded) and
+    whether the plan's material content is still what it approved."""
+    state = log.state
+
+    def changed(sig: goalplan.Signature) -> int:
+        return 0 if goalplan.is_current(state, sig) else max(len(goalplan.changes_after(state, sig)), 1)
+
+    return tuple(
+        SignatureView(
+            role=sig.role,
+            name=sig.name,
+            credentials=sig.credentials,
+            signed_on=sig.signed_on,
+            version=sig.signed_version,
+            recorded_by=sig.recorded_by,
+            recorded_at=timestamp(sig.recorded_at) if sig.recorded_at else "",
+            changed_since=changed(sig),
+        )
+        for sig in state.signatures
+    )
+
+
+@frozen
 class FocusView:
     number: int
     title: str
     description: str
     goals: tuple[GoalView, ...]
+    focus_id: str | None = None
 
 
 @frozen
@@ -123,6 +166,11 @@ class PlanView:
     as_of: date
     measures: tuple[MeasureView, ...] = ()
     gas: GasView | None = None
+    signatures: tuple[SignatureView, ...] = ()
+
+    def latest_signature(self, role: str) -> SignatureView | None:
+        found = [s for s in self.signatures if s.role == role]
+        return found[-1] if found else None
 
     @property
     def goals(self) -> list[GoalView]:
@@ -139,6 +187,9 @@ def build(log: goalplan.PlanLog, instruments: Mapping[str, goalplan.Instrument] 
     analytics = goalplan.plan_analytics(state, as_of, instruments)
     revisions = _revisions_by_goal(log.history())
     areas: list[FocusView] = []
+    # a goal keeps its number for good: the order goals were first set in, whatever focus area
+    # it is in now, so the numbers agree between printed versions of the plan
+    ordinals = {goal_id: str(i) for i, goal_id in enumerate(state.goals, start=1)}
     groups: list[tuple[str | None, str, str]] = [
         (a.focus_id, a.title, a.description) for a in state.focus_areas.values()
     ]
@@ -152,17 +203,17 @@ def build(log: goalplan.PlanLog, instruments: Mapping[str, goalplan.Instrument] 
         number = len(areas) + 1
         goals = tuple(
             GoalView(
-                number=f"{number}.{index}",
+                number=ordinals[goal.goal_id],
                 goal=goal,
                 focus_title=title,
                 steps=tuple(state.steps_for(goal.goal_id)),
                 interventions=tuple(state.interventions_for(goal.goal_id)),
                 revisions=tuple(revisions.get(goal.goal_id, ())),
-                outlook=goal_outlook(analytics.goal(goal.goal_id), as_of),
+                outlook=goal_outlook(analytics.goal(goal.goal_id), as_of, goal.status),
             )
-            for index, goal in enumerate(members, start=1)
+            for goal in members
         )
-        areas.append(FocusView(number, title, description, goals))
+        areas.append(FocusView(number, title, description, goals, focus_id))
     last = log.records[-1].recorded_at if log.records else ""
     numbers = {gv.goal.goal_id: gv.number for area in areas for gv in area.goals}
     return PlanView(
@@ -174,6 +225,7 @@ def build(log: goalplan.PlanLog, instruments: Mapping[str, goalplan.Instrument] 
         as_of,
         tuple(measure_view(s, instruments.get(s.instrument)) for s in analytics.instruments),
         gas_view(analytics.gas, state, numbers),
+        signature_views(log),
     )
 
 
@@ -182,6 +234,8 @@ def _revisions_by_goal(entries: Sequence[goalplan.HistoryEntry]) -> dict[str, li
     first setting is one row; corrections and everything else are kept as recorded."""
     rows: dict[str, list[RevisionRow]] = defaultdict(list)
     setting: dict[tuple[str, str], dict[str, str]] = {}
+    last_event: dict[str, str] = {}
+    per_event = Counter(entry.event_id for entry in entries)
     for entry in entries:
         if entry.goal_id is None or entry.event_type == "progress_recorded":
             continue
@@ -202,13 +256,30 @@ def _revisions_by_goal(entries: Sequence[goalplan.HistoryEntry]) -> dict[str, li
         new = entry.new
         if entry.event_type == "step_completed" and entry.old and new.startswith(entry.old):
             new = new[len(entry.old) :].strip(" ()")  # just "done YYYY-MM-DD"
-        rows[entry.goal_id].append(
+        goal_rows = rows[entry.goal_id]
+        if goal_rows and last_event.get(entry.goal_id) == entry.event_id:
+            # one revision is one row: its fields together, its reason once
+            row = goal_rows[-1]
+            goal_rows[-1] = RevisionRow(
+                row.when,
+                row.who,
+                f"{row.change}, {label}",
+                f"{row.old}\n{label}: {entry.old or '—'}",
+                f"{row.new}\n{label}: {new or '—'}",
+                row.why,
+            )
+            continue
+        last_event[entry.goal_id] = entry.event_id
+        grouped = entry.event_type in ("goal_revised", "entry_corrected")
+        goal_rows.append(
             RevisionRow(
                 timestamp(entry.recorded_at),
                 entry.actor,
                 label,
-                entry.old or "—",
-                new or "—",
+                f"{label}: {entry.old or '—'}"
+                if grouped and per_event[entry.event_id] > 1
+                else entry.old or "—",
+                f"{label}: {new or '—'}" if grouped and per_event[entry.event_id] > 1 else new or "—",
                 entry.reason or "—",
             )
         )
@@ -224,10 +295,12 @@ def _revisions_by_goal(entries: Sequence[goalplan.HistoryEntry]) -> dict[str, li
 
 
 def _first_setting(fields: dict[str, str]) -> str:
-    parts = [f"“{fields.get('statement', '')}”"]
+    # the statement in short: in full it is the goal's statement above, or the "from" of its
+    # first revision below
+    parts = [f"“{shortened(fields.get('statement', ''))}”"]
     if fields.get("measure"):
-        unit = f" ({fields['unit']})" if fields.get("unit") else ""
-        parts.append(f"{fields['measure']}{unit}: {fields.get('baseline', '')} → {fields.get('target', '')}")
+        label = measure_label(fields["measure"], fields.get("unit", ""))
+        parts.append(f"{label}: {fields.get('baseline', '')} → {fields.get('target', '')}")
     if fields.get("target_date"):
         parts.append(f"by {fields['target_date']}")
     if fields.get("status"):
@@ -270,8 +343,10 @@ def texts(view: PlanView) -> Iterator[tuple[str, str]]:
     for review in state.reviews:
         yield f"review of {review.held_on} summary", review.summary
         yield f"review of {review.held_on} recorded by", review.actor
-    for sig in state.signatures:
+    yield from clinical_texts(state)
+    for sig in view.signatures:
         yield f"{sig.role} signature name", sig.name
         yield f"{sig.role} signature credentials", sig.credentials
+        yield f"{sig.role} signature recorded by", sig.recorded_by
     outlooks = {gv.number: gv.outlook for gv in view.goals}
     yield from outcome_texts(outlooks, view.measures, view.gas)

@@ -55,20 +55,34 @@ class Metric:
     tone: str = "plain"  # plain, good, warn or bad
 
 
-def goal_outlook(item: goalplan.GoalAnalytics, as_of: date) -> tuple[Metric, ...]:
-    """Percent of the way, trend, projection, on-track and FHIR achievement; only what is known."""
+CLOSED_STATUSES = {
+    "completed": "Completed",
+    "cancelled": "Cancelled",
+    "entered-in-error": "Entered in error",
+    "rejected": "Rejected",
+}
+
+
+def goal_outlook(item: goalplan.GoalAnalytics, as_of: date, status: str = "active") -> tuple[Metric, ...]:
+    """Progress to target, trend, projection, on-track and FHIR achievement; only what is known.
+
+    A goal that is completed or cancelled is not "on track" or "off track": its status
+    takes that tile, no projection is made, and no colour says it is failing.
+    """
     p = item.progress
     if p.direction is None:
         return ()
+    closed = status in CLOSED_STATUSES
     metrics: list[Metric] = []
+    met = p.percent is not None and p.percent >= 100
     if p.percent is not None:
-        if p.percent >= 100:
+        if met:
             note = "target reached"
         elif p.percent < 0:
             note = "moved away from target"
         else:
-            note = ""
-        metrics.append(Metric("Of the way", f"{p.percent:.0f}%".replace("-", "−"), note))
+            note = "from baseline"
+        metrics.append(Metric("Progress to target", f"{p.percent:.0f}%".replace("-", "−"), note))
     if p.trend is not None:
         metrics.append(
             Metric(
@@ -77,10 +91,16 @@ def goal_outlook(item: goalplan.GoalAnalytics, as_of: date) -> tuple[Metric, ...
                 _trend_note(p.trend),
             )
         )
-    if p.projected_on is not None:
+    if p.projected_on is not None and not closed:
         note = f"target date {short_date(p.target_date)}" if p.target_date else ""
         metrics.append(Metric("Projected", short_date(p.projected_on), note))
-    if p.on_track in ON_TRACK_LABELS:
+    if closed:
+        tone = "good" if status == "completed" and met else "plain"
+        note = {"completed": "target met" if met else "closed without meeting the target"}.get(
+            status, "not pursued now"
+        )
+        metrics.append(Metric("Status", CLOSED_STATUSES[status], note, tone))
+    elif p.on_track in ON_TRACK_LABELS:
         metrics.append(
             Metric(
                 "Outlook",
@@ -90,9 +110,10 @@ def goal_outlook(item: goalplan.GoalAnalytics, as_of: date) -> tuple[Metric, ...
             )
         )
     if p.achievement is not None:
-        metrics.append(
-            Metric("FHIR achievement", p.achievement, "", ACHIEVEMENT_TONES.get(p.achievement, "plain"))
-        )
+        tone = ACHIEVEMENT_TONES.get(p.achievement, "plain")
+        if closed and tone == "bad":
+            tone = "plain"
+        metrics.append(Metric("FHIR achievement", p.achievement, "", tone))
     return tuple(metrics)
 
 

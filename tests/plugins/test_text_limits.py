@@ -108,7 +108,6 @@ def test_the_longest_texts_export_to_json(longest_plan: goalplan.Plan, gp: goalp
     assert all(json.loads(record) for record in out.getvalue().splitlines())
 
 
-@pytest.mark.xfail(strict=True, reason="PDF pagination of long text")
 def test_the_longest_texts_export_to_pdf(longest_plan: goalplan.Plan) -> None:
     assert _export(longest_plan, "pdf").startswith(b"%PDF-")
 

@@ -240,8 +240,8 @@ class AuditReport:
         if not c:
             return f"store position {self.head_position} (no signed checkpoint)"
         return (
-            f"signed checkpoint at position {c['position']}: plan {c['plan_id']} v{c['version']} "
-            f"head {c['hash'][:16]}, key {c['key_id']}, signature {c['signature'][:24]}…"
+            f"signed checkpoint at position {c['position']} (plan {c['plan_id']} v{c['version']}, "
+            f"head {c['hash'][:12]}, key {c['key_id'][:8]}, signature {c['signature'][:16]}…)"
         )
 
     def close(self) -> None:

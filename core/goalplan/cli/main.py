@@ -19,6 +19,7 @@ from goalplan.cli.context import AppContext, emit_json, json_option, pass_app
 from goalplan.cli.goal_commands import correct, goal_group, progress, review
 from goalplan.cli.migrate_command import migrate_command
 from goalplan.cli.plan_commands import diagnosis_group, intervention, plan_group, safety_group
+from goalplan.cli.projection_commands import projections_group
 from goalplan.cli.text_view import history_text, mark_broken
 from goalplan.errors import GoalplanError, IntegrityError
 from goalplan.files import describe, write_atomically
@@ -117,6 +118,7 @@ cli.add_command(instruments)
 cli.add_command(gas_group)
 cli.add_command(analytics)
 cli.add_command(migrate_command)
+cli.add_command(projections_group)
 cli.add_command(audit)
 
 
@@ -162,6 +164,12 @@ def verify(app: AppContext, plan: str | None, against: tuple[Path, ...], as_json
         for problem in report.problems:
             click.echo(f"goalplan: {one_line(str(problem))}.", err=True)
     if not report.ok:
+        sys.exit(1)
+    projections = gp.check_projections(plan)
+    if projections.mismatches:
+        for mismatch in projections.mismatches:
+            click.echo(f"goalplan: read model differs from the log: {mismatch}.", err=True)
+        click.echo("goalplan: the log is intact; run `goalplan projections rebuild`.", err=True)
         sys.exit(1)
     if as_json:
         return

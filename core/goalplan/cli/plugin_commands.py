@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from goalplan.cli.context import AppContext, emit_json, json_option, pass_app
+from goalplan.errors import RejectedError
 from goalplan.exporting import (
     caseload_renderer,
     count_plans,
@@ -85,6 +86,13 @@ def plugins(as_json: bool) -> None:
     help="Folder for --all.",
 )
 @click.option("--option", "option_pairs", multiple=True, help="Exporter option KEY=VALUE (repeatable).")
+@click.option(
+    "--version",
+    "at_version",
+    type=int,
+    default=None,
+    help="Export the plan as it stood at this log version (its first N events), byte for byte.",
+)
 @pass_app
 def export(
     app: AppContext,
@@ -94,12 +102,15 @@ def export(
     all_plans: bool,
     out_dir: Path | None,
     option_pairs: tuple[str, ...],
+    at_version: int | None,
 ) -> None:
     """Export one plan (or --all plans) through an exporter plugin."""
     if all_plans and plan:
         raise click.UsageError("give either PLAN or --all, not both.")
     if not all_plans and not plan:
         raise click.UsageError("give a PLAN, or --all with --out DIR.")
+    if all_plans and at_version is not None:
+        raise click.UsageError("--version reprints one plan; give a PLAN, not --all.")
     pm = get_plugin_manager()
     try:
         exporter = pm.exporter(fmt)
@@ -135,7 +146,15 @@ def export(
         click.echo(f"Wrote {count} {exporter.name} file(s) to {out_dir}.", err=True)
         return
     assert plan is not None
-    _write(render(exporter, gp.plan(plan).log(), options), output)
+    log = gp.plan(plan).log()
+    if at_version is not None:
+        current = log.fingerprint.version
+        if not 1 <= at_version <= current:
+            raise RejectedError(
+                "--version", f"must be a log version of this plan, 1 to {current}, got {at_version}."
+            )
+        log = log.up_to(at_version)
+    _write(render(exporter, log, options), output)
 
 
 def _write(data: bytes, output: Path | None) -> None:

@@ -30,10 +30,9 @@ def plan_list_text(plans: Sequence[PlanSummary]) -> str:
         )
         for p in plans
     ]
-    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    return "".join(
-        "  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() + "\n" for r in rows
-    )
+    widths = [max(map(len, column)) for column in zip(*rows, strict=True)]
+    line = "  ".join(f"{{:<{w}}}" for w in widths).format  # one format call per row: caseloads are long
+    return "".join(line(*r).rstrip() + "\n" for r in rows)
 
 
 def _goal_lines(goal: Goal, state: PlanState, analytics: PlanAnalytics | None = None) -> list[str]:

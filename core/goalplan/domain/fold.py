@@ -86,8 +86,11 @@ def applies(event_type: type[Event]) -> Callable[[Applier], Applier]:
     return register
 
 
-def fold(records: Iterable[RecordedEvent], plan_id: str | None = None) -> PlanState:
-    """Replay a stream from its first event. An empty stream gives an unopened plan.
+def fold(
+    records: Iterable[RecordedEvent], plan_id: str | None = None, *, start: PlanState | None = None
+) -> PlanState:
+    """Replay a stream from its first event, or from ``start`` (a snapshot) on. An empty
+    stream gives an unopened plan (or ``start`` itself).
 
     The same result as calling :func:`apply` for each event, done with less copying: the
     envelope fields (version, last recorded-at, head hash) are set once at the end, and the
@@ -95,6 +98,9 @@ def fold(records: Iterable[RecordedEvent], plan_id: str | None = None) -> PlanSt
     """
     state: PlanState | None = None
     entries: dict[str, Entry] = {}
+    if start is not None and start.version > 0:
+        entries = dict(start.entries)
+        state = evolve(start, entries=entries)
     last: RecordedEvent | None = None
     count = 0
     for record in records:
@@ -110,8 +116,9 @@ def fold(records: Iterable[RecordedEvent], plan_id: str | None = None) -> PlanSt
             entries[record.event_id] = entry
         last = record
         count += 1
-    if state is None or last is None:
-        return PlanState(plan_id=plan_id or "")
+    if last is None:
+        return start if start is not None else PlanState(plan_id=plan_id or "")
+    assert state is not None
     return evolve(
         state,
         version=state.version + count,

@@ -5,10 +5,12 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from attrs import frozen
+from attrs import fields, frozen
 
 from goalplan.domain import PlanState, fold
+from goalplan.projections.read_models import summary_rows
 from goalplan.store import EventStore
+from goalplan.store.read_models import SummaryRow
 
 
 @frozen(kw_only=True)
@@ -50,6 +52,50 @@ class PlanSummary:
             "version": self.version,
         }
 
+    @classmethod
+    def of_row(cls, row: SummaryRow) -> PlanSummary:
+        """A summary from its stored row, filled slot by slot: ``plan list`` builds one per plan,
+        and the class has no validators for ``__init__`` to run."""
+        (plan_id, _, version, _, client, clinician, opened_on, status, goals, active, next_review) = row
+        made = object.__new__(cls)
+        values = (
+            plan_id,
+            client,
+            clinician,
+            date.fromisoformat(opened_on),
+            status,
+            goals,
+            active,
+            date.fromisoformat(next_review) if next_review else None,
+            version,
+        )
+        for put, value in zip(_SLOT_SETTERS, values, strict=True):
+            put(made, value)
+        return made
+
+
+_SLOT_SETTERS: list[Any] = [
+    PlanSummary.__dict__[name].__set__
+    for name in (
+        "plan_id",
+        "client_name",
+        "clinician_name",
+        "opened_on",
+        "status",
+        "goals",
+        "active_goals",
+        "next_review_on",
+        "version",
+    )
+]
+assert {f.name for f in fields(PlanSummary)} == {s.__self__.__name__ for s in _SLOT_SETTERS}
+
 
 def caseload(store: EventStore) -> list[PlanSummary]:
-    return [PlanSummary.of(fold(store.read_stream(pid))) for pid in store.plan_ids()]
+    """One summary per plan, from the stored read model when it can answer, else from the log."""
+    rows = summary_rows(store)
+    if rows is None:
+        return [PlanSummary.of(fold(store.read_stream(pid))) for pid in store.plan_ids()]
+    return [
+        PlanSummary.of_row(row) if row[3] else PlanSummary.of(fold(store.read_stream(row[0]))) for row in rows
+    ]

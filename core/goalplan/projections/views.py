@@ -83,6 +83,15 @@ class PlanLog:
     def history(self, goal_id: str | None = None) -> list[HistoryEntry]:
         return plan_history(self.records, goal_id)
 
+    def up_to(self, version: int) -> PlanLog:
+        """The log as it stood at ``version``: its first ``version`` events, nothing after.
+
+        An exporter given this view makes the document it made when the plan was at that
+        version, byte for byte, since everything it prints comes from the events it is given. A
+        log read despite a broken chain keeps its warning.
+        """
+        return PlanLog(tuple(r for r in self.records if r.version <= version), self.integrity_warning)
+
     @property
     def fingerprint(self) -> Fingerprint:
         last = self.records[-1] if self.records else None

@@ -13,6 +13,7 @@ from typing import Any
 from attrs import frozen
 
 from goalplan.codec import GENESIS_HASH, NewEvent, RecordedEvent, chain_hash, format_timestamp
+from goalplan.domain import PlanState, fold
 from goalplan.errors import IntegrityError, RejectedError
 from goalplan.store.checkpoints import Checkpoint, seal
 from goalplan.store.keys import SigningKey, load_or_create_key, witness_file, write_witness
@@ -145,6 +146,10 @@ class EventStore(abc.ABC):
 
     @abc.abstractmethod
     def close(self) -> None: ...
+
+    def load_state(self, plan_id: str) -> PlanState:
+        """The plan folded from its log (a store with snapshots folds only the events after one)."""
+        return fold(self.read_stream(plan_id), plan_id=plan_id)
 
     # checkpoints -----------------------------------------------------------------------------
 

@@ -32,7 +32,6 @@ from goalplan.errors import ConcurrencyError, GoalplanError, StoreError, StoreNo
 from goalplan.store.base import (
     APPEND_ONLY_MESSAGE,
     AppendResult,
-    EventStore,
     StoredKey,
     appended,
     chain_batch,
@@ -41,6 +40,7 @@ from goalplan.store.base import (
     retried_result,
 )
 from goalplan.store.checkpoints import CHECKPOINT_FIELDS, Checkpoint, checkpoint_from_row
+from goalplan.store.projecting import READ_MODEL_TABLES, InlineProjections
 
 _GUARDS = "".join(
     f"CREATE TRIGGER {table}_no_change BEFORE UPDATE OR DELETE ON {table} "
@@ -128,7 +128,149 @@ INSERT INTO goalplan_store (store_id) VALUES (md5(random()::text || clock_timest
 """,
     ),
 )
+MIGRATIONS += (
+    (
+        3,
+        "read models (plan_summaries, plan_dates, goal_index) and plan snapshots",
+        READ_MODEL_TABLES
+        + """
+ALTER TABLE plan_summaries SET (fillfactor = 70);  -- room for in-page (HOT) updates
+INSERT INTO read_model_state (name, fold_version)
+SELECT 'read_models', 'none' WHERE EXISTS (SELECT 1 FROM events);
+""",
+    ),
+    (
+        4,
+        "audit indexes, events_audit view with recorded_at as timestamptz, comments",
+        """
+-- Audit queries ask "what did this person record, and when": by actor and time, and by time.
+-- recorded_at is fixed-width ISO 8601 UTC text, so its text order is its time order.
+CREATE INDEX events_actor_recorded_at ON events (actor, recorded_at);
+CREATE INDEX events_recorded_at ON events (recorded_at);
+
+-- The log with recorded_at as a timestamptz, for SQL that wants times rather than text.
+CREATE VIEW events_audit AS
+SELECT position, plan_id, version, event_id, recorded_at::timestamptz AS recorded_at_tz,
+       recorded_at, actor, type, schema_version, prev_hash, hash
+FROM events;
+
+COMMENT ON TABLE goalplan_migrations IS
+    'Schema changes goalplan has applied, one row each; never edited.';
+COMMENT ON COLUMN goalplan_migrations.version IS 'The migration''s number (1, 2, ...).';
+COMMENT ON COLUMN goalplan_migrations.name IS 'What the migration did.';
+COMMENT ON COLUMN goalplan_migrations.applied_at IS 'When it was applied.';
+
+COMMENT ON TABLE events IS
+    'The append-only log: every event of every plan. The only source of '
+    'truth; UPDATE, DELETE and TRUNCATE are refused by triggers.';
+COMMENT ON COLUMN events.plan_id IS 'The stream (plan) the event belongs to.';
+COMMENT ON COLUMN events.version IS 'The event''s place in its plan, 1, 2, 3, ... without gaps.';
+COMMENT ON COLUMN events.position IS
+    'The event''s global position: 1, 2, 3, ... without gaps, in commit '
+    'order.';
+COMMENT ON COLUMN events.event_id IS
+    'The event''s id, unique within its plan; resending it returns the '
+    'original result.';
+COMMENT ON COLUMN events.recorded_at IS
+    'When it was recorded: UTC, ISO 8601 with microseconds and Z '
+    '(events_audit has it as timestamptz).';
+COMMENT ON COLUMN events.actor IS 'Who recorded it.';
+COMMENT ON COLUMN events.type IS 'The event''s stable type tag (docs/events.md).';
+COMMENT ON COLUMN events.schema_version IS
+    'The payload''s schema version for its type; older ones are upcast when '
+    'read.';
+COMMENT ON COLUMN events.payload IS
+    'The event''s fields as canonical JSON, exactly the text that was '
+    'hashed.';
+COMMENT ON COLUMN events.prev_hash IS
+    'The hash of the plan''s previous event (64 zeros for the first).';
+COMMENT ON COLUMN events.hash IS
+    'SHA-256 over the canonical envelope, previous hash and payload: the '
+    'chain goalplan verify checks.';
+
+COMMENT ON VIEW events_audit IS
+    'The log for audit queries, with recorded_at as timestamptz; no '
+    'payloads.';
+
+
+COMMENT ON TABLE plan_summaries IS
+    'Read model, one row per plan (plan list); rewritten in each append''s '
+    'transaction, rebuildable from events.';
+COMMENT ON COLUMN plan_summaries.plan_id IS 'The plan.';
+COMMENT ON COLUMN plan_summaries.first_position IS
+    'Position of the plan''s first event (the caseload''s order).';
+COMMENT ON COLUMN plan_summaries.last_position IS 'Position of the plan''s last event.';
+COMMENT ON COLUMN plan_summaries.version IS 'The plan''s version (its event count).';
+COMMENT ON COLUMN plan_summaries.foldable IS
+    '1, or 0 if the plan''s log does not fold (readers then use the log).';
+COMMENT ON COLUMN plan_summaries.client_name IS 'The client''s name.';
+COMMENT ON COLUMN plan_summaries.clinician_name IS 'The clinician''s name.';
+COMMENT ON COLUMN plan_summaries.opened_on IS 'The day the plan was opened (ISO date).';
+COMMENT ON COLUMN plan_summaries.status IS
+    'The FHIR CarePlan status: active, or completed once closed.';
+COMMENT ON COLUMN plan_summaries.goals IS 'How many goals the plan has.';
+COMMENT ON COLUMN plan_summaries.active_goals IS 'How many of them are active.';
+COMMENT ON COLUMN plan_summaries.next_review_on IS 'The next review (ISO date), empty once closed.';
+
+COMMENT ON TABLE plan_dates IS
+    'Read model: the dates each plan''s calendar holds now (calendar --all, '
+    'sync caldav --all).';
+COMMENT ON COLUMN plan_dates.plan_id IS 'The plan.';
+COMMENT ON COLUMN plan_dates.kind IS 'review or goal-target.';
+COMMENT ON COLUMN plan_dates.ref IS 'The goal''s id for a goal target; empty for the review.';
+COMMENT ON COLUMN plan_dates.due_on IS 'The date (ISO).';
+
+COMMENT ON TABLE goal_index IS 'Read model: one row per goal of every plan.';
+COMMENT ON COLUMN goal_index.plan_id IS 'The plan.';
+COMMENT ON COLUMN goal_index.goal_id IS 'The goal.';
+COMMENT ON COLUMN goal_index.statement IS 'The goal in the client''s words, as it stands now.';
+COMMENT ON COLUMN goal_index.status IS 'The FHIR Goal.lifecycleStatus.';
+COMMENT ON COLUMN goal_index.target_date IS 'The target date (ISO), if any.';
+COMMENT ON COLUMN goal_index.focus IS 'The title of the goal''s focus area.';
+
+COMMENT ON TABLE plan_snapshots IS
+    'A plan''s folded state, a cache of the log: used only while its '
+    'version, head hash and fold version match.';
+COMMENT ON COLUMN plan_snapshots.plan_id IS 'The plan.';
+COMMENT ON COLUMN plan_snapshots.version IS 'The version the state was folded to.';
+COMMENT ON COLUMN plan_snapshots.head_hash IS 'The hash of the event at that version.';
+COMMENT ON COLUMN plan_snapshots.fold_version IS 'A digest of the fold code that made the state.';
+COMMENT ON COLUMN plan_snapshots.state IS 'The state as JSON.';
+
+COMMENT ON TABLE read_model_state IS
+    'Which fold code built the read models; another value makes goalplan '
+    'rebuild them.';
+COMMENT ON COLUMN read_model_state.name IS 'The read-model set (read_models).';
+COMMENT ON COLUMN read_model_state.fold_version IS 'The fold code version that built it.';
+
+COMMENT ON COLUMN events.hash_scheme IS 'How the event''s hash was computed (docs/events.md).';
+COMMENT ON COLUMN events.recorded_by IS 'The database role that inserted the event (current_user).';
+COMMENT ON TABLE checkpoints IS
+    'A signed checkpoint for each append: its head and the event before it '
+    'in the store.';
+COMMENT ON COLUMN checkpoints.position IS 'Position of the append''s last event.';
+COMMENT ON COLUMN checkpoints.first_position IS 'Position of the append''s first event.';
+COMMENT ON COLUMN checkpoints.plan_id IS 'The plan appended to.';
+COMMENT ON COLUMN checkpoints.version IS 'The plan''s version after the append.';
+COMMENT ON COLUMN checkpoints.hash IS 'The hash of the append''s last event.';
+COMMENT ON COLUMN checkpoints.prior_plan_id IS
+    'The plan of the event just before the append in the store.';
+COMMENT ON COLUMN checkpoints.prior_version IS 'That event''s version.';
+COMMENT ON COLUMN checkpoints.prior_hash IS 'That event''s hash.';
+COMMENT ON COLUMN checkpoints.key_id IS 'The signing key''s id.';
+COMMENT ON COLUMN checkpoints.signature IS 'The Ed25519 signature over the checkpoint.';
+COMMENT ON TABLE signing_keys IS 'Public keys of the installations that signed checkpoints here.';
+COMMENT ON COLUMN signing_keys.key_id IS 'The key''s id.';
+COMMENT ON COLUMN signing_keys.public_key IS 'The Ed25519 public key.';
+COMMENT ON COLUMN signing_keys.label IS 'Where the key came from (user and host).';
+COMMENT ON COLUMN signing_keys.added_at IS 'When it first signed here.';
+COMMENT ON TABLE goalplan_store IS 'This store''s id, named in its checkpoints and witness file.';
+COMMENT ON COLUMN goalplan_store.store_id IS 'The store''s id.';
+""",
+    ),
+)
 SCHEMA_VERSION = MIGRATIONS[-1][0]
+DEFAULT_SCHEMA = "goalplan"  # used when the connection names no search path of its own
 
 _COLUMNS = (
     "event_id, plan_id, version, position, recorded_at, actor, type, schema_version, payload, prev_hash, "
@@ -156,7 +298,7 @@ def _connection_errors(
     def wrapper(self: PostgresStore, /, *args: P.args, **kwargs: P.kwargs) -> R:
         try:
             return method(self, *args, **kwargs)
-        except psycopg.Error as exc:  # lost connection, missing privilege, ...
+        except psycopg.Error as exc:  # lost connection, missing privilege (a read-only role), ...
             raise StoreError(f"the PostgreSQL store failed: {_first_line(exc)}") from None
 
     return wrapper
@@ -168,7 +310,7 @@ def lock_key(*parts: str) -> int:
     return int.from_bytes(digest[:8], "big", signed=True)
 
 
-class PostgresStore(EventStore):
+class PostgresStore(InlineProjections):
     _bulk = False
     _pending_witness: Checkpoint | None = None
 
@@ -191,15 +333,20 @@ class PostgresStore(EventStore):
                     "`goalplan plan open` creates one."
                 )
             self.schema = self._migrate()
+            row = self._conn.execute("SELECT current_schema()").fetchone()
+            if row is None or row[0] != self.schema:
+                self._conn.execute(sql.SQL("SET search_path TO {}").format(sql.Identifier(self.schema)))
             row = self._conn.execute("SELECT store_id FROM goalplan_store").fetchone()
+            self._positions_key = lock_key("positions", self.schema)
+            self.store_id = str(row[0]) if row else ""
+            self._init_projections()
+            self._ensure_read_models()
         except psycopg.Error as exc:
             self._conn.close()
             raise StoreError(f"cannot set up the PostgreSQL store: {_first_line(exc)}") from None
         except BaseException:
             self._conn.close()
             raise
-        self._positions_key = lock_key("positions", self.schema)
-        self.store_id = str(row[0]) if row else ""
 
     # schema ----------------------------------------------------------------------------------
 
@@ -252,7 +399,18 @@ class PostgresStore(EventStore):
         return last
 
     def _target_schema(self) -> str:
-        """The first schema named on the search path (created if missing), else public."""
+        """The schema the tables live in (created if missing).
+
+        The first schema named on a search path the connection gives; with libpq's default
+        search path, ``goalplan``, unless ``public`` already holds goalplan's tables (a
+        database made before that default), which then stays where it is.
+        """
+        path_row = self._conn.execute("SHOW search_path").fetchone()
+        if path_row is not None and str(path_row[0]).replace(" ", "") == '"$user",public':
+            legacy = self._conn.execute(
+                "SELECT to_regclass('public.goalplan_migrations') IS NOT NULL"
+            ).fetchone()
+            return "public" if legacy and legacy[0] else DEFAULT_SCHEMA
         row = self._conn.execute("SELECT current_schema()").fetchone()
         if row is not None and row[0] is not None:
             return str(row[0])
@@ -317,6 +475,7 @@ class PostgresStore(EventStore):
             rows = event_rows(plan_id, events, links, last_position)
             with conn.cursor() as cursor:
                 cursor.executemany(_INSERT, rows)
+            self._project(plan_id, (current, head), rows)
             checkpoint = self._seal(plan_id, rows, self._prior(rows[0][0]))
             self._insert_checkpoint(checkpoint)
         if self._bulk:
@@ -413,6 +572,33 @@ class PostgresStore(EventStore):
 
     def close(self) -> None:
         self._conn.close()
+
+    # primitives for the inline projections ---------------------------------------------------
+
+    def _execute(self, statement: str, params: Sequence[Any] = ()) -> None:
+        self._conn.execute(statement.replace("?", "%s"), params)
+
+    def _executemany(self, statement: str, rows: Sequence[Sequence[Any]]) -> None:
+        with self._conn.cursor() as cursor:
+            cursor.executemany(statement.replace("?", "%s"), rows)
+
+    def _query(self, statement: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        return self._conn.execute(statement.replace("?", "%s"), params).fetchall()
+
+    def _refused_write(self, exc: BaseException) -> bool:
+        return isinstance(exc, psycopg.errors.InsufficientPrivilege | psycopg.errors.ReadOnlySqlTransaction)
+
+    @contextmanager
+    def _plan_transaction(self, plan_id: str) -> Iterator[None]:
+        with self._conn.transaction():
+            self._conn.execute(_LOCK, (lock_key("stream", self.schema, plan_id),))
+            yield
+
+    @contextmanager
+    def _store_transaction(self) -> Iterator[None]:
+        with self._conn.transaction():
+            self._conn.execute(_LOCK, (lock_key("rebuild", self.schema),))
+            yield
 
     # checkpoints -----------------------------------------------------------------------------
 

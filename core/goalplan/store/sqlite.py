@@ -12,6 +12,7 @@ import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from goalplan.codec import GENESIS_HASH, NewEvent, RecordedEvent
 from goalplan.errors import ConcurrencyError, GoalplanError, StoreError, StoreNotFoundError
@@ -19,7 +20,6 @@ from goalplan.files import create_private_file, describe
 from goalplan.store.base import (
     APPEND_ONLY_MESSAGE,
     AppendResult,
-    EventStore,
     StoredKey,
     appended,
     chain_batch,
@@ -29,6 +29,7 @@ from goalplan.store.base import (
     retried_result,
 )
 from goalplan.store.checkpoints import CHECKPOINT_FIELDS, Checkpoint, checkpoint_from_row
+from goalplan.store.projecting import READ_MODEL_TABLES, InlineProjections
 
 _V1 = """
 CREATE TABLE IF NOT EXISTS events (
@@ -104,7 +105,7 @@ _INSERT = (
 _CHECKPOINT_COLUMNS = ", ".join(CHECKPOINT_FIELDS[1:])
 
 
-class SQLiteStore(EventStore):
+class SQLiteStore(InlineProjections):
     _bulk = False
     _pending_witness: Checkpoint | None = None
 
@@ -137,6 +138,9 @@ class SQLiteStore(EventStore):
                 self._conn.execute(f"PRAGMA synchronous={synchronous}")
                 self._conn.execute(f"PRAGMA busy_timeout={int(timeout * 1000)}")
                 self._migrate()
+                self._conn.executescript(READ_MODEL_TABLES)
+                self._init_projections()
+                self._ensure_read_models()
             except BaseException:
                 self._conn.close()
                 raise
@@ -262,6 +266,7 @@ class SQLiteStore(EventStore):
             (last_position,) = conn.execute("SELECT COALESCE(MAX(position), 0) FROM events").fetchone()
             rows = event_rows(plan_id, events, links, last_position)
             conn.executemany(_INSERT, [(*row, self._user) for row in rows])
+            self._project(plan_id, (current, head), rows)
             checkpoint = self._seal(plan_id, rows, self._prior(rows[0][0]))
             self._insert_checkpoint(checkpoint)
             if self._bulk:
@@ -362,6 +367,38 @@ class SQLiteStore(EventStore):
 
     def close(self) -> None:
         self._conn.close()
+
+    # primitives for the inline projections ---------------------------------------------------
+
+    def _execute(self, statement: str, params: Sequence[Any] = ()) -> None:
+        self._conn.execute(statement, params)
+
+    def _executemany(self, statement: str, rows: Sequence[Sequence[Any]]) -> None:
+        self._conn.executemany(statement, rows)
+
+    def _query(self, statement: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        return self._conn.execute(statement, params).fetchall()
+
+    def _refused_write(self, exc: BaseException) -> bool:
+        return isinstance(exc, sqlite3.OperationalError) and "readonly" in str(exc)
+
+    @contextmanager
+    def _write_transaction(self) -> Iterator[None]:
+        conn = self._conn
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+
+    def _plan_transaction(self, plan_id: str) -> Any:
+        return self._write_transaction()  # one file lock orders every append
+
+    def _store_transaction(self) -> Any:
+        return self._write_transaction()
 
     # checkpoints -----------------------------------------------------------------------------
 

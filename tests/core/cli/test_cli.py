@@ -354,3 +354,20 @@ def test_a_log_backup_is_readable_by_its_owner_only(run: Run, plan: str, tmp_pat
     ok(run("log", "export", "-o", str(backup)))
     assert backup.stat().st_mode & 0o777 == 0o600
     assert json.loads(backup.read_text(encoding="utf-8").splitlines()[0])["plan_id"] == plan
+
+
+def test_projections_check_and_rebuild(run: Run, db: Path, plan: str, goal: str) -> None:
+    assert ok(run("projections", "check")).startswith("OK: the read models of 1 plan(s)")
+    with sqlite3.connect(db) as conn:
+        conn.execute("UPDATE plan_summaries SET client_name = 'Someone Else'")
+    assert "Someone Else" in ok(run("plan", "list"))  # plan list reads the read model
+    result = run("projections", "check")
+    assert result.exit_code == 1 and "plan_summaries" in result.output
+    verified = run("verify")
+    assert verified.exit_code == 1 and "read model differs from the log" in verified.output
+    assert (
+        ok(run("projections", "rebuild"))
+        == "Rebuilt the read models and snapshots of 1 plan(s) from the log.\n"
+    )
+    assert "Someone Else" not in ok(run("plan", "list"))
+    assert ok(run("verify")).startswith("OK: 1 plan(s)")

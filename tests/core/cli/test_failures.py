@@ -66,9 +66,9 @@ def _mount_tmpfs(folder: Path, size: str) -> bool:
 
 @pytest.fixture
 def small_disk(tmp_path: Path) -> Iterator[Path]:
-    """A 300 KB file system of its own (root can mount one; others skip)."""
+    """A 1 MB file system of its own (root can mount one; others skip)."""
     folder = tmp_path / "small"
-    if not _mount_tmpfs(folder, "300k"):
+    if not _mount_tmpfs(folder, "1m"):
         pytest.skip("cannot mount a small tmpfs here (needs root)")
     yield folder
     subprocess.run(["umount", str(folder)], check=False)
@@ -106,8 +106,9 @@ def test_a_full_disk_during_appends_is_one_sentence_and_every_acknowledged_event
     plan = run(db, "plan", "open", "--client", "Ana", "--clinician", "Dr. Ruiz").stdout.strip()
     goal = run(db, "goal", "set", plan, "--statement", "I will ride the bus").stdout.strip()
     acknowledged = 2
-    for _ in range(500):
-        result = run(db, "goal", "step", plan, goal, "x" * 3000)
+    assert plan and goal
+    for _ in range(1000):
+        result = run(db, "goal", "step", plan, goal, "x" * 4000)
         if result.exit_code != 0:
             break
         acknowledged += 1

@@ -1,8 +1,10 @@
 """PostgreSQL at server scale: 8 writer processes on 200 plans while a catch-up reader follows.
 
-The reader insists that each position it reads is exactly the one after the last: if a slower
-transaction ever committed a lower position after a faster one had been read, the reader would
-see a hole and fail. At the end it must have seen every acknowledged event exactly once.
+Every ninth append of each writer is refused by the database partway through its insert. The
+reader insists that each position it reads is exactly the one after the last: if a slower
+transaction ever committed a lower position after a faster one had been read, or a refused
+append left a hole, it would fail. At the end it must have seen every acknowledged event
+exactly once, and the read models must equal a fresh fold.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from goalplan.store import open_store
+from goalplan.store.projecting import InlineProjections
 
 from .conftest import Spawn
 
@@ -25,6 +28,18 @@ HOT_APPENDS_PER_WRITER = 10  # on top of 2 * PLANS / WRITERS = 50 banded appends
 @pytest.mark.slow
 def test_eight_writers_and_a_catch_up_reader(postgres_url: str, spawn: Spawn, tmp_path: Path) -> None:
     open_store(postgres_url).close()  # create the schema before the writers race for it
+    import psycopg
+
+    with psycopg.connect(postgres_url, autocommit=True) as raw:
+        raw.execute(
+            "CREATE FUNCTION injected_fault() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+            "IF NEW.event_id LIKE 'refused-%' THEN RAISE EXCEPTION 'injected fault'; END IF; "
+            "RETURN NEW; END $$"
+        )
+        raw.execute(
+            "CREATE TRIGGER injected_fault BEFORE INSERT ON events "
+            "FOR EACH ROW EXECUTE FUNCTION injected_fault()"
+        )
     procs = []
     outputs = []
     for worker in range(WRITERS):
@@ -45,6 +60,7 @@ def test_eight_writers_and_a_catch_up_reader(postgres_url: str, spawn: Spawn, tm
     seen: list[tuple[int, str]] = []
     reads = 0
     deadline = time.monotonic() + 120
+    holes = 0
     with open_store(postgres_url) as reader:
         position = 1
         while True:
@@ -52,9 +68,10 @@ def test_eight_writers_and_a_catch_up_reader(postgres_url: str, spawn: Spawn, tm
             page = reader.read_all(position, limit=200)
             reads += 1
             for record in page:
-                assert record.position == position, f"expected position {position}, read {record.position}"
+                assert record.position >= position, f"read position {record.position} after {position - 1}"
+                holes += record.position - position
                 seen.append((record.position, record.event_id))
-                position += 1
+                position = record.position + 1
             if finished and not page:
                 break
             assert time.monotonic() < deadline, "the writers did not finish in time"
@@ -65,20 +82,27 @@ def test_eight_writers_and_a_catch_up_reader(postgres_url: str, spawn: Spawn, tm
             err.seek(0)
             assert proc.returncode == 0, err.read()
         acknowledged = []
-        conflicts = 0
+        conflicts = refused = 0
         for out, err in outputs:
             out.seek(0)
             err.seek(0)
             acknowledged += [(int(p), e) for p, e in (line.split() for line in out.read().splitlines())]
-            conflicts += sum(
-                int(line.split()[1]) for line in err.read().splitlines() if line.startswith("conflicts ")
-            )
+            lines = err.read().splitlines()
+            conflicts += sum(int(line.split()[1]) for line in lines if line.startswith("conflicts "))
+            refused += sum(int(line.split()[1]) for line in lines if line.startswith("refused "))
 
         assert len({event_id for _, event_id in seen}) == len(seen), "an event was read twice"
         assert sorted(acknowledged) == seen
-        assert reader.head_position() == len(seen)
+        assert reader.head_position() == seen[-1][0]
+        assert [(r.position, r.event_id) for r in reader.read_all()] == seen
         plans = reader.plan_ids()
         assert len(plans) == PLANS
         assert reader.verify() == []
         assert conflicts >= 1, "no two writers ever collided on a plan"
-    print(f"{len(seen)} events, {reads} reads, {conflicts} conflicts, {len(plans)} plans")
+        assert refused >= 1, "no append was refused partway"
+        assert holes == 0, "a refused append left a hole in the positions"
+        assert isinstance(reader, InlineProjections)
+        assert reader.check_read_models().mismatches == ()
+        versions = {row[0]: row[2] for row in reader.plan_summaries()}
+        assert versions == {plan_id: reader.stream_version(plan_id) for plan_id in plans}
+    print(f"{len(seen)} events, {reads} reads, {conflicts} conflicts, {holes} holes, {len(plans)} plans")

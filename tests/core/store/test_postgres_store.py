@@ -163,3 +163,19 @@ def test_a_lost_connection_is_one_clear_error(pg: PostgresStore, raw: psycopg.Co
     raw.execute("SELECT pg_terminate_backend(%s)", (pid,))
     with pytest.raises(GoalplanError, match="the PostgreSQL store failed"):
         pg.read_stream("plan-a")
+
+
+@pytest.mark.postgres
+def test_an_existing_schema_migrates_forward_and_builds_its_read_models(
+    pg: PostgresStore, raw: psycopg.Connection
+) -> None:
+    pg.append("plan-a", new_events(3), 0)
+    raw.execute("DROP VIEW events_audit")
+    raw.execute("DROP INDEX events_actor_recorded_at, events_recorded_at")
+    raw.execute("DROP TABLE plan_summaries, plan_dates, goal_index, plan_snapshots, read_model_state")
+    raw.execute("DELETE FROM goalplan_migrations WHERE version >= 3")
+    with open_store(pg.url) as reopened:
+        assert isinstance(reopened, PostgresStore)
+        assert [row[0] for row in reopened.plan_summaries()] == ["plan-a"]
+        assert reopened.check_read_models().mismatches == ()
+        assert reopened.append("plan-b", new_events(1), 0).positions == (4,)

@@ -85,7 +85,10 @@ def test_a_writer_killed_mid_stream_loses_nothing_it_acknowledged(tmp_path: Path
             acknowledged[event_id] = int(position)
         time.sleep(rng.uniform(0, 0.02))  # land somewhere inside a later append
         proc.send_signal(signal.SIGKILL)
-        rest, _ = proc.communicate(timeout=30)
+        # Read the rest through the same buffered reader: communicate() reads the pipe's file
+        # descriptor directly and would drop lines readline() had already buffered.
+        rest = proc.stdout.read()
+        proc.wait(timeout=30)
         assert proc.returncode == -signal.SIGKILL
         for line in rest.splitlines():
             position, event_id = line.split()

@@ -12,6 +12,8 @@ import time
 from datetime import date
 from typing import Any
 
+import attrs
+
 from goalplan import ConcurrencyError, Goalplan
 from goalplan.codec import NewEvent
 from goalplan.events import FocusAreaAdded
@@ -90,11 +92,20 @@ def many_plans(url: str, worker: str, plans: str, writers: str, hot: str, seed: 
     targets += [rng.randrange(5) for _ in range(int(hot))]
     rng.shuffle(targets)
     with open_store(url) as store:
-        conflicts = 0
+        conflicts = refused = 0
         for n, target in enumerate(targets):
             plan_id = f"plan-{target:03d}"
             events = _events(f"w{worker}", n * 10, rng.randint(1, 3))
             version = store.stream_version(plan_id)
+            if n % 9 == 4:  # the database refuses this one after it was numbered: a hole
+                doomed = [*events[:-1], attrs.evolve(events[-1], event_id=f"refused-{worker}-{n}")]
+                try:
+                    store.append(plan_id, doomed, version)
+                except Exception as exc:
+                    if "injected fault" not in str(exc) and not isinstance(exc, ConcurrencyError):
+                        raise
+                    refused += 1
+                version = store.stream_version(plan_id)
             while True:
                 try:
                     result = store.append(plan_id, events, version)
@@ -106,6 +117,7 @@ def many_plans(url: str, worker: str, plans: str, writers: str, hot: str, seed: 
             sys.stdout.write("\n".join(lines) + "\n")
             sys.stdout.flush()
         print(f"conflicts {conflicts}", file=sys.stderr, flush=True)
+        print(f"refused {refused}", file=sys.stderr, flush=True)
 
 
 MODES = {"progress": progress, "append-forever": append_forever, "many-plans": many_plans}

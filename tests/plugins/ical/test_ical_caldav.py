@@ -132,6 +132,24 @@ def test_a_resync_with_nothing_new_sends_nothing(
         assert db.execute("SELECT log_position FROM calendar").fetchone() == (gp.store.head_position(),)
 
 
+def test_an_all_sync_cancels_the_entries_of_a_plan_closed_since_the_last_one(
+    runner: CliRunner,
+    radicale: Radicale,
+    calendar: str,
+    gp: goalplan.Goalplan,
+    plan: goalplan.Plan,
+    db_path: Path,
+    state_file: Path,
+) -> None:
+    assert "2 changed" in sync(runner, db_path, calendar, "--all", state=state_file).output
+    plan.close(reason="goals met", on=date(2026, 2, 3))  # the plan leaves the dated read model
+    result = sync(runner, db_path, calendar, "--all", state=state_file)
+    assert "2 changed (0 created, 2 updated)" in result.output
+    statuses = {str(event["STATUS"]) for event in server_events(radicale, calendar).values()}
+    assert statuses == {"CANCELLED"}
+    assert "0 changed" in sync(runner, db_path, calendar, "--all", state=state_file).output
+
+
 def test_new_options_update_every_entry_and_timed_events_round_trip(
     runner: CliRunner, radicale: Radicale, calendar: str, plan: goalplan.Plan, db_path: Path, state_file: Path
 ) -> None:

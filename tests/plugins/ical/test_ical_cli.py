@@ -76,6 +76,21 @@ def test_calendar_all_writes_the_caseload_in_one_file(
     assert result.exit_code == 2 and "either a PLAN or --all" in result.output
 
 
+def test_calendar_all_holds_only_the_plans_with_a_date_now(
+    runner: CliRunner, gp: goalplan.Goalplan, plan: goalplan.Plan, db_path: Path, tmp_path: Path
+) -> None:
+    """A closed plan has no live entry, so the caseload calendar no longer reads its log."""
+    other = gp.open_plan(client="Riley Stone", clinician="Dr. Ana Ruiz", opened=date(2026, 2, 1))
+    other.close(reason="moved away", on=date(2026, 2, 2))
+    assert [log.plan_id for log in gp.dated_logs()] == [plan.id]
+    assert {log.plan_id for log in gp.dated_logs(changed_after=0)} == {plan.id, other.id}
+    out = tmp_path / "caseload.ics"
+    result = runner.invoke(cli, ["--db", str(db_path), "calendar", "--all", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert all(other.id not in uid for uid in events_by_uid(out.read_bytes()))
+    assert len(events_by_uid(out.read_bytes())) == 2  # the open plan's review and goal target
+
+
 def test_help_does_not_import_the_calendar_libraries() -> None:
     env = {**os.environ, "PYTHONPATH": f"{ROOT / 'core'}{os.pathsep}{ROOT / 'plugins'}"}
     code = (

@@ -6,8 +6,6 @@ import re
 import unicodedata
 from datetime import date
 
-import pytest
-
 import goalplan
 from goalplan import Measure
 from tests.plugins.pdf.conftest import page_texts, render_pdf
@@ -67,17 +65,22 @@ def test_each_goal_has_statement_and_smart_breakdown(
 def test_steps_show_whether_done(sample_text: list[str]) -> None:
     flat = re.sub(r"\s+", " ", joined(sample_text))
     assert "✓ Learn paced breathing with the therapist Done 15 Sep 2025" in flat
-    assert "○ Present a five-minute update at the Monday meeting Due 12 Jan 2026" in flat
+    assert (
+        "○ Present a five-minute update at the Monday meeting Overdue: was due 12 Jan 2026, "
+        "not done by 2 Mar 2026" in flat
+    )
     assert "STEPS None recorded yet" in flat
 
 
 def test_interventions_show_modality_and_frequency(sample_text: list[str]) -> None:
     flat = re.sub(r"\s+", " ", joined(sample_text))
+    # the sample's interventions predate the structured fields: what is missing is said
     assert (
-        "Cognitive behavioural therapy: Cognitive restructuring and interoceptive exposure — "
-        "Weekly, 50 minutes" in flat
+        "Type not recorded · Cognitive behavioural therapy: Cognitive restructuring and interoceptive "
+        "exposure — minutes not recorded, Weekly, 50 minutes. Provider: responsible provider not "
+        "recorded." in flat
     )
-    assert "Behavioural activation: Activity scheduling around the values she named — Fortnightly" in flat
+    assert "Behavioural activation: Activity scheduling around the values she named — minutes not" in flat
 
 
 def test_every_measured_goal_has_a_chart_with_latest_values(
@@ -106,9 +109,10 @@ def test_review_history(sample_text: list[str]) -> None:
 
 def test_signatures_come_from_the_log_with_dates_and_credentials(sample_text: list[str]) -> None:
     flat = re.sub(r"\s+", " ", joined(sample_text))
-    assert "CLIENT Zoë Nguyễn Zoë Nguyễn Signed 8 September 2025" in flat
-    assert "Łukasz Wiśniewski, PsyD Signed 24 November 2025" in flat
-    assert "Earlier signatures in the log: clinician Łukasz Wiśniewski on 8 Sep 2025." in flat
+    assert "CLIENT Signature recorded in the plan's log Zoë Nguyễn Signed 8 September 2025" in flat
+    assert "Łukasz Wiśniewski PsyD Signed 24 November 2025, approving log version" in flat
+    earlier = "Earlier signatures in the log: clinician Łukasz Wiśniewski on 8 Sep 2025 (approved version"
+    assert earlier in flat
 
 
 def test_missing_signatures_get_blank_lines(plan_factory) -> None:  # type: ignore[no-untyped-def]
@@ -118,6 +122,9 @@ def test_missing_signatures_get_blank_lines(plan_factory) -> None:  # type: igno
     assert "CLIENT Signature Name Ana Díaz Date" in flat
     assert "CLINICIAN Signature Name Sam Lee, LCSW Date" in flat
     assert "Signed " not in flat
+    # no signature from the client: the document does not claim the client took part
+    assert "The client took part" not in flat
+    assert "No client or guardian signature is recorded yet." in flat
 
 
 def test_revision_appendix_lists_when_who_old_new_why(sample_text: list[str]) -> None:
@@ -169,22 +176,3 @@ def test_decomposed_input_is_drawn_composed(plan_factory) -> None:  # type: igno
     assert len(decomposed) > len("Nguyễn Zoë")
     _, plan = plan_factory(client=decomposed)
     assert "Nguyễn Zoë" in page_texts(render_pdf(plan.log()))[0]
-
-
-@pytest.mark.parametrize(
-    ("where", "char"),
-    [("client", "王"), ("statement", "🙂"), ("step", "\u0f00")],
-)
-def test_a_character_no_font_can_draw_is_an_error_naming_it(plan_factory, where: str, char: str) -> None:  # type: ignore[no-untyped-def]
-    _, plan = plan_factory(client=f"Mei {char}" if where == "client" else "Mei Wong")
-    goal = plan.set_goal(
-        f"I want to smile {char}" if where == "statement" else "I want to smile", focus="Mood"
-    )
-    if where == "step":
-        plan.add_step(goal, f"Write the word {char}")
-    with pytest.raises(goalplan.RejectedError) as caught:
-        render_pdf(plan.log())
-    message = str(caught.value)
-    assert f"U+{ord(char):04X}" in message
-    assert repr(char) in message
-    assert {"client": "client_name", "statement": "statement", "step": "step"}[where] in caught.value.field

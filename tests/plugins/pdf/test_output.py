@@ -110,7 +110,7 @@ def test_fonts_are_package_data_with_their_licence() -> None:
         "Bitstream Vera Fonts Copyright" in licence.read_text()
         and "Arev Fonts Copyright" in licence.read_text()
     )
-    assert {ord(c) for c in "Nguyễn Łukasz Zoë Αθηνά Ольга"} <= fonts.text_coverage()
+    assert set("Nguyễn Łukasz Zoë Αθηνά Ольга") <= fonts.text_coverage()
 
 
 def test_the_warning_check_catches_a_glyph_fpdf_would_drop() -> None:
@@ -144,3 +144,22 @@ def test_a_page_renders_to_a_non_blank_png(sample_pdf: bytes, tmp_path: Path) ->
     accent = sum(1 for r, g, b in pixels if b > r + 40 and g > r + 30)  # the teal of chart lines
     assert ink > len(pixels) * 0.01
     assert accent > 50
+
+
+def test_parsed_fonts_are_kept_per_process(
+    sample_log: goalplan.PlanLog, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A second document reuses the fonts the first parsed, and still gets byte-identical output."""
+    from fpdf import fonts as fpdf_fonts
+
+    first = render_pdf(sample_log)
+    parsed: list[object] = []
+    original = fpdf_fonts.TTFFont.__init__
+
+    def counting(self: object, *args: object, **kwargs: object) -> None:
+        parsed.append(args[1])
+        original(self, *args, **kwargs)
+
+    monkeypatch.setattr(fpdf_fonts.TTFFont, "__init__", counting)
+    assert render_pdf(sample_log) == first
+    assert parsed == []

@@ -39,7 +39,7 @@ def test_pdf_exporter_is_registered() -> None:
         "application/pdf",
         "goalplan_pdf",
     )
-    assert set(exporter.options) == {"pdfa", "paper"}
+    assert set(exporter.options) == {"pdfa", "paper", "fonts", "strict-glyphs"}
 
 
 def test_help_does_not_import_fpdf() -> None:
@@ -74,16 +74,31 @@ def test_cli_export_writes_the_pdf(tmp_path: Path) -> None:
     assert "Zoë Nguyễn" in text and plan.id in text
 
 
-def test_cli_refuses_an_undrawable_character_and_writes_nothing(tmp_path: Path) -> None:
+def test_cli_prints_an_undrawable_character_as_a_mark_and_warns(tmp_path: Path) -> None:
     db = tmp_path / "plans.db"
     with goalplan.Goalplan.open(db, actor="s.lee") as gp:
-        plan = gp.open_plan(client="王芳", clinician="Sam Lee", opened=date(2026, 1, 5))
+        plan = gp.open_plan(client="Mei 🙂 王芳", clinician="Sam Lee", opened=date(2026, 1, 5))
     out = tmp_path / "plan.pdf"
     result = run("export", plan.id, "--format", "pdf", "-o", str(out), db=db)
+    assert result.returncode == 0, result.stderr
+    assert "client_name" in result.stderr and "U+1F642" in result.stderr
+    assert "U+738B" not in result.stderr  # a CJK font draws 王
+    text = "".join(page.extract_text() for page in PdfReader(out).pages)
+    assert "Mei \ufffd" in text and "U+1F642" in text
+
+
+def test_cli_strict_glyphs_refuses_and_writes_nothing(tmp_path: Path) -> None:
+    db = tmp_path / "plans.db"
+    with goalplan.Goalplan.open(db, actor="s.lee") as gp:
+        plan = gp.open_plan(client="Mei 🙂", clinician="Sam Lee", opened=date(2026, 1, 5))
+    out = tmp_path / "plan.pdf"
+    result = run(
+        "export", plan.id, "--format", "pdf", "-o", str(out), "--option", "strict-glyphs=true", db=db
+    )
     assert result.returncode == 1
     lines = [line for line in result.stderr.splitlines() if line.strip()]
     assert len(lines) == 1, result.stderr
-    assert "client_name" in lines[0] and "U+738B" in lines[0]
+    assert "client_name" in lines[0] and "U+1F642" in lines[0] and "strict-glyphs" in lines[0]
     assert not out.exists()
     assert list(tmp_path.glob("*.pdf*")) == []
 
