@@ -70,6 +70,13 @@ class GoalplanGroup(click.Group):
         except GoalplanError as exc:
             click.echo(f"goalplan: {one_line(str(exc))}", err=True)
             ctx.exit(1)
+        except ValueError as exc:
+            if "null byte" not in str(exc):  # os.stat and open refuse a NUL in a path this way
+                raise
+            click.echo(
+                "goalplan: a file name must not contain a NUL character; nothing was written.", err=True
+            )
+            ctx.exit(1)
         except BrokenPipeError:  # `goalplan log export | head`: the reader stopped reading
             click.echo("goalplan: the output was closed before everything was written.", err=True)
             ctx.exit(1)
