@@ -59,6 +59,7 @@ from goalplan.domain import (
     Goal,
     Intervention,
     MaterialChange,
+    MeasureChange,
     MeasureSeries,
     PlanCopy,
     PlanState,
@@ -83,12 +84,16 @@ from goalplan.errors import (
     IntegrityError,
     NotFoundError,
     RejectedError,
+    StoreError,
+    StoreNotFoundError,
 )
 from goalplan.events import LIFECYCLE_STATUSES, PERIODS, SESSION_TYPES, SIGNER_ROLES, Measure
 from goalplan.exporting import Exporter, parse_option_pairs
+from goalplan.files import WriteError, create_private_file, make_private_folder, write_atomically
 from goalplan.hookspecs import hookimpl
 from goalplan.log_import import ImportReport
 from goalplan.projections import Fingerprint, HistoryEntry, PlanLog, PlanSummary, goal_to_json, plan_to_json
+from goalplan.store import is_postgres
 
 try:
     __version__ = version("goalplan")
@@ -176,6 +181,7 @@ __all__ = [
     "LintReport",
     "MaterialChange",
     "Measure",
+    "MeasureChange",
     "MeasureSeries",
     "NotFoundError",
     "Plan",
@@ -199,13 +205,17 @@ __all__ = [
     "Silence",
     "StatusChange",
     "Step",
+    "StoreError",
+    "StoreNotFoundError",
     "Trend",
+    "WriteError",
     "achievement_status",
     "analytics_line",
     "audit_rule",
     "canonical_json",
     "changes_after",
     "content_digest",
+    "create_private_file",
     "export_formats",
     "gas_summary",
     "gas_t_score",
@@ -215,7 +225,9 @@ __all__ = [
     "hookimpl",
     "instrument_summaries",
     "is_current",
+    "is_postgres",
     "is_safety_finding",
+    "make_private_folder",
     "material_content",
     "open",
     "parse_iso_date",
@@ -229,4 +241,5 @@ __all__ = [
     "reliable_change",
     "render_export",
     "safety_findings",
+    "write_atomically",
 ]

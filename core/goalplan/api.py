@@ -38,7 +38,7 @@ from goalplan.codec import (
     format_timestamp,
     parse_timestamp,
 )
-from goalplan.domain import Meta, PlanState, apply, decide, fold
+from goalplan.domain import GoalChange, MeasureChange, Meta, PlanState, apply, decide, fold, revision
 from goalplan.domain.icd10cm import billable
 from goalplan.domain.material import content_digest
 from goalplan.domain.rules import is_safety_finding
@@ -54,7 +54,6 @@ from goalplan.events import (
     FocusAreaAdded,
     GasScaleSet,
     GasScored,
-    GoalRevised,
     GoalSet,
     GoalStatusChanged,
     InterventionPlanned,
@@ -84,6 +83,7 @@ from goalplan.store.integrity import IntegrityReport, Problem, Trust, check_plan
 from goalplan.store.integrity import reach as reach_checkpoint
 from goalplan.store.keys import load_key
 from goalplan.store.projecting import InlineProjections
+from goalplan.text import check_text
 
 Clock = Callable[[], datetime]
 MAX_ATTEMPTS = 20
@@ -124,8 +124,9 @@ class Goalplan:
         self._trusted: dict[str, str] | None = None
 
     @classmethod
-    def open(cls, url: str | os.PathLike[str], **kwargs: Any) -> Goalplan:
-        return cls(open_store(os.fspath(url)), **kwargs)
+    def open(cls, url: str | os.PathLike[str], *, create: bool = True, **kwargs: Any) -> Goalplan:
+        """Open a store; ``create=False`` refuses a SQLite file that does not exist yet."""
+        return cls(open_store(os.fspath(url), create=create), **kwargs)
 
     def close(self) -> None:
         self.store.close()
@@ -160,6 +161,8 @@ class Goalplan:
         plan_id: str | None = None,
     ) -> Plan:
         """Open a plan; the birth date and record number identify the client besides the name."""
+        if plan_id is not None:
+            check_text("plan_id", plan_id, line=True, required=True)
         plan = Plan(self, plan_id or new_id())
         plan.execute(
             lambda state: [
@@ -184,6 +187,7 @@ class Goalplan:
 
     def resolve_plan_id(self, ref: str) -> str:
         """A plan id, or any unique prefix of one (case and Crockford look-alikes forgiven)."""
+        check_text("plan", ref, line=True)
         if ref and ref in self.store.plan_ids(ref):
             return ref
         prefix = normalise_prefix(ref)
@@ -454,6 +458,7 @@ class Plan:
         """Decide ``build(state)`` against the latest plan and append it, retrying on conflict."""
         store = self.gp.store
         who = actor or self.gp.actor
+        check_text("actor", who, line=True, required=True)
         event_ids: list[str] = []
         for attempt in range(MAX_ATTEMPTS):
             state = store.load_state(self.id)
@@ -461,9 +466,12 @@ class Plan:
             while len(event_ids) < len(proposals):
                 event_ids.append(new_event_id())
             stamp = self._stamp(state)
+            today = max(parse_moment(stamp).astimezone().date(), date.today())
             pending: list[NewEvent] = []
+            # An observation may be dated up to today by the recording clock or by the calendar,
+            # whichever is later (a clock set in the past refuses nothing the calendar allows).
             for event_id, proposal in zip(event_ids, proposals, strict=False):
-                for event in decide(state, proposal):
+                for event in decide(state, proposal, today=today):
                     state = apply(state, event, Meta(event_id, stamp, who))
                     pending.append(NewEvent.of(event, actor=who, recorded_at=stamp, event_id=event_id))
             try:
@@ -536,12 +544,18 @@ class Plan:
         statement: str | None = None,
         focus: str | None = None,
         term: str | None = None,
-        measure: Measure | None = None,
+        measure: Measure | MeasureChange | None = None,
         by: date | None = None,
         relevance: str | None = None,
         clear: Sequence[str] = (),
         actor: str | None = None,
     ) -> AppendResult:
+        """Change only the fields given; everything else stays as the goal then stands.
+
+        ``measure`` is a whole new Measure, or a MeasureChange naming only the parts that change
+        (``MeasureChange(unit="per day")``). The change is decided again against the latest plan
+        on every retry, so a concurrent revision of another part is never written back.
+        """
         focus_id = new_id()
 
         def build(state: PlanState) -> list[Event]:
@@ -550,19 +564,18 @@ class Plan:
             found = _find_focus(state, focus) if focus else None
             if focus and found is None:
                 events.append(FocusAreaAdded(focus_id=focus_id, title=focus))
-            events.append(
-                GoalRevised(
-                    goal_id=goal_id,
-                    reason=reason,
-                    statement=statement,
-                    focus_id=(found or focus_id) if focus else None,
-                    term=term,
-                    measure=measure,
-                    target_date=by,
-                    relevance=relevance,
-                    cleared=tuple(clear),
-                )
+            change = GoalChange(
+                goal_id=goal_id,
+                reason=reason,
+                statement=statement,
+                focus_id=(found or focus_id) if focus else None,
+                term=term,
+                measure=measure,
+                target_date=by,
+                relevance=relevance,
+                cleared=tuple(clear),
             )
+            events.append(revision(state, change))
             return events
 
         return self.execute(build, actor=actor)

@@ -15,6 +15,9 @@ class RejectedError(GoalplanError):
         self.message = message
         super().__init__(f"{field}: {message}")
 
+    def __reduce__(self) -> tuple[type[RejectedError], tuple[str, str]]:
+        return (type(self), (self.field, self.message))  # survives pickling (process pools)
+
 
 class NotFoundError(GoalplanError):
     """A plan, goal or other id that does not exist (or a prefix that matches several)."""
@@ -32,6 +35,9 @@ class ConcurrencyError(GoalplanError):
             "nothing was written."
         )
 
+    def __reduce__(self) -> tuple[type[ConcurrencyError], tuple[str, int, int]]:
+        return (type(self), (self.plan_id, self.expected, self.actual))
+
 
 class IntegrityError(GoalplanError):
     """The log does not hash-chain as recorded: something was edited, removed or inserted."""
@@ -39,3 +45,12 @@ class IntegrityError(GoalplanError):
 
 class CodecError(GoalplanError):
     """An event payload this version of goalplan cannot read."""
+
+
+class StoreError(GoalplanError):
+    """The store could not be opened, read or written (permissions, a full disk, a refused
+    connection, a missing privilege); what was being written was not written."""
+
+
+class StoreNotFoundError(StoreError):
+    """A command that only reads was pointed at a store that does not exist; none was created."""

@@ -10,9 +10,7 @@ no partial file and cannot touch the log.
 from __future__ import annotations
 
 import hashlib
-import os
 import re
-import tempfile
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 
@@ -20,8 +18,11 @@ from attrs import field, frozen
 
 from goalplan.codec import RecordedEvent
 from goalplan.errors import GoalplanError, RejectedError
+from goalplan.files import make_private_folder
+from goalplan.files import write_atomically as write_atomically  # its home before goalplan.files
 from goalplan.projections import PlanLog
 from goalplan.store import EventStore
+from goalplan.text import check_text
 
 ID_SCAN_BATCH = 1000  # events held at once while finding plan ids: bounds memory, not the caseload
 
@@ -88,12 +89,16 @@ def parse_option_pairs(pairs: Iterable[str]) -> dict[str, str]:
             raise RejectedError("--option", f"must be KEY=VALUE, got {pair!r}.")
         if key.strip() in options:
             raise RejectedError(f"--option {key.strip()}", "is given twice; give each option once.")
+        check_text("--option", key, line=True)
+        check_text(f"--option {key.strip()}", value, line=True)
         options[key.strip()] = value
     return options
 
 
 def check_options(exporter: Exporter, options: Mapping[str, str]) -> None:
-    for key in options:
+    for key, value in options.items():
+        check_text("--option", key, line=True)
+        check_text(f"--option {key}", value, line=True)
         if key not in exporter.options:
             allowed = ", ".join(sorted(exporter.options)) or "none"
             raise RejectedError(
@@ -120,7 +125,7 @@ def render(exporter: Exporter, log: PlanLog, options: Mapping[str, str]) -> byte
         data = exporter.render(view, dict(options))
     except RejectedError:
         raise
-    except Exception as exc:
+    except (Exception, SystemExit) as exc:  # SystemExit too: an exporter must not end goalplan silently
         raise ExportFailed(
             f"{_who(exporter)} failed on plan {log.plan_id}: {type(exc).__name__}: {exc}"
         ) from exc
@@ -158,31 +163,11 @@ def file_name(exporter: Exporter, log: PlanLog, options: Mapping[str, str]) -> s
         stem = exporter.file_stem(PlanLog(log.records, log.integrity_warning), dict(options))
     except RejectedError:
         raise
-    except Exception as exc:
+    except (Exception, SystemExit) as exc:
         raise ExportFailed(
             f"{_who(exporter)} could not name the file for plan {log.plan_id}: {type(exc).__name__}: {exc}"
         ) from exc
     return safe_file_name(stem) + exporter.suffix
-
-
-def write_atomically(path: Path, data: bytes, *, durable: bool = True) -> None:
-    """Write via a temporary file and rename, so a reader never sees half a file.
-
-    ``durable`` also flushes the file to disk before the rename, so it survives a power cut; a
-    bulk export skips that (it can be re-run from the log) because it dominates the run time.
-    """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(data)
-            if durable:
-                out.flush()
-                os.fsync(out.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def safe_file_name(text: str) -> str:
@@ -235,5 +220,6 @@ def export_all(
             data = render(exporter, log, options)
         except ExportFailed as exc:
             raise ExportFailed(f"{exc} ({written} file(s) already written to {out_dir} were kept.)") from exc
+        make_private_folder(out_dir)  # 0700 when it is new; only once there is something to write
         write_atomically(path, data, durable=False)
         yield path

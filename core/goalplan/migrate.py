@@ -22,7 +22,7 @@ from attrs import frozen
 from goalplan.codec import NewEvent, RecordedEvent
 from goalplan.domain.admit import StreamRules
 from goalplan.errors import CodecError, IntegrityError, RejectedError
-from goalplan.store import POSTGRES_SCHEMES, EventStore, find_chain_break, open_store
+from goalplan.store import EventStore, find_chain_break, is_postgres, open_store, postgres_url, sqlite_path
 
 BatchCallback = Callable[[str, int], None]
 
@@ -89,12 +89,21 @@ def migrate(
 ) -> MigrationReport:
     """Open both stores by path or URL and copy (see copy_streams)."""
     src, dst = os.fspath(source_url), os.fspath(destination_url)
-    if not src.startswith(POSTGRES_SCHEMES) and not Path(_sqlite_path(src)).is_file():
+    if not is_postgres(src) and not Path(sqlite_path(src)).is_file():
         raise RejectedError("SRC", f"there is no store at {src!r}; give an existing SQLite file or a URL.")
     if _same_store(src, dst):
         raise RejectedError("DST", "is the same store as SRC; give another store to copy into.")
-    with open_store(src) as source, open_store(dst) as destination:
-        return copy_streams(source, destination, batch=batch, on_batch=on_batch)
+    new_file = None if is_postgres(dst) or Path(sqlite_path(dst)).exists() else Path(sqlite_path(dst))
+    with open_store(src, create=False) as source, open_store(dst) as destination:
+        try:
+            return copy_streams(source, destination, batch=batch, on_batch=on_batch)
+        except BaseException:
+            if new_file is None or destination.head_position() > 0:
+                raise  # what was copied stays: a rerun resumes from it
+            destination.close()
+            for suffix in ("", "-wal", "-shm"):  # a copy refused before anything: no empty store
+                Path(f"{new_file}{suffix}").unlink(missing_ok=True)
+            raise
 
 
 def _check_source(source: EventStore, plan_ids: list[str]) -> None:
@@ -161,11 +170,7 @@ def _pending(record: RecordedEvent) -> NewEvent:
     )
 
 
-def _sqlite_path(url: str) -> str:
-    return url[len("sqlite:///") :] if url.startswith("sqlite:///") else url
-
-
 def _same_store(src: str, dst: str) -> bool:
-    if src.startswith(POSTGRES_SCHEMES) or dst.startswith(POSTGRES_SCHEMES):
-        return src == dst
-    return Path(_sqlite_path(src)).resolve() == Path(_sqlite_path(dst)).resolve()
+    if is_postgres(src) or is_postgres(dst):
+        return postgres_url(src) == postgres_url(dst)
+    return Path(sqlite_path(src)).resolve() == Path(sqlite_path(dst)).resolve()

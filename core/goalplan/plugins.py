@@ -125,6 +125,9 @@ class PluginManager(pluggy.PluginManager):
                     continue  # not part of this installation
                 self.fail(name, f"{type(exc).__name__}: {exc}")
                 continue
+            except SystemExit as exc:
+                self.fail(name, f"called sys.exit({exc.code!r}) while being imported; not loaded.")
+                continue
             except Exception as exc:
                 self.fail(name, f"{type(exc).__name__}: {exc}")
                 continue
@@ -149,6 +152,9 @@ class PluginManager(pluggy.PluginManager):
                 continue
             try:
                 plugin = ep.load()
+            except SystemExit as exc:  # sys.exit() at import must not end goalplan without a word
+                self.fail(ep.name, f"called sys.exit({exc.code!r}) while being imported; not loaded.")
+                continue
             except Exception as exc:
                 self.fail(ep.name, f"{type(exc).__name__}: {exc}")
                 continue
@@ -171,16 +177,7 @@ class PluginManager(pluggy.PluginManager):
         caller = getattr(self.hook, hook_name)
         tracing = _log.isEnabledFor(logging.DEBUG)
         for impl in caller.get_hookimpls():
-            arguments = {name: kwargs[name] for name in impl.argnames}
-            if tracing:
-                _log.debug("hook %s(%s) on plugin %s", hook_name, ", ".join(arguments), impl.plugin_name)
-            try:
-                result = impl.function(**arguments)
-            except Exception as exc:
-                self.fail(impl.plugin_name, f"{hook_name} failed: {type(exc).__name__}: {exc}")
-                _log.debug("hook %s on plugin %s raised %s", hook_name, impl.plugin_name, type(exc).__name__)
-                continue
-            yield impl.plugin_name, result
+            yield from self._call_one(impl, hook_name, tracing, **kwargs)
 
     def collect(self, hook_name: str) -> list[tuple[str, Any]]:
         """Every item that plugins return from a list-returning hook, with the plugin's name."""
@@ -190,8 +187,40 @@ class PluginManager(pluggy.PluginManager):
         return items
 
     def register_commands(self, cli: Any) -> None:
-        for _ in self.call_each("register_commands", cli=cli):
-            pass
+        """Let each plugin add its commands; one that replaces a command already there is refused.
+
+        Commands present before a plugin's turn (goalplan's own, then each built-in plugin's)
+        are put back, and the clash is recorded under the plugin's name, so no plugin can make
+        ``verify`` (or any other command) do something else.
+        """
+        caller = self.hook.register_commands
+        for impl in caller.get_hookimpls():
+            before = dict(cli.commands)
+            for _ in self._call_one(impl, "register_commands", _log.isEnabledFor(logging.DEBUG), cli=cli):
+                pass
+            for name, command in before.items():
+                if cli.commands.get(name) is not command:
+                    cli.commands[name] = command
+                    self.fail(
+                        impl.plugin_name,
+                        f"its command {name!r} clashes with the command of that name already there; "
+                        "not added (rename the plugin's command).",
+                    )
+
+    def _call_one(self, impl: Any, hook_name: str, tracing: bool, **kwargs: Any) -> Iterator[tuple[str, Any]]:
+        arguments = {name: kwargs[name] for name in impl.argnames}
+        if tracing:
+            _log.debug("hook %s(%s) on plugin %s", hook_name, ", ".join(arguments), impl.plugin_name)
+        try:
+            result = impl.function(**arguments)
+        except SystemExit as exc:
+            self.fail(impl.plugin_name, f"{hook_name} called sys.exit({exc.code!r}); ignored.")
+            return
+        except Exception as exc:
+            self.fail(impl.plugin_name, f"{hook_name} failed: {type(exc).__name__}: {exc}")
+            _log.debug("hook %s on plugin %s raised %s", hook_name, impl.plugin_name, type(exc).__name__)
+            return
+        yield impl.plugin_name, result
 
     # exporters -----------------------------------------------------------------------------
 

@@ -40,9 +40,11 @@ def import_command(ctx: click.Context, file: Path, clinician: str | None, copy: 
     except OSError as exc:
         reason = (exc.strerror or str(exc)).lower()
         raise goalplan.RejectedError(str(file), f"cannot be read ({reason}); nothing was imported.") from None
+    except ValueError:  # a NUL byte in the path
+        raise goalplan.RejectedError("FILE", "is not a usable file name; nothing was imported.") from None
     if clinician is not None and not clinician.strip():
         raise goalplan.RejectedError("--clinician", "must not be empty.")
-    gp = ctx.find_root().obj.goalplan()
+    gp = ctx.find_root().obj.goalplan(create=True)  # an import may start a new store
     result = import_bundle(gp, data, where=str(file), clinician=clinician, copy=copy)
     for line in result.lines:
         click.echo(str(line))

@@ -40,11 +40,22 @@ class Response:
 
 def collection_url(url: str) -> str:
     """The calendar collection URL, normalised: http(s), no credentials, ending in a slash."""
-    parts = urlsplit(url.strip())
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+    wrong = goalplan.RejectedError(
+        "URL", f"must be an http:// or https:// calendar collection URL (got {url!r})."
+    )
+    if not url.isprintable() or " " in url.strip():
+        raise wrong
+    if not url.isascii():
         raise goalplan.RejectedError(
-            "URL", f"must be an http:// or https:// calendar collection URL (got {url!r})."
+            "URL", "must be ASCII: write a host name in its xn-- form and percent-encode the path."
         )
+    try:
+        parts = urlsplit(url.strip())
+        parts.port  # noqa: B018 - raises ValueError for a port out of range
+    except ValueError:
+        raise wrong from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise wrong
     if parts.username or parts.password:
         raise goalplan.RejectedError(
             "URL", "must not carry a user name or password; use --user and --password-env."

@@ -243,7 +243,5 @@ def calendar_command(
         sys.stdout.buffer.write(data)
         sys.stdout.buffer.flush()
         return
-    tmp = output.with_name(f".{output.name}.tmp")
-    tmp.write_bytes(data)
-    tmp.replace(output)
+    goalplan.write_atomically(output, data)  # 0600, whole or not at all
     click.echo(f"Wrote {output}.", err=True)

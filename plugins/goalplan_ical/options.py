@@ -112,8 +112,12 @@ def _span(field: str, value: str) -> timedelta:
         raise goalplan.RejectedError(
             field, f"must be a span such as 7d, 2h, 30m or 1h30m (w, d, h, m units; got {value!r})."
         )
-    weeks, days, hours, minutes = (int(g) if g else 0 for g in match.groups())
-    return timedelta(weeks=weeks, days=days, hours=hours, minutes=minutes)
+    try:
+        weeks, days, hours, minutes = (int(g) if g else 0 for g in match.groups())
+        return timedelta(weeks=weeks, days=days, hours=hours, minutes=minutes)
+    except (OverflowError, ValueError):  # more days than a timedelta holds, or digits than int() reads
+        shown = value if len(value) <= 24 else value[:20] + "..."
+        raise goalplan.RejectedError(field, f"{shown!r} is far too long a span.") from None
 
 
 def refresh_interval(value: str) -> timedelta:

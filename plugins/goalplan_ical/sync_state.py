@@ -15,6 +15,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 from attrs import frozen
 
+import goalplan
+
 STATE_ENV = "GOALPLAN_SYNC_STATE"
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS resource (
@@ -64,7 +66,7 @@ def default_state_path(db: str) -> Path:
     configured = os.environ.get(STATE_ENV)
     if configured:
         return Path(configured)
-    if db.startswith(("postgresql://", "postgres://")):
+    if goalplan.is_postgres(db):
         parts = urlsplit(db)
         host = parts.hostname or ""
         netloc = f"{parts.username or ''}@{host}:{parts.port or ''}"
@@ -76,17 +78,41 @@ def default_state_path(db: str) -> Path:
     return Path(path + ".caldav-sync")
 
 
+def _with_schema(db: sqlite3.Connection) -> sqlite3.Connection:
+    db.executescript(SCHEMA)
+    columns = {row[1] for row in db.execute("PRAGMA table_info(resource)")}
+    if "cancelled_at" not in columns:
+        db.execute(CANCELLED_AT_COLUMN)
+    return db
+
+
 class SyncState:
+    """The state file is created only when the first push is recorded, so a sync that sends
+    nothing (a server that cannot be reached, a refused login) leaves no file behind."""
+
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
-        self._db = sqlite3.connect(path, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=FULL")
-        self._db.executescript(SCHEMA)
-        columns = {row[1] for row in self._db.execute("PRAGMA table_info(resource)")}
-        if "cancelled_at" not in columns:
-            self._db.execute(CANCELLED_AT_COLUMN)
+        if path.exists():
+            self._db = self._open_file()
+        else:
+            self._db = _with_schema(sqlite3.connect(":memory:", isolation_level=None))
+        self._in_memory = not path.exists()
+
+    def _open_file(self) -> sqlite3.Connection:
+        # What was sent where, with plan ids: private like the log (0600 file, 0700 folders).
+        goalplan.make_private_folder(self.path.parent)
+        goalplan.create_private_file(self.path)
+        db = sqlite3.connect(self.path, isolation_level=None)
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("PRAGMA synchronous=FULL")
+        return _with_schema(db)
+
+    def _writable(self) -> sqlite3.Connection:
+        if self._in_memory:  # nothing was recorded yet, so the empty file loses nothing
+            self._db.close()
+            self._db = self._open_file()
+            self._in_memory = False
+        return self._db
 
     def close(self) -> None:
         self._db.close()
@@ -99,7 +125,7 @@ class SyncState:
         return Pushed(*row) if row else None
 
     def record_push(self, calendar: str, uid: str, plan_id: str, pushed: Pushed) -> None:
-        self._db.execute(
+        self._writable().execute(
             "INSERT INTO resource (calendar, uid, plan_id, etag, content_hash, sequence, cancelled_at) "
             "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (calendar, uid) DO UPDATE SET "
             "etag = excluded.etag, content_hash = excluded.content_hash, sequence = excluded.sequence, "
@@ -110,7 +136,7 @@ class SyncState:
 
     def record_delete(self, calendar: str, uid: str, plan_id: str, content_hash: str) -> None:
         """The entry was removed from the server (or, cancelled long ago, never sent)."""
-        self._db.execute("BEGIN")
+        self._writable().execute("BEGIN")
         self._db.execute("DELETE FROM resource WHERE calendar = ? AND uid = ?", (calendar, uid))
         self._db.execute(
             "INSERT INTO deleted (calendar, uid, plan_id, content_hash) VALUES (?, ?, ?, ?) "
@@ -142,7 +168,7 @@ class SyncState:
         return row is not None and tuple(row) == (version, head_hash, options)
 
     def record_plan(self, calendar: str, plan_id: str, version: int, head_hash: str, options: str) -> None:
-        self._db.execute(
+        self._writable().execute(
             "INSERT INTO plan_synced (calendar, plan_id, version, head_hash, options) VALUES (?, ?, ?, ?, ?) "
             "ON CONFLICT (calendar, plan_id) DO UPDATE SET version = excluded.version, "
             "head_hash = excluded.head_hash, options = excluded.options",
@@ -150,7 +176,7 @@ class SyncState:
         )
 
     def record_position(self, calendar: str, position: int) -> None:
-        self._db.execute(
+        self._writable().execute(
             "INSERT INTO calendar (calendar, log_position) VALUES (?, ?) "
             "ON CONFLICT (calendar) DO UPDATE SET log_position = excluded.log_position",
             (calendar, position),

@@ -85,6 +85,52 @@ def test_a_revision_is_recorded_with_who_when_and_why(plan: goalplan.Plan, clock
     assert revision.recorded_at.endswith("Z")
 
 
+def test_a_partial_measure_revision_changes_only_the_parts_given(plan: goalplan.Plan) -> None:
+    goal = plan.set_goal("x", measure=PANIC)
+    plan.revise_goal(goal, reason="counted daily now", measure=goalplan.MeasureChange(unit="per day"))
+    plan.revise_goal(goal, reason="a worse start", measure=goalplan.MeasureChange(baseline=5))
+    assert plan.state.goals[goal].measure == goalplan.Measure(
+        name=PANIC.name, unit="per day", baseline=5, target=PANIC.target
+    )
+    fields = [h.field for h in plan.history(goal) if h.event_type == "goal_revised"]
+    assert fields == ["unit", "baseline"]
+
+
+def test_a_partial_measure_needs_every_part_when_the_goal_has_none(plan: goalplan.Plan) -> None:
+    goal = plan.set_goal("x")
+    with pytest.raises(goalplan.RejectedError, match="unit: the goal has no measure yet"):
+        plan.revise_goal(
+            goal, reason="r", measure=goalplan.MeasureChange(name="attacks", baseline=1, target=0)
+        )
+    plan.revise_goal(
+        goal, reason="r", measure=goalplan.MeasureChange(name="attacks", unit="a week", baseline=1, target=0)
+    )
+    assert plan.state.goals[goal].measure == goalplan.Measure(
+        name="attacks", unit="a week", baseline=1, target=0
+    )
+
+
+def test_a_revise_decided_again_after_a_concurrent_write_keeps_that_write(gp: Goalplan) -> None:
+    """The second writer's first attempt loses the race; its retry sees the other's unit."""
+    plan = gp.open_plan(client="A", clinician="B", opened=OPENED)
+    goal = plan.set_goal("x", measure=PANIC)
+    append = gp.store.append
+    rival = gp.plan(plan.id)
+    first = []
+
+    def rival_then_own(*args: object, **kwargs: object) -> object:
+        if not first:
+            first.append(True)
+            gp.store.append = append  # type: ignore[method-assign]
+            rival.revise_goal(goal, reason="daily", measure=goalplan.MeasureChange(unit="per day"))
+        return append(*args, **kwargs)
+
+    gp.store.append = rival_then_own  # type: ignore[method-assign]
+    plan.revise_goal(goal, reason="worse start", measure=goalplan.MeasureChange(baseline=5))
+    measure = plan.state.goals[goal].measure
+    assert measure is not None and (measure.unit, measure.baseline) == ("per day", 5)
+
+
 def test_every_write_takes_an_actor(plan: goalplan.Plan) -> None:
     goal = plan.set_goal("x", measure=PANIC, actor="intake.coordinator")
     plan.record_progress(goal, 2, on=OPENED, actor="dr.lee")

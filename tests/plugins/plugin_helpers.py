@@ -21,10 +21,19 @@ OWASP_PAYLOADS = (
     '=1+2";=1+2',
     "=1+2'\" ;,=1+2",
     "\t=1+2",
-    "\r=1+2",
     "\n=1+2",
+    " =1+2",
+    "  @SUM(1+9)",
+    "\u200b=1+2",
+    '\ufeff=HYPERLINK("http://evil.example")',
+    "\u3000+1+2",
+    "\uff1d1+2",
+    "\uff0bcmd",
+    "|calc",
+    "\u2060 -2+3",
 )
-# The log refuses NUL in text, so that leading character is tested on the cell writer directly.
+# The log refuses NUL and CR in text (and tab and newline in one-line fields such as names and
+# units), so those leading characters are tested on the cell writer directly.
 
 
 def run_goalplan(

@@ -186,10 +186,11 @@ def hostile_plan(gp: goalplan.Goalplan) -> goalplan.Plan:
         discharge_criteria=OWASP_PAYLOADS[2],
     )
     for number, payload in enumerate(OWASP_PAYLOADS):
+        one_line = payload if payload.isprintable() else f"per {number}"  # no tab or newline in a unit
         goal = plan.set_goal(
             payload,
             focus=f"focus {number}",
-            measure=Measure(name=payload, unit=payload, baseline=-2, target=3),
+            measure=Measure(name=one_line, unit=one_line, baseline=-2, target=3),
             relevance=payload,
         )
         plan.record_progress(goal, -1, on=date(2026, 1, 6), note=payload)
@@ -226,10 +227,15 @@ def test_text_cells_that_only_look_numeric_are_still_neutralised() -> None:
     assert neutralise("walk 5 days") == "walk 5 days"
     assert neutralise("") == ""
     assert neutralise("\0=1+2") == "'\0=1+2"
+    assert neutralise("  two gatherings") == "  two gatherings"  # only a formula after the spaces
+    assert neutralise("\u200b") == "\u200b"
+    assert neutralise("a|b") == "a|b"
 
 
 def test_every_leading_formula_character_is_neutralised_in_written_cells() -> None:
     payloads = [f"{c}SUM(1+1)" for c in FORMULA_STARTS]
+    payloads += [f"{lead}{c}SUM(1+1)" for lead in (" ", "\u200b", "\ufeff", " \u2060") for c in "=+-@|"]
+    payloads += [f"{c}SUM(1+1)" for c in "\uff1d\uff0b\uff0d\uff20\uff5c"]
     data = write_csv(["text", "number"], [[p, -3] for p in payloads])
     read = list(csv.reader(io.StringIO(data.decode("utf-8"), newline=""), quoting=csv.QUOTE_NONNUMERIC))
     assert read[1:] == [["'" + p, -3.0] for p in payloads]

@@ -15,10 +15,20 @@ from goalplan.analytics import (
     PlanAnalytics,
     Rule,
 )
-from goalplan.cli.context import DATE, AppContext, actor_option, emit_json, json_option, pass_app
+from goalplan.cli.context import (
+    DATE,
+    OBSERVED_DATE,
+    AppContext,
+    actor_option,
+    emit_json,
+    json_option,
+    pass_app,
+)
 from goalplan.domain import PlanState
 from goalplan.errors import RejectedError
 from goalplan.events import GAS_LEVELS
+from goalplan.plugins import get_plugin_manager
+from goalplan.text import printable
 
 
 class DefaultGroup(click.Group):
@@ -67,7 +77,7 @@ def lint_check(app: AppContext, plan: str, today: date | None, quiet: bool, as_j
         emit_json(report.to_json())
     else:
         rules = {r.id: r for r in app.goalplan().smart_rules()}
-        click.echo(lint_text(report, handle.state, rules, quiet=quiet), nl=False)
+        click.echo(printable(lint_text(report, handle.state, rules, quiet=quiet)), nl=False)
     if report.failed:
         sys.exit(1)
 
@@ -92,7 +102,7 @@ def lint_silence(
 @pass_app
 def lint_rules(app: AppContext, as_json: bool) -> None:
     """List the registered rules: id, SMART letter, scope, plugin and what each checks."""
-    rules = app.goalplan().smart_rules()
+    rules = get_plugin_manager().smart_rules()  # no store needed
     if as_json:
         emit_json([_rule_json(r) for r in rules])
         return
@@ -161,7 +171,9 @@ def _items(text: str | None) -> tuple[int, ...]:
 @click.argument("instrument")
 @click.argument("total", type=float)
 @click.option("--items", default=None, help="Item scores in order, comma-separated (e.g. 1,2,0,3,...).")
-@click.option("--on", type=DATE, default=None, help="Date the questionnaire was completed (default: today).")
+@click.option(
+    "--on", type=OBSERVED_DATE, default=None, help="Date the questionnaire was completed (default: today)."
+)
 @click.option("--goal", default=None, help="The goal this score measures, if any.")
 @click.option("--note", default="", help="A short note on the administration.")
 @actor_option
@@ -188,7 +200,7 @@ def score(
 @pass_app
 def instruments(app: AppContext, as_json: bool) -> None:
     """List the registered instruments: range, severity bands and reliable-change parameters."""
-    found = app.goalplan().instruments()
+    found = get_plugin_manager().instruments()  # no store needed
     if as_json:
         emit_json(
             [
@@ -235,7 +247,7 @@ def gas_show(app: AppContext, plan: str, as_json: bool) -> None:
     if as_json:
         emit_json(summary.to_json())
     else:
-        click.echo(gas_text(summary), nl=False)
+        click.echo(printable(gas_text(summary)), nl=False)
 
 
 def _level_pairs(pairs: tuple[str, ...]) -> dict[int, str]:
@@ -283,7 +295,7 @@ def gas_scale(
 @click.argument("plan")
 @click.argument("goal")
 @click.argument("level")
-@click.option("--on", type=DATE, default=None, help="Date observed (default: today).")
+@click.option("--on", type=OBSERVED_DATE, default=None, help="Date observed (default: today).")
 @click.option("--note", default="", help="A short note.")
 @actor_option
 @pass_app
@@ -330,7 +342,7 @@ def analytics(app: AppContext, plan: str, today: date | None, as_json: bool) -> 
     if as_json:
         emit_json(report.to_json())
     else:
-        click.echo(analytics_text(report, handle.state), nl=False)
+        click.echo(printable(analytics_text(report, handle.state)), nl=False)
 
 
 def with_analytics(data: dict[str, Any], report: PlanAnalytics) -> dict[str, Any]:

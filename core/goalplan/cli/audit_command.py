@@ -12,7 +12,8 @@ import click
 
 from goalplan.audit import AuditScope, AuditSettings
 from goalplan.cli.context import DATE, MOMENT, AppContext, pass_app
-from goalplan.exporting import parse_option_pairs, write_atomically
+from goalplan.exporting import parse_option_pairs
+from goalplan.files import write_atomically
 from goalplan.plugins import get_plugin_manager
 
 _DAYS = re.compile(r"(\d{1,4})([dw]?)")

@@ -18,8 +18,18 @@ from goalplan.api import Goalplan, default_actor
 from goalplan.cli.config import Config
 from goalplan.cli.option_names import as_typed
 from goalplan.codec import parse_iso_date
-from goalplan.errors import GoalplanError, RejectedError
+from goalplan.errors import RejectedError
 from goalplan.projections import parse_moment
+from goalplan.store import is_postgres, sqlite_path
+from goalplan.text import (
+    FIRST_DATE,
+    LAST_DATE,
+    check_date,
+    check_not_future,
+    check_text,
+    json_printable,
+    printable,
+)
 
 F = TypeVar("F", bound=Callable[..., Any])
 _log = logging.getLogger(__name__)
@@ -33,25 +43,33 @@ class AppContext:
         self.db_from = "--db"
         self.allow_broken = allow_broken
         self._gp: Goalplan | None = None
+        self._new_file: Path | None = None
 
-    def goalplan(self, actor: str | None = None) -> Goalplan:
+    def goalplan(self, actor: str | None = None, *, create: bool = False) -> Goalplan:
+        """The store named by --db. Only commands that start a record (``plan open``, ``log
+        import``) pass ``create``: anything else pointed at a mistyped path says so instead of
+        leaving an empty store there."""
         if self._gp is None:
-            try:
-                self._gp = Goalplan.open(self.db, allow_broken=self.allow_broken)
-                _log.info("opened the %s store", type(self._gp.store).__name__.removesuffix("Store"))
-                if self.config.actor and not os.environ.get(ACTOR_ENV):  # --actor > env > file
-                    self._gp.actor = self.config.actor
-            except GoalplanError:
-                raise
-            except Exception as exc:
-                raise click.UsageError(f"--db: cannot open the store at {self.db!r}: {exc}") from None
+            if create and not is_postgres(self.db):
+                path = Path(sqlite_path(self.db))
+                self._new_file = None if path.exists() else path
+            self._gp = Goalplan.open(self.db, create=create, allow_broken=self.allow_broken)
+            _log.info("opened the %s store", type(self._gp.store).__name__.removesuffix("Store"))
+            if self.config.actor and not os.environ.get(ACTOR_ENV):  # --actor > env > file
+                self._gp.actor = self.config.actor
         if actor:
             self._gp.actor = actor
         return self._gp
 
     def close(self) -> None:
-        if self._gp is not None:
-            self._gp.close()
+        if self._gp is None:
+            return
+        empty = self._new_file is not None and self._gp.store.head_position() == 0
+        self._gp.close()
+        if empty and self._new_file is not None:
+            # The command that was to start this store was refused: leave no empty store behind.
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{self._new_file}{suffix}").unlink(missing_ok=True)
 
 
 def pass_app(func: F) -> F:
@@ -69,18 +87,35 @@ def pass_app(func: F) -> F:
 
 
 class DateType(click.ParamType[date]):
+    """A date written YYYY-MM-DD within the range goalplan keeps (docs/limits.md).
+
+    ``observed`` dates (progress, scores, reviews held, signatures, completions, closings)
+    describe something that happened, so they may not lie after today.
+    """
+
     name = "DATE"
+
+    def __init__(self, *, observed: bool = False) -> None:
+        self.observed = observed
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> date:
         if isinstance(value, date):
             return value
         try:
-            return parse_iso_date(value)
+            day = parse_iso_date(value)
         except ValueError:
-            self.fail(f"{value!r} is not a real date written YYYY-MM-DD.", param, ctx)
+            self.fail(f"{printable(repr(value))} is not a real date written YYYY-MM-DD.", param, ctx)
+        try:
+            check_date("date", day)
+            if self.observed:
+                check_not_future("date", day, date.today())
+        except RejectedError as exc:
+            self.fail(exc.message, param, ctx)
+        return day
 
 
 DATE = DateType()
+OBSERVED_DATE = DateType(observed=True)
 
 
 class MomentType(click.ParamType[datetime]):
@@ -95,7 +130,8 @@ class MomentType(click.ParamType[datetime]):
             return parse_moment(value)
         except RejectedError:
             self.fail(
-                f"{value!r} is not a date (YYYY-MM-DD) or a date and time (YYYY-MM-DDTHH:MM[:SS][+HH:MM]).",
+                f"{printable(repr(value))} is not a date (YYYY-MM-DD) or a date and time "
+                f"(YYYY-MM-DDTHH:MM[:SS][+HH:MM]) between {FIRST_DATE} and {LAST_DATE}.",
                 param,
                 ctx,
             )
@@ -104,10 +140,20 @@ class MomentType(click.ParamType[datetime]):
 MOMENT = MomentType()
 
 
+def _check_actor(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    if value is not None:
+        try:
+            check_text("actor", value, line=True, required=True)
+        except RejectedError as exc:
+            raise click.BadParameter(exc.message, ctx, param) from None
+    return value
+
+
 def actor_option(func: F) -> F:
     return click.option(
         "--actor",
         default=None,
+        callback=_check_actor,
         help="Who is making this change (default: $GOALPLAN_ACTOR, else actor in the config file, "
         "else the login name).",
     )(func)
@@ -118,11 +164,11 @@ def json_option(func: F) -> F:
 
 
 def emit_json(value: Any) -> None:
-    click.echo(json.dumps(value, ensure_ascii=False, indent=2, sort_keys=True))
+    click.echo(json_printable(json.dumps(value, ensure_ascii=False, indent=2, sort_keys=True)))
 
 
 def fail(message: str, code: int = 1) -> None:
-    click.echo(f"goalplan: {message}", err=True)
+    click.echo(f"goalplan: {printable(message, multiline=False)}", err=True)
     sys.exit(code)
 
 

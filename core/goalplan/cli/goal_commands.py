@@ -7,7 +7,8 @@ from typing import Any
 
 import click
 
-from goalplan.cli.context import DATE, AppContext, actor_option, pass_app
+from goalplan.cli.context import DATE, OBSERVED_DATE, AppContext, actor_option, pass_app
+from goalplan.domain import MeasureChange
 from goalplan.errors import RejectedError
 from goalplan.events import LIFECYCLE_STATUSES, Measure
 
@@ -31,22 +32,12 @@ def goal_options(func: Any) -> Any:
 
 
 def _measure(
-    measure: str | None,
-    unit: str | None,
-    baseline: float | None,
-    target: float | None,
-    current: Measure | None = None,
+    measure: str | None, unit: str | None, baseline: float | None, target: float | None
 ) -> Measure | None:
+    """A whole new measure for ``goal set``: all four options, or none."""
     given = {"measure": measure, "unit": unit, "baseline": baseline, "target": target}
     if all(v is None for v in given.values()):
         return None
-    if current is not None:
-        return Measure(
-            name=measure if measure is not None else current.name,
-            unit=unit if unit is not None else current.unit,
-            baseline=baseline if baseline is not None else current.baseline,
-            target=target if target is not None else current.target,
-        )
     missing = [f"--{k}" for k, v in given.items() if v is None]
     if missing:
         raise RejectedError(
@@ -140,16 +131,15 @@ def goal_revise(
     actor: str | None,
 ) -> None:
     """Revise a goal, giving the reason; only the options given change."""
-    handle = app.goalplan(actor).plan(plan)
-    state = handle.state
-    current = state.goals[handle.resolve_goal(goal, state)].measure
-    handle.revise_goal(
+    # Only what the user typed goes into the command; the domain merges it into the measure
+    # as it stands when the revision is decided (and again on every retry).
+    app.goalplan(actor).plan(plan).revise_goal(
         goal,
         reason=reason,
         statement=statement,
         focus=focus,
         term=term,
-        measure=_measure(measure, unit, baseline, target, current),
+        measure=MeasureChange(name=measure, unit=unit, baseline=baseline, target=target),
         by=by,
         relevance=relevance,
         clear=[_CLEARED_FIELDS[name] for name in clear],
@@ -171,7 +161,7 @@ def goal_step(app: AppContext, plan: str, goal: str, text: str, by: date | None,
 @goal_group.command("done")
 @click.argument("plan")
 @click.argument("step")
-@click.option("--on", type=DATE, default=None, help="Date completed (default: today).")
+@click.option("--on", type=OBSERVED_DATE, default=None, help="Date completed (default: today).")
 @actor_option
 @pass_app
 def goal_step_done(app: AppContext, plan: str, step: str, on: date | None, actor: str | None) -> None:
@@ -208,7 +198,7 @@ def goal_status(
 @click.argument("plan")
 @click.argument("goal")
 @click.argument("value", type=float)
-@click.option("--on", type=DATE, default=None, help="Date observed (default: today).")
+@click.option("--on", type=OBSERVED_DATE, default=None, help="Date observed (default: today).")
 @click.option("--note", default="", help="A short note on the measurement.")
 @actor_option
 @pass_app
@@ -221,7 +211,7 @@ def progress(
 
 @click.command("review")
 @click.argument("plan")
-@click.option("--held", type=DATE, required=True, help="Date the review was held.")
+@click.option("--held", type=OBSERVED_DATE, required=True, help="Date the review was held.")
 @click.option("--summary", default="", help="What the review found.")
 @click.option("--next", "next_on", type=DATE, default=None, help="Next review date (default: by cadence).")
 @actor_option

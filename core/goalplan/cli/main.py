@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import contextlib
+import io
 import json
 import os
+import sqlite3
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import click
 
@@ -24,21 +27,73 @@ from goalplan.cli.plan_commands import diagnosis_group, intervention, plan_group
 from goalplan.cli.projection_commands import projections_group
 from goalplan.cli.text_view import history_text, mark_broken
 from goalplan.errors import GoalplanError, IntegrityError
-from goalplan.exporting import write_atomically
+from goalplan.files import describe, write_atomically
 from goalplan.store import EventStore
 from goalplan.store.keys import add_trusted_key, trusted_keys
+from goalplan.text import printable
+
+
+def one_line(message: str) -> str:
+    """A message as one printable line (a driver's multi-line error included)."""
+    return printable(" ".join(part.strip() for part in message.splitlines() if part.strip()), multiline=False)
+
+
+class ShortUsageError(click.UsageError):
+    """click's usage error in two lines: where the help is, and what is wrong."""
+
+    def show(self, file: Any = None) -> None:
+        # click's order (where the help is, then the error last), without the usage line and gap.
+        if self.ctx is not None:
+            click.echo(f"Try '{self.ctx.command_path} {self.ctx.help_option_names[0]}' for help.", err=True)
+        click.echo(f"Error: {one_line(self.format_message())}", err=True)
+
+
+def _shorten(exc: click.UsageError, ctx: click.Context | None = None) -> ShortUsageError:
+    short = ShortUsageError(exc.format_message(), exc.ctx or ctx)
+    short.exit_code = exc.exit_code
+    return short
+
 
 keep_hyphenated_words_whole()
 
 
 class GoalplanGroup(click.Group):
-    """Turns goalplan's own errors into one line on stderr and exit status 1."""
+    """Turns goalplan's own errors, and the file system's, into one line on stderr and exit 1."""
+
+    def make_context(self, *args: Any, **kwargs: Any) -> click.Context:
+        try:
+            return super().make_context(*args, **kwargs)
+        except ShortUsageError:
+            raise
+        except click.UsageError as exc:
+            raise _shorten(exc) from None
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
+        except ShortUsageError:
+            raise
+        except click.UsageError as exc:
+            raise _shorten(exc, ctx) from None
         except GoalplanError as exc:
-            click.echo(f"goalplan: {exc}", err=True)
+            click.echo(f"goalplan: {one_line(str(exc))}", err=True)
+            ctx.exit(1)
+        except ValueError as exc:
+            if "null byte" not in str(exc):  # os.stat and open refuse a NUL in a path this way
+                raise
+            click.echo(
+                "goalplan: a file name must not contain a NUL character; nothing was written.", err=True
+            )
+            ctx.exit(1)
+        except BrokenPipeError:  # `goalplan log export | head`: the reader stopped reading
+            click.echo("goalplan: the output was closed before everything was written.", err=True)
+            ctx.exit(1)
+        except OSError as exc:
+            where = f" ({exc.filename})" if exc.filename else ""
+            click.echo(f"goalplan: {one_line(describe(exc))}{where}; nothing was written.", err=True)
+            ctx.exit(1)
+        except sqlite3.Error as exc:  # a plugin's own SQLite file (the CalDAV sync state...)
+            click.echo(f"goalplan: a database file failed: {one_line(str(exc))}.", err=True)
             ctx.exit(1)
 
 
@@ -121,7 +176,7 @@ def history(app: AppContext, plan: str, goal: str | None, as_json: bool) -> None
             [{**e.to_json(), "integrity_warning": warning} if warning else e.to_json() for e in entries]
         )
     else:
-        click.echo(mark_broken(history_text(entries), warning), nl=False)
+        click.echo(printable(mark_broken(history_text(entries), warning)), nl=False)
 
 
 @cli.command("verify")
@@ -145,7 +200,7 @@ def verify(app: AppContext, plan: str | None, against: tuple[Path, ...], as_json
         emit_json(report.to_json())
     else:
         for problem in report.problems:
-            click.echo(f"goalplan: {problem}.", err=True)
+            click.echo(f"goalplan: {one_line(str(problem))}.", err=True)
     if not report.ok:
         sys.exit(1)
     projections = gp.check_projections(plan)
@@ -305,13 +360,9 @@ def log_export(app: AppContext, plan: str | None, output: Path | None) -> None:
     if output is None:
         gp.export_log(sys.stdout, plan)
         return
-    tmp = output.with_name(f".{output.name}.tmp")
-    tmp.unlink(missing_ok=True)
-    # The whole record of care: readable by its owner only, like every export (docs/privacy.md).
-    handle = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with open(handle, "w", encoding="utf-8", newline="\n") as out:
-        count = gp.export_log(out, plan)
-    tmp.replace(output)
+    # The whole record of care: readable by its owner only, like every export (docs/privacy.md),
+    # and written whole or not at all.
+    count = write_atomically(output, _log_writer(gp, plan))
     click.echo(f"Wrote {count} event(s) to {output}.", err=True)
 
 
@@ -320,10 +371,22 @@ def log_export(app: AppContext, plan: str | None, output: Path | None) -> None:
 @pass_app
 def log_import(app: AppContext, file: Any) -> None:
     """Import a JSON Lines export, checking every hash; already-present events are skipped."""
-    report = app.goalplan().import_log(file)
+    report = app.goalplan(create=True).import_log(file)
     click.echo(
         f"Imported {report.events} event(s) in {report.plans} plan(s); {report.skipped} already present."
     )
+
+
+def _log_writer(gp: Any, plan: str | None) -> Callable[[IO[bytes]], int]:
+    def write(out: IO[bytes]) -> int:
+        text = io.TextIOWrapper(out, encoding="utf-8", newline="\n")
+        try:
+            return int(gp.export_log(text, plan))
+        finally:
+            text.flush()
+            text.detach()  # the file is the writer's to close
+
+    return write
 
 
 def refuse_broken_store(gp: Goalplan, plan: str | None) -> None:

@@ -8,11 +8,21 @@ import click
 
 from goalplan.analytics import plan_analytics
 from goalplan.cli.analytics_commands import with_analytics
-from goalplan.cli.context import DATE, MOMENT, AppContext, actor_option, emit_json, json_option, pass_app
+from goalplan.cli.context import (
+    DATE,
+    MOMENT,
+    OBSERVED_DATE,
+    AppContext,
+    actor_option,
+    emit_json,
+    json_option,
+    pass_app,
+)
 from goalplan.cli.text_view import mark_broken, plan_list_text, plan_text
 from goalplan.codec import format_timestamp
 from goalplan.events import PERIODS, SESSION_TYPES, SIGNER_ROLES
 from goalplan.projections import plan_to_json
+from goalplan.text import printable
 
 
 @click.group("plan")
@@ -52,7 +62,7 @@ def plan_open(
     actor: str | None,
 ) -> None:
     """Open a plan for a client; prints the new plan id."""
-    plan = app.goalplan(actor).open_plan(
+    plan = app.goalplan(actor, create=True).open_plan(
         client=client,
         clinician=clinician,
         credentials=credentials,
@@ -186,7 +196,7 @@ def plan_problem(app: AppContext, plan: str, focus: str, text: str, actor: str |
 @plan_group.command("given")
 @click.argument("plan")
 @click.option("--to", "to", required=True, help="Who received the plan, e.g. the client's name.")
-@click.option("--on", type=DATE, default=None, help="Date given (default: today).")
+@click.option("--on", type=OBSERVED_DATE, default=None, help="Date given (default: today).")
 @click.option("--method", default="", help="How, e.g. 'printed copy in session', 'portal'.")
 @actor_option
 @pass_app
@@ -204,7 +214,7 @@ def plan_list(app: AppContext, as_json: bool) -> None:
     if as_json:
         emit_json([p.to_json() for p in plans])
     else:
-        click.echo(plan_list_text(plans), nl=False)
+        click.echo(printable(plan_list_text(plans)), nl=False)
 
 
 @plan_group.command("show")
@@ -233,7 +243,7 @@ def plan_show(app: AppContext, plan: str, as_of: datetime | None, as_json: bool)
     else:
         shown = format_timestamp(as_of) if as_of else None
         text = plan_text(state, as_of=shown, analytics=report)
-        click.echo(mark_broken(text, log.integrity_warning), nl=False)
+        click.echo(printable(mark_broken(text, log.integrity_warning)), nl=False)
 
 
 @plan_group.command("sign")
@@ -241,7 +251,7 @@ def plan_show(app: AppContext, plan: str, as_of: datetime | None, as_json: bool)
 @click.option("--role", type=click.Choice(list(SIGNER_ROLES)), required=True, help="Who signs.")
 @click.option("--name", required=True, help="The signer's name (who signed, not who records it).")
 @click.option("--credentials", default="", help="The signer's credentials, e.g. PhD, LMFT.")
-@click.option("--on", type=DATE, default=None, help="Date signed (default: today).")
+@click.option("--on", type=OBSERVED_DATE, default=None, help="Date signed (default: today).")
 @click.option(
     "--version",
     "version",
@@ -272,7 +282,7 @@ def plan_sign(
 @plan_group.command("close")
 @click.argument("plan")
 @click.option("--reason", required=True, help="Why the plan ends, e.g. discharge criteria met.")
-@click.option("--on", type=DATE, default=None, help="Date closed (default: today).")
+@click.option("--on", type=OBSERVED_DATE, default=None, help="Date closed (default: today).")
 @actor_option
 @pass_app
 def plan_close(app: AppContext, plan: str, reason: str, on: date | None, actor: str | None) -> None:
@@ -410,7 +420,7 @@ def safety_group() -> None:
 @click.argument("plan")
 @click.option("--reason", required=True, help="The safety response: assessment done, plan made...")
 @click.option("--score", default=None, help="The score's event id (default: the latest unreviewed finding).")
-@click.option("--on", type=DATE, default=None, help="Date of the review (default: today).")
+@click.option("--on", type=OBSERVED_DATE, default=None, help="Date of the review (default: today).")
 @actor_option
 @pass_app
 def safety_review(

@@ -19,9 +19,10 @@ from goalplan.exporting import (
     parse_option_pairs,
     render,
     render_caseload,
-    write_atomically,
 )
+from goalplan.files import write_atomically
 from goalplan.plugins import PluginManager, get_plugin_manager
+from goalplan.text import printable
 
 _reported: set[tuple[str, str]] = set()
 _log = logging.getLogger(__name__)
@@ -32,7 +33,7 @@ def report_new_load_errors(pm: PluginManager) -> None:
     for name, error in sorted(pm.load_errors.items()):
         if (name, error) not in _reported:
             _reported.add((name, error))
-            click.echo(f"goalplan: plugin {name} failed: {error}", err=True)
+            click.echo(printable(f"goalplan: plugin {name} failed: {error}", multiline=False), err=True)
 
 
 def install_plugin_commands(cli: click.Group) -> None:
@@ -60,12 +61,13 @@ def plugins(as_json: bool) -> None:
     else:
         for info in infos:
             version = f" {info.version}" if info.version else ""
-            click.echo(f"{info.name}{version} ({info.source})")
-            click.echo(f"  hooks: {', '.join(info.hooks) or '-'}")
+            lines = [f"{info.name}{version} ({info.source})", f"  hooks: {', '.join(info.hooks) or '-'}"]
             if info.exporters:
-                click.echo(f"  exporters: {', '.join(info.exporters)}")
+                lines.append(f"  exporters: {', '.join(info.exporters)}")
             if info.error:
-                click.echo(f"  error: {info.error}")
+                lines.append(f"  error: {info.error}")
+            for line in lines:  # names and errors come from installed packages: shown escaped
+                click.echo(printable(line, multiline=False))
     if any(info.error for info in infos):
         sys.exit(1)
 

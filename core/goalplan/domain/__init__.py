@@ -3,6 +3,7 @@
 from goalplan.domain.decide import decide
 from goalplan.domain.fold import Meta, apply, correctable_types, fold
 from goalplan.domain.material import changes_after, content_digest, is_current, material_content
+from goalplan.domain.revise import GoalChange, MeasureChange, revision
 from goalplan.domain.state import (
     Diagnosis,
     FocusArea,
@@ -30,8 +31,10 @@ __all__ = [
     "GasPoint",
     "GasScale",
     "Goal",
+    "GoalChange",
     "Intervention",
     "MaterialChange",
+    "MeasureChange",
     "MeasureSeries",
     "Meta",
     "PlanCopy",
@@ -52,4 +55,5 @@ __all__ = [
     "fold",
     "is_current",
     "material_content",
+    "revision",
 ]

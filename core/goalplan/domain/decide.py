@@ -53,7 +53,9 @@ from goalplan.events import (
     ScoreRecorded,
     StepAdded,
     StepCompleted,
+    event_fields,
 )
+from goalplan.text import check_date, check_not_future, check_number, check_text
 
 Decider = Callable[[PlanState, Any], list[Event]]
 _DECIDERS: dict[type[Event], Decider] = {}
@@ -90,7 +92,18 @@ def decides(event_type: type[Event]) -> Callable[[Decider], Decider]:
     return register
 
 
-def decide(state: PlanState, proposed: Event) -> list[Event]:
+# Dates of things that happened (not plans for the future): never after the day they are recorded.
+OBSERVED_DATES = frozenset(
+    {"observed_on", "held_on", "signed_on", "completed_on", "closed_on", "given_on", "reviewed_on"}
+)
+
+
+def decide(state: PlanState, proposed: Event, *, today: date | None = None) -> list[Event]:
+    """The events ``proposed`` adds to ``state``, or RejectedError.
+
+    ``today`` (the recording day, given by the caller: the domain has no clock) refuses an
+    observation dated after it; without it that check is skipped.
+    """
     decider = _DECIDERS.get(type(proposed))
     if decider is None:
         raise RejectedError("event", f"{proposed.TYPE!r} cannot be proposed as a command.")
@@ -103,16 +116,37 @@ def decide(state: PlanState, proposed: Event) -> list[Event]:
                 f"plan {state.plan_id} was closed on {state.closed_on}; it accepts only "
                 "corrections of earlier entries.",
             )
-    return decider(state, proposed)
+    decided = decider(state, proposed)
+    _check_every_field(proposed, today)
+    return decided
+
+
+def _check_every_field(proposed: Event, today: date | None) -> None:
+    """Whatever the event type: every text is storable text and every date within the range.
+
+    The deciders below check each field's own rules (required, one line...); this guard makes
+    sure no field is missed, including those of event types added later.
+    """
+    for name, value in event_fields(proposed).items():
+        for item in value if isinstance(value, tuple) else (value,):
+            if isinstance(item, str):
+                check_text(name, item)
+            elif isinstance(item, Measure):
+                check_text("measure", item.name, line=True)
+                check_text("unit", item.unit, line=True)
+            elif isinstance(item, date):
+                check_date(name, item)
+                if today is not None and name in OBSERVED_DATES:
+                    check_not_future(name, item, today)
 
 
 @decides(PlanOpened)
 def _open(state: PlanState, e: PlanOpened) -> list[Event]:
     if state.is_open:
         raise RejectedError("plan", f"plan {state.plan_id} is already open.")
-    rules.text("client", e.client_name)
-    rules.text("clinician", e.clinician_name)
-    rules.text("credentials", e.clinician_credentials, required=False)
+    rules.text("client", e.client_name, line=True)
+    rules.text("clinician", e.clinician_name, line=True)
+    rules.text("credentials", e.clinician_credentials, required=False, line=True)
     rules.text("discharge_criteria", e.discharge_criteria, required=False)
     if not 1 <= e.review_every_days <= MAX_REVIEW_EVERY_DAYS:
         raise RejectedError(
@@ -128,7 +162,7 @@ def _check_client_fields(e: PlanOpened | ClientDetailsChanged, opened_on: date, 
     for name in CLIENT_FIELDS[2:]:
         value = getattr(e, name)
         if value is not None:
-            rules.text(name.replace("_", "-"), value, required=False)
+            rules.text(name.replace("_", "-"), value, required=False, line=True)
     born = e.client_birth_date
     if born is not None:
         if born > opened_on:
@@ -152,7 +186,7 @@ def _client(state: PlanState, e: ClientDetailsChanged) -> list[Event]:
     if not e.changed_fields():
         raise RejectedError("client", "a change must give at least one new value or clear one.")
     if e.client_name is not None:
-        rules.text("client", e.client_name)
+        rules.text("client", e.client_name, line=True)
     for name in e.cleared:
         rules.one_of("cleared", name, _CLEARABLE_CLIENT)
         if getattr(e, name) is not None:
@@ -245,7 +279,7 @@ def _diagnosis_resolved(state: PlanState, e: DiagnosisResolved) -> list[Event]:
 @decides(FocusAreaAdded)
 def _focus(state: PlanState, e: FocusAreaAdded) -> list[Event]:
     rules.new_id("focus", e.focus_id, state.focus_areas)
-    rules.text("focus", e.title)
+    rules.text("focus", e.title, line=True)
     rules.text("description", e.description, required=False)
     if any(a.title.casefold() == e.title.casefold() for a in state.focus_areas.values()):
         raise RejectedError("focus", f"the plan already has a focus area {e.title!r}.")
@@ -326,9 +360,9 @@ def _step_done(state: PlanState, e: StepCompleted) -> list[Event]:
 @decides(InterventionPlanned)
 def _intervention(state: PlanState, e: InterventionPlanned) -> list[Event]:
     rules.new_id("intervention", e.intervention_id, state.interventions)
-    rules.text("modality", e.modality)
+    rules.text("modality", e.modality, line=True)
     rules.text("description", e.description)
-    rules.text("frequency", e.frequency)
+    rules.text("frequency", e.frequency, line=True)
     if len(set(e.goal_ids)) != len(e.goal_ids):
         raise RejectedError("goal", "an intervention lists each goal once.")
     for goal_id in e.goal_ids:
@@ -341,9 +375,9 @@ def _intervention(state: PlanState, e: InterventionPlanned) -> list[Event]:
         raise RejectedError("sessions", "a frequency count needs both --sessions N and --per PERIOD.")
     if e.period:
         rules.one_of("per", e.period, PERIODS)
-    rules.text("provider", e.provider_name, required=False)
-    rules.text("provider-credentials", e.provider_credentials, required=False)
-    rules.text("provider-role", e.provider_role, required=False)
+    rules.text("provider", e.provider_name, required=False, line=True)
+    rules.text("provider-credentials", e.provider_credentials, required=False, line=True)
+    rules.text("provider-role", e.provider_role, required=False, line=True)
     if (e.provider_credentials or e.provider_role) and not e.provider_name.strip():
         raise RejectedError("provider", "credentials or a role are given without the provider's name.")
     rules.on_or_after_opening("starts-on", e.starts_on, state)
@@ -374,6 +408,7 @@ def _progress(state: PlanState, e: ProgressRecorded) -> list[Event]:
     if goal.measure is None:
         raise RejectedError("goal", f"goal {goal.goal_id} has no measure; revise it with a measure first.")
     rules.finite("value", e.value)
+    check_number("value", e.value)
     rules.on_or_after_opening("observed_on", e.observed_on, state)
     rules.text("note", e.note, required=False)
     return [e]
@@ -432,8 +467,8 @@ def _status(state: PlanState, e: GoalStatusChanged) -> list[Event]:
 @decides(PlanSigned)
 def _signed(state: PlanState, e: PlanSigned) -> list[Event]:
     rules.one_of("role", e.role, SIGNER_ROLES)
-    rules.text("name", e.name)
-    rules.text("credentials", e.credentials, required=False)
+    rules.text("name", e.name, line=True)
+    rules.text("credentials", e.credentials, required=False, line=True)
     rules.on_or_after_opening("signed_on", e.signed_on, state)
     digest = content_digest(state)
     if e.signed_version is None and not e.content_digest:
@@ -456,8 +491,8 @@ def _signed(state: PlanState, e: PlanSigned) -> list[Event]:
 
 @decides(PlanGiven)
 def _given(state: PlanState, e: PlanGiven) -> list[Event]:
-    rules.text("to", e.given_to)
-    rules.text("method", e.method, required=False)
+    rules.text("to", e.given_to, line=True)
+    rules.text("method", e.method, required=False, line=True)
     rules.on_or_after_opening("on", e.given_on, state)
     if e.plan_version is None:
         return [attrs.evolve(e, plan_version=state.version)]
@@ -538,7 +573,7 @@ def _live_goal(state: PlanState, goal_id: str) -> None:
 
 @decides(ScoreRecorded)
 def _score(state: PlanState, e: ScoreRecorded) -> list[Event]:
-    rules.text("instrument", e.instrument)
+    rules.text("instrument", e.instrument, line=True)
     rules.finite("total", e.total)
     for number, item in enumerate(e.items, start=1):
         if isinstance(item, bool) or not isinstance(item, int):
@@ -592,7 +627,7 @@ def _gas_scored(state: PlanState, e: GasScored) -> list[Event]:
 
 @decides(FindingSilenced)
 def _silenced(state: PlanState, e: FindingSilenced) -> list[Event]:
-    rules.text("rule", e.rule_id)
+    rules.text("rule", e.rule_id, line=True)
     rules.text("reason", e.reason)
     if e.rule_id == SAFETY_RULE:
         raise RejectedError(

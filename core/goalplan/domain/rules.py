@@ -9,8 +9,9 @@ from datetime import date
 from goalplan.domain.state import Goal, PlanState, Score, Signature
 from goalplan.errors import RejectedError
 from goalplan.events import Measure
+from goalplan.text import TEXT_MAX, check_number, check_text
 
-MAX_TEXT = 4000
+MAX_TEXT = TEXT_MAX
 
 # FHIR R4 Goal.lifecycleStatus, with the moves a clinician can make between them.
 TRANSITIONS: dict[str, frozenset[str]] = {
@@ -32,15 +33,9 @@ INITIAL_STATUSES = ("proposed", "planned", "accepted", "active", "on-hold")
 PROGRESS_STATUSES = frozenset(INITIAL_STATUSES)
 
 
-def text(field: str, value: str, *, required: bool = True) -> None:
-    if not isinstance(value, str):
-        raise RejectedError(field, "must be text.")
-    if required and not value.strip():
-        raise RejectedError(field, "must not be empty.")
-    if len(value) > MAX_TEXT:
-        raise RejectedError(field, f"must be at most {MAX_TEXT} characters (got {len(value)}).")
-    if "\x00" in value:
-        raise RejectedError(field, "must not contain a NUL character.")
+def text(field: str, value: str, *, required: bool = True, line: bool = False) -> None:
+    """A free-text field (newlines and tabs allowed), or with ``line`` a one-line field."""
+    check_text(field, value, line=line, required=required)
 
 
 def one_of(field: str, value: str, allowed: tuple[str, ...] | frozenset[str]) -> None:
@@ -64,12 +59,14 @@ def finite(field: str, value: float) -> None:
 
 
 def measure(value: Measure) -> None:
-    text("measure", value.name)
+    text("measure", value.name, line=True)
     if not value.unit.strip():
         raise RejectedError("unit", "a measure needs a unit (for example 'attacks per week').")
-    text("unit", value.unit)
+    text("unit", value.unit, line=True)
     finite("baseline", value.baseline)
     finite("target", value.target)
+    check_number("baseline", value.baseline)
+    check_number("target", value.target)
     if value.baseline == value.target:
         raise RejectedError(
             "target", f"must differ from the baseline ({value.baseline:g}); a goal has to move."
@@ -92,7 +89,7 @@ def live_goal(state: PlanState, goal_id: str) -> Goal:
 
 
 def new_id(field: str, value: str, taken: object) -> None:
-    text(field, value)
+    text(field, value, line=True)
     if value in taken:  # type: ignore[operator]
         raise RejectedError(field, f"the id {value!r} is already used in this plan.")
 

@@ -12,6 +12,7 @@ from goalplan.codec import RecordedEvent, format_timestamp, parse_iso_date
 from goalplan.domain import PlanState, apply, fold
 from goalplan.errors import RejectedError
 from goalplan.projections.history import HistoryEntry, plan_history
+from goalplan.text import check_date
 
 
 def parse_moment(text: str, field: str = "as_of") -> datetime:
@@ -26,7 +27,13 @@ def parse_moment(text: str, field: str = "as_of") -> datetime:
             field,
             f"must be a date (YYYY-MM-DD) or a date and time (YYYY-MM-DDTHH:MM[:SS][+HH:MM]), got {text!r}.",
         ) from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    try:
+        check_date(field, moment.date())
+        moment.astimezone(UTC)
+    except OverflowError:
+        raise RejectedError(field, f"{text!r} is outside the dates goalplan keeps.") from None
+    return moment
 
 
 def as_of(records: Sequence[RecordedEvent], moment: datetime) -> PlanState:

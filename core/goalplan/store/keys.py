@@ -28,6 +28,7 @@ from typing import Any
 from attrs import frozen
 
 from goalplan.errors import GoalplanError
+from goalplan.files import make_private_folder
 
 KEY_FILE_ENV = "GOALPLAN_KEY_FILE"
 KEY_FILE_NAME = "signing-key.pem"
@@ -144,7 +145,7 @@ def load_or_create_key(path: Path | None = None) -> SigningKey:
 
 
 def _private_folder(folder: Path) -> None:
-    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    make_private_folder(folder)  # every missing level 0700, whatever the umask
 
 
 # trust -------------------------------------------------------------------------------------

@@ -29,7 +29,7 @@ import psycopg
 from psycopg import sql
 
 from goalplan.codec import GENESIS_HASH, NewEvent, RecordedEvent
-from goalplan.errors import ConcurrencyError, GoalplanError
+from goalplan.errors import ConcurrencyError, GoalplanError, StoreError, StoreNotFoundError
 from goalplan.logs import parameter_count, shorten
 from goalplan.store.base import (
     APPEND_ONLY_MESSAGE,
@@ -300,10 +300,8 @@ def _connection_errors(
     def wrapper(self: PostgresStore, /, *args: P.args, **kwargs: P.kwargs) -> R:
         try:
             return method(self, *args, **kwargs)
-        except psycopg.OperationalError as exc:
-            raise GoalplanError(f"the PostgreSQL store failed: {_first_line(exc)}") from exc
-        except psycopg.errors.InsufficientPrivilege as exc:  # e.g. a read-only role asked to write
-            raise GoalplanError(f"the PostgreSQL store refused: {_first_line(exc)}") from exc
+        except psycopg.Error as exc:  # lost connection, missing privilege (a read-only role), ...
+            raise StoreError(f"the PostgreSQL store failed: {_first_line(exc)}") from None
 
     return wrapper
 
@@ -338,30 +336,41 @@ class PostgresStore(InlineProjections):
     _bulk = False
     _pending_witness: Checkpoint | None = None
 
-    def __init__(self, url: str, *, connect_timeout: int = 10, signing: bool = True) -> None:
+    def __init__(
+        self, url: str, *, connect_timeout: int = 10, signing: bool = True, create: bool = True
+    ) -> None:
         self.url = url
         self.signing = signing
         try:
             self._conn: psycopg.Connection[tuple[Any, ...]] = psycopg.connect(
                 url, autocommit=True, connect_timeout=connect_timeout
             )
-        except psycopg.OperationalError as exc:
-            raise GoalplanError(f"cannot connect to the PostgreSQL store: {_first_line(exc)}") from None
+        except psycopg.Error as exc:
+            raise StoreError(f"cannot connect to the PostgreSQL store: {_first_line(exc)}") from None
         if _log.isEnabledFor(logging.DEBUG):  # checked once: no cost per statement when off
             self._conn.cursor_factory = _TracedCursor
         try:
+            if not create and self._applied_version(self._target_schema()) is None:
+                self._conn.close()
+                raise StoreNotFoundError(
+                    "no goalplan store in this PostgreSQL database and schema; "
+                    "`goalplan plan open` creates one."
+                )
             self.schema = self._migrate()
             row = self._conn.execute("SELECT current_schema()").fetchone()
             if row is None or row[0] != self.schema:
                 self._conn.execute(sql.SQL("SET search_path TO {}").format(sql.Identifier(self.schema)))
+            row = self._conn.execute("SELECT store_id FROM goalplan_store").fetchone()
+            self._positions_key = lock_key("positions", self.schema)
+            self.store_id = str(row[0]) if row else ""
+            self._init_projections()
+            self._ensure_read_models()
+        except psycopg.Error as exc:
+            self._conn.close()
+            raise StoreError(f"cannot set up the PostgreSQL store: {_first_line(exc)}") from None
         except BaseException:
             self._conn.close()
             raise
-        self._positions_key = lock_key("positions", self.schema)
-        row = self._conn.execute("SELECT store_id FROM goalplan_store").fetchone()
-        self.store_id = str(row[0]) if row else ""
-        self._init_projections()
-        self._ensure_read_models()
 
     # schema ----------------------------------------------------------------------------------
 

@@ -16,7 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from goalplan.codec import GENESIS_HASH, NewEvent, RecordedEvent
-from goalplan.errors import ConcurrencyError, GoalplanError
+from goalplan.errors import ConcurrencyError, GoalplanError, StoreError, StoreNotFoundError
+from goalplan.files import create_private_file, describe
 from goalplan.logs import shorten
 from goalplan.store.base import (
     APPEND_ONLY_MESSAGE,
@@ -112,26 +113,46 @@ class SQLiteStore(InlineProjections):
     _pending_witness: Checkpoint | None = None
 
     def __init__(
-        self, path: str | Path, *, synchronous: str = "FULL", timeout: float = 60.0, signing: bool = True
+        self,
+        path: str | Path,
+        *,
+        synchronous: str = "FULL",
+        timeout: float = 60.0,
+        signing: bool = True,
+        create: bool = True,
     ) -> None:
         self.path = Path(path)
         self.url = str(self.path)
         self.signing = signing
         self._user = os_user()
-        self._conn = sqlite3.connect(self.path, timeout=timeout, isolation_level=None)
-        if _log.isEnabledFor(logging.DEBUG):  # checked once: no cost per statement when off
-            self._conn.set_trace_callback(lambda sql: _log.debug("sql %s: %s", self.path, shorten(sql)))
+        if not create and not self.path.exists():
+            raise StoreNotFoundError(
+                f"no goalplan store at {self.path}; `goalplan plan open` creates one "
+                "(or give the right --db)."
+            )
+        created = False
         try:
-            self._conn.execute("PRAGMA journal_mode=WAL")
-            self._conn.execute(f"PRAGMA synchronous={synchronous}")
-            self._conn.execute(f"PRAGMA busy_timeout={int(timeout * 1000)}")
-            self._migrate()
-            self._conn.executescript(READ_MODEL_TABLES)
-            self._init_projections()
-            self._ensure_read_models()
-        except BaseException:
-            self._conn.close()
-            raise
+            # The file holds clinical data: 0600 whatever the umask (SQLite gives -wal and -shm
+            # the database file's mode).
+            created = create_private_file(self.path)
+            self._conn = sqlite3.connect(self.path, timeout=timeout, isolation_level=None)
+            if _log.isEnabledFor(logging.DEBUG):  # checked once: no cost per statement when off
+                self._conn.set_trace_callback(lambda sql: _log.debug("sql %s: %s", self.path, shorten(sql)))
+            try:
+                self._conn.execute("PRAGMA journal_mode=WAL")
+                self._conn.execute(f"PRAGMA synchronous={synchronous}")
+                self._conn.execute(f"PRAGMA busy_timeout={int(timeout * 1000)}")
+                self._migrate()
+                self._conn.executescript(READ_MODEL_TABLES)
+                self._init_projections()
+                self._ensure_read_models()
+            except BaseException:
+                self._conn.close()
+                raise
+        except (OSError, sqlite3.Error) as exc:
+            if created:
+                self.path.unlink(missing_ok=True)
+            raise StoreError(f"cannot open the goalplan store at {self.path}: {_reason(exc)}.") from None
 
     # schema ----------------------------------------------------------------------------------
 
@@ -216,6 +237,20 @@ class SQLiteStore(InlineProjections):
         check_batch(plan_id, events, expect_hashes)
         if not events:
             return AppendResult(plan_id, (), ())
+        try:
+            return self._append(plan_id, events, expected_version, expect_hashes)
+        except sqlite3.Error as exc:
+            raise StoreError(
+                f"cannot write to the goalplan store at {self.path}: {_reason(exc)}; nothing was written."
+            ) from None
+
+    def _append(
+        self,
+        plan_id: str,
+        events: Sequence[NewEvent],
+        expected_version: int,
+        expect_hashes: Sequence[str] | None,
+    ) -> AppendResult:
         conn = self._conn
         if not self._bulk:
             conn.execute("BEGIN IMMEDIATE")
@@ -396,3 +431,15 @@ class SQLiteStore(InlineProjections):
             "SELECT key_id, public_key, label, added_at FROM signing_keys ORDER BY added_at"
         )
         return [StoredKey(*row) for row in cursor]
+
+
+def _reason(exc: BaseException) -> str:
+    """sqlite3's or the OS's reason, with a hint for the ones a user can act on."""
+    if isinstance(exc, OSError):
+        return describe(exc)
+    text = str(exc).strip() or type(exc).__name__
+    if "readonly" in text or "unable to open" in text:
+        return f"{text} (is the file and its folder writable, and does the folder exist?)"
+    if "disk is full" in text:
+        return f"{text} (free some space and try again)"
+    return text
