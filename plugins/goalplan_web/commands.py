@@ -49,11 +49,19 @@ def _accounts_path(ctx: click.Context, accounts: str | None) -> Path:
         raise click.UsageError(exc.message) from None
 
 
-def _open_accounts(ctx: click.Context, accounts: str | None, command: str) -> AccountStore:
+def _open_accounts(
+    ctx: click.Context, accounts: str | None, command: str, *, create: bool = True
+) -> AccountStore:
+    """The account store; only ``serve`` (first run) and ``users add`` may create its file."""
     require_web_extra(command)
     from goalplan_web.account_store import AccountStore
 
-    store = AccountStore(_accounts_path(ctx, accounts))
+    path = _accounts_path(ctx, accounts)
+    if not create and not path.exists():
+        raise click.UsageError(
+            f"--accounts: there are no accounts at {path}; `goalplan users add` creates them."
+        )
+    store = AccountStore(path)
     ctx.call_on_close(store.close)
     return store
 
@@ -70,8 +78,8 @@ def users_group(ctx: click.Context, accounts: str | None) -> None:
     ctx.obj = {"accounts": accounts, "root": ctx.find_root().obj}
 
 
-def _store(ctx: click.Context) -> AccountStore:
-    return _open_accounts(ctx, ctx.obj["accounts"], "users")
+def _store(ctx: click.Context, *, create: bool = False) -> AccountStore:
+    return _open_accounts(ctx, ctx.obj["accounts"], "users", create=create)
 
 
 def _password(password_env: str | None) -> str:
@@ -105,21 +113,32 @@ def users_add(
     """Add an account (the password is asked twice, or read from --password-env)."""
     from goalplan_web.accounts import AccountError, check_name, check_role, decide_create
 
-    store = _store(ctx)
+    require_web_extra("users")
     try:
         check_name(name)
         check_role(role)
+    except AccountError as exc:
+        raise _refused(exc) from None
+    password = _password(password_env)
+    path = _accounts_path(ctx, ctx.obj["accounts"])
+    new_file = not path.exists()
+    store = _store(ctx, create=True)
+    try:
         decide_create(store.accounts(), name, role, clinician_name=clinician_name, supervises=supervises)
         account = store.add(
             name,
             role,
-            _password(password_env),
+            password,
             actor=_cli_actor(),
             clinician_name=clinician_name,
             supervises=supervises,
             reason=reason,
         )
     except AccountError as exc:
+        if new_file:  # a refused first account leaves no empty account store behind
+            store.close()
+            for suffix in ("", "-wal", "-shm", "-journal"):
+                Path(f"{path}{suffix}").unlink(missing_ok=True)
         raise _refused(exc) from None
     click.echo(f"added {account.name} ({account.role})")
 
@@ -177,7 +196,8 @@ def users_role(
 @click.pass_context
 def users_list(ctx: click.Context, as_json: bool) -> None:
     """Every account with its role."""
-    accounts = sorted(_store(ctx).accounts().values(), key=lambda a: a.name)
+    exists = _accounts_path(ctx, ctx.obj["accounts"]).exists()  # listing never creates the store
+    accounts = sorted(_store(ctx).accounts().values(), key=lambda a: a.name) if exists else []
     if as_json:
         click.echo(json.dumps([a.to_json() for a in accounts], indent=2, ensure_ascii=False))
         return
@@ -192,7 +212,7 @@ def users_list(ctx: click.Context, as_json: bool) -> None:
 @click.pass_context
 def users_log(ctx: click.Context, as_json: bool) -> None:
     """Every account change: when, by whom, what and why."""
-    entries = _store(ctx).entries()
+    entries = _store(ctx).entries() if _accounts_path(ctx, ctx.obj["accounts"]).exists() else []
     if as_json:
         click.echo(json.dumps([e.to_json() for e in entries], indent=2, ensure_ascii=False))
         return
