@@ -39,8 +39,8 @@ def test_node_verifies_every_hash_of_a_new_log(gp: Goalplan, tmp_path: Path) -> 
         measure=Measure(name="gatherings", unit="per month", baseline=0.5, target=2),
         by=date(2026, 4, 12),
     )
-    for value in (1.0, 0.1, 1e-7, 123456789.125, 1e21, 3):
-        plan.record_progress(goal, value, on=date(2026, 2, 28), note="control \x01 and \u2028 and \\")
+    for value in (1.0, 0.1, 1e-7, 123456789.125, -999999999.5, 3):
+        plan.record_progress(goal, value, on=date(2026, 2, 28), note="tab\tand new\nline and \\ and “quotes”")
     other = gp.open_plan(client="Bo", clinician="Sam", opened=date(2026, 1, 13))
     other.add_focus("Sleep", "nights 😴")
     log = tmp_path / "log.jsonl"

@@ -99,7 +99,7 @@ def test_dates_and_actors_outside_the_limits_are_usage_errors(
         (["goal", "set", "{plan}", "--statement", "x\x9bA"], "U+009B"),
         (["goal", "step", "{plan}", "{goal}", "\x07ring"], "U+0007"),
         (["progress", "{plan}", "{goal}", "1", "--note", "\u2066hidden"], "U+2066"),
-        (["plan", "show", "\udcff"], "plan: must not contain a lone surrogate"),
+        (["plan", "show", "\udcff"], "PLAN: must not contain a lone surrogate"),
         (["goal", "revise", "{plan}", "{goal}", "--reason", "r", "--unit", "per\u2028week"], "U+2028"),
         (
             ["export", "{plan}", "--format", "csv", "--option", "table=\udcff"],
@@ -113,7 +113,7 @@ def test_dates_and_actors_outside_the_limits_are_usage_errors(
             ["sync", "caldav", "http://127.0.0.1:1/c\r\nX: y/", "{plan}"],
             "URL: must be an http:// or https://",
         ),
-        (["progress", "{plan}", "{goal}", "1e10"], "value: must be between -1,000,000,000 and 1,000,000,000"),
+        (["progress", "{plan}", "{goal}", "1e10"], "VALUE: must be between -1,000,000,000 and 1,000,000,000"),
         (
             ["goal", "revise", "{plan}", "{goal}", "--reason", "r", "--baseline", "-1.7e308"],
             "baseline: must be",

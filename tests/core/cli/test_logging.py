@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+import goalplan
 from goalplan import logs
 from goalplan.cli.main import cli
 
@@ -64,6 +65,7 @@ def test_goalplan_log_debug_logs_each_plugin_hook_call(tmp_path: Path) -> None:
 
 
 def test_v_logs_steps_but_not_sql(tmp_path: Path) -> None:
+    goalplan.Goalplan.open(tmp_path / "p.db").close()  # read commands never create a store
     status, _, err = invoke(tmp_path / "p.db", "-v", "plan", "list")
     assert status == 0
     assert "INFO goalplan.cli.context: opened the SQLite store" in err
