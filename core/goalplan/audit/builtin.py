@@ -23,6 +23,7 @@ from goalplan.audit.model import (
     Step,
     audit_rule,
     effective_day,
+    recorded_day,
 )
 from goalplan.domain import Goal, changes_after
 from goalplan.events import (
@@ -38,10 +39,6 @@ from goalplan.events import (
 hookimpl = pluggy.HookimplMarker("goalplan")
 
 CLIENT_SIDE = ("client", "guardian")
-
-
-def recorded_day(step: Step) -> date:
-    return date.fromisoformat(step.record.recorded_at[:10])
 
 
 def _goal_of(step: Step) -> str | None:
@@ -89,7 +86,7 @@ def late_entry(walk: PlanWalk, context: AuditContext) -> Iterator[AuditFinding]:
         day = effective_day(step.record.event)
         if day is None:
             continue
-        lag = (recorded_day(step) - day).days
+        lag = (recorded_day(step.record) - day).days
         if lag > limit:
             severity = "high" if lag > 4 * limit else "medium"
             yield _finding(
@@ -220,7 +217,7 @@ def revision_outside_review(walk: PlanWalk, context: AuditContext) -> Iterator[A
     for step in walk.live_steps():
         if not isinstance(step.record.event, GoalRevised):
             continue
-        day = recorded_day(step)
+        day = recorded_day(step.record)
         if not any(abs((day - h).days) <= window for h in held):
             yield _finding(
                 "audit.revision-outside-review",

@@ -33,6 +33,11 @@ def effective_day(event: object) -> date | None:
     return None
 
 
+def recorded_day(record: RecordedEvent) -> date:
+    """The UTC day an entry was written to the log."""
+    return date.fromisoformat(record.recorded_at[:10])
+
+
 def _severity(instance: Any, attribute: Any, value: str) -> None:
     if value not in SEVERITIES:
         raise ValueError(f"severity must be one of {', '.join(SEVERITIES)} (got {value!r})")

@@ -27,6 +27,7 @@ from goalplan.audit.model import (
     AuditSettings,
     PlanWalk,
     effective_day,
+    recorded_day,
 )
 from goalplan.codec import RecordedEvent, format_timestamp
 from goalplan.errors import GoalplanError
@@ -125,9 +126,7 @@ class Tally:
         for step in walk.steps:
             day = effective_day(step.record.event)
             if day is not None:
-                self.lags[step.record.actor][
-                    (date.fromisoformat(step.record.recorded_at[:10]) - day).days
-                ] += 1
+                self.lags[step.record.actor][(recorded_day(step.record) - day).days] += 1
 
 
 def _percentile(histogram: Counter[int], fraction: float) -> float:
