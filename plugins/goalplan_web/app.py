@@ -1,5 +1,7 @@
 """The Starlette application: sign-in, caseload, plan, goal history and its forms, downloads.
 
+The forms for the rest of the record (new plans, goals, steps, ...) live in ``plan_forms``.
+
 Every route asks ``roles.may`` on the server; every write goes through ``goalplan.open`` with the
 signed-in account as the actor. Blocking work (SQLite, argon2, rendering) runs in the thread pool.
 """
@@ -30,6 +32,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
 import goalplan
+from goalplan_web import plan_forms
 from goalplan_web.account_store import AccountStore, check_password
 from goalplan_web.accounts import Account, AccountError
 from goalplan_web.chart import goal_chart
@@ -316,6 +319,7 @@ def create_app(settings: Settings) -> Starlette:
         assert isinstance(exc, HTTPException)
         return render(request, "error.html", exc.status_code, message=exc.detail)
 
+    forms = plan_forms.Kit(render=render, require=require, store=store, endpoint=endpoint)
     routes = [
         Route("/", endpoint(sign_in_page), methods=["GET", "POST"]),
         Route("/signout", endpoint(sign_out), methods=["POST"]),
@@ -339,6 +343,7 @@ def create_app(settings: Settings) -> Starlette:
         Route("/plans/{plan_id}/download/{format}", endpoint(download)),
         Route("/audit", endpoint(audit_page)),
         Route("/accounts", endpoint(accounts_page)),
+        *plan_forms.routes(forms),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
     ]
     secret = settings.secret or session_secret(settings.accounts.path)
