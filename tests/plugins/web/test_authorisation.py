@@ -6,9 +6,14 @@ plan's version where it was.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
 import pytest
+from starlette.routing import Mount, Route
 
 import goalplan
+from goalplan_web.app import create_app
 from tests.plugins.web.conftest import USERS, Web, csrf
 
 ROLES = (*USERS, "anonymous")
@@ -129,3 +134,173 @@ def test_the_caseload_lists_exactly_the_plans_a_role_may_read(web: Web) -> None:
         "chen": {web.own_plan},
         "audit": {web.own_plan, web.other_plan},
     }
+
+
+# The whole matrix as data: every route of the app, each role, own and another clinician's plan.
+# test_every_route_is_in_the_matrix fails when a route is added without a row here.
+
+
+@dataclass(frozen=True)
+class Row:
+    """Who gets through: ``read``/``write``/``sign`` follow the plan's owner; ``roles`` fixes them."""
+
+    rule: str
+    form: Callable[[Web, str, str], dict[str, str]] | None = None
+    roles: frozenset[str] = frozenset()
+
+
+def _entry(web: Web, plan_id: str, goal_id: str) -> str:
+    with goalplan.open(web.db) as gp:
+        progress = gp.plan(plan_id).state.goals[goal_id].progress
+    return progress[-1].event_id if progress else "no-entry-left"  # refused before it is looked up
+
+
+CLINICIANS = frozenset({"ruiz", "jensen"})
+GOAL = "/plans/{plan_id}/goals/{goal_id}"
+MATRIX: dict[tuple[str, str], Row] = {
+    ("GET", "/caseload"): Row("roles", roles=frozenset({"ruiz", "jensen", "chen", "audit"})),
+    ("GET", "/audit"): Row("roles", roles=frozenset({"audit"})),
+    ("GET", "/accounts"): Row("roles", roles=frozenset({"admin"})),
+    ("GET", "/caseload/new-plan"): Row("roles", roles=CLINICIANS),
+    ("POST", "/caseload/new-plan"): Row(
+        "roles", lambda w, p, g: {"client": "Noor Haddad", "review_every": "90"}, CLINICIANS
+    ),
+    ("GET", "/plans/{plan_id}"): Row("read"),
+    ("GET", GOAL): Row("read"),
+    ("GET", "/plans/{plan_id}/download/{format}"): Row("read"),
+    ("POST", f"{GOAL}/progress"): Row("write", lambda w, p, g: {"value": "1", "on": "", "note": "by web"}),
+    ("POST", f"{GOAL}/revise"): Row(
+        "write", lambda w, p, g: {"statement": "I will take the bus every weekday.", "reason": "own words"}
+    ),
+    ("POST", f"{GOAL}/correct"): Row(
+        "write", lambda w, p, g: {"event_id": _entry(w, p, g), "reason": "wrong goal"}
+    ),
+    ("POST", "/plans/{plan_id}/review"): Row(
+        "write", lambda w, p, g: {"held": "2026-05-02", "summary": "ok", "next": "2026-07-01"}
+    ),
+    ("POST", "/plans/{plan_id}/sign"): Row(
+        "sign", lambda w, p, g: {"role": "clinician", "name": "Signer", "on": "2026-05-02"}
+    ),
+    ("GET", "/plans/{plan_id}/new-goal"): Row("write"),
+    ("POST", "/plans/{plan_id}/new-goal"): Row(
+        "write", lambda w, p, g: {"statement": "I will call a friend every Sunday.", "term": "short"}
+    ),
+    ("GET", f"{GOAL}/new-step"): Row("write"),
+    ("POST", f"{GOAL}/new-step"): Row("write", lambda w, p, g: {"text": "Write down three names", "by": ""}),
+    ("GET", f"{GOAL}/steps/{{step_id}}/done"): Row("write"),
+    ("POST", f"{GOAL}/steps/{{step_id}}/done"): Row("write", lambda w, p, g: {"on": "2026-05-02"}),
+    ("GET", f"{GOAL}/status"): Row("write"),
+    ("POST", f"{GOAL}/status"): Row("write", lambda w, p, g: {"status": "on-hold", "reason": "travelling"}),
+    ("GET", "/plans/{plan_id}/new-intervention"): Row("write"),
+    ("POST", "/plans/{plan_id}/new-intervention"): Row(
+        "write", lambda w, p, g: {"modality": "CBT", "description": "Exposure", "frequency": "weekly"}
+    ),
+    ("GET", "/plans/{plan_id}/new-diagnosis"): Row("write"),
+    ("POST", "/plans/{plan_id}/new-diagnosis"): Row("write", lambda w, p, g: {"code": "F41.1"}),
+    ("GET", "/plans/{plan_id}/diagnoses/{code}/resolve"): Row("write"),
+    ("POST", "/plans/{plan_id}/diagnoses/{code}/resolve"): Row(
+        "write", lambda w, p, g: {"reason": "remitted"}
+    ),
+    ("GET", "/plans/{plan_id}/client"): Row("write"),
+    ("POST", "/plans/{plan_id}/client"): Row(
+        "write", lambda w, p, g: _client_form(w, p, pronouns="they/them")
+    ),
+    ("GET", "/plans/{plan_id}/details"): Row("write"),
+    ("POST", "/plans/{plan_id}/details"): Row("write", lambda w, p, g: {"strengths": "Curious, persistent"}),
+    ("GET", "/plans/{plan_id}/close"): Row("write"),
+    ("POST", "/plans/{plan_id}/close"): Row("write", lambda w, p, g: {"reason": "Discharge criteria met."}),
+}
+# Reachable by anyone, signed in or not: the sign-in page, signing out, first-run setup, CSS.
+PUBLIC = {
+    ("GET", "/"),
+    ("POST", "/"),
+    ("POST", "/signout"),
+    ("GET", "/setup"),
+    ("POST", "/setup"),
+    ("GET", "/static"),
+}
+
+
+def _client_form(web: Web, plan_id: str, **changed: str) -> dict[str, str]:
+    with goalplan.open(web.db) as gp:
+        state = gp.plan(plan_id).state
+    return {"name": state.client_name, "reason": "asked by the client", **changed}
+
+
+def app_routes(web: Web) -> set[tuple[str, str]]:
+    found: set[tuple[str, str]] = set()
+    for route in create_app(web.settings).routes:
+        if isinstance(route, Route):
+            found |= {(m, route.path) for m in route.methods or () if m != "HEAD"}
+        elif isinstance(route, Mount):
+            found.add(("GET", route.path))
+    return found
+
+
+def test_every_route_is_in_the_matrix(web: Web) -> None:
+    routes = app_routes(web)
+    assert routes - set(MATRIX) - PUBLIC == set(), "routes missing from the authorisation matrix"
+    assert set(MATRIX) - routes == set(), "matrix rows for routes the app no longer has"
+
+
+def expected(row: Row, role: str, which: str, method: str) -> int:
+    if role == "anonymous":
+        return MOVED
+    if row.rule == "roles":
+        allowed = role in row.roles
+    elif row.rule == "read":
+        allowed = role in READERS[which]
+    else:
+        allowed = role in (SIGNERS if row.rule == "sign" else WRITERS)[which]
+    if not allowed:
+        return FORBIDDEN
+    return MOVED if method == "POST" else OK
+
+
+def prepare(web: Web) -> dict[str, dict[str, str]]:
+    """Each plan's ids for the path, with a step to mark done and a diagnosis to resolve."""
+    params = {}
+    with goalplan.open(web.db, actor="seed") as gp:
+        for which, (plan_id, goal_id) in (("own", ids(web, "own")), ("other", ids(web, "other"))):
+            plan = gp.plan(plan_id)
+            step_id = plan.add_step(goal_id, "Name one trigger")
+            plan.add_diagnosis("F41.0")
+            params[which] = {
+                "plan_id": plan_id,
+                "goal_id": goal_id,
+                "step_id": step_id,
+                "code": "F41.0",
+                "format": "csv",
+            }
+    return params
+
+
+def plan_count(web: Web) -> int:
+    with goalplan.open(web.db) as gp:
+        return len(gp.plans())
+
+
+@pytest.mark.parametrize(("method", "path"), sorted(MATRIX))
+def test_the_matrix(web: Web, method: str, path: str) -> None:
+    row = MATRIX[(method, path)]
+    params = prepare(web)
+    for role in ROLES:
+        client = client_for(web, role)
+        token = csrf(client)
+        for which in ("own", "other"):
+            url = path.format(**params[which])
+            status = expected(row, role, which, method)
+            if method == "GET":
+                response = client.get(url)
+                assert response.status_code == status, (role, which, url)
+                continue
+            plan_id, goal_id = params[which]["plan_id"], params[which]["goal_id"]
+            before = (version(web, plan_id), plan_count(web))
+            form = row.form(web, plan_id, goal_id) if row.form else {}
+            response = client.post(url, data={**form, "version": str(before[0]), "csrftoken": token})
+            assert response.status_code == status, (role, which, url, response.text[-400:])
+            after = (version(web, plan_id), plan_count(web))
+            wrote = after != before
+            assert wrote == (status == MOVED and role != "anonymous"), (role, which, url)
+            if row.rule == "roles" and wrote:
+                break  # opening a plan does not depend on whose plan is shown: once per role
