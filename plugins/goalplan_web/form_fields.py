@@ -124,17 +124,17 @@ class Fields:
             return None
         return number
 
-    def whole(self, name: str, smallest: int = 1) -> int | None:
+    def whole(self, name: str, example: int) -> int | None:
+        """A whole number from 1 (``example`` shows one that makes sense for the field)."""
         value = self.text(name)
         if not value:
             return None
         try:
             number = int(value)
         except ValueError:
-            self.fail(name, f"Give a whole number from {smallest}, such as 2.")
-            return None
-        if number < smallest:
-            self.fail(name, f"Give a whole number from {smallest}.")
+            number = 0
+        if number < 1:
+            self.fail(name, f"Give a whole number from 1, such as {example}.")
             return None
         return number
 

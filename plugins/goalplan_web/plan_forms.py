@@ -150,7 +150,7 @@ def _intervention(t: Target, f: Fields) -> str:
     description = f.text("description", "Say what the clinician will do.")
     kind = f.choice("type", goalplan.SESSION_TYPES, "Choose individual, group, family or couple.")
     per = f.choice("per", goalplan.PERIODS, "Choose day, week or month.")
-    minutes, sessions = f.whole("minutes"), f.whole("sessions")
+    minutes, sessions = f.whole("minutes", 50), f.whole("sessions", 1)
     starts, ends = f.day("starts"), f.day("ends")
     frequency = f.text("frequency")
     if not frequency:
@@ -564,7 +564,7 @@ def _open(gp: goalplan.Goalplan, clinician: str, f: Fields) -> str:
     client = f.text("client", "Give the client's name.")
     opened = f.day("opened", empty=OPTIONAL_DAY)
     birth_date = f.day("birth_date")
-    every = f.whole("review_every")
+    every = f.whole("review_every", 90)
     if not f.text("review_every"):
         f.fail("review_every", "Give the review interval in days, such as 90.")
     f.check()
