@@ -10,6 +10,7 @@ plan that moved on since is answered 409 with the changes, as the goal and plan 
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -28,6 +29,7 @@ from goalplan_web.form_fields import FORM, Fields, Invalid, field_of
 TERMS = ("short", "long")
 NEW_GOAL_STATUSES = ("proposed", "planned", "accepted", "active", "on-hold")
 OPTIONAL_DAY = ", or leave it empty for today"
+ID_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford base32, as goalplan's own ids
 
 
 @dataclass(frozen=True)
@@ -481,8 +483,10 @@ def routes(kit: Kit) -> list[Route]:
         fields = Fields(form)
         context = {"clinician": clinician, "labels": OPEN_LABELS, "submit": "Open plan"}
         if form is None:
-            fields.typed["review_every"] = "90"
+            fields.typed.update(review_every="90", plan_id=new_plan_id())
             return page(request, 200, "Open a new plan", "form_open.html", f=fields, **context)
+        if not _is_plan_id(fields.typed.get("plan_id", "")):
+            fields.typed["plan_id"] = new_plan_id()
         try:
             with kit.store(account) as gp:
                 plan_id = _open(gp, clinician, fields)
@@ -560,7 +564,25 @@ def routes(kit: Kit) -> list[Route]:
     return found
 
 
+def new_plan_id() -> str:
+    """The id a new plan will have, chosen when the form is shown so sending it twice opens one plan."""
+    return "".join(secrets.choice(ID_ALPHABET) for _ in range(16))
+
+
+def _is_plan_id(text: str) -> bool:
+    return len(text) == 16 and all(c in ID_ALPHABET for c in text)
+
+
 def _open(gp: goalplan.Goalplan, clinician: str, f: Fields) -> str:
+    plan_id = f.typed["plan_id"]
+    try:
+        sent_before = gp.plan(plan_id).state
+    except goalplan.NotFoundError:
+        sent_before = None
+    if sent_before is not None:
+        if sent_before.clinician_name == clinician:
+            return plan_id  # the same form sent again (a double click, the back button)
+        plan_id = f.typed["plan_id"] = new_plan_id()
     client = f.text("client", "Give the client's name.")
     opened = f.day("opened", empty=OPTIONAL_DAY)
     birth_date = f.day("birth_date")
@@ -582,6 +604,7 @@ def _open(gp: goalplan.Goalplan, clinician: str, f: Fields) -> str:
             pronouns=f.text("pronouns"),
             guardian=f.text("guardian"),
             guardian_relationship=f.text("guardian_relationship"),
+            plan_id=plan_id,
         )
     except goalplan.RejectedError as refused:
         raise Invalid({field_of(refused.field, OPEN_LABELS): refused.message}) from None

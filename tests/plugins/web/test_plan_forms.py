@@ -84,6 +84,27 @@ def test_a_clinician_opens_a_plan_they_then_own(web: Web) -> None:
     assert location not in web.signed_in("jensen").get("/caseload").text
 
 
+def test_the_same_new_plan_form_sent_twice_opens_one_plan(web: Web) -> None:
+    client = web.signed_in("ruiz")
+    chosen = re.search(r'name="plan_id" value="([0-9A-Z]{16})"', client.get("/caseload/new-plan").text)
+    assert chosen is not None
+    with goalplan.open(web.db) as gp:
+        before = len(gp.plans())
+    answers = [
+        post(
+            client, "/caseload/new-plan", web, None, client="Noor", review_every="90", plan_id=chosen.group(1)
+        )
+        for _ in range(2)
+    ]
+    assert [a[:2] for a in answers] == [(303, f"/plans/{chosen.group(1)}")] * 2
+    with goalplan.open(web.db) as gp:
+        assert len(gp.plans()) == before + 1
+    status, location, _ = post(
+        client, "/caseload/new-plan", web, None, client="Noor", review_every="90", plan_id="forged"
+    )
+    assert status == 303 and location != f"/plans/{chosen.group(1)}"  # a malformed id is replaced
+
+
 def test_opening_a_plan_with_bad_input_names_each_field_and_writes_nothing(web: Web) -> None:
     client = web.signed_in("ruiz")
     with goalplan.open(web.db) as gp:
@@ -384,9 +405,10 @@ def test_closing_a_plan_then_a_further_write_is_refused_on_the_form(web: Web) ->
     status, _, page = post(
         client, f"/plans/{web.own_plan}/new-goal", web, web.own_plan, statement="I will rest."
     )
-    assert (
-        status == 400 and "was closed on 2026-05-30" in page
-    )  # in the error summary: no one field caused it
+    # No one field caused it, so it is in the error summary.
+    assert status == 400 and "was closed on 2026-05-30" in page
+    plan_page = client.get(f"/plans/{web.own_plan}").text
+    assert "Closed on 2026-05-30" in plan_page and f"/plans/{web.own_plan}/new-goal" not in plan_page
     assert state(web, web.own_plan).version == closed.version
 
 
