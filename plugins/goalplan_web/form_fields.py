@@ -58,11 +58,14 @@ class Invalid(Exception):
         self.errors = errors
 
 
-def field_of(refused: str, known: Iterable[str]) -> str:
-    """The form field a refusal is about, or FORM when none of ``known`` set it."""
+def field_of(refused: str, known: Iterable[str], renames: Mapping[str, str] | None = None) -> str:
+    """The form field a refusal is about, or FORM when none of ``known`` set it.
+
+    ``renames`` are a form's own aliases, tried first (a focus area's ``focus`` is its title).
+    """
     name = refused.removeprefix("--").replace("-", "_")
     names = set(known)
-    for candidate in (name, ALIASES.get(name, "")):
+    for candidate in ((renames or {}).get(name, ""), name, ALIASES.get(name, "")):
         if candidate in names:
             return candidate
     return FORM

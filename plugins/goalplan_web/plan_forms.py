@@ -1,5 +1,6 @@
 """The rest of a clinician's record as forms: open a plan, set goals, steps, interventions,
-diagnoses, client and plan details, a goal's status, closing the plan.
+diagnoses, focus areas and presenting problems, client and plan details, a goal's status,
+closing the plan.
 
 Each form is a page of its own (GET shows it, POST writes), so every one works without
 JavaScript and shows its errors and conflicts the same way. Only the plan's own clinician may
@@ -83,6 +84,7 @@ class PlanForm:
     extra: Callable[[goalplan.PlanState, Mapping[str, str]], dict[str, Any]] = field(
         default=lambda state, params: {}
     )
+    renames: Mapping[str, str] = field(default_factory=dict)  # domain field -> this form's field
 
 
 # the writes ------------------------------------------------------------------------------------
@@ -198,6 +200,27 @@ def _diagnosis_resolve(t: Target, f: Fields) -> str:
     f.check()
     t.plan.resolve_diagnosis(t.params["code"], reason=reason)
     return f"{t.plan_url}/new-diagnosis"
+
+
+def _focus_add(t: Target, f: Fields) -> str:
+    title = f.text("title", "Name the focus area, such as 'Panic attacks'.")
+    f.check()
+    t.plan.add_focus(title, f.text("description"))
+    return f"{t.plan_url}/focus-areas"
+
+
+def _problem(t: Target, f: Fields) -> str:
+    text = f.text("problem", "Describe the presenting problem.")
+    f.check()
+    t.plan.set_presenting_problem(t.params["focus_id"], text)
+    return f"{t.plan_url}/focus-areas"
+
+
+def _focus_context(state: goalplan.PlanState, params: Mapping[str, str]) -> dict[str, Any]:
+    area = state.focus_areas.get(params["focus_id"])
+    if area is None:
+        raise HTTPException(404, "There is no such focus area.")
+    return {"area": area}
 
 
 CLIENT_FIELDS = {
@@ -401,6 +424,29 @@ FORMS: dict[str, PlanForm] = {
         _diagnosis_resolve,
         extra=_diagnosis_context,
     ),
+    "focus": PlanForm(
+        "/focus-areas",
+        "Focus areas",
+        "form_focus.html",
+        "Add focus area",
+        {"title": "Title", "description": "What brought the client"},
+        _focus_add,
+        extra=lambda state, params: {"areas": list(state.focus_areas.values())},
+        renames={"focus": "title"},
+    ),
+    "problem": PlanForm(
+        "/focus-areas/{focus_id}/problem",
+        "Presenting problem",
+        "form_problem.html",
+        "Save presenting problem",
+        {"problem": "Presenting problem"},
+        _problem,
+        prefill=lambda state, params: {
+            "problem": a.presenting_problem if (a := state.focus_areas.get(params["focus_id"])) else ""
+        },
+        extra=_focus_context,
+        renames={"presenting_problem": "problem", "text": "problem"},
+    ),
     "client": PlanForm(
         "/client",
         "Change the client's details",
@@ -523,7 +569,7 @@ def routes(kit: Kit) -> list[Route]:
                     except Invalid as refused:
                         fields.errors = refused.errors
                     except goalplan.RejectedError as refused:
-                        fields.errors = {field_of(refused.field, spec.labels): refused.message}
+                        fields.errors = {field_of(refused.field, spec.labels, spec.renames): refused.message}
                     except goalplan.NotFoundError as missing:
                         fields.errors = {FORM: str(missing)}
                     if fields.errors:

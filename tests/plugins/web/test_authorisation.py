@@ -201,6 +201,12 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("POST", "/plans/{plan_id}/diagnoses/{code}/resolve"): Row(
         "write", lambda w, p, g: {"reason": "remitted"}
     ),
+    ("GET", "/plans/{plan_id}/focus-areas"): Row("write"),
+    ("POST", "/plans/{plan_id}/focus-areas"): Row("write", lambda w, p, g: {"title": "Sleep"}),
+    ("GET", "/plans/{plan_id}/focus-areas/{focus_id}/problem"): Row("write"),
+    ("POST", "/plans/{plan_id}/focus-areas/{focus_id}/problem"): Row(
+        "write", lambda w, p, g: {"problem": "Wakes at 4 and cannot sleep again."}
+    ),
     ("GET", "/plans/{plan_id}/client"): Row("write"),
     ("POST", "/plans/{plan_id}/client"): Row(
         "write", lambda w, p, g: _client_form(w, p, pronouns="they/them")
@@ -265,11 +271,13 @@ def prepare(web: Web) -> dict[str, dict[str, str]]:
             plan = gp.plan(plan_id)
             step_id = plan.add_step(goal_id, "Name one trigger")
             plan.add_diagnosis("F41.0")
+            focus_id = plan.add_focus("Worry")
             params[which] = {
                 "plan_id": plan_id,
                 "goal_id": goal_id,
                 "step_id": step_id,
                 "code": "F41.0",
+                "focus_id": focus_id,
                 "format": "csv",
             }
     return params

@@ -239,7 +239,7 @@ def test_a_clinician_opens_a_plan_sets_a_goal_adds_a_step_and_an_intervention(
         page.screenshot(path=shots / f"diagnoses-{size}.png", full_page=True)
         page.click("text=Resolve F40.10")
         page.screenshot(path=shots / f"resolve-diagnosis-{size}.png", full_page=True)
-        for form in ("client", "details", "close"):
+        for form in ("focus-areas", "client", "details", "close"):
             page.goto(f"{plan_url}/{form}")
             page.screenshot(path=shots / f"plan-{form}-{size}.png", full_page=True)
         page.context.close()

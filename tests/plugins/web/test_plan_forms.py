@@ -313,6 +313,32 @@ def test_diagnoses_are_checked_added_and_resolved(web: Web) -> None:
     assert client.get(f"/plans/{web.own_plan}/diagnoses/Z00.0/resolve").status_code == 404
 
 
+def test_focus_areas_and_their_presenting_problems(web: Web) -> None:
+    client = web.signed_in("ruiz")
+    url = f"/plans/{web.own_plan}/focus-areas"
+    before = state(web, web.own_plan).version
+    status, _, page = post(client, url, web, web.own_plan, title=" ", description="kept")
+    assert status == 400 and field_error(page, "title") and "kept" in page
+    status, _, page = post(client, url, web, web.own_plan, title="Panic attacks")
+    assert status == 400 and "already has a focus area" in field_error(page, "title")
+    assert state(web, web.own_plan).version == before
+    status, location, _ = post(client, url, web, web.own_plan, title="Sleep", description="Wakes early")
+    assert (status, location) == (303, url)
+    area = next(a for a in state(web, web.own_plan).focus_areas.values() if a.title == "Sleep")
+    assert area.description == "Wakes early"
+    problem = f"{url}/{area.focus_id}/problem"
+    assert problem in client.get(url).text
+    status, _, page = post(client, problem, web, web.own_plan, problem="")
+    assert status == 400 and field_error(page, "problem")
+    status, _, _ = post(client, problem, web, web.own_plan, problem="Wakes at 4 most nights.")
+    assert status == 303
+    assert state(web, web.own_plan).focus_areas[area.focus_id].presenting_problem == "Wakes at 4 most nights."
+    assert "Wakes at 4 most nights." in client.get(problem).text  # the form starts from what is recorded
+    status, _, page = post(client, problem, web, web.own_plan, problem="Wakes at 4 most nights.")
+    assert status == 400 and "already that text" in field_error(page, "problem")
+    assert client.get(f"{url}/NOSUCHAREA/problem").status_code == 404
+
+
 def test_changing_client_details_sends_only_what_changed(web: Web) -> None:
     client = web.signed_in("ruiz")
     url = f"/plans/{web.own_plan}/client"
@@ -447,7 +473,15 @@ def test_the_forms_are_linked_from_the_pages_for_the_owner_only(web: Web) -> Non
     goal_url = f"{plan_url}/goals/{web.own_goal}"
     owner = web.signed_in("ruiz")
     plan_page, goal_page = owner.get(plan_url).text, owner.get(goal_url).text
-    for form in ("new-goal", "new-intervention", "new-diagnosis", "client", "details", "close"):
+    for form in (
+        "new-goal",
+        "new-intervention",
+        "new-diagnosis",
+        "focus-areas",
+        "client",
+        "details",
+        "close",
+    ):
         assert f'href="{plan_url}/{form}"' in plan_page, form
     for form in ("new-step", "status"):
         assert f'href="{goal_url}/{form}"' in goal_page, form
@@ -464,6 +498,7 @@ def test_every_form_page_labels_each_field(web: Web) -> None:
         plan = gp.plan(web.own_plan)
         step = plan.add_step(web.own_goal, "Name one trigger")
         plan.add_diagnosis("F41.0")
+        area = plan.add_focus("Worry")
     base = f"/plans/{web.own_plan}"
     goal = f"{base}/goals/{web.own_goal}"
     pages = [
@@ -475,6 +510,8 @@ def test_every_form_page_labels_each_field(web: Web) -> None:
         f"{base}/new-intervention",
         f"{base}/new-diagnosis",
         f"{base}/diagnoses/F41.0/resolve",
+        f"{base}/focus-areas",
+        f"{base}/focus-areas/{area}/problem",
         f"{base}/client",
         f"{base}/details",
         f"{base}/close",
