@@ -554,6 +554,7 @@ def routes(kit: Kit) -> list[Route]:
             kit.require(request, "write", state.clinician_name)
             if "goal_id" in params and params["goal_id"] not in state.goals:
                 raise HTTPException(404, "There is no such goal.")
+            extra = spec.extra(state, params)  # before any write: a step of another goal is a 404
             target = Target(plan, state, params)
             status, changes, next_url = 200, [], ""
             if form is None:
@@ -576,7 +577,6 @@ def routes(kit: Kit) -> list[Route]:
                         status = 400
             if next_url:
                 return RedirectResponse(next_url, 303)
-            state = plan.state if status == 200 else state
             goal = state.goals.get(params.get("goal_id", ""))
             goal_record = goalplan.goal_to_json(goal, state) if goal else None
             context = {
@@ -594,7 +594,7 @@ def routes(kit: Kit) -> list[Route]:
                 "session_types": goalplan.SESSION_TYPES,
                 "periods": goalplan.PERIODS,
                 "terms": TERMS,
-                **spec.extra(state, params),
+                **extra,
             }
         return page(request, status, spec.title, spec.template, f=fields, **context)
 

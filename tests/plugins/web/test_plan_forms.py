@@ -223,6 +223,13 @@ def test_adding_a_step_and_marking_it_done(web: Web) -> None:
     status, _, page = post(client, f"{goal_url}/new-step", web, web.own_plan, text="", by="soon")
     assert status == 400 and field_error(page, "text") and field_error(page, "by")
     assert client.get(f"{goal_url}/steps/NOSUCHSTEP/done").status_code == 404
+    other_goal = next(g for g in state(web, web.own_plan).goals if g != web.own_goal)
+    later = next(s for s in state(web, web.own_plan).steps.values() if s.completed_on is None)
+    before = state(web, web.own_plan).version
+    status, _, _ = post(
+        client, f"/plans/{web.own_plan}/goals/{other_goal}/steps/{later.step_id}/done", web, web.own_plan
+    )
+    assert status == 404 and state(web, web.own_plan).version == before  # a step of another goal
 
 
 def test_adding_an_intervention_linked_to_goals(web: Web) -> None:
