@@ -91,6 +91,7 @@ def routes(kit: Kit) -> list[Route]:
                 if seen != state.version:
                     status = 409
                     changes = [h for h in plan.history() if seen is None or h.version > seen]
+                    _catch_up(fields, spec.prefill(state, params))
                 else:
                     try:
                         next_url = spec.write(target, fields)
@@ -115,6 +116,7 @@ def routes(kit: Kit) -> list[Route]:
                 "plan": state,
                 "goal": goal_record,
                 "version": state.version,
+                "shown": spec.prefill(state, params),
                 "changes": changes,
                 "statuses": goalplan.LIFECYCLE_STATUSES,
                 "new_goal_statuses": record_forms.NEW_GOAL_STATUSES,
@@ -135,6 +137,19 @@ def routes(kit: Kit) -> list[Route]:
             )
         )
     return found
+
+
+def _catch_up(fields: Fields, now: dict[str, str]) -> None:
+    """On a stale form, show the new value of every field the user left as it was shown.
+
+    A form that starts from the record (client or plan details) sends only what differs; without
+    this, submitting again would quietly undo the other writer's change to a field the user never
+    touched. Fields the user did change keep what they typed.
+    """
+    for name, current in now.items():
+        was = fields.typed.get(f"was_{name}")
+        if was is not None and fields.typed.get(name, "") == was:
+            fields.typed[name] = current
 
 
 def _int(text: str) -> int | None:

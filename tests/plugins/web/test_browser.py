@@ -249,3 +249,33 @@ def test_a_clinician_opens_a_plan_sets_a_goal_adds_a_step_and_an_intervention(
             assert plan.state.clinician_name == "Dr. Tomás Ruiz"
             assert {r.actor for r in plan.log().records} == {"ruiz"}
             assert len(plan.state.interventions) == 1 and len(plan.state.steps) == 1
+
+
+def test_a_concurrent_change_to_the_client_details_is_shown_on_the_form(
+    web: Web, server: str, browser, shots: Path
+) -> None:  # type: ignore[no-untyped-def]
+    form = f"{server}/plans/{web.own_plan}/client"
+    first, second = (browser.new_context(viewport=SIZES["phone"]).new_page() for _ in range(2))
+    for page in (first, second):
+        sign_in(page, server, "ruiz")
+        page.goto(form)
+    first.fill("#preferred_name", "Mara")
+    first.fill("#reason", "asked in session")
+    first.click("form[action$='/client'] button")
+    assert first.url == f"{server}/plans/{web.own_plan}"
+    second.fill("#pronouns", "she/her")
+    second.fill("#reason", "intake form")
+    second.click("form[action$='/client'] button")
+    notice = second.locator("section.conflict").inner_text()
+    assert "The plan changed while you were editing" in notice and "Mara" in notice and "ruiz" in notice
+    assert second.locator("#pronouns").input_value() == "she/her"
+    assert second.locator("#reason").input_value() == "intake form"
+    assert second.locator("#preferred_name").input_value() == "Mara"  # untouched: shows the new value
+    second.screenshot(path=shots / "client-conflict-phone.png", full_page=True)
+    with goalplan.open(web.db) as gp:
+        state = gp.plan(web.own_plan).state
+        assert (state.client_preferred_name, state.client_pronouns) == ("Mara", "")
+    second.click("form[action$='/client'] button")  # submitting again keeps the other change
+    with goalplan.open(web.db) as gp:
+        state = gp.plan(web.own_plan).state
+        assert (state.client_preferred_name, state.client_pronouns) == ("Mara", "she/her")

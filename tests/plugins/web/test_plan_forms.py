@@ -529,3 +529,45 @@ def test_every_form_page_labels_each_field(web: Web) -> None:
         labelled = set(re.findall(r'<label (?:class="check" )?for="([^"]+)"', page))
         assert controls and controls <= labelled, (url, controls - labelled)
         assert 'name="csrftoken"' in page, url
+
+
+def test_a_stale_details_form_shows_the_other_writers_values_where_nothing_was_typed(web: Web) -> None:
+    client = web.signed_in("ruiz")
+    url = f"/plans/{web.own_plan}/details"
+    page = client.get(url).text
+    shown = dict(re.findall(r'<input type="hidden" name="(was_[a-z_]+)" value="([^"]*)"', page))
+    assert set(shown) == {
+        f"was_{k}"
+        for k in (
+            "strengths",
+            "needs",
+            "abilities",
+            "preferences",
+            "level_of_care",
+            "effective_from",
+            "effective_through",
+            "aftercare",
+            "referrals",
+            "discharge",
+        )
+    }
+    typed = {k.removeprefix("was_"): html.unescape(v) for k, v in shown.items()}
+    seen = state(web, web.own_plan).version
+    with goalplan.open(web.db, actor="other.tab") as gp:
+        gp.plan(web.own_plan).set_details(strengths="Good humour", needs="Sleep", reason="intake")
+    form = {
+        **typed,
+        **{k: html.unescape(v) for k, v in shown.items()},
+        "needs": "Rest",
+        "level_of_care": "outpatient",
+    }
+    status, _, page = post(client, url, web, web.own_plan, **form, version=str(seen))
+    assert status == 409
+    assert "Good humour" in re.search(r'<textarea id="strengths"[^>]*>([^<]*)<', page).group(
+        1
+    )  # untouched: new value
+    assert (
+        re.search(r'<textarea id="needs"[^>]*>([^<]*)<', page).group(1) == "Rest"
+    )  # typed over the change: kept
+    assert 'id="level_of_care" name="level_of_care" value="outpatient"' in page
+    assert state(web, web.own_plan).version == seen + 1
