@@ -14,7 +14,17 @@ from typing import Any
 from attrs import evolve, frozen
 
 ROLES = ("clinician", "supervisor", "auditor", "admin")
-KINDS = ("created", "role_changed", "disabled", "enabled")
+# Entries past "enabled" change no role: they record who reset a password or handled a feed token.
+KINDS = (
+    "created",
+    "role_changed",
+    "disabled",
+    "enabled",
+    "password_reset",
+    "password_set",
+    "feed_issued",
+    "feed_revoked",
+)
 NAME_MAX = 64
 
 
@@ -158,6 +168,8 @@ def decide_role(
         account.clinician_name if clinician_name is None else clinician_name,
         account.supervises if supervises is None else supervises,
     )
+    if role != "admin":
+        _keep_an_admin(accounts, account, "ROLE", "change the role of")
     return {**detail, "from": account.role, "reason": reason}
 
 
@@ -166,7 +178,25 @@ def decide_disable(accounts: Mapping[str, Account], name: str, *, reason: str) -
     check_reason(reason)
     if account.disabled:
         raise AccountError("NAME", f"account {name!r} is already disabled.")
+    _keep_an_admin(accounts, account, "NAME", "disable")
     return {"reason": reason, "role": account.role}
+
+
+def decide_reset(accounts: Mapping[str, Account], name: str, *, reason: str) -> dict[str, Any]:
+    account = _existing(accounts, name)
+    check_reason(reason)
+    if account.disabled:
+        raise AccountError("NAME", f"account {name!r} is disabled; its password cannot be reset.")
+    return {"reason": reason, "role": account.role}
+
+
+def _keep_an_admin(accounts: Mapping[str, Account], account: Account, field: str, doing: str) -> None:
+    """Nobody could manage accounts in the browser again without an enabled admin."""
+    admins = [a for a in accounts.values() if a.role == "admin" and not a.disabled]
+    if admins == [account]:
+        raise AccountError(
+            field, f"{account.name!r} is the last admin; add another admin before you {doing} it."
+        )
 
 
 def _existing(accounts: Mapping[str, Account], name: str) -> Account:

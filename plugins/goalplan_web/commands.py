@@ -246,6 +246,7 @@ def serve(
 
     import uvicorn
 
+    from goalplan_web.access_log import log_config
     from goalplan_web.app import Settings, create_app
 
     store = _open_accounts(ctx, accounts, "serve")
@@ -260,4 +261,12 @@ def serve(
             f"No admin account yet. Create one (once) at: http://{shown}:{port}/setup?token={setup_token}"
         )
     click.echo(f"goalplan workspace on http://{shown}:{port}/")
-    uvicorn.run(app, host=host, port=port, log_level="info", server_header=False, proxy_headers=https)
+    uvicorn.run(
+        app,
+        host=host,
+        port=port,
+        log_level="info",
+        log_config=log_config(),
+        server_header=False,
+        proxy_headers=https,
+    )
