@@ -12,14 +12,14 @@ import logging
 import re
 from typing import Any
 
-SECRET_PATHS = re.compile(r"^/(feed|welcome)/[^/?]+")
+SECRET_PATHS = re.compile(r"^/(feed/[^/?]+\.ics|welcome/[^/?]+)")
 REDACTED = "[redacted]"
 
 
 def redact(path: str) -> str:
     """The path with its query and any secret segment replaced."""
     path, query, _ = path.partition("?")
-    path = SECRET_PATHS.sub(lambda m: f"/{m.group(1)}/{REDACTED}", path)
+    path = SECRET_PATHS.sub(lambda m: f"/{m.group(1).split('/')[0]}/{REDACTED}", path)
     return f"{path}?{REDACTED}" if query else path
 
 
