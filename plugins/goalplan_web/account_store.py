@@ -275,7 +275,6 @@ class AccountStore:
         """Void the current password and return a one-time link to set a new one."""
         with self._transaction():
             detail = decide_reset(self.accounts(), name, reason=reason)
-            detail["expires_in_hours"] = SETUP_LINK_HOURS
             self._append("password_reset", name, detail, actor)
             self.db.execute(
                 "UPDATE credentials SET hash = ? WHERE name = ?",
@@ -303,7 +302,7 @@ class AccountStore:
             self.db.execute(
                 "UPDATE credentials SET hash = ? WHERE name = ?", (self.hasher.hash(password), account.name)
             )
-            self._append("password_set", account.name, {"through": "one-time link"}, account.name)
+            self._append("password_set", account.name, {"role": account.role}, account.name)
         return account
 
     def new_feed_token(self, name: str) -> str:
@@ -315,7 +314,7 @@ class AccountStore:
                 "INSERT OR REPLACE INTO feed_tokens (name, token_hash) VALUES (?, ?)",
                 (name, token_hash(token)),
             )
-            self._append("feed_issued", name, {"replaced": replaced}, name)
+            self._append("feed_replaced" if replaced else "feed_issued", name, {}, name)
         return token
 
     def revoke_feed_token(self, name: str) -> bool:

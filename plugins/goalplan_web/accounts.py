@@ -23,6 +23,7 @@ KINDS = (
     "password_reset",
     "password_set",
     "feed_issued",
+    "feed_replaced",
     "feed_revoked",
 )
 NAME_MAX = 64
@@ -68,6 +69,9 @@ class Entry:
     detail: Mapping[str, Any]
 
     def to_json(self) -> dict[str, Any]:
+        """The same keys for every kind (null where the kind sets none), as the JSON Schema lists."""
+        detail = self.detail
+        supervises = detail.get("supervises")
         return {
             "seq": self.seq,
             "recorded_at": self.recorded_at,
@@ -75,7 +79,11 @@ class Entry:
             "os_user": self.os_user,
             "kind": self.kind,
             "name": self.name,
-            "detail": dict(self.detail),
+            "role": detail.get("role"),
+            "from_role": detail.get("from"),
+            "clinician_name": detail.get("clinician_name"),
+            "supervises": None if supervises is None else list(supervises),
+            "reason": detail.get("reason"),
         }
 
     @classmethod

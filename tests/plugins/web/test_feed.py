@@ -74,7 +74,7 @@ def test_revoking_or_replacing_a_feed_makes_its_url_404(web: Web) -> None:
     assert page.status_code == 200 and "revoked" in page.text
     assert web.client().get(second).status_code == 404
     kinds = [(e.kind, e.actor) for e in web.accounts.entries() if e.name == "ruiz"][-3:]
-    assert kinds == [("feed_issued", "ruiz"), ("feed_issued", "ruiz"), ("feed_revoked", "ruiz")]
+    assert kinds == [("feed_issued", "ruiz"), ("feed_replaced", "ruiz"), ("feed_revoked", "ruiz")]
 
 
 def test_the_token_is_stored_only_as_a_hash(web: Web) -> None:
