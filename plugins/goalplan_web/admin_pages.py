@@ -55,7 +55,6 @@ def role_fields(typed: dict[str, str]) -> dict[str, Any]:
 
 
 def routes(kit: Kit) -> list[BaseRoute]:
-    accounts = kit.settings.accounts
 
     def link(request: Request, token: str) -> str:
         return f"{str(request.base_url).rstrip('/')}/welcome/{token}"
@@ -63,8 +62,8 @@ def routes(kit: Kit) -> list[BaseRoute]:
     def list_page(request: Request, form: FormData | None, *, status: int = 200, **extra: Any) -> Response:
         kit.require(request, "accounts")
         context: dict[str, Any] = {
-            "accounts": sorted(accounts.accounts().values(), key=lambda a: a.name),
-            "entries": accounts.entries(),
+            "accounts": sorted(kit.settings.accounts.accounts().values(), key=lambda a: a.name),
+            "entries": kit.settings.accounts.entries(),
             "roles": ROLES,
             "errors": {},
             "typed": {"role": "clinician"},
@@ -78,7 +77,7 @@ def routes(kit: Kit) -> list[BaseRoute]:
         typed = typed_of(form)
         name = typed.get("name", "").strip()
         try:
-            token = accounts.create_with_link(
+            token = kit.settings.accounts.create_with_link(
                 name,
                 typed.get("role", ""),
                 actor=admin.name,
@@ -97,7 +96,7 @@ def routes(kit: Kit) -> list[BaseRoute]:
         )
 
     def existing(request: Request) -> Account:
-        found = accounts.account(request.path_params["name"])
+        found = kit.settings.accounts.account(request.path_params["name"])
         if found is None:
             raise HTTPException(404, "There is no such account.")
         return found
@@ -107,7 +106,7 @@ def routes(kit: Kit) -> list[BaseRoute]:
         shown = existing(request)
         context: dict[str, Any] = {
             "shown": shown,
-            "entries": [e for e in accounts.entries() if e.name == shown.name],
+            "entries": [e for e in kit.settings.accounts.entries() if e.name == shown.name],
             "roles": ROLES,
             "errors": {},
             "typed": {},
@@ -123,13 +122,13 @@ def routes(kit: Kit) -> list[BaseRoute]:
         reason = typed.get("reason", "").strip()
         try:
             if kind == "role":
-                accounts.change_role(
+                kit.settings.accounts.change_role(
                     shown.name, typed.get("role", ""), actor=admin.name, reason=reason, **role_fields(typed)
                 )
             elif kind == "disable":
-                accounts.disable(shown.name, actor=admin.name, reason=reason)
+                kit.settings.accounts.disable(shown.name, actor=admin.name, reason=reason)
             else:
-                token = accounts.reset_password(shown.name, actor=admin.name, reason=reason)
+                token = kit.settings.accounts.reset_password(shown.name, actor=admin.name, reason=reason)
                 return kit.render(
                     request,
                     "account_link.html",
@@ -147,7 +146,7 @@ def routes(kit: Kit) -> list[BaseRoute]:
     def welcome(request: Request, form: FormData | None) -> Response:
         """The owner of a one-time link sets their password; the link then stops working."""
         token = request.path_params["token"]
-        owner = accounts.setup_link_account(token)
+        owner = kit.settings.accounts.setup_link_account(token)
         if owner is None:
             raise HTTPException(
                 404, "This link is not valid: it was used, it expired, or a newer one replaced it."
@@ -161,7 +160,7 @@ def routes(kit: Kit) -> list[BaseRoute]:
         else:
             try:
                 check_password(password)
-                accounts.set_password_with_link(token, password)
+                kit.settings.accounts.set_password_with_link(token, password)
             except AccountError as exc:
                 errors[field_of(exc)] = exc.message
         if errors:

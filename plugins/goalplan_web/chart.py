@@ -93,12 +93,12 @@ def status_chart(counts: dict[str, int]) -> Markup:
     """Horizontal bars: how many goals of a caseload are in each on-track status."""
     if not counts:
         return Markup("")
-    row, label_width, width = 28, 150, 560
+    row, label_width, width = 28, 110, 360
     most = max(counts.values()) or 1
     height = row * len(counts) + 8
     summary = ", ".join(f"{name}: {n}" for name, n in counts.items())
     parts = [
-        f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" aria-label="Goals by status: '
+        f'<svg class="bars" viewBox="0 0 {width} {height}" role="img" aria-label="Goals by status: '
         f'{escape(summary)}" xmlns="http://www.w3.org/2000/svg">',
         f"<title>Goals by status: {escape(summary)}</title>",
     ]
@@ -108,7 +108,7 @@ def status_chart(counts: dict[str, int]) -> Markup:
         colour = STATUS_COLOURS.get(name, "#5b6472")
         parts.append(
             f'<text x="{label_width - 8}" y="{top + 17}" text-anchor="end" font-size="13" fill="#1d2430">'
-            f"{escape(name.replace('_', ' '))}</text>"
+            f"{escape(name.replace('-', ' '))}</text>"
         )
         parts.append(
             f'<rect x="{label_width}" y="{top + 3}" width="{bar:.1f}" height="{row - 8}" fill="{colour}"/>'

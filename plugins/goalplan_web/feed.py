@@ -21,29 +21,33 @@ NOT_FOUND = "There is no such calendar feed."
 
 
 def routes(kit: Kit) -> list[BaseRoute]:
-    accounts = kit.settings.accounts
 
     def settings_page(
         request: Request, form: FormData | None, *, status: int = 200, url: str = ""
     ) -> Response:
         account = kit.require(request, "feed")
         return kit.render(
-            request, "feed.html", status, has_feed=accounts.has_feed(account.name), url=url, revoked=False
+            request,
+            "feed.html",
+            status,
+            has_feed=kit.settings.accounts.has_feed(account.name),
+            url=url,
+            revoked=False,
         )
 
     def new(request: Request, form: FormData | None) -> Response:
         account = kit.require(request, "feed")
-        token = accounts.new_feed_token(account.name)
+        token = kit.settings.accounts.new_feed_token(account.name)
         url = f"{str(request.base_url).rstrip('/')}/feed/{token}.ics"
         return kit.render(request, "feed.html", has_feed=True, url=url, revoked=False)
 
     def revoke(request: Request, form: FormData | None) -> Response:
         account = kit.require(request, "feed")
-        revoked = accounts.revoke_feed_token(account.name)
+        revoked = kit.settings.accounts.revoke_feed_token(account.name)
         return kit.render(request, "feed.html", has_feed=False, url="", revoked=revoked)
 
     def calendar(request: Request, form: FormData | None) -> Response:
-        account = accounts.feed_account(request.path_params["token"])
+        account = kit.settings.accounts.feed_account(request.path_params["token"])
         if account is None or not may(account, "feed"):
             raise HTTPException(404, NOT_FOUND)
         from goalplan_ical import caseload_feed
