@@ -113,7 +113,7 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
 
 
 def add_accounts(path: Path) -> None:
-    """Accounts whose log has an entry of every kind written today, so `users list` and `users log` print every key."""
+    """Accounts with an entry of every kind written today, so `users list` and `users log` print every key."""
     from argon2 import PasswordHasher
 
     from goalplan_web.account_store import AccountStore
