@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -207,3 +208,15 @@ def test_admin_pages_show_no_clinical_content_and_unknown_accounts_are_404(web: 
         == 404
     )
     assert web.client().get("/welcome/not-a-token").status_code == 404
+
+
+def test_the_command_line_cannot_disable_or_demote_the_last_admin_either(invoke) -> None:  # type: ignore[no-untyped-def]
+    env = {"PW": PASSWORD, "GOALPLAN_ACTOR": "ops"}
+    assert invoke("users", "add", "boss", "--role", "admin", "--password-env", "PW", env=env).exit_code == 0
+    for args in (("disable", "boss"), ("role", "boss", "auditor")):
+        refused = invoke("users", *args, "--reason", "oops", env=env)
+        assert refused.exit_code == 2
+        assert "'boss' is the last admin; add another admin before you" in refused.stderr
+        assert "Traceback" not in refused.output
+    log = invoke("users", "log", "--json", env=env)
+    assert [e["kind"] for e in json.loads(log.stdout)] == ["created"]
