@@ -21,19 +21,10 @@ NOT_FOUND = "There is no such calendar feed."
 
 
 def routes(kit: Kit) -> list[BaseRoute]:
-
-    def settings_page(
-        request: Request, form: FormData | None, *, status: int = 200, url: str = ""
-    ) -> Response:
+    def settings_page(request: Request, form: FormData | None) -> Response:
         account = kit.require(request, "feed")
-        return kit.render(
-            request,
-            "feed.html",
-            status,
-            has_feed=kit.settings.accounts.has_feed(account.name),
-            url=url,
-            revoked=False,
-        )
+        has_feed = kit.settings.accounts.has_feed(account.name)
+        return kit.render(request, "feed.html", has_feed=has_feed, url="", revoked=False)
 
     def new(request: Request, form: FormData | None) -> Response:
         account = kit.require(request, "feed")
