@@ -29,6 +29,7 @@ from goalplan_web.accounts import (
     Entry,
     decide_create,
     decide_disable,
+    decide_enable,
     decide_reset,
     decide_role,
     fold,
@@ -247,6 +248,11 @@ class AccountStore:
 
     def disable(self, name: str, *, actor: str, reason: str) -> Account:
         self._decided("disabled", name, actor, lambda accounts: decide_disable(accounts, name, reason=reason))
+        return self.accounts()[name]
+
+    def enable(self, name: str, *, actor: str, reason: str) -> Account:
+        """Give a disabled account its access back (with the password it had)."""
+        self._decided("enabled", name, actor, lambda accounts: decide_enable(accounts, name, reason=reason))
         return self.accounts()[name]
 
     def create_with_link(

@@ -190,6 +190,14 @@ def decide_disable(accounts: Mapping[str, Account], name: str, *, reason: str) -
     return {"reason": reason, "role": account.role}
 
 
+def decide_enable(accounts: Mapping[str, Account], name: str, *, reason: str) -> dict[str, Any]:
+    account = _existing(accounts, name)
+    check_reason(reason)
+    if not account.disabled:
+        raise AccountError("NAME", f"account {name!r} is not disabled.")
+    return {"reason": reason, "role": account.role}
+
+
 def decide_reset(accounts: Mapping[str, Account], name: str, *, reason: str) -> dict[str, Any]:
     account = _existing(accounts, name)
     check_reason(reason)

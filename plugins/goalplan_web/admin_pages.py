@@ -1,4 +1,4 @@
-"""Account management in the browser, for admins: add, change role, disable, reset a password.
+"""Account management in the browser, for admins: add, change role, disable or enable, reset a password.
 
 Each change is one entry in the account log naming the signed-in admin, decided by the same
 functions as ``goalplan users``. A password is never chosen by the admin: a new account and a
@@ -127,6 +127,8 @@ def routes(kit: Kit) -> list[BaseRoute]:
                 )
             elif kind == "disable":
                 kit.settings.accounts.disable(shown.name, actor=admin.name, reason=reason)
+            elif kind == "enable":
+                kit.settings.accounts.enable(shown.name, actor=admin.name, reason=reason)
             else:
                 token = kit.settings.accounts.reset_password(shown.name, actor=admin.name, reason=reason)
                 return kit.render(
@@ -174,6 +176,7 @@ def routes(kit: Kit) -> list[BaseRoute]:
         Route("/accounts/{name}", kit.endpoint(account_page)),
         Route("/accounts/{name}/role", kit.endpoint(change, kind="role"), methods=["POST"]),
         Route("/accounts/{name}/disable", kit.endpoint(change, kind="disable"), methods=["POST"]),
+        Route("/accounts/{name}/enable", kit.endpoint(change, kind="enable"), methods=["POST"]),
         Route("/accounts/{name}/reset", kit.endpoint(change, kind="reset"), methods=["POST"]),
         Route("/welcome/{token}", kit.endpoint(welcome), methods=["GET", "POST"]),
     ]

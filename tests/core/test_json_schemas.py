@@ -135,6 +135,7 @@ def add_accounts(path: Path) -> None:
         accounts.new_feed_token("chen")
         accounts.revoke_feed_token("chen")
         accounts.disable("ruiz", actor="boss", reason="left")
+        accounts.enable("ruiz", actor="boss", reason="back")
     finally:
         accounts.close()
 

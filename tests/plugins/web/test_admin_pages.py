@@ -139,6 +139,30 @@ def test_an_admin_disables_an_account_with_a_reason(web: Web) -> None:
     assert sign_in(web, "ruiz", PASSWORD) == 401
 
 
+def test_an_admin_enables_a_disabled_account_again(web: Web) -> None:
+    admin = web.signed_in("admin")
+    token = csrf(admin, "/accounts/ruiz")
+    active = admin.post("/accounts/ruiz/enable", data={"reason": "back", "csrftoken": token})
+    assert active.status_code == 400 and "is not disabled" in active.text
+    assert 'id="enable-form"' not in admin.get("/accounts/ruiz").text
+    assert (
+        admin.post("/accounts/ruiz/disable", data={"reason": "leave", "csrftoken": token}).status_code == 303
+    )
+    assert 'id="enable-form"' in admin.get("/accounts/ruiz").text
+    assert sign_in(web, "ruiz", PASSWORD) == 401
+    no_reason = admin.post("/accounts/ruiz/enable", data={"reason": "", "csrftoken": token})
+    assert no_reason.status_code == 400 and 'id="reason-error"' in no_reason.text
+    assert admin.post("/accounts/ruiz/enable", data={"reason": "back", "csrftoken": token}).status_code == 303
+    entry = web.accounts.entries()[-1]
+    assert (entry.actor, entry.kind, entry.name, entry.detail["reason"]) == (
+        "admin",
+        "enabled",
+        "ruiz",
+        "back",
+    )
+    assert sign_in(web, "ruiz", PASSWORD) == 303
+
+
 def test_a_reset_voids_the_password_and_gives_a_one_time_link(web: Web) -> None:
     admin = web.signed_in("admin")
     token = csrf(admin, "/accounts/jensen")

@@ -144,6 +144,7 @@ def test_managing_accounts(web: Web, role: str) -> None:
         "/accounts/jensen/role": ({"role": "auditor", "reason": "moved"}, MOVED),
         "/accounts/jensen/reset": ({"reason": "forgot"}, OK),
         "/accounts/jensen/disable": ({"reason": "left"}, MOVED),
+        "/accounts/jensen/enable": ({"reason": "back"}, MOVED),
     }
     for path, (form, allowed) in forms.items():
         before = len(web.accounts.entries())
@@ -202,6 +203,7 @@ MATRIX = {
     "/accounts/{name}/role": "test_managing_accounts",
     "/accounts/{name}/reset": "test_managing_accounts",
     "/accounts/{name}/disable": "test_managing_accounts",
+    "/accounts/{name}/enable": "test_managing_accounts",
     "/feed/new": "test_managing_ones_own_calendar_feed",
     "/feed/revoke": "test_managing_ones_own_calendar_feed",
     "/feed/{token}.ics": "test_secret_urls_answer_by_their_token_alone",
