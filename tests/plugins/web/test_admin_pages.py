@@ -244,3 +244,19 @@ def test_the_command_line_cannot_disable_or_demote_the_last_admin_either(invoke)
         assert "Traceback" not in refused.output
     log = invoke("users", "log", "--json", env=env)
     assert [e["kind"] for e in json.loads(log.stdout)] == ["created"]
+
+
+def test_users_enable_gives_access_back_from_the_command_line(invoke) -> None:  # type: ignore[no-untyped-def]
+    env = {"PW": PASSWORD, "GOALPLAN_ACTOR": "ops"}
+    assert invoke("users", "add", "boss", "--role", "admin", "--password-env", "PW", env=env).exit_code == 0
+    assert invoke("users", "add", "q", "--role", "auditor", "--password-env", "PW", env=env).exit_code == 0
+    refused = invoke("users", "enable", "q", "--reason", "x", env=env)
+    assert refused.exit_code == 2 and "account 'q' is not disabled." in refused.stderr
+    assert invoke("users", "disable", "q", "--reason", "away", env=env).exit_code == 0
+    assert invoke("users", "enable", "q", "--reason", "back", env=env).output == "enabled q\n"
+    log = json.loads(invoke("users", "log", "--json", env=env).stdout)
+    assert [(e["kind"], e["actor"], e["reason"]) for e in log[-2:]] == [
+        ("disabled", "ops", "away"),
+        ("enabled", "ops", "back"),
+    ]
+    assert json.loads(invoke("users", "list", "--json").stdout)[1]["disabled"] is False
