@@ -1,7 +1,5 @@
 """The Starlette application: sign-in, caseload, plan, goal history and its forms, downloads.
 
-The forms for the rest of the record (new plans, goals, steps, ...) live in ``plan_forms``.
-
 Every route asks ``roles.may`` on the server; every write goes through ``goalplan.open`` with the
 signed-in account as the actor. Blocking work (SQLite, argon2, rendering) runs in the thread pool.
 """
@@ -32,10 +30,11 @@ from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
 import goalplan
-from goalplan_web import plan_forms
 from goalplan_web.account_store import AccountStore, check_password
 from goalplan_web.accounts import Account, AccountError
 from goalplan_web.chart import goal_chart
+from goalplan_web.kit import Kit
+from goalplan_web.pages import page_routes
 from goalplan_web.roles import may, visible
 from goalplan_web.security import LoginLimiter, SecurityHeaders, session_secret
 
@@ -124,13 +123,13 @@ def create_app(settings: Settings) -> Starlette:
         name = str(form.get("name", ""))[:64]
         password = str(form.get("password", ""))
         address = request.client.host if request.client else "unknown"
-        if not settings.limiter.allowed(name, address):
+        if not settings.limiter.allowed(settings.accounts, name, address, settings.clock()):
             return render(
                 request, "sign_in.html", 429, error="Too many failed sign-ins; wait a minute.", name=name
             )
         account = settings.accounts.authenticate(name, password)
         if account is None:
-            settings.limiter.failed(name, address)
+            settings.limiter.failed(settings.accounts, name, address, settings.clock())
             return render(request, "sign_in.html", 401, error="Wrong user name or password.", name=name)
         request.session.clear()
         request.session.update({"user": account.name, "seen": settings.clock()})
@@ -298,11 +297,6 @@ def create_app(settings: Settings) -> Starlette:
                 report.close()
         return render(request, "audit.html", report=summary, findings=findings)
 
-    def accounts_page(request: Request, form: FormData | None) -> Response:
-        require(request, "accounts")
-        accounts = sorted(settings.accounts.accounts().values(), key=lambda a: a.name)
-        return render(request, "accounts.html", accounts=accounts, entries=settings.accounts.entries())
-
     # plumbing --------------------------------------------------------------------------------
 
     def endpoint(handler: Callable[..., Response], **kwargs: Any) -> Callable[[Request], Any]:
@@ -319,7 +313,6 @@ def create_app(settings: Settings) -> Starlette:
         assert isinstance(exc, HTTPException)
         return render(request, "error.html", exc.status_code, message=exc.detail)
 
-    forms = plan_forms.Kit(render=render, require=require, store=store, endpoint=endpoint)
     routes = [
         Route("/", endpoint(sign_in_page), methods=["GET", "POST"]),
         Route("/signout", endpoint(sign_out), methods=["POST"]),
@@ -342,8 +335,7 @@ def create_app(settings: Settings) -> Starlette:
         Route("/plans/{plan_id}/sign", endpoint(write_plan, kind="sign"), methods=["POST"]),
         Route("/plans/{plan_id}/download/{format}", endpoint(download)),
         Route("/audit", endpoint(audit_page)),
-        Route("/accounts", endpoint(accounts_page)),
-        *plan_forms.routes(forms),
+        *page_routes(Kit(settings, render, require, endpoint, store, today)),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
     ]
     secret = settings.secret or session_secret(settings.accounts.path)

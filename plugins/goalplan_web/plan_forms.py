@@ -11,8 +11,6 @@ plan that moved on since is answered 409 with the changes, as the goal and plan 
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from starlette.datastructures import FormData
@@ -23,26 +21,15 @@ from starlette.routing import Route
 
 import goalplan
 from goalplan_web import record_forms
-from goalplan_web.accounts import Account
 from goalplan_web.form_fields import FORM, Fields, Invalid, field_of
+from goalplan_web.kit import Kit
 from goalplan_web.record_forms import FORMS, OPEN_LABELS, PlanForm, Target
-
-
-@dataclass(frozen=True)
-class Kit:
-    """What the forms borrow from ``create_app``: rendering, sign-in checks and the store."""
-
-    render: Callable[..., Response]
-    require: Callable[..., Account]
-    store: Callable[[Account], goalplan.Goalplan]
-    endpoint: Callable[..., Callable[[Request], Any]]
-
 
 # the handlers ----------------------------------------------------------------------------------
 
 
 def routes(kit: Kit) -> list[Route]:
-    """The forms' routes, for ``create_app`` to include."""
+    """The forms' routes (``pages.page_routes`` hands them to ``create_app``)."""
 
     def page(request: Request, status: int, spec_title: str, template: str, **context: Any) -> Response:
         return kit.render(request, template, status, title=spec_title, **context)
