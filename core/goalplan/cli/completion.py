@@ -29,7 +29,7 @@ def _store(ctx: click.Context) -> Goalplan | None:
         db = os.environ.get("GOALPLAN_DB") or load_config().db or "goalplan.db"
     if "://" not in db and not Path(db).is_file():
         return None
-    return Goalplan.open(db)
+    return Goalplan.open(db, create=False)  # nor goalplan's tables in a PostgreSQL schema
 
 
 def complete_plan(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[CompletionItem]:

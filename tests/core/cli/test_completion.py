@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
@@ -9,6 +10,7 @@ import pytest
 from click.shell_completion import ShellComplete
 
 import goalplan
+from goalplan import StoreNotFoundError
 from goalplan.cli.main import cli
 from goalplan.cli.plugin_commands import install_plugin_commands
 from goalplan.store.sqlite import SQLiteStore
@@ -120,3 +122,19 @@ def test_bash_gets_plan_ids_goal_ids_and_formats(
     ]
     formats = bash_complete(f"goalplan --db {db} export {plan} --format p", monkeypatch, capsys)
     assert formats == ["plain,pdf"]
+
+
+def test_a_postgresql_store_completes_plans_and_goals_and_an_empty_schema_stays_empty(
+    new_postgres_url: Callable[[], str],
+) -> None:
+    url = new_postgres_url()
+    with goalplan.open(url, actor="dr.ruiz") as gp:
+        plan = gp.open_plan(client="A", clinician="B", opened=date(2026, 1, 5))
+        goal = plan.set_goal("I will walk")
+    assert complete(["--db", url, "plan", "show"]) == [plan.id]
+    assert complete(["--db", url, "intervention", plan.id, "--goal"]) == [goal]
+
+    empty = new_postgres_url()
+    assert complete(["--db", empty, "plan", "show"]) == []
+    with pytest.raises(StoreNotFoundError):
+        goalplan.open(empty, create=False)
