@@ -8,6 +8,7 @@ import os
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from attrs import frozen
@@ -109,6 +110,7 @@ class EventStore(abc.ABC):
     signing: bool = True
     _key: SigningKey | None = None
     _key_registered: bool = False
+    _witness_path: tuple[tuple[str, str], Path] | None = None
 
     @abc.abstractmethod
     def append(
@@ -215,7 +217,10 @@ class EventStore(abc.ABC):
         if checkpoint is None:
             return
         key = self.signing_key()
-        write_witness(witness_file(self.store_id, key.folder), checkpoint.to_json(key.public_key))
+        path = self._witness_path
+        if path is None or path[0] != (self.store_id, key.key_id):
+            path = self._witness_path = ((self.store_id, key.key_id), witness_file(self.store_id, key.folder))
+        write_witness(path[1], checkpoint.to_json(key.public_key))
 
     def latest_recorded_at(self) -> str:
         """The newest recorded-at in the store ("" when empty): a report's day, taken from the log."""

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from attrs import asdict, frozen
+from attrs import asdict, evolve, frozen
 
 from goalplan.errors import GoalplanError
 from goalplan.jcs import jcs
@@ -119,7 +119,7 @@ def seal(
         prior_hash=prior_hash,
         key_id=key.key_id,
     )
-    return Checkpoint(**{**asdict(unsigned), "signature": key.sign(unsigned.message())})
+    return evolve(unsigned, signature=key.sign(unsigned.message()))
 
 
 def signature_holds(checkpoint: Checkpoint, public_key: str) -> bool:

@@ -9,7 +9,8 @@ and witness folder then sit beside it.
 - ``trusted-keys``: public keys of other installations this one accepts, one per line
   (``KEY_ID PUBLIC_KEY LABEL``); this installation's own key is always trusted.
 - ``witness/STORE_ID.witness``: the latest checkpoint this installation signed in that store,
-  replaced atomically after every append (two checksummed slots, see write_witness).
+  replaced atomically and durably after every append (two checksummed slots, see
+  write_witness).
 """
 
 from __future__ import annotations
@@ -222,14 +223,15 @@ WITNESS_SLOT = 4096
 
 
 def write_witness(path: Path, record: Mapping[str, Any]) -> None:
-    """Replace the witness atomically: the file holds two fixed-size slots, each a complete,
-    checksummed record; a write goes into one slot in place (the one its position picks) and a
-    reader takes the newest slot whose checksum holds. So a reader always finds a whole record,
-    the new one or the one before, even after a write torn by a crash.
+    """Replace the witness atomically and durably: the file holds two fixed-size slots, each a
+    complete, checksummed record; a write goes into one slot in place (the one its position
+    picks) and a reader takes the newest slot whose checksum holds. So a reader always finds a
+    whole record, the new one or the one before, even after a write torn by a crash.
 
-    Neither an fsync nor a rename: replacing a file by rename makes the file system flush it,
-    which costs more than the append it witnesses. After a power cut the witness may be an
-    append behind, which only means less is checked, never a false alarm.
+    The slot is flushed to disk (fdatasync) before this returns, and a new file's folder entry
+    too, so a power cut can neither lose the witness (verify would then complain wrongly) nor
+    leave it behind the store (truncation would go unnoticed). Writing in place keeps that to
+    one flush of one block: a rename would also need the folder flushed on every append.
     """
     body = json.dumps(dict(record), sort_keys=True, separators=(",", ":"))
     digest = hashlib.sha256(body.encode("utf-8")).hexdigest()
@@ -238,11 +240,44 @@ def write_witness(path: Path, record: Mapping[str, Any]) -> None:
         raise GoalplanError("a witness record does not fit its slot.")
     position = record.get("position", 0)
     index = position % 2 if isinstance(position, int) else 0
-    if not path.parent.is_dir():
-        _private_folder(path.parent)
-    handle = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
     try:
+        handle = os.open(path, os.O_RDWR)
+        created = False
+    except FileNotFoundError:
+        if not path.parent.is_dir():
+            _private_folder(path.parent)
+        handle = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        created = True
+    try:
+        if created:
+            os.fchmod(handle, 0o600)  # whatever the umask
         os.pwrite(handle, slot.ljust(WITNESS_SLOT - 1) + b"\n", index * WITNESS_SLOT)
+        if created:
+            os.fsync(handle)
+        else:
+            _datasync(handle)
+    finally:
+        os.close(handle)
+    if created:
+        _sync_folder(path.parent)
+
+
+def _datasync(handle: int) -> None:
+    """Flush a file's data (and its size, if it changed), not its timestamps."""
+    sync = getattr(os, "fdatasync", os.fsync)  # macOS has no fdatasync
+    sync(handle)
+
+
+def _sync_folder(folder: Path) -> None:
+    """Flush a folder's entries, so a file just created in it survives a power cut."""
+    try:
+        handle = os.open(folder, os.O_RDONLY)
+    except OSError:  # a platform that cannot open folders (Windows): its rename is durable
+        return
+    try:
+        os.fsync(handle)
+    except OSError:
+        pass
     finally:
         os.close(handle)
 

@@ -268,11 +268,15 @@ class SQLiteStore(InlineProjections):
             if current != expected_version:
                 raise ConcurrencyError(plan_id, expected_version, current)
             links = chain_batch(plan_id, events, current, head, expect_hashes)
-            (last_position,) = conn.execute("SELECT COALESCE(MAX(position), 0) FROM events").fetchone()
+            # The store's last event: where positions continue, and the prior a checkpoint names.
+            last = conn.execute(
+                "SELECT position, plan_id, version, hash FROM events ORDER BY position DESC LIMIT 1"
+            ).fetchone()
+            last_position, prior = (last[0], (last[1], int(last[2]), last[3])) if last else (0, None)
             rows = event_rows(plan_id, events, links, last_position)
             conn.executemany(_INSERT, [(*row, self._user) for row in rows])
             self._project(plan_id, (current, head), rows)
-            checkpoint = self._seal(plan_id, rows, self._prior(rows[0][0]))
+            checkpoint = self._seal(plan_id, rows, prior)
             self._insert_checkpoint(checkpoint)
             if self._bulk:
                 self._pending_witness = checkpoint or self._pending_witness
