@@ -6,7 +6,7 @@ from collections.abc import Iterator, Sequence
 from datetime import UTC, date, datetime, time
 from functools import cached_property
 
-from attrs import frozen
+from attrs import field, frozen
 
 from goalplan.codec import RecordedEvent, format_timestamp, parse_iso_date
 from goalplan.domain import PlanState, apply, fold
@@ -62,6 +62,10 @@ class PlanLog:
     integrity_warning: str = ""
     """Empty for a verified log. Set only when a damaged log is read on purpose (--allow-broken):
     every page or line an exporter writes from this log must then carry this sentence."""
+    start: PlanState | None = field(default=None, eq=False, repr=False)
+    """The plan as it stood at one of these records (a sealed snapshot of a verified log), so
+    ``state`` folds only the records after it; ignored unless its version and head hash are
+    those of a record here."""
 
     @property
     def plan_id(self) -> str:
@@ -69,7 +73,13 @@ class PlanLog:
 
     @cached_property
     def state(self) -> PlanState:
-        return fold(self.records)
+        start, records = self.start, self.records
+        if start is not None and 0 < start.version <= len(records):
+            anchor = records[start.version - 1]
+            at = (anchor.plan_id, anchor.version, anchor.hash)
+            if at == (start.plan_id, start.version, start.head_hash):
+                return fold(records[start.version :], plan_id=start.plan_id, start=start)
+        return fold(records)
 
     def as_of(self, moment: datetime | date | str) -> PlanState:
         if isinstance(moment, str):

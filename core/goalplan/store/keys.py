@@ -22,7 +22,7 @@ import json
 import os
 import tempfile
 from collections.abc import Mapping
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 from typing import Any
 
@@ -87,6 +87,15 @@ class SigningKey:
 
     def sign(self, message: bytes) -> str:
         return base64.b64encode(self._private.sign(message)).decode("ascii")
+
+    @cached_property
+    def snapshot_key(self) -> bytes:
+        """A secret for sealing snapshots (HMAC), derived from the private key: only this
+        installation can make a seal it accepts, and the key file stays the only secret."""
+        from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
+
+        raw = self._private.private_bytes(Encoding.Raw, PrivateFormat.Raw, NoEncryption())
+        return hashlib.sha256(b"goalplan snapshot seal 1\n" + bytes(raw)).digest()
 
     @property
     def folder(self) -> Path:

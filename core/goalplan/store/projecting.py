@@ -20,6 +20,7 @@ from attrs import frozen
 from goalplan.codec import RecordedEvent
 from goalplan.domain import PlanState, fold
 from goalplan.store.base import EventRow, EventStore
+from goalplan.store.keys import load_key
 from goalplan.store.read_models import (
     DATE_COLUMNS,
     GOAL_COLUMNS,
@@ -42,6 +43,7 @@ from goalplan.store.snapshots import (
     decode_state,
     fold_after,
     snapshot_of,
+    start_state,
     usable,
 )
 
@@ -179,8 +181,9 @@ class InlineProjections(EventStore):
                 self._remember(state, cached.snapshot_version)
                 return state, cached.snapshot_version
         snapshot = self._load_snapshot(plan_id)
-        snapshot_version = snapshot.version if snapshot is not None and usable(snapshot, plan_id) else 0
-        if snapshot is not None and usable(snapshot, plan_id):
+        ok = snapshot is not None and usable(snapshot, plan_id, self._seal_key(create=True))
+        snapshot_version = snapshot.version if snapshot is not None and ok else 0
+        if snapshot is not None and ok:
             try:
                 start: PlanState | None = decode_state(snapshot.state)
             except Exception:  # a damaged snapshot is ignored: the log decides
@@ -193,6 +196,35 @@ class InlineProjections(EventStore):
         state = fold(self.read_stream(plan_id), plan_id=plan_id)
         self._remember(state, snapshot_version)
         return state, snapshot_version
+
+    def _seal_key(self, *, create: bool) -> bytes | None:
+        """The key snapshots are sealed with: None when the store does not sign, or (unless
+        ``create``) when this installation has no key yet."""
+        if not self.signing:
+            return None
+        if self._key is None and not create:
+            found = load_key()
+            if found is None:
+                return None
+            self._key = found
+        return self.signing_key().snapshot_key
+
+    def read_start(self, records: Sequence[RecordedEvent]) -> PlanState | None:
+        """A state to fold a verified stream (``records``, from version 1) from instead of its
+        first event: the one this handle holds in memory, or the stored snapshot if this
+        installation's key sealed it; either only if its version and head hash are those of
+        an event in ``records``. None when there is neither, or the store does not sign (then
+        nothing vouches for a snapshot). Never creates a key: reads write nothing."""
+        key = self._seal_key(create=False)
+        if not records or key is None:
+            return None
+        plan_id = records[0].plan_id
+        cached = self._states.get(plan_id)
+        if cached is not None:
+            version = cached.state.version
+            if 0 < version <= len(records) and records[version - 1].hash == cached.state.head_hash:
+                return cached.state
+        return start_state(records, self._load_snapshot(plan_id), key)
 
     def _remember(self, state: PlanState, snapshot_version: int) -> None:
         if state.version == 0:
@@ -245,7 +277,7 @@ class InlineProjections(EventStore):
             return
         snapshot_version = folded.snapshot_version
         if state.version - snapshot_version >= SNAPSHOT_EVERY:
-            self._write_snapshot(snapshot_of(state))
+            self._write_snapshot(snapshot_of(state, self._seal_key(create=True)))
             snapshot_version = state.version
         self._remember(state, snapshot_version)
 
@@ -364,7 +396,7 @@ class InlineProjections(EventStore):
                 rows = rows_for(plan_id, state, records[-1].version, records[-1].position)
                 self._write_rows(rows, None, first_position=records[0].position)
                 if state is not None and state.version >= SNAPSHOT_EVERY:
-                    self._write_snapshot(snapshot_of(state))
+                    self._write_snapshot(snapshot_of(state, self._seal_key(create=False)))
             count += 1
             if progress is not None:
                 progress(count)

@@ -9,17 +9,21 @@ if no snapshot existed. ``goalplan projections check`` compares every stored sna
 full fold of the log.
 
 The state is stored as JSON (never pickle: whoever can write to the database must not be able
-to run code in goalplan).
+to run code in goalplan). A store that signs also seals each snapshot it writes with an HMAC
+under a key derived from the installation's signing key (kept after the code version in the
+``fold_version`` column), so whoever can write the database but holds no key cannot make a
+read show a state the log does not hold: an unsealed or wrongly sealed snapshot is not used.
 """
 
 from __future__ import annotations
 
 import collections.abc
 import hashlib
+import hmac
 import json
 import types
 import typing
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date
 from functools import cache
 from importlib import import_module
@@ -159,17 +163,61 @@ def decode_state(text: str) -> PlanState:
     return state
 
 
-def snapshot_of(state: PlanState) -> Snapshot:
-    return Snapshot(state.plan_id, state.version, state.head_hash, FOLD_CODE_VERSION, encode_state(state))
+def snapshot_of(state: PlanState, seal_key: bytes | None = None) -> Snapshot:
+    """The state as a snapshot, sealed when a key is given."""
+    text = encode_state(state)
+    stamp = FOLD_CODE_VERSION
+    if seal_key is not None:
+        stamp += "." + _seal(seal_key, state.plan_id, state.version, state.head_hash, text)
+    return Snapshot(state.plan_id, state.version, state.head_hash, stamp, text)
 
 
-def usable(snapshot: Snapshot | None, plan_id: str) -> bool:
+def _seal(key: bytes, plan_id: str, version: int, head_hash: str, state: str) -> str:
+    message = f"goalplan snapshot 1\n{plan_id}\n{version}\n{head_hash}\n{FOLD_CODE_VERSION}\n{state}"
+    return hmac.new(key, message.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+def sealed(snapshot: Snapshot, seal_key: bytes) -> bool:
+    """Whether the snapshot carries this key's seal over its plan, version, head and state."""
+    _, _, mac = snapshot.fold_version.partition(".")
+    expected = _seal(seal_key, snapshot.plan_id, snapshot.version, snapshot.head_hash, snapshot.state)
+    return bool(mac) and hmac.compare_digest(mac, expected)
+
+
+def code_version(snapshot: Snapshot) -> str:
+    return snapshot.fold_version.partition(".")[0]
+
+
+def usable(snapshot: Snapshot | None, plan_id: str, seal_key: bytes | None = None) -> bool:
+    """Made by this fold code for this plan, and (given a key) sealed with it."""
     return (
         snapshot is not None
         and snapshot.plan_id == plan_id
-        and snapshot.fold_version == FOLD_CODE_VERSION
+        and code_version(snapshot) == FOLD_CODE_VERSION
         and snapshot.version > 0
+        and (seal_key is None or sealed(snapshot, seal_key))
     )
+
+
+def start_state(
+    records: Sequence[RecordedEvent], snapshot: Snapshot | None, seal_key: bytes
+) -> PlanState | None:
+    """The snapshot's state if it is sealed with ``seal_key`` and its version and head hash
+    are those of an event in ``records`` (a stream read from version 1); else None."""
+    if snapshot is None or not records or not usable(snapshot, records[0].plan_id, seal_key):
+        return None
+    if snapshot.version > len(records):
+        return None
+    anchor = records[snapshot.version - 1]
+    if anchor.version != snapshot.version or anchor.hash != snapshot.head_hash:
+        return None
+    try:
+        state = decode_state(snapshot.state)
+    except Exception:  # a damaged row: the log decides
+        return None
+    if (state.plan_id, state.version, state.head_hash) != (anchor.plan_id, anchor.version, anchor.hash):
+        return None
+    return state
 
 
 def fold_after(plan_id: str, start: PlanState | None, tail: Iterable[RecordedEvent]) -> PlanState | None:
@@ -189,7 +237,7 @@ def fold_after(plan_id: str, start: PlanState | None, tail: Iterable[RecordedEve
 
 def check_snapshot(snapshot: Snapshot, records: list[RecordedEvent]) -> str | None:
     """Why a stored snapshot disagrees with a full fold of the log up to its version (or None)."""
-    if snapshot.fold_version != FOLD_CODE_VERSION:
+    if code_version(snapshot) != FOLD_CODE_VERSION:
         return None  # made by other fold code: never used, so nothing to check
     upto = [r for r in records if r.version <= snapshot.version]
     if len(upto) != snapshot.version or (upto and upto[-1].hash != snapshot.head_hash):
