@@ -619,6 +619,12 @@ class PostgresStore(InlineProjections):
             yield
 
     @contextmanager
+    def _read_snapshot(self) -> Iterator[None]:
+        with self._conn.transaction():
+            self._conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            yield
+
+    @contextmanager
     def _store_transaction(self) -> Iterator[None]:
         with self._conn.transaction():
             self._conn.execute(_LOCK, (lock_key("rebuild", self.schema),))

@@ -410,8 +410,20 @@ class InlineProjections(EventStore):
             "INSERT INTO read_model_state (name, fold_version) VALUES (?, ?)", (MARKER, FOLD_CODE_VERSION)
         )
 
+    @abc.abstractmethod
+    def _read_snapshot(self) -> AbstractContextManager[None]:
+        """A read-only transaction in which every query sees the store as of one moment."""
+
     def check_read_models(self, plan_id: str | None = None) -> CheckReport:
-        """Compare every plan's rows and stored snapshot with a fresh fold of its log."""
+        """Compare every plan's rows and stored snapshot with a fresh fold of its log.
+
+        Rows and log are read in one read-only snapshot of the store: read apart, a writer
+        committing in between would make them disagree when nothing is wrong.
+        """
+        with self._read_snapshot():
+            return self._check_read_models(plan_id)
+
+    def _check_read_models(self, plan_id: str | None) -> CheckReport:
         stored = self._stored_rows()
         snapshots = {
             s[0]: Snapshot(*s)

@@ -403,6 +403,17 @@ class SQLiteStore(InlineProjections):
                 conn.execute("ROLLBACK")
             raise
 
+    @contextmanager
+    def _read_snapshot(self) -> Iterator[None]:
+        # In WAL mode a deferred transaction reads the database as of its first SELECT.
+        conn = self._conn
+        conn.execute("BEGIN")
+        try:
+            yield
+        finally:
+            if conn.in_transaction:
+                conn.execute("COMMIT")
+
     def _plan_transaction(self, plan_id: str) -> Any:
         return self._write_transaction()  # one file lock orders every append
 
