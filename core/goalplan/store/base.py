@@ -17,7 +17,14 @@ from goalplan.codec import GENESIS_HASH, NewEvent, RecordedEvent, chain_hash, fo
 from goalplan.domain import PlanState, fold
 from goalplan.errors import IntegrityError, RejectedError
 from goalplan.store.checkpoints import Checkpoint, seal
-from goalplan.store.keys import SigningKey, load_or_create_key, witness_file, write_witness
+from goalplan.store.keys import (
+    PendingWitness,
+    SigningKey,
+    begin_witness,
+    load_or_create_key,
+    witness_file,
+    write_witness,
+)
 
 APPEND_ONLY_MESSAGE = "goalplan events are append-only"
 
@@ -217,10 +224,21 @@ class EventStore(abc.ABC):
         if checkpoint is None:
             return
         key = self.signing_key()
+        write_witness(self._witness_file(key), checkpoint.to_json(key.public_key))
+
+    def _witness_begin(self, checkpoint: Checkpoint | None) -> PendingWitness | None:
+        """Just before the commit: the witness names the append as pending and starts its
+        flush, which then runs beside the commit's (keys.begin_witness)."""
+        if checkpoint is None:
+            return None
+        key = self.signing_key()
+        return begin_witness(self._witness_file(key), checkpoint.to_json(key.public_key))
+
+    def _witness_file(self, key: SigningKey) -> Path:
         path = self._witness_path
         if path is None or path[0] != (self.store_id, key.key_id):
             path = self._witness_path = ((self.store_id, key.key_id), witness_file(self.store_id, key.folder))
-        write_witness(path[1], checkpoint.to_json(key.public_key))
+        return path[1]
 
     def latest_recorded_at(self) -> str:
         """The newest recorded-at in the store ("" when empty): a report's day, taken from the log."""

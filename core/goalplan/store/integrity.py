@@ -16,7 +16,7 @@ from goalplan.codec import GENESIS_HASH, RecordedEvent, chain_hash
 from goalplan.errors import GoalplanError
 from goalplan.store.base import EventStore
 from goalplan.store.checkpoints import Checkpoint, checkpoint_from_json, signature_holds
-from goalplan.store.keys import load_key, read_witness, trusted_keys, witness_file
+from goalplan.store.keys import BEFORE, PENDING, load_key, read_witness, trusted_keys, witness_file
 
 RECENT_LIMIT = 10_000  # positions remembered for the checks of the next checkpoint
 
@@ -416,18 +416,36 @@ def local_trust(store: EventStore) -> Trust:
         if record is None:
             return trusted, None, "none", []
         cp, _ = checkpoint_from_json(record)
+        before = record.get(BEFORE) if record.get(PENDING) else None
+        earlier = checkpoint_from_json(before)[0] if isinstance(before, dict) else None
     except GoalplanError as exc:
         return trusted, None, "damaged", [Problem("witness", f"the witness {path} cannot be read: {exc}")]
-    if cp.store_id != store.store_id or not signature_holds(cp, key.public_key):
-        problem = Problem(
-            "witness",
-            f"the witness {path} is not signed by this installation's key for this store: it was altered",
-            cp.plan_id,
-            cp.version,
-            cp.position,
-        )
-        return trusted, None, "damaged", [problem]
+    for signed in (cp, earlier):
+        if signed is not None and (
+            signed.store_id != store.store_id or not signature_holds(signed, key.public_key)
+        ):
+            problem = Problem(
+                "witness",
+                f"the witness {path} is not signed by this installation's key for this store: it was altered",
+                signed.plan_id,
+                signed.version,
+                signed.position,
+            )
+            return trusted, None, "damaged", [problem]
+    if record.get(PENDING) and not _holds(store, cp):
+        # Written just before a commit that a crash may have stopped: the committed record it
+        # carries is what the store must still hold.
+        return trusted, earlier, "checked", []
     return trusted, cp, "checked", []
+
+
+def _holds(store: EventStore, cp: Checkpoint) -> bool:
+    record = store.event_at(cp.position)
+    return record is not None and (record.plan_id, record.version, record.hash) == (
+        cp.plan_id,
+        cp.version,
+        cp.hash,
+    )
 
 
 def check_plan(

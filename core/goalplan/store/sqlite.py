@@ -281,13 +281,20 @@ class SQLiteStore(InlineProjections):
             if self._bulk:
                 self._pending_witness = checkpoint or self._pending_witness
                 return appended(plan_id, rows)
-            conn.execute("COMMIT")
+            witness = self._witness_begin(checkpoint)  # flushed beside the commit
+            try:
+                conn.execute("COMMIT")
+            except BaseException:
+                if witness is not None:
+                    witness.wait()
+                raise
         except BaseException:
             if conn.in_transaction and not self._bulk:
                 conn.execute("ROLLBACK")
             raise
         self._key_registered = self._key_registered or checkpoint is not None
-        self._witness(checkpoint)
+        if witness is not None:
+            witness.committed()
         return appended(plan_id, rows)
 
     def _prior(self, first_position: int) -> tuple[str, int, str] | None:
