@@ -84,12 +84,12 @@ def test_a_snapshot_edited_in_the_database_is_not_used(db: Path) -> None:
     store = SQLiteStore(db, create=False)
     (state,) = store._query("SELECT state FROM plan_snapshots WHERE plan_id = ?", (PLAN,))[0]
     store.close()
-    assert "area 1" in state
-    _backdoor(db, "UPDATE plan_snapshots SET state = ?", (state.replace("area 1", "forged"),))
+    assert "sleep, mood" in state
+    _backdoor(db, "UPDATE plan_snapshots SET state = ?", (state.replace("sleep, mood", "forged"),))
     log, folded = _fresh_read(db)
     assert log.start is None and folded == [10]
     assert log.state == _full_fold(db)
-    assert all(area.title != "focus forged" for area in log.state.focus_areas.values())
+    assert all(area.description == "sleep, mood" for area in log.state.focus_areas.values())
 
 
 def test_a_snapshot_another_key_sealed_is_not_used(db: Path, signing_key_file: Path) -> None:
