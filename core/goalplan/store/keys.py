@@ -345,7 +345,7 @@ class PendingWitness:
             pass
 
 
-_flusher: ThreadPoolExecutor | None = None
+_flusher: tuple[int, ThreadPoolExecutor] | None = None
 
 
 def begin_witness(path: Path, record: Mapping[str, Any]) -> PendingWitness:
@@ -382,9 +382,9 @@ def begin_witness(path: Path, record: Mapping[str, Any]) -> PendingWitness:
             os.close(handle)
         _sync_folder(path.parent)
         return PendingWitness(path, record, slot, None)
-    if _flusher is None:
-        _flusher = ThreadPoolExecutor(max_workers=1, thread_name_prefix="goalplan-witness")
-    return PendingWitness(path, record, slot, _flusher.submit(_flush_and_close, handle))
+    if _flusher is None or _flusher[0] != os.getpid():  # a forked child has no thread of its own
+        _flusher = (os.getpid(), ThreadPoolExecutor(max_workers=1, thread_name_prefix="goalplan-witness"))
+    return PendingWitness(path, record, slot, _flusher[1].submit(_flush_and_close, handle))
 
 
 def _flush_and_close(handle: int) -> None:

@@ -136,3 +136,28 @@ def test_the_pending_record_is_flushed_beside_the_commit_and_before_the_append_r
     assert events[0] == "pending" and events[-1] == "committed"
     assert events.count("flushed") == 1 and events.index("flushed") < events.index("committed")
     assert events.index("commit") < events.index("committed")
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
+def test_a_forked_child_flushes_its_own_witness(store: SQLiteStore) -> None:
+    """The flushing thread does not survive a fork: a child that appends must not wait on it."""
+    store.append("plan-a", new_events(1), 3)  # the parent has its flushing thread now
+    pid = os.fork()
+    if pid == 0:  # the child: append through the inherited handle, exit 0 if it returns
+        code = 1
+        try:
+            store.append("plan-a", new_events(1), 4)
+            code = 0
+        finally:
+            os._exit(code)
+    for _ in range(200):
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            break
+        threading.Event().wait(0.05)
+    else:
+        os.kill(pid, 9)
+        os.waitpid(pid, 0)
+        pytest.fail("the child's append did not return")
+    assert os.waitstatus_to_exitcode(status) == 0
+    assert store.stream_version("plan-a") == 5
