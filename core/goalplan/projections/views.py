@@ -12,6 +12,7 @@ from goalplan.codec import RecordedEvent, format_timestamp, parse_iso_date
 from goalplan.domain import PlanState, apply, fold
 from goalplan.errors import RejectedError
 from goalplan.projections.history import HistoryEntry, plan_history
+from goalplan.store.snapshots import Snapshot, start_from
 from goalplan.text import check_date
 
 
@@ -62,10 +63,10 @@ class PlanLog:
     integrity_warning: str = ""
     """Empty for a verified log. Set only when a damaged log is read on purpose (--allow-broken):
     every page or line an exporter writes from this log must then carry this sentence."""
-    start: PlanState | None = field(default=None, eq=False, repr=False)
-    """The plan as it stood at one of these records (a sealed snapshot of a verified log), so
-    ``state`` folds only the records after it; ignored unless its version and head hash are
-    those of a record here."""
+    start: Snapshot | None = field(default=None, eq=False, repr=False)
+    """A sealed snapshot of this verified log (see Goalplan.checked_log), so ``state`` decodes
+    its own copy and folds only the records after it; ignored unless its version and head hash
+    are those of a record here."""
 
     @property
     def plan_id(self) -> str:
@@ -73,13 +74,11 @@ class PlanLog:
 
     @cached_property
     def state(self) -> PlanState:
-        start, records = self.start, self.records
-        if start is not None and 0 < start.version <= len(records):
-            anchor = records[start.version - 1]
-            at = (anchor.plan_id, anchor.version, anchor.hash)
-            if at == (start.plan_id, start.version, start.head_hash):
-                return fold(records[start.version :], plan_id=start.plan_id, start=start)
-        return fold(records)
+        if self.start is not None:
+            state = start_from(self.start, self.records)
+            if state is not None:
+                return state
+        return fold(self.records)
 
     def as_of(self, moment: datetime | date | str) -> PlanState:
         if isinstance(moment, str):

@@ -42,8 +42,8 @@ from goalplan.store.snapshots import (
     check_snapshot,
     decode_state,
     fold_after,
+    read_snapshot,
     snapshot_of,
-    start_state,
     usable,
 )
 
@@ -209,22 +209,16 @@ class InlineProjections(EventStore):
             self._key = found
         return self.signing_key().snapshot_key
 
-    def read_start(self, records: Sequence[RecordedEvent]) -> PlanState | None:
-        """A state to fold a verified stream (``records``, from version 1) from instead of its
-        first event: the one this handle holds in memory, or the stored snapshot if this
-        installation's key sealed it; either only if its version and head hash are those of
-        an event in ``records``. None when there is neither, or the store does not sign (then
-        nothing vouches for a snapshot). Never creates a key: reads write nothing."""
+    def read_start(self, records: Sequence[RecordedEvent]) -> Snapshot | None:
+        """The stored snapshot a verified stream (``records``, from version 1) may be folded
+        from instead of its first event: only one this installation's key sealed, whose
+        version and head hash are those of an event in ``records``. None when there is none,
+        or the store does not sign (then nothing vouches for a snapshot). Never creates a key:
+        reads write nothing."""
         key = self._seal_key(create=False)
         if not records or key is None:
             return None
-        plan_id = records[0].plan_id
-        cached = self._states.get(plan_id)
-        if cached is not None:
-            version = cached.state.version
-            if 0 < version <= len(records) and records[version - 1].hash == cached.state.head_hash:
-                return cached.state
-        return start_state(records, self._load_snapshot(plan_id), key)
+        return read_snapshot(records, self._load_snapshot(records[0].plan_id), key)
 
     def _remember(self, state: PlanState, snapshot_version: int) -> None:
         if state.version == 0:

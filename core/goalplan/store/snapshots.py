@@ -243,11 +243,12 @@ def usable(snapshot: Snapshot | None, plan_id: str, seal_key: bytes | None = Non
     )
 
 
-def start_state(
+def read_snapshot(
     records: Sequence[RecordedEvent], snapshot: Snapshot | None, seal_key: bytes
-) -> PlanState | None:
-    """The snapshot's state if it is sealed with ``seal_key`` and its version and head hash
-    are those of an event in ``records`` (a stream read from version 1); else None."""
+) -> Snapshot | None:
+    """The snapshot if it is sealed with ``seal_key`` and its version and head hash are those of
+    an event in ``records`` (a stream read from version 1); else None. Its state is left as
+    text: each reader decodes its own copy, so no reader can change another's."""
     if snapshot is None or not records or not usable(snapshot, records[0].plan_id, seal_key):
         return None
     if snapshot.version > len(records):
@@ -255,13 +256,22 @@ def start_state(
     anchor = records[snapshot.version - 1]
     if anchor.version != snapshot.version or anchor.hash != snapshot.head_hash:
         return None
+    return snapshot
+
+
+def start_from(snapshot: Snapshot, records: Sequence[RecordedEvent]) -> PlanState | None:
+    """The plan folded from the snapshot's state through the records after it, or None when
+    the snapshot does not decode or no longer matches ``records``."""
+    if not 0 < snapshot.version <= len(records):
+        return None
+    anchor = records[snapshot.version - 1]
     try:
         state = decode_state(snapshot.state)
     except Exception:  # a damaged row: the log decides
         return None
     if (state.plan_id, state.version, state.head_hash) != (anchor.plan_id, anchor.version, anchor.hash):
         return None
-    return state
+    return fold(records[snapshot.version :], plan_id=anchor.plan_id, start=state)
 
 
 def fold_after(plan_id: str, start: PlanState | None, tail: Iterable[RecordedEvent]) -> PlanState | None:

@@ -16,6 +16,7 @@ from goalplan.codec import RecordedEvent
 from goalplan.domain import fold
 from goalplan.errors import IntegrityError
 from goalplan.projections import plan_to_json, views
+from goalplan.store import snapshots
 from goalplan.store.keys import add_trusted_key
 from goalplan.store.sqlite import GUARDED_TABLES, SQLiteStore
 
@@ -56,7 +57,11 @@ def _fresh_read(path: Path) -> tuple[views.PlanLog, list[int]]:
         folded.append(len(records))
         return real_fold(records, *args, **kwargs)  # type: ignore[arg-type]
 
-    with Goalplan.open(path, create=False) as gp, mock.patch.object(views, "fold", counting):
+    with (
+        Goalplan.open(path, create=False) as gp,
+        mock.patch.object(views, "fold", counting),
+        mock.patch.object(snapshots, "fold", counting),
+    ):
         log = gp.plan(PLAN).log()
         log.state  # noqa: B018  (folding is the point)
     return log, folded
@@ -127,14 +132,20 @@ def test_a_store_that_does_not_sign_reads_the_whole_log(db: Path) -> None:
     store.close()
 
 
-def test_a_running_handle_reads_from_the_state_it_holds(tmp_path: Path) -> None:
-    with Goalplan.open(tmp_path / "events.db") as gp:
-        gp.store.append(PLAN, new_events(5), 0)
+def test_each_view_of_a_log_decodes_its_own_state(db: Path) -> None:
+    """An exporter that changes the state it was given changes nothing another one sees."""
+    with Goalplan.open(db, create=False) as gp:
         log = gp.plan(PLAN).log()
-        assert log.start is not None and log.start.version == 5
-        assert repr(log.state) == repr(fold(gp.store.read_stream(PLAN), plan_id=PLAN))
-        gp.store.append(PLAN, new_events(1), 5)
-        assert gp.plan(PLAN).log().state.version == 6
+        assert log.start is not None
+        first, second = (
+            views.PlanLog(log.records, start=log.start),
+            views.PlanLog(log.records, start=log.start),
+        )
+        areas = len(first.state.focus_areas)
+        first.state.focus_areas.clear()  # type: ignore[attr-defined]
+        assert len(second.state.focus_areas) == areas == 10
+        assert len(gp.plan(PLAN).log().state.focus_areas) == 10
+        assert len(gp.store.load_state(PLAN).focus_areas) == 10
 
 
 def test_a_plan_read_from_its_snapshot_exports_the_same_bytes(tmp_path: Path) -> None:
