@@ -178,3 +178,19 @@ def test_a_plan_read_from_its_snapshot_exports_the_same_bytes(tmp_path: Path) ->
             plan_to_json(whole.state), sort_keys=True
         )
         assert same
+
+
+def test_loading_a_state_without_a_key_creates_none_and_trusts_no_snapshot(
+    db: Path, signing_key_file: Path
+) -> None:
+    store = SQLiteStore(db, create=False)
+    (state,) = store._query("SELECT state FROM plan_snapshots WHERE plan_id = ?", (PLAN,))[0]
+    store.close()
+    _backdoor(db, "UPDATE plan_snapshots SET state = ?", (state.replace("sleep, mood", "forged"),))
+    store = SQLiteStore(db, create=False)
+    try:
+        loaded = store.load_state(PLAN)
+        assert repr(loaded) == repr(fold(store.read_stream(PLAN), plan_id=PLAN))
+        assert not signing_key_file.exists()
+    finally:
+        store.close()
