@@ -16,6 +16,7 @@ from goalplan.codec import GENESIS_HASH, NewEvent, RecordedEvent, chain_hash, fo
 from goalplan.domain import PlanState, fold
 from goalplan.errors import IntegrityError, RejectedError
 from goalplan.store.checkpoints import Checkpoint, seal
+from goalplan.store.claims import Claim
 from goalplan.store.keys import SigningKey, load_or_create_key, witness_file, write_witness
 
 APPEND_ONLY_MESSAGE = "goalplan events are append-only"
@@ -171,6 +172,14 @@ class EventStore(abc.ABC):
     @abc.abstractmethod
     def stored_keys(self) -> list[StoredKey]:
         """The public keys installations registered when they first signed here."""
+
+    def pending_events(self) -> list[tuple[str, int, str]]:
+        """(plan, version, event id) of events written but not yet given a position (PostgreSQL)."""
+        return []
+
+    def pending_claims(self) -> list[Claim]:
+        """The signed claims of appends still waiting for positions (PostgreSQL)."""
+        return []
 
     def iter_checkpoints(self, batch: int = 5000) -> Iterator[Checkpoint]:
         position = 1
