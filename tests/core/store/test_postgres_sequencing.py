@@ -158,13 +158,15 @@ def test_a_forged_row_without_a_valid_claim_is_never_sealed_and_verify_names_it(
     assert kinds(report) == [("unclaimed", "plan-a", 3)], report.problems
     assert forged.event_id in str(report.problems[0].event_id)
     if claim == "none":  # a writer never builds on it (with a claim, the claim check is the sequencer's)
-        with pytest.raises(IntegrityError, match="plan plan-a version 3 waits in the store without a signed claim"):
+        with pytest.raises(IntegrityError, match="plan-a version 3 waits in the store without a signed claim"):
             pg.append("plan-a", new_events(1), 3)
         assert pg.stream_version("plan-a") == 3
 
 
 @pytest.mark.postgres
-def test_the_only_update_an_event_takes_is_its_position_once(pg: PostgresStore, raw: psycopg.Connection) -> None:
+def test_the_only_update_an_event_takes_is_its_position_once(
+    pg: PostgresStore, raw: psycopg.Connection
+) -> None:
     pg.append("plan-a", new_events(1), 0)
     write_phase_only(pg, "plan-a", 1, 1)
     with pytest.raises(psycopg.Error, match="append-only"):
@@ -192,7 +194,9 @@ def _back_to_schema_4(raw: psycopg.Connection) -> None:
 
 
 @pytest.mark.postgres
-def test_a_store_made_by_0_2_0_upgrades_and_still_verifies(pg: PostgresStore, raw: psycopg.Connection) -> None:
+def test_a_store_made_by_0_2_0_upgrades_and_still_verifies(
+    pg: PostgresStore, raw: psycopg.Connection
+) -> None:
     pg.append("plan-a", new_events(3), 0)
     pg.append("plan-b", new_events(2), 0)
     _back_to_schema_4(raw)
