@@ -616,11 +616,15 @@ class PostgresStore(InlineProjections):
 
     def _refuse_unclaimed_head(self, plan_id: str, version: int) -> None:
         """A pending head no claim covers was put there outside goalplan: build nothing on it."""
-        claimed = self._conn.execute(
-            "SELECT 1 FROM append_claims WHERE plan_id = %s AND first_version <= %s AND last_version >= %s",
-            (plan_id, version, version),
+        # One statement, so one snapshot: a sequencer commits the position and drops the claim
+        # together, and this sees either both before or both after.
+        row = self._conn.execute(
+            "SELECT EXISTS (SELECT 1 FROM append_claims WHERE plan_id = %s AND first_version <= %s "
+            "AND last_version >= %s) OR EXISTS (SELECT 1 FROM events WHERE plan_id = %s AND version = %s "
+            "AND position IS NOT NULL)",
+            (plan_id, version, version, plan_id, version),
         ).fetchone()
-        if claimed is None:
+        if not (row and row[0]):
             raise IntegrityError(
                 f"plan {plan_id} version {version} waits in the store without a signed claim: it "
                 "was added outside goalplan; nothing was written (`goalplan verify` names it)."
