@@ -329,6 +329,45 @@ _INSERT_PENDING = (
     "schema_version, payload, prev_hash, hash, hash_scheme) "
     "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
 )
+_CLAIMS_QUERY = """
+WITH top AS (
+    SELECT position, plan_id, version, hash FROM events
+    WHERE position IS NOT NULL ORDER BY position DESC LIMIT 1
+)
+SELECT c.seq, c.plan_id, c.first_version, c.last_version, c.hash, c.key_id, c.signature,
+    (SELECT count(*) FROM events AS e WHERE e.plan_id = c.plan_id
+        AND e.version BETWEEN c.first_version AND c.last_version AND e.position IS NULL),
+    EXISTS (SELECT 1 FROM events AS e WHERE e.plan_id = c.plan_id AND e.version = c.last_version
+        AND e.hash = c.hash),
+    c.first_version = 1 OR EXISTS (SELECT 1 FROM events AS e WHERE e.plan_id = c.plan_id
+        AND e.version = c.first_version - 1 AND e.position IS NOT NULL),
+    top.position, top.plan_id, top.version, top.hash
+FROM append_claims AS c LEFT JOIN top ON true
+ORDER BY c.seq
+"""
+# One round trip seals a group: positions, the plans' read-model positions, the claims, the
+# checkpoints. Data-modifying CTEs all run against the same snapshot, and touch different rows.
+_SEAL_STATEMENT = f"""
+WITH positioned AS (
+    UPDATE events AS e SET position = v.position
+    FROM unnest(%s::text[], %s::integer[], %s::bigint[]) AS v(plan_id, version, position)
+    WHERE e.plan_id = v.plan_id AND e.version = v.version
+    RETURNING 1
+), summarised AS (
+    UPDATE plan_summaries AS s SET
+        last_position = CASE WHEN s.version = v.version THEN v.last_position ELSE s.last_position END,
+        first_position = CASE WHEN v.first_position > 0 THEN v.first_position ELSE s.first_position END
+    FROM unnest(%s::text[], %s::integer[], %s::bigint[], %s::bigint[])
+        AS v(plan_id, version, last_position, first_position)
+    WHERE s.plan_id = v.plan_id
+    RETURNING 1
+), done AS (
+    DELETE FROM append_claims WHERE seq = ANY(%s::bigint[]) RETURNING 1
+)
+INSERT INTO checkpoints ({", ".join(CHECKPOINT_FIELDS[1:])})
+SELECT * FROM unnest(%s::bigint[], %s::bigint[], %s::text[], %s::integer[], %s::text[], %s::text[],
+    %s::integer[], %s::text[], %s::text[], %s::text[])
+"""
 _WAIT_FOR_SEQUENCER = 10.0  # seconds an append waits for another installation to seal before it
 _CHECKPOINT_COLUMNS = ", ".join(CHECKPOINT_FIELDS[1:])
 _LOCK = "SELECT pg_advisory_xact_lock(%s)"
@@ -537,7 +576,7 @@ class PostgresStore(InlineProjections):
             if isinstance(written, AppendResult):
                 return written
             self._conn.execute(_LOCK, (self._positions_key,))
-            sealed = self._sequence_locked()
+            sealed, _ = self._sequence_locked()
             self._pending_witness = sealed or self._pending_witness
             result = self._positioned(written)
             if result is None:
@@ -639,10 +678,17 @@ class PostgresStore(InlineProjections):
         """
         deadline = time.monotonic() + _WAIT_FOR_SEQUENCER
         while True:
-            checkpoint = self._sequence(written)
+            checkpoint, mine = self._sequence(written)
             if checkpoint is not None:
                 self._key_registered = True
                 self._witness(checkpoint)
+            if mine:
+                return AppendResult(
+                    written.plan_id,
+                    tuple(range(written.first_version, written.last_version + 1)),
+                    tuple(mine),
+                    duplicate=written.duplicate,
+                )
             result = self._positioned(written)
             if result is not None:
                 return result
@@ -669,61 +715,41 @@ class PostgresStore(InlineProjections):
             duplicate=written.duplicate,
         )
 
-    def _sequence(self, own: _Written | None = None) -> Checkpoint | None:
-        """One short transaction under the store-wide positions lock; returns the last checkpoint
-        this connection signed. Returns at once when ``own`` was sealed by another writer."""
+    def _sequence(self, own: _Written | None = None) -> tuple[Checkpoint | None, list[int]]:
+        """One short transaction under the store-wide positions lock: (the last checkpoint this
+        connection signed, the positions ``own`` received here, if it did)."""
         with self._conn.transaction():
             self._conn.execute(_LOCK, (self._positions_key,))
-            if own is not None and not own.duplicate:
-                mine = self._conn.execute(
-                    "SELECT 1 FROM append_claims WHERE plan_id = %s AND first_version = %s",
-                    (own.plan_id, own.first_version),
-                ).fetchone()
-                if mine is None:
-                    return None
-            return self._sequence_locked()
+            return self._sequence_locked(own)
 
-    def _sequence_locked(self) -> Checkpoint | None:
+    def _sequence_locked(self, own: _Written | None = None) -> tuple[Checkpoint | None, list[int]]:
         """Give positions to every validly claimed pending append, oldest claim first, and seal
-        each with a checkpoint exactly as an append made in one step would be sealed."""
+        each with a checkpoint exactly as an append made in one step would be sealed.
+
+        Returns at once, having written nothing, when ``own`` was already sealed by another
+        writer: its commit was durable before this connection could take the lock.
+        """
         conn = self._conn
-        claims = conn.execute(
-            "SELECT seq, plan_id, first_version, last_version, hash, key_id, signature "
-            "FROM append_claims ORDER BY seq"
-        ).fetchall()
-        if not claims:
-            return None
-        pending: dict[tuple[str, int], tuple[str, str]] = {
-            (str(p), int(v)): (str(e), str(h))
-            for p, v, e, h in conn.execute(
-                "SELECT plan_id, version, event_id, hash FROM events WHERE position IS NULL "
-                "AND plan_id = ANY(%s)",
-                (list({str(c[1]) for c in claims}),),
-            )
-        }
-        prior_row = conn.execute(
-            "SELECT position, plan_id, version, hash FROM events WHERE position IS NOT NULL "
-            "ORDER BY position DESC LIMIT 1"
-        ).fetchone()
-        last = int(prior_row[0]) if prior_row else 0
-        prior = (str(prior_row[1]), int(prior_row[2]), str(prior_row[3])) if prior_row else None
-        before = [(str(c[1]), int(c[2]) - 1) for c in claims if int(c[2]) > 1]
-        sealed_before = {
-            (str(p), int(v))
-            for p, v in conn.execute(
-                "SELECT e.plan_id, e.version FROM events AS e "
-                "JOIN unnest(%s::text[], %s::integer[]) AS b(plan_id, version) "
-                "ON e.plan_id = b.plan_id AND e.version = b.version WHERE e.position IS NOT NULL",
-                ([b[0] for b in before], [b[1] for b in before]),
-            )
-        }
+        # One round trip: each claim, whether its events still wait and end at its hash, whether
+        # the event before it has a position, and the store's last sealed event.
+        claims = conn.execute(_CLAIMS_QUERY).fetchall()
+        if not claims or (
+            own is not None
+            and not own.duplicate
+            and not any((c[1], c[2]) == (own.plan_id, own.first_version) for c in claims)
+        ):
+            return None, []
+        top = claims[0][10:]
+        last = int(top[0]) if top[0] is not None else 0
+        prior = (str(top[1]), int(top[2]), str(top[3])) if top[0] is not None else None
         held: set[str] = set()
-        sealed_here: set[tuple[str, int]] = set()
         done: list[int] = []
         updates: list[tuple[str, int, int]] = []
         checkpoints: list[Checkpoint] = []
         summaries: dict[str, tuple[int, int, int]] = {}
-        for seq, plan_id, first_version, last_version, head, key_id, signature in claims:
+        mine: list[int] = []
+        for seq, plan_id, first_version, last_version, head, key_id, signature, *state in claims:
+            waiting, ends_at_head, after_sealed = state[:3]
             claim = Claim(
                 store_id=self.store_id,
                 plan_id=plan_id,
@@ -733,25 +759,21 @@ class PostgresStore(InlineProjections):
                 key_id=key_id,
                 signature=signature,
             )
-            versions = range(first_version, last_version + 1)
             if (
                 plan_id in held
+                or waiting != last_version - first_version + 1
+                or not ends_at_head
+                or not (after_sealed or summaries.get(plan_id, (0,))[0] == first_version - 1)
                 or not self._claim_trusted(claim)
-                or any((plan_id, v) not in pending for v in versions)
-                or pending[(plan_id, last_version)][1] != head
-                or (
-                    first_version > 1
-                    and (plan_id, first_version - 1) not in sealed_here
-                    and (plan_id, first_version - 1) not in sealed_before
-                )
             ):
                 held.add(plan_id)  # later appends to this plan wait behind it
                 continue
             first_position = last + 1
-            for v in versions:
+            for v in range(first_version, last_version + 1):
                 last += 1
                 updates.append((plan_id, v, last))
-                sealed_here.add((plan_id, v))
+            if own is not None and (plan_id, first_version) == (own.plan_id, own.first_version):
+                mine = list(range(first_position, last + 1))
             done.append(int(seq))
             if self.signing:
                 checkpoints.append(
@@ -768,40 +790,30 @@ class PostgresStore(InlineProjections):
             _, _, known_first = summaries.get(plan_id, (0, 0, 0))
             summaries[plan_id] = (last_version, last, first_position if first_version == 1 else known_first)
         if not done:
-            return None
+            return None, []
+        if checkpoints:
+            key_row = self._key_row()
+            if key_row is not None:
+                conn.execute(
+                    "INSERT INTO signing_keys VALUES (%s, %s, %s, %s) ON CONFLICT (key_id) DO NOTHING",
+                    key_row,
+                )
+        cp_rows = [cp.row() for cp in checkpoints]
         conn.execute(
-            "UPDATE events AS e SET position = v.position "
-            "FROM unnest(%s::text[], %s::integer[], %s::bigint[]) AS v(plan_id, version, position) "
-            "WHERE e.plan_id = v.plan_id AND e.version = v.version",
-            ([u[0] for u in updates], [u[1] for u in updates], [u[2] for u in updates]),
-        )
-        conn.execute(
-            "UPDATE plan_summaries AS s SET "
-            "last_position = CASE WHEN s.version = v.version THEN v.last_position ELSE s.last_position END, "
-            "first_position = CASE WHEN v.first_position > 0 THEN v.first_position ELSE s.first_position END "
-            "FROM unnest(%s::text[], %s::integer[], %s::bigint[], %s::bigint[]) "
-            "AS v(plan_id, version, last_position, first_position) WHERE s.plan_id = v.plan_id",
+            _SEAL_STATEMENT,
             (
+                [u[0] for u in updates],
+                [u[1] for u in updates],
+                [u[2] for u in updates],
                 list(summaries),
                 [t[0] for t in summaries.values()],
                 [t[1] for t in summaries.values()],
                 [t[2] for t in summaries.values()],
+                done,
+                *([row[i] for row in cp_rows] for i in range(len(CHECKPOINT_FIELDS) - 1)),
             ),
         )
-        conn.execute("DELETE FROM append_claims WHERE seq = ANY(%s)", (done,))
-        if not checkpoints:
-            return None
-        key_row = self._key_row()
-        if key_row is not None:
-            conn.execute(
-                "INSERT INTO signing_keys VALUES (%s, %s, %s, %s) ON CONFLICT (key_id) DO NOTHING", key_row
-            )
-        with conn.cursor() as cursor:
-            cursor.executemany(
-                f"INSERT INTO checkpoints ({_CHECKPOINT_COLUMNS}) VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s)",
-                [cp.row() for cp in checkpoints],
-            )
-        return checkpoints[-1]
+        return (checkpoints[-1] if checkpoints else None), mine
 
     def _claim_trusted(self, claim: Claim) -> bool:
         if not self.signing:
@@ -818,7 +830,7 @@ class PostgresStore(InlineProjections):
         if not waiting or not waiting[0]:
             return 0
         try:
-            checkpoint = self._sequence()
+            checkpoint, _ = self._sequence()
         except psycopg.Error as exc:
             if self._refused_write(exc):
                 return int(waiting[0])
