@@ -24,7 +24,7 @@ import logging
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any, Concatenate, ParamSpec, TypeVar
+from typing import Any, Concatenate, ParamSpec, TypeVar, overload
 
 import psycopg
 from attrs import frozen
@@ -329,6 +329,17 @@ _INSERT_PENDING = (
     "schema_version, payload, prev_hash, hash, hash_scheme) "
     "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
 )
+_LOCK_ASYNC = "SELECT set_config('synchronous_commit', 'off', true), pg_advisory_xact_lock(%s)"
+_RETRY_AND_HEAD = """
+SELECT event_id, plan_id, version, position, hash, true FROM events WHERE event_id = ANY(%s)
+UNION ALL
+(SELECT event_id, plan_id, version, position, hash, false FROM events WHERE plan_id = %s
+ ORDER BY version DESC LIMIT 1)
+"""
+_UNLOCK_AND_POSITIONS = (
+    "SELECT pg_advisory_unlock_shared(%s), (SELECT array_agg(position ORDER BY version) FROM events "
+    "WHERE plan_id = %s AND version BETWEEN %s AND %s)"
+)
 _CLAIMS_QUERY = """
 WITH top AS (
     SELECT position, plan_id, version, hash FROM events
@@ -371,6 +382,7 @@ SELECT * FROM unnest(%s::bigint[], %s::bigint[], %s::text[], %s::integer[], %s::
 _WAIT_FOR_SEQUENCER = 10.0  # seconds an append waits for another installation to seal before it
 _CHECKPOINT_COLUMNS = ", ".join(CHECKPOINT_FIELDS[1:])
 _LOCK = "SELECT pg_advisory_xact_lock(%s)"
+_TRY_LOCK = "SELECT pg_try_advisory_xact_lock(%s)"
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -425,6 +437,10 @@ class _Written:
     first_version: int
     last_version: int
     duplicate: bool = False
+
+
+def _span(written: _Written) -> tuple[str, int, int]:
+    return written.plan_id, written.first_version, written.last_version
 
 
 class PostgresStore(InlineProjections):
@@ -586,13 +602,7 @@ class PostgresStore(InlineProjections):
                 )
             return result
         with self._conn.transaction():
-            # Phase 1 commits asynchronously: it does not wait for its WAL to reach disk. That
-            # is safe only because append() returns after phase 2's synchronous commit, and
-            # PostgreSQL flushes WAL in order: the sequencer saw this commit, so its commit
-            # record lies after this one, and flushing it flushes this one too. A crash before
-            # that loses at most an append nobody was told of.
-            self._conn.execute("SET LOCAL synchronous_commit = off")
-            written = self._write_phase(plan_id, events, expected_version, expect_hashes)
+            written = self._write_phase(plan_id, events, expected_version, expect_hashes, durable=False)
         if isinstance(written, AppendResult):
             return written
         return self._sequence_own(written)
@@ -603,27 +613,39 @@ class PostgresStore(InlineProjections):
         events: Sequence[NewEvent],
         expected_version: int,
         expect_hashes: Sequence[str] | None,
+        *,
+        durable: bool = True,
     ) -> AppendResult | _Written:
-        """Store the events without positions, under this plan's lock only, beside a signed claim."""
+        """Store the events without positions, under this plan's lock only, beside a signed claim.
+
+        With ``durable=False`` the transaction commits asynchronously: it does not wait for its
+        WAL to reach disk. That is safe only because append() returns after phase 2's
+        synchronous commit, and PostgreSQL flushes WAL in order: the sequencer saw this commit,
+        so its own commit record lies after this one, and flushing it flushes this one too. A
+        crash before that loses at most an append nobody was told of.
+        """
         conn = self._conn
-        conn.execute(_LOCK, (lock_key("stream", self.schema, plan_id),))
+        stream_lock = lock_key("stream", self.schema, plan_id)
+        if durable:
+            conn.execute(_LOCK, (stream_lock,))
+        else:
+            conn.execute(_LOCK_ASYNC, (stream_lock,))
         ids = [e.event_id for e in events]
-        found = {
-            str(event_id): (str(pid), int(version), position)
-            for event_id, pid, version, position in conn.execute(
-                "SELECT event_id, plan_id, version, position FROM events WHERE event_id = ANY(%s)", (ids,)
-            )
-        }
+        # After the lock, in a statement of its own (READ COMMITTED: its snapshot starts now): the
+        # ids already stored (a retry), then the plan's head.
+        found: dict[str, tuple[str, int, int | None]] = {}
+        row = None
+        for event_id, pid, version, position, digest, retry in conn.execute(_RETRY_AND_HEAD, (ids, plan_id)):
+            if retry:
+                found[str(event_id)] = (str(pid), int(version), position)
+            else:
+                row = (version, digest, position)
         if found:
             retried = retried_result(plan_id, ids, {k: (p, v, n or 0) for k, (p, v, n) in found.items()})
             if retried is not None and all(position is not None for _, _, position in found.values()):
                 return retried
             versions = sorted(v for _, v, _ in found.values())
             return _Written(plan_id, versions[0], versions[-1], duplicate=True)
-        row = conn.execute(
-            "SELECT version, hash, position FROM events WHERE plan_id = %s ORDER BY version DESC LIMIT 1",
-            (plan_id,),
-        ).fetchone()
         current, head = (int(row[0]), str(row[1])) if row else (0, GENESIS_HASH)
         if row is not None and row[2] is None:
             self._refuse_unclaimed_head(plan_id, current)
@@ -631,8 +653,6 @@ class PostgresStore(InlineProjections):
             raise ConcurrencyError(plan_id, expected_version, current)
         links = chain_batch(plan_id, events, current, head, expect_hashes)
         rows = [(0, *r[1:]) for r in event_rows(plan_id, events, links, 0)]
-        with conn.cursor() as cursor:
-            cursor.executemany(_INSERT_PENDING, [r[1:] for r in rows])
         self._writing = True
         try:
             self._project(plan_id, (current, head), rows)  # positions 0 until the sequencer sets them
@@ -646,11 +666,13 @@ class PostgresStore(InlineProjections):
             current + len(events),
             links[-1][2],
         )
-        conn.execute(
-            "INSERT INTO append_claims (plan_id, first_version, last_version, hash, key_id, signature) "
-            "VALUES (%s, %s, %s, %s, %s, %s)",
-            (plan_id, claim.first_version, claim.last_version, claim.hash, claim.key_id, claim.signature),
-        )
+        with conn.pipeline(), conn.cursor() as cursor:  # the events and their claim, one round trip
+            cursor.executemany(_INSERT_PENDING, [r[1:] for r in rows])
+            cursor.execute(
+                "INSERT INTO append_claims (plan_id, first_version, last_version, hash, key_id, signature) "
+                "VALUES (%s, %s, %s, %s, %s, %s)",
+                (plan_id, claim.first_version, claim.last_version, claim.hash, claim.key_id, claim.signature),
+            )
         return _Written(plan_id, current + 1, current + len(events))
 
     def _refuse_unclaimed_head(self, plan_id: str, version: int) -> None:
@@ -678,17 +700,23 @@ class PostgresStore(InlineProjections):
         """
         deadline = time.monotonic() + _WAIT_FOR_SEQUENCER
         while True:
-            checkpoint, mine = self._sequence(written)
+            outcome = self._sequence(written, wait=False)
+            if outcome is None:
+                # Another writer is sealing now. Wait for it with a shared lock, which every
+                # waiter gets at once when it commits, instead of queueing for the exclusive one
+                # just to learn that it sealed this append too.
+                self._conn.execute("SELECT pg_advisory_lock_shared(%s)", (self._positions_key,))
+                params = (self._positions_key, *_span(written))
+                row = self._conn.execute(_UNLOCK_AND_POSITIONS, params).fetchone()
+                if row is not None and row[1] and None not in row[1]:
+                    return self._result(written, [int(p) for p in row[1]])
+                continue
+            checkpoint, mine = outcome
             if checkpoint is not None:
                 self._key_registered = True
                 self._witness(checkpoint)
             if mine:
-                return AppendResult(
-                    written.plan_id,
-                    tuple(range(written.first_version, written.last_version + 1)),
-                    tuple(mine),
-                    duplicate=written.duplicate,
-                )
+                return self._result(written, mine)
             result = self._positioned(written)
             if result is not None:
                 return result
@@ -699,6 +727,11 @@ class PostgresStore(InlineProjections):
                     "has no claim this installation trusts (`goalplan verify` names it)."
                 )
             time.sleep(0.05)
+
+    @staticmethod
+    def _result(written: _Written, positions: Sequence[int]) -> AppendResult:
+        versions = tuple(range(written.first_version, written.last_version + 1))
+        return AppendResult(written.plan_id, versions, tuple(positions), duplicate=written.duplicate)
 
     def _positioned(self, written: _Written) -> AppendResult | None:
         rows = self._conn.execute(
@@ -715,11 +748,25 @@ class PostgresStore(InlineProjections):
             duplicate=written.duplicate,
         )
 
-    def _sequence(self, own: _Written | None = None) -> tuple[Checkpoint | None, list[int]]:
+    @overload
+    def _sequence(self, own: _Written | None = None) -> tuple[Checkpoint | None, list[int]]: ...
+
+    @overload
+    def _sequence(self, own: _Written, *, wait: bool) -> tuple[Checkpoint | None, list[int]] | None: ...
+
+    def _sequence(
+        self, own: _Written | None = None, *, wait: bool = True
+    ) -> tuple[Checkpoint | None, list[int]] | None:
         """One short transaction under the store-wide positions lock: (the last checkpoint this
-        connection signed, the positions ``own`` received here, if it did)."""
+        connection signed, the positions ``own`` received here, if it did). With ``wait=False``,
+        None when another connection holds the lock."""
         with self._conn.transaction():
-            self._conn.execute(_LOCK, (self._positions_key,))
+            if wait:
+                self._conn.execute(_LOCK, (self._positions_key,))
+            else:
+                got = self._conn.execute(_TRY_LOCK, (self._positions_key,)).fetchone()
+                if not (got and got[0]):
+                    return None
             return self._sequence_locked(own)
 
     def _sequence_locked(self, own: _Written | None = None) -> tuple[Checkpoint | None, list[int]]:
