@@ -280,6 +280,10 @@ MIGRATIONS += (
         "group sequencing: position assigned after the write, signed append claims",
         """
 ALTER TABLE events ALTER COLUMN position DROP NOT NULL;
+-- Pending (NULL) entries first, so the sequencer's "last sealed event" (a backward scan) meets
+-- the highest position at once, not the pending and not-yet-vacuumed entries.
+DROP INDEX events_position_key;
+CREATE UNIQUE INDEX events_position_key ON events (position NULLS FIRST);
 CREATE INDEX events_pending ON events (plan_id, version) WHERE position IS NULL;
 -- The one change an event may undergo: a pending event receives its position, nothing else.
 DROP TRIGGER events_no_update ON events;
@@ -343,15 +347,15 @@ _UNLOCK_AND_POSITIONS = (
 _CLAIMS_QUERY = """
 WITH top AS (
     SELECT position, plan_id, version, hash FROM events
-    WHERE position IS NOT NULL ORDER BY position DESC LIMIT 1
+    WHERE position IS NOT NULL ORDER BY position DESC NULLS LAST LIMIT 1
 )
 SELECT c.seq, c.plan_id, c.first_version, c.last_version, c.hash, c.key_id, c.signature,
     (SELECT count(*) FROM events AS e WHERE e.plan_id = c.plan_id
         AND e.version BETWEEN c.first_version AND c.last_version AND e.position IS NULL),
-    EXISTS (SELECT 1 FROM events AS e WHERE e.plan_id = c.plan_id AND e.version = c.last_version
-        AND e.hash = c.hash),
-    c.first_version = 1 OR EXISTS (SELECT 1 FROM events AS e WHERE e.plan_id = c.plan_id
-        AND e.version = c.first_version - 1 AND e.position IS NOT NULL),
+    COALESCE((SELECT e.hash FROM events AS e WHERE e.plan_id = c.plan_id
+        AND e.version = c.last_version) = c.hash, false),
+    c.first_version = 1 OR (SELECT e.position FROM events AS e WHERE e.plan_id = c.plan_id
+        AND e.version = c.first_version - 1) IS NOT NULL,
     top.position, top.plan_id, top.version, top.hash
 FROM append_claims AS c LEFT JOIN top ON true
 ORDER BY c.seq
