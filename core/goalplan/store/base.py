@@ -101,8 +101,9 @@ class StoredKey:
 class EventStore(abc.ABC):
     """An append-only log of plan streams with global, gap-free positions.
 
-    Every append is sealed by a signed checkpoint in the same transaction (see
-    store/checkpoints.py) unless the store was opened with ``signing=False``.
+    Every append is sealed by a signed checkpoint (see store/checkpoints.py) unless the store
+    was opened with ``signing=False``: in its own transaction on SQLite, by the sequencer that
+    gives it positions on PostgreSQL.
     """
 
     url: str

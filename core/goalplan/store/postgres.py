@@ -1,19 +1,19 @@
 """The PostgreSQL store, for practices that outgrow one machine (psycopg 3).
 
-An append does its per-plan work first, under a lock on that plan alone: read the head, check
-the expected version, recognise a retried batch, hash the new links. Only then does it take one
-transaction-level lock for the whole store, read the last position, insert and commit. That
-lock is held just for the position assignment and the commit, so writers to unrelated plans
-wait on each other only for that moment, and a transaction that took a position commits before
-the next one can take a position. Every snapshot therefore sees positions 1..N with no hole,
-and a catch-up reader that has seen position p never later finds an event below p
-(docs/scaling.md explains why).
+An append runs in two transactions ("group sequencing", docs/scaling.md). The write phase, under
+a lock on its plan alone, folds, checks the expected version, hashes, inserts the events without
+a position and records a claim signed with the writer's key; it commits without waiting for the
+disk. The sequence phase, under one store-wide lock, gives every validly claimed pending append
+the next positions, seals each with its signed checkpoint and commits durably, so one fsync
+covers a group of appends. Readers see only numbered events, and numbers become visible in
+order, so a catch-up reader that has seen position p never later finds an event below p.
 
 The tables live in the first schema on the connection's search path; give
 ``?options=-csearch_path%3Dmyschema`` in the URL to use another schema. goalplan creates and
 versions them itself (table goalplan_migrations), under an advisory lock, so two processes
-opening a fresh database at once are safe. Triggers refuse UPDATE, DELETE and TRUNCATE on the
-events table, so even a plain psql session cannot rewrite history.
+opening a fresh database at once are safe. Triggers refuse DELETE and TRUNCATE on the events
+table, and every UPDATE but a pending event receiving its position, so even a plain psql
+session cannot rewrite history.
 """
 
 from __future__ import annotations
