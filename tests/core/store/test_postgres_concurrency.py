@@ -2,11 +2,12 @@
 
 Each append is written without a position under its plan's lock, then sealed in a group by
 whichever writer takes the positions lock next (docs/scaling.md). Every ninth append of each
-writer is refused by the database partway through its insert. The reader insists that each position it reads is exactly the one after the last: if a slower
-transaction ever committed a lower position after a faster one had been read, or a refused
-append left a hole, it would fail. At the end it must have seen every acknowledged event
-exactly once, nothing may be left waiting for a position, every event must be covered by a valid
-signed checkpoint (the whole-store verify is clean), and the read models must equal a fresh fold.
+writer is refused by the database partway through its insert. The reader insists that each
+position it reads is exactly the one after the last: if a slower transaction ever made a lower
+position visible after a higher one had been read, or a refused append left a hole, it would
+fail. At the end it must have seen every acknowledged event exactly once, nothing may be left
+waiting for a position, every event must be covered by a valid signed checkpoint (the
+whole-store verify is clean), and the read models must equal a fresh fold.
 """
 
 from __future__ import annotations
