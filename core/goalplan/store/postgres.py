@@ -942,6 +942,14 @@ class PostgresStore(InlineProjections):
                 if r[3] is None:
                     break  # versions stay contiguous: nothing after a waiting event is shown
                 sealed.append(r)
+            if len(sealed) < len(rows):
+                _log.warning(
+                    "plan %s: versions %s to %s are written but not yet sealed and are left out "
+                    "(a writer seals them on its next append; `goalplan verify` names them)",
+                    plan_id,
+                    rows[len(sealed)][2],
+                    rows[-1][2],
+                )
             rows = sealed
         return [RecordedEvent._make(row) for row in rows]
 

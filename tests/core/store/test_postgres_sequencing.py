@@ -99,13 +99,17 @@ def test_a_retry_of_an_append_that_stopped_midway_returns_its_positions(pg: Post
 
 
 @pytest.mark.postgres
-def test_a_connection_that_may_not_write_shows_only_what_is_sealed(pg: PostgresStore) -> None:
+def test_a_connection_that_may_not_write_shows_only_what_is_sealed_and_says_so(
+    pg: PostgresStore, caplog: pytest.LogCaptureFixture
+) -> None:
     pg.append("plan-a", new_events(1), 0)
     write_phase_only(pg, "plan-a", 1, 1)
     with open_store(pg.url) as reader:
         assert isinstance(reader, PostgresStore)
         reader._conn.execute("SET default_transaction_read_only = on")
-        assert [r.version for r in reader.read_stream("plan-a")] == [1]
+        with caplog.at_level("WARNING", logger="goalplan"):
+            assert [r.version for r in reader.read_stream("plan-a")] == [1]
+        assert "plan plan-a: versions 2 to 2 are written but not yet sealed" in caplog.text
         assert reader.seal_pending() == 1  # still waiting: it may not seal
     assert [r.version for r in pg.read_stream("plan-a")] == [1, 2]
 
