@@ -23,7 +23,7 @@ import hashlib
 import logging
 import time
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from typing import Any, Concatenate, ParamSpec, TypeVar, overload
 
 import psycopg
@@ -711,7 +711,12 @@ class PostgresStore(InlineProjections):
                 # just to learn that it sealed this append too.
                 self._conn.execute("SELECT pg_advisory_lock_shared(%s)", (self._positions_key,))
                 params = (self._positions_key, *_span(written))
-                row = self._conn.execute(_UNLOCK_AND_POSITIONS, params).fetchone()
+                try:
+                    row = self._conn.execute(_UNLOCK_AND_POSITIONS, params).fetchone()
+                except BaseException:  # a session lock left held would stop every sealer
+                    with suppress(psycopg.Error):
+                        self._conn.execute("SELECT pg_advisory_unlock_all()")
+                    raise
                 if row is not None and row[1] and None not in row[1]:
                     return self._result(written, [int(p) for p in row[1]])
                 continue
