@@ -387,6 +387,7 @@ _WAIT_FOR_SEQUENCER = 10.0  # seconds an append waits for another installation t
 _CHECKPOINT_COLUMNS = ", ".join(CHECKPOINT_FIELDS[1:])
 _LOCK = "SELECT pg_advisory_xact_lock(%s)"
 _TRY_LOCK = "SELECT pg_try_advisory_xact_lock(%s)"
+_REGISTER_KEY = "INSERT INTO signing_keys VALUES (%s, %s, %s, %s) ON CONFLICT (key_id) DO NOTHING"
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -609,6 +610,7 @@ class PostgresStore(InlineProjections):
             written = self._write_phase(plan_id, events, expected_version, expect_hashes, durable=False)
         if isinstance(written, AppendResult):
             return written
+        self._key_registered = self._key_registered or self.signing
         return self._sequence_own(written)
 
     def _write_phase(
@@ -670,7 +672,10 @@ class PostgresStore(InlineProjections):
             current + len(events),
             links[-1][2],
         )
+        key_row = self._key_row()  # registered by the writer, whoever seals its appends
         with conn.pipeline(), conn.cursor() as cursor:  # the events and their claim, one round trip
+            if key_row is not None:
+                cursor.execute(_REGISTER_KEY, key_row)
             cursor.executemany(_INSERT_PENDING, [r[1:] for r in rows])
             cursor.execute(
                 "INSERT INTO append_claims (plan_id, first_version, last_version, hash, key_id, signature) "
@@ -850,10 +855,7 @@ class PostgresStore(InlineProjections):
         if checkpoints:
             key_row = self._key_row()
             if key_row is not None:
-                conn.execute(
-                    "INSERT INTO signing_keys VALUES (%s, %s, %s, %s) ON CONFLICT (key_id) DO NOTHING",
-                    key_row,
-                )
+                conn.execute(_REGISTER_KEY, key_row)
         cp_rows = [cp.row() for cp in checkpoints]
         conn.execute(
             _SEAL_STATEMENT,

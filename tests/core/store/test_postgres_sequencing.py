@@ -211,3 +211,12 @@ def test_a_store_made_by_0_2_0_upgrades_and_still_verifies(
         assert integrity(upgraded).ok
     versions = [row[0] for row in raw.execute("SELECT version FROM goalplan_migrations ORDER BY version")]
     assert versions == [1, 2, 3, 4, 5]
+
+
+@pytest.mark.postgres
+def test_a_writer_registers_its_key_even_when_another_seals_its_appends(pg: PostgresStore) -> None:
+    write_phase_only(pg, "plan-a", 1, 0)
+    with open_store(pg.url, signing=False) as sealer:  # seals, signs nothing
+        assert sealer.append("plan-b", new_events(1), 0).positions == (2,)
+    assert [k.key_id for k in pg.stored_keys()] == [pg.signing_key().key_id]
+    assert pg.read_checkpoints() == []  # nothing signed: the sealer does not sign
