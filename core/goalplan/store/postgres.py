@@ -285,7 +285,7 @@ COMMENT ON COLUMN events.event_id IS
 )
 MIGRATIONS += (
     (
-        5,
+        6,
         "group sequencing: position assigned after the write, signed append claims",
         """
 ALTER TABLE events ALTER COLUMN position DROP NOT NULL;
