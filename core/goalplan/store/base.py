@@ -17,6 +17,7 @@ from goalplan.codec import GENESIS_HASH, NewEvent, RecordedEvent, chain_hash, fo
 from goalplan.domain import PlanState, fold
 from goalplan.errors import IntegrityError, RejectedError
 from goalplan.store.checkpoints import Checkpoint, seal
+from goalplan.store.claims import Claim
 from goalplan.store.keys import (
     PendingWitness,
     SigningKey,
@@ -108,8 +109,9 @@ class StoredKey:
 class EventStore(abc.ABC):
     """An append-only log of plan streams with global, gap-free positions.
 
-    Every append is sealed by a signed checkpoint in the same transaction (see
-    store/checkpoints.py) unless the store was opened with ``signing=False``.
+    Every append is sealed by a signed checkpoint (see store/checkpoints.py) unless the store
+    was opened with ``signing=False``: in its own transaction on SQLite, by the sequencer that
+    gives it positions on PostgreSQL.
     """
 
     url: str
@@ -180,6 +182,14 @@ class EventStore(abc.ABC):
     @abc.abstractmethod
     def stored_keys(self) -> list[StoredKey]:
         """The public keys installations registered when they first signed here."""
+
+    def pending_events(self) -> list[tuple[str, int, str]]:
+        """(plan, version, event id) of events written but not yet given a position (PostgreSQL)."""
+        return []
+
+    def pending_claims(self) -> list[Claim]:
+        """The signed claims of appends still waiting for positions (PostgreSQL)."""
+        return []
 
     def iter_checkpoints(self, batch: int = 5000) -> Iterator[Checkpoint]:
         position = 1
