@@ -6,6 +6,7 @@ signed-in account as the actor. Blocking work (SQLite, argon2, rendering) runs i
 
 from __future__ import annotations
 
+import logging
 import math
 import secrets
 import time
@@ -43,6 +44,13 @@ DOWNLOADS = ("pdf", "csv", "fhir")
 SESSION_COOKIE = "goalplan_session"
 SESSION_MAX_AGE = 12 * 3600  # the signed cookie's own end, whatever the activity
 FIELD_MAX = 4000
+BROKEN_RECORD = (
+    "This record fails its integrity check and is not shown. "
+    "An administrator should run goalplan verify on the store."
+)
+STORE_UNAVAILABLE = "The store cannot be read just now. Try again later, or ask an administrator."
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -313,6 +321,16 @@ def create_app(settings: Settings) -> Starlette:
         assert isinstance(exc, HTTPException)
         return render(request, "error.html", exc.status_code, message=exc.detail)
 
+    async def broken_record(request: Request, exc: Exception) -> Response:
+        # A plan whose chain or checkpoints fail is never shown, in any page or feed; the
+        # details (plan id, version) go to the log for the administrator, not to the page.
+        log.error("refused a read of a record that fails verification: %s", exc)
+        return render(request, "error.html", 500, message=BROKEN_RECORD)
+
+    async def store_unavailable(request: Request, exc: Exception) -> Response:
+        log.error("the store could not be read: %s", exc)
+        return render(request, "error.html", 503, message=STORE_UNAVAILABLE)
+
     routes = [
         Route("/", endpoint(sign_in_page), methods=["GET", "POST"]),
         Route("/signout", endpoint(sign_out), methods=["POST"]),
@@ -358,7 +376,12 @@ def create_app(settings: Settings) -> Starlette:
                 https_only=settings.https,
             ),
         ],
-        exception_handlers={SignInNeeded: sign_in_needed, HTTPException: http_error},
+        exception_handlers={
+            SignInNeeded: sign_in_needed,
+            HTTPException: http_error,
+            goalplan.IntegrityError: broken_record,
+            goalplan.StoreError: store_unavailable,
+        },
     )
     app.state.settings = settings
     return app

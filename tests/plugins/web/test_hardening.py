@@ -6,6 +6,7 @@ import json
 import logging
 import logging.config
 import re
+import sqlite3
 import threading
 import time
 from collections.abc import Iterator
@@ -137,3 +138,25 @@ def test_the_fhir_bundle_of_a_plan_downloads_as_a_bundle(web: Web, role: str, st
     from fhir.resources.R4B.bundle import Bundle
 
     Bundle.model_validate(bundle)
+
+
+def test_a_plan_that_fails_verification_is_refused_on_every_page_without_a_traceback(web: Web) -> None:
+    with sqlite3.connect(web.db) as conn:
+        conn.execute("DROP TRIGGER events_no_update")  # what someone with file access could do
+        conn.execute(
+            "UPDATE events SET payload = replace(payload, 'panic', 'PANIC') WHERE plan_id = ?",
+            (web.own_plan,),
+        )
+    conn.close()
+    client = web.signed_in("ruiz")
+    for path in (
+        f"/plans/{web.own_plan}",
+        f"/plans/{web.own_plan}/goals/{web.own_goal}",
+        f"/plans/{web.own_plan}/download/pdf",
+        "/analytics",
+    ):
+        response = client.get(path)
+        assert response.status_code == 500, path
+        assert "fails its integrity check" in response.text, path
+        assert "Traceback" not in response.text
+    assert web.signed_in("jensen").get(f"/plans/{web.other_plan}").status_code == 200  # only that plan
