@@ -18,6 +18,7 @@ from typing import IO, Any
 
 from attrs import evolve
 
+from goalplan import events as ev
 from goalplan.analytics import (
     Instrument,
     LintContext,
@@ -43,34 +44,6 @@ from goalplan.domain.icd10cm import billable
 from goalplan.domain.material import content_digest
 from goalplan.domain.rules import is_safety_finding
 from goalplan.errors import CodecError, ConcurrencyError, IntegrityError, NotFoundError, RejectedError
-from goalplan.events import (
-    GAS_LEVELS,
-    ClientDetailsChanged,
-    DiagnosisAdded,
-    DiagnosisResolved,
-    EntryCorrected,
-    Event,
-    FindingSilenced,
-    FocusAreaAdded,
-    GasScaleSet,
-    GasScored,
-    GoalSet,
-    GoalStatusChanged,
-    InterventionPlanned,
-    Measure,
-    PlanClosed,
-    PlanDetailsSet,
-    PlanGiven,
-    PlanOpened,
-    PlanSigned,
-    PresentingProblemSet,
-    ProgressRecorded,
-    ReviewHeld,
-    SafetyReviewRecorded,
-    ScoreRecorded,
-    StepAdded,
-    StepCompleted,
-)
 from goalplan.exporting import iter_plan_logs
 from goalplan.ids import new_event_id, new_id, normalise_prefix
 from goalplan.log_import import ImportReport, import_log
@@ -167,7 +140,7 @@ class Goalplan:
         plan = Plan(self, plan_id or new_id())
         plan.execute(
             lambda state: [
-                PlanOpened(
+                ev.PlanOpened(
                     client_name=client,
                     clinician_name=clinician,
                     clinician_credentials=credentials,
@@ -470,7 +443,7 @@ class Plan:
     # writing -------------------------------------------------------------------------------
 
     def execute(
-        self, build: Callable[[PlanState], Sequence[Event]], *, actor: str | None = None
+        self, build: Callable[[PlanState], Sequence[ev.Event]], *, actor: str | None = None
     ) -> AppendResult:
         """Decide ``build(state)`` against the latest plan and append it, retrying on conflict."""
         store = self.gp.store
@@ -507,12 +480,12 @@ class Plan:
             return format_timestamp(later)
         return now
 
-    def _one(self, build: Callable[[PlanState], Event], actor: str | None) -> AppendResult:
+    def _one(self, build: Callable[[PlanState], ev.Event], actor: str | None) -> AppendResult:
         return self.execute(lambda state: [build(state)], actor=actor)
 
     def add_focus(self, title: str, description: str = "", *, actor: str | None = None) -> str:
         focus_id = new_id()
-        self._one(lambda s: FocusAreaAdded(focus_id=focus_id, title=title, description=description), actor)
+        self._one(lambda s: ev.FocusAreaAdded(focus_id=focus_id, title=title, description=description), actor)
         return focus_id
 
     def set_goal(
@@ -521,7 +494,7 @@ class Plan:
         *,
         focus: str | None = None,
         term: str = "short",
-        measure: Measure | None = None,
+        measure: ev.Measure | None = None,
         by: date | None = None,
         relevance: str = "",
         status: str = "active",
@@ -531,13 +504,13 @@ class Plan:
         goal_id = new_id()
         focus_id = new_id()
 
-        def build(state: PlanState) -> list[Event]:
-            events: list[Event] = []
+        def build(state: PlanState) -> list[ev.Event]:
+            events: list[ev.Event] = []
             found = _find_focus(state, focus) if focus else None
             if focus and found is None:
-                events.append(FocusAreaAdded(focus_id=focus_id, title=focus))
+                events.append(ev.FocusAreaAdded(focus_id=focus_id, title=focus))
             events.append(
-                GoalSet(
+                ev.GoalSet(
                     goal_id=goal_id,
                     statement=statement,
                     focus_id=(found or focus_id) if focus else None,
@@ -561,7 +534,7 @@ class Plan:
         statement: str | None = None,
         focus: str | None = None,
         term: str | None = None,
-        measure: Measure | MeasureChange | None = None,
+        measure: ev.Measure | MeasureChange | None = None,
         by: date | None = None,
         relevance: str | None = None,
         clear: Sequence[str] = (),
@@ -575,12 +548,12 @@ class Plan:
         """
         focus_id = new_id()
 
-        def build(state: PlanState) -> list[Event]:
+        def build(state: PlanState) -> list[ev.Event]:
             goal_id = self.resolve_goal(goal, state)
-            events: list[Event] = []
+            events: list[ev.Event] = []
             found = _find_focus(state, focus) if focus else None
             if focus and found is None:
-                events.append(FocusAreaAdded(focus_id=focus_id, title=focus))
+                events.append(ev.FocusAreaAdded(focus_id=focus_id, title=focus))
             change = GoalChange(
                 goal_id=goal_id,
                 reason=reason,
@@ -600,14 +573,16 @@ class Plan:
     def add_step(self, goal: str, text: str, *, by: date | None = None, actor: str | None = None) -> str:
         step_id = new_id()
         self._one(
-            lambda s: StepAdded(step_id=step_id, goal_id=self.resolve_goal(goal, s), text=text, due_on=by),
+            lambda s: ev.StepAdded(step_id=step_id, goal_id=self.resolve_goal(goal, s), text=text, due_on=by),
             actor,
         )
         return step_id
 
     def complete_step(self, step: str, *, on: date | None = None, actor: str | None = None) -> AppendResult:
         return self._one(
-            lambda s: StepCompleted(step_id=self.resolve_step(step, s), completed_on=on or self.gp.today()),
+            lambda s: ev.StepCompleted(
+                step_id=self.resolve_step(step, s), completed_on=on or self.gp.today()
+            ),
             actor,
         )
 
@@ -633,7 +608,7 @@ class Plan:
         ``sessions`` per ``per`` (day, week or month), the responsible provider, start and end."""
         intervention_id = new_id()
         self._one(
-            lambda s: InterventionPlanned(
+            lambda s: ev.InterventionPlanned(
                 intervention_id=intervention_id,
                 modality=modality,
                 description=description,
@@ -657,7 +632,7 @@ class Plan:
         self, goal: str, value: float, *, on: date | None = None, note: str = "", actor: str | None = None
     ) -> AppendResult:
         return self._one(
-            lambda s: ProgressRecorded(
+            lambda s: ev.ProgressRecorded(
                 goal_id=self.resolve_goal(goal, s), value=value, observed_on=on or self.gp.today(), note=note
             ),
             actor,
@@ -666,7 +641,7 @@ class Plan:
     def hold_review(
         self, *, held: date, summary: str = "", next: date | None = None, actor: str | None = None
     ) -> AppendResult:
-        return self._one(lambda s: ReviewHeld(held_on=held, summary=summary, next_review_on=next), actor)
+        return self._one(lambda s: ev.ReviewHeld(held_on=held, summary=summary, next_review_on=next), actor)
 
     def change_status(
         self, goal: str, status: str, *, reason: str, target_missed: str = "", actor: str | None = None
@@ -674,7 +649,7 @@ class Plan:
         """Move a goal; completing a measured goal whose latest value misses its target needs
         ``target_missed``, the reason for completing it anyway (and one with no values is refused)."""
         return self._one(
-            lambda s: GoalStatusChanged(
+            lambda s: ev.GoalStatusChanged(
                 goal_id=self.resolve_goal(goal, s),
                 status=status,
                 reason=reason,
@@ -709,7 +684,7 @@ class Plan:
                 )
             bound = (version, content_digest(seen))
         return self._one(
-            lambda s: PlanSigned(
+            lambda s: ev.PlanSigned(
                 role=role,
                 name=name,
                 credentials=credentials,
@@ -725,7 +700,7 @@ class Plan:
     ) -> AppendResult:
         """Record that the plan (as it is now) was given to the client or guardian."""
         return self._one(
-            lambda s: PlanGiven(
+            lambda s: ev.PlanGiven(
                 given_on=on or self.gp.today(), given_to=to, method=method, plan_version=s.version
             ),
             actor,
@@ -747,7 +722,7 @@ class Plan:
     ) -> AppendResult:
         """Change the client's identifiers, giving the reason; ``clear`` names fields to empty."""
         return self._one(
-            lambda s: ClientDetailsChanged(
+            lambda s: ev.ClientDetailsChanged(
                 reason=reason,
                 client_name=name,
                 client_birth_date=birth_date,
@@ -780,7 +755,7 @@ class Plan:
     ) -> AppendResult:
         """Set plan-level content; only the fields given change, ``clear`` names fields to empty."""
         return self._one(
-            lambda s: PlanDetailsSet(
+            lambda s: ev.PlanDetailsSet(
                 reason=reason,
                 strengths=strengths,
                 needs=needs,
@@ -799,7 +774,7 @@ class Plan:
 
     def set_presenting_problem(self, focus: str, text: str, *, actor: str | None = None) -> AppendResult:
         """The presenting problem of a focus area (given by title or id)."""
-        return self._one(lambda s: PresentingProblemSet(focus_id=_focus_id(s, focus), text=text), actor)
+        return self._one(lambda s: ev.PresentingProblemSet(focus_id=_focus_id(s, focus), text=text), actor)
 
     def add_diagnosis(
         self,
@@ -813,7 +788,7 @@ class Plan:
         """Add an ICD-10-CM diagnosis (checked against the code set); returns the code as recorded."""
         found, description = billable(code)
         self._one(
-            lambda s: DiagnosisAdded(
+            lambda s: ev.DiagnosisAdded(
                 code=found,
                 description=description,
                 primary=primary,
@@ -828,15 +803,15 @@ class Plan:
         text = code.strip().upper()
         if "." not in text and len(text) > 3:
             text = f"{text[:3]}.{text[3:]}"
-        return self._one(lambda s: DiagnosisResolved(code=text, reason=reason), actor)
+        return self._one(lambda s: ev.DiagnosisResolved(code=text, reason=reason), actor)
 
     def review_safety(
         self, *, reason: str, score: str | None = None, on: date | None = None, actor: str | None = None
     ) -> AppendResult:
         """Record the safety response to a PHQ-9 item 9 finding (the latest unreviewed one by default)."""
 
-        def build(s: PlanState) -> SafetyReviewRecorded:
-            return SafetyReviewRecorded(
+        def build(s: PlanState) -> ev.SafetyReviewRecorded:
+            return ev.SafetyReviewRecorded(
                 score_event_id=self._safety_score(s, score), reviewed_on=on or self.gp.today(), reason=reason
             )
 
@@ -854,12 +829,12 @@ class Plan:
         return open_[-1].event_id
 
     def close(self, *, reason: str, on: date | None = None, actor: str | None = None) -> AppendResult:
-        return self._one(lambda s: PlanClosed(reason=reason, closed_on=on or self.gp.today()), actor)
+        return self._one(lambda s: ev.PlanClosed(reason=reason, closed_on=on or self.gp.today()), actor)
 
     def correct(self, event_id: str, *, reason: str, actor: str | None = None) -> AppendResult:
         """Mark an earlier entry (given by its event id or a unique prefix) entered-in-error."""
         return self._one(
-            lambda s: EntryCorrected(corrected_event_id=self.resolve_entry(event_id, s), reason=reason),
+            lambda s: ev.EntryCorrected(corrected_event_id=self.resolve_entry(event_id, s), reason=reason),
             actor,
         )
 
@@ -892,7 +867,7 @@ class Plan:
         found = find_instrument(self.gp.instruments(), instrument)
         found.check(total, items)
         return self._one(
-            lambda s: ScoreRecorded(
+            lambda s: ev.ScoreRecorded(
                 instrument=found.id,
                 total=total,
                 items=tuple(items),
@@ -914,14 +889,14 @@ class Plan:
     ) -> AppendResult:
         """Describe a goal's attainment levels -2..+2 (a sequence in that order, or level -> text)."""
         if isinstance(levels, Mapping):
-            unknown = sorted(set(levels) - set(GAS_LEVELS))
+            unknown = sorted(set(levels) - set(ev.GAS_LEVELS))
             if unknown:
                 raise RejectedError("level", f"must be -2, -1, 0, +1 or +2 (got {unknown[0]!r}).")
-            texts = tuple(levels.get(level, "") for level in GAS_LEVELS)
+            texts = tuple(levels.get(level, "") for level in ev.GAS_LEVELS)
         else:
             texts = tuple(levels)
         return self._one(
-            lambda s: GasScaleSet(
+            lambda s: ev.GasScaleSet(
                 goal_id=self.resolve_goal(goal, s), levels=texts, weight=weight, reason=reason
             ),
             actor,
@@ -931,7 +906,7 @@ class Plan:
         self, goal: str, level: int, *, on: date | None = None, note: str = "", actor: str | None = None
     ) -> AppendResult:
         return self._one(
-            lambda s: GasScored(
+            lambda s: ev.GasScored(
                 goal_id=self.resolve_goal(goal, s), level=level, observed_on=on or self.gp.today(), note=note
             ),
             actor,
@@ -947,7 +922,7 @@ class Plan:
         if found.scope == "plan" and goal is not None:
             raise RejectedError("goal", f"{found.id} is a plan rule; silence it without naming a goal.")
         return self._one(
-            lambda s: FindingSilenced(
+            lambda s: ev.FindingSilenced(
                 rule_id=found.id, reason=reason, goal_id=self.resolve_goal(goal, s) if goal else None
             ),
             actor,

@@ -13,6 +13,49 @@ from typing import ClassVar
 import attrs
 from attrs import field, frozen
 
+# Modules that use many of these import the module (``from goalplan import events as ev``);
+# the public API (``goalplan``) re-exports only the vocabulary a caller passes in.
+__all__ = [
+    "CLIENT_FIELDS",
+    "DETAIL_FIELDS",
+    "DIAGNOSIS_STATUSES",
+    "EVENT_TYPES",
+    "GAS_LEVELS",
+    "LIFECYCLE_STATUSES",
+    "PERIODS",
+    "REVISABLE_FIELDS",
+    "SESSION_TYPES",
+    "SIGNER_ROLES",
+    "TERMS",
+    "ClientDetailsChanged",
+    "DiagnosisAdded",
+    "DiagnosisResolved",
+    "EntryCorrected",
+    "Event",
+    "FindingSilenced",
+    "FocusAreaAdded",
+    "GasScaleSet",
+    "GasScored",
+    "GoalRevised",
+    "GoalSet",
+    "GoalStatusChanged",
+    "InterventionPlanned",
+    "Measure",
+    "PlanClosed",
+    "PlanDetailsSet",
+    "PlanGiven",
+    "PlanOpened",
+    "PlanSigned",
+    "PresentingProblemSet",
+    "ProgressRecorded",
+    "ReviewHeld",
+    "SafetyReviewRecorded",
+    "ScoreRecorded",
+    "StepAdded",
+    "StepCompleted",
+    "event_fields",
+]
+
 EVENT_TYPES: dict[str, type[Event]] = {}
 
 LIFECYCLE_STATUSES = (

@@ -282,7 +282,15 @@ class PlanDocument(FPDF):
     def output(self, *args: Any, **kwargs: Any) -> Any:
         if not self._numbered:
             self.number_pages()
-        return super().output(*args, **kwargs)
+        try:
+            return super().output(*args, **kwargs)
+        finally:
+            # each document opened its own font files (fonts.install); leaving them to the
+            # garbage collector is a ResourceWarning and, in a long-lived process, open files
+            for font in self.fonts.values():
+                ttfont = getattr(font, "ttfont", None)
+                if ttfont is not None:
+                    ttfont.close()
 
     def number_pages(self) -> None:
         """ "Page x of y" in each footer, flush with the footer rule, once the page count is known.

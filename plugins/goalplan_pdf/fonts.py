@@ -84,6 +84,8 @@ def parsed(path: str, index: int, body: bool) -> Any:
         # what fpdf2's unicode_range does, without building a set of every code point kept
         font.cmap = {c: g for c, g in font.cmap.items() if not _complex(c)}
         font.glyph_ids = {c: g for c, g in font.glyph_ids.items() if not _complex(c)}
+    # everything kept here is read now; each document reopens the file for itself (install)
+    font.ttfont.close()
     return font
 
 

@@ -8,11 +8,15 @@ module is only imported once the web extra is known to be installed.
 from __future__ import annotations
 
 import getpass
+import hashlib
 import json
 import os
+import secrets
 import sqlite3
-from collections.abc import Callable, Iterable
-from datetime import UTC, datetime
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +29,8 @@ from goalplan_web.accounts import (
     Entry,
     decide_create,
     decide_disable,
+    decide_enable,
+    decide_reset,
     decide_role,
     fold,
 )
@@ -47,7 +53,22 @@ CREATE TABLE IF NOT EXISTS credentials (
     name TEXT PRIMARY KEY,
     hash TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS setup_links (
+    token_hash TEXT PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    expires_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS feed_tokens (
+    name TEXT PRIMARY KEY,
+    token_hash TEXT NOT NULL UNIQUE
+);
+CREATE TABLE IF NOT EXISTS sign_in_failures (
+    key TEXT NOT NULL,
+    at REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS sign_in_failures_key ON sign_in_failures (key, at);
 """
+SETUP_LINK_HOURS = 72
 MIN_PASSWORD = 12
 MAX_PASSWORD = 1024
 
@@ -82,6 +103,11 @@ def create_private_file(path: Path) -> None:
     os.chmod(path, 0o600)
 
 
+def token_hash(token: str) -> str:
+    """Tokens are 32 random bytes, so a plain SHA-256 keeps a stolen accounts file from yielding them."""
+    return hashlib.sha256(token.encode("utf-8", "replace")).hexdigest()
+
+
 def check_password(password: str) -> str:
     if len(password) < MIN_PASSWORD:
         raise AccountError("password", f"use at least {MIN_PASSWORD} characters.")
@@ -104,6 +130,19 @@ class AccountStore:
         self.db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
         self.db.execute("PRAGMA busy_timeout = 5000")
         self.db.executescript(SCHEMA)
+        self._lock = threading.Lock()
+
+    @contextmanager
+    def _transaction(self) -> Iterator[None]:
+        """One write transaction at a time on this connection (the server's threads share it)."""
+        with self._lock:
+            self.db.execute("BEGIN IMMEDIATE")
+            try:
+                yield
+            except BaseException:
+                self.db.execute("ROLLBACK")
+                raise
+            self.db.execute("COMMIT")
 
     def close(self) -> None:
         self.db.close()
@@ -121,6 +160,27 @@ class AccountStore:
 
     def account(self, name: str) -> Account | None:
         return self.accounts().get(name)
+
+    def feed_account(self, token: str) -> Account | None:
+        """The enabled account a calendar-feed token belongs to, if any."""
+        row = self.db.execute(
+            "SELECT name FROM feed_tokens WHERE token_hash = ?", (token_hash(token),)
+        ).fetchone()
+        account = self.account(row[0]) if row else None
+        return None if account is None or account.disabled else account
+
+    def has_feed(self, name: str) -> bool:
+        return self.db.execute("SELECT 1 FROM feed_tokens WHERE name = ?", (name,)).fetchone() is not None
+
+    def setup_link_account(self, token: str) -> Account | None:
+        """The enabled account an unexpired one-time setup link belongs to, if any."""
+        row = self.db.execute(
+            "SELECT name, expires_at FROM setup_links WHERE token_hash = ?", (token_hash(token),)
+        ).fetchone()
+        if row is None or datetime.fromisoformat(row[1]) <= self.clock():
+            return None
+        account = self.account(row[0])
+        return None if account is None or account.disabled else account
 
     def has_admin(self) -> bool:
         return any(a.role == "admin" and not a.disabled for a in self.accounts().values())
@@ -153,8 +213,7 @@ class AccountStore:
         reason: str = "",
     ) -> Account:
         check_password(password)
-        self.db.execute("BEGIN IMMEDIATE")
-        try:
+        with self._transaction():
             detail = decide_create(
                 self.accounts(), name, role, clinician_name=clinician_name, supervises=supervises
             )
@@ -165,10 +224,6 @@ class AccountStore:
                 "INSERT OR REPLACE INTO credentials (name, hash) VALUES (?, ?)",
                 (name, self.hasher.hash(password)),
             )
-            self.db.execute("COMMIT")
-        except BaseException:
-            self.db.execute("ROLLBACK")
-            raise
         return self.accounts()[name]
 
     def change_role(
@@ -195,16 +250,107 @@ class AccountStore:
         self._decided("disabled", name, actor, lambda accounts: decide_disable(accounts, name, reason=reason))
         return self.accounts()[name]
 
+    def enable(self, name: str, *, actor: str, reason: str) -> Account:
+        """Give a disabled account its access back (with the password it had)."""
+        self._decided("enabled", name, actor, lambda accounts: decide_enable(accounts, name, reason=reason))
+        return self.accounts()[name]
+
+    def create_with_link(
+        self,
+        name: str,
+        role: str,
+        *,
+        actor: str,
+        clinician_name: str = "",
+        supervises: Iterable[str] = (),
+        reason: str = "",
+    ) -> str:
+        """Add an account with no usable password; the one-time link its owner sets one with."""
+        self.add(
+            name,
+            role,
+            secrets.token_urlsafe(32),  # never shown: the owner sets the password through the link
+            actor=actor,
+            clinician_name=clinician_name,
+            supervises=supervises,
+            reason=reason,
+        )
+        return self._issue_link(name)
+
+    def reset_password(self, name: str, *, actor: str, reason: str) -> str:
+        """Void the current password and return a one-time link to set a new one."""
+        with self._transaction():
+            detail = decide_reset(self.accounts(), name, reason=reason)
+            self._append("password_reset", name, detail, actor)
+            self.db.execute(
+                "UPDATE credentials SET hash = ? WHERE name = ?",
+                (self.hasher.hash(secrets.token_urlsafe(32)), name),
+            )
+        return self._issue_link(name)
+
+    def _issue_link(self, name: str) -> str:
+        token = secrets.token_urlsafe(32)
+        expires = self.clock() + timedelta(hours=SETUP_LINK_HOURS)
+        self.db.execute(
+            "INSERT OR REPLACE INTO setup_links (token_hash, name, expires_at) VALUES (?, ?, ?)",
+            (token_hash(token), name, expires.isoformat(timespec="seconds")),
+        )
+        return token
+
+    def set_password_with_link(self, token: str, password: str) -> Account:
+        """Set the password through a one-time link, which is used up; AccountError if it is not valid."""
+        check_password(password)
+        with self._transaction():
+            account = self.setup_link_account(token)
+            if account is None:
+                raise AccountError("token", "this link is not valid (used, expired or replaced).")
+            self.db.execute("DELETE FROM setup_links WHERE name = ?", (account.name,))
+            self.db.execute(
+                "UPDATE credentials SET hash = ? WHERE name = ?", (self.hasher.hash(password), account.name)
+            )
+            self._append("password_set", account.name, {"role": account.role}, account.name)
+        return account
+
+    def new_feed_token(self, name: str) -> str:
+        """Issue (or replace) the account's calendar-feed token; only its hash is kept."""
+        token = secrets.token_urlsafe(32)
+        with self._transaction():
+            replaced = self.has_feed(name)
+            self.db.execute(
+                "INSERT OR REPLACE INTO feed_tokens (name, token_hash) VALUES (?, ?)",
+                (name, token_hash(token)),
+            )
+            self._append("feed_replaced" if replaced else "feed_issued", name, {}, name)
+        return token
+
+    def revoke_feed_token(self, name: str) -> bool:
+        """Revoke the account's calendar-feed token; False when it had none."""
+        with self._transaction():
+            gone = self.db.execute("DELETE FROM feed_tokens WHERE name = ?", (name,)).rowcount > 0
+            if gone:
+                self._append("feed_revoked", name, {}, name)
+        return gone
+
+    # failed sign-ins, shared by every process serving this accounts file -------------------
+
+    def record_failure(self, keys: Iterable[str], at: float, window: float) -> None:
+        with self._transaction():
+            self.db.execute("DELETE FROM sign_in_failures WHERE at <= ?", (at - window,))
+            self.db.executemany(
+                "INSERT INTO sign_in_failures (key, at) VALUES (?, ?)", [(k, at) for k in keys]
+            )
+
+    def failures_since(self, key: str, since: float) -> int:
+        row = self.db.execute(
+            "SELECT count(*) FROM sign_in_failures WHERE key = ? AND at > ?", (key, since)
+        ).fetchone()
+        return int(row[0])
+
     def _decided(
         self, kind: str, name: str, actor: str, decide: Callable[[dict[str, Account]], dict[str, Any]]
     ) -> None:
-        self.db.execute("BEGIN IMMEDIATE")
-        try:
+        with self._transaction():
             self._append(kind, name, decide(self.accounts()), actor)
-            self.db.execute("COMMIT")
-        except BaseException:
-            self.db.execute("ROLLBACK")
-            raise
 
     # signing in ----------------------------------------------------------------------------
 

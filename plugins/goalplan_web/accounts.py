@@ -14,7 +14,18 @@ from typing import Any
 from attrs import evolve, frozen
 
 ROLES = ("clinician", "supervisor", "auditor", "admin")
-KINDS = ("created", "role_changed", "disabled", "enabled")
+# Entries past "enabled" change no role: they record who reset a password or handled a feed token.
+KINDS = (
+    "created",
+    "role_changed",
+    "disabled",
+    "enabled",
+    "password_reset",
+    "password_set",
+    "feed_issued",
+    "feed_replaced",
+    "feed_revoked",
+)
 NAME_MAX = 64
 
 
@@ -58,6 +69,9 @@ class Entry:
     detail: Mapping[str, Any]
 
     def to_json(self) -> dict[str, Any]:
+        """The same keys for every kind (null where the kind sets none), as the JSON Schema lists."""
+        detail = self.detail
+        supervises = detail.get("supervises")
         return {
             "seq": self.seq,
             "recorded_at": self.recorded_at,
@@ -65,7 +79,11 @@ class Entry:
             "os_user": self.os_user,
             "kind": self.kind,
             "name": self.name,
-            "detail": dict(self.detail),
+            "role": detail.get("role"),
+            "from_role": detail.get("from"),
+            "clinician_name": detail.get("clinician_name"),
+            "supervises": None if supervises is None else list(supervises),
+            "reason": detail.get("reason"),
         }
 
     @classmethod
@@ -158,6 +176,8 @@ def decide_role(
         account.clinician_name if clinician_name is None else clinician_name,
         account.supervises if supervises is None else supervises,
     )
+    if role != "admin":
+        _keep_an_admin(accounts, account, "ROLE", "change the role of")
     return {**detail, "from": account.role, "reason": reason}
 
 
@@ -166,7 +186,33 @@ def decide_disable(accounts: Mapping[str, Account], name: str, *, reason: str) -
     check_reason(reason)
     if account.disabled:
         raise AccountError("NAME", f"account {name!r} is already disabled.")
+    _keep_an_admin(accounts, account, "NAME", "disable")
     return {"reason": reason, "role": account.role}
+
+
+def decide_enable(accounts: Mapping[str, Account], name: str, *, reason: str) -> dict[str, Any]:
+    account = _existing(accounts, name)
+    check_reason(reason)
+    if not account.disabled:
+        raise AccountError("NAME", f"account {name!r} is not disabled.")
+    return {"reason": reason, "role": account.role}
+
+
+def decide_reset(accounts: Mapping[str, Account], name: str, *, reason: str) -> dict[str, Any]:
+    account = _existing(accounts, name)
+    check_reason(reason)
+    if account.disabled:
+        raise AccountError("NAME", f"account {name!r} is disabled; its password cannot be reset.")
+    return {"reason": reason, "role": account.role}
+
+
+def _keep_an_admin(accounts: Mapping[str, Account], account: Account, field: str, doing: str) -> None:
+    """Nobody could manage accounts in the browser again without an enabled admin."""
+    admins = [a for a in accounts.values() if a.role == "admin" and not a.disabled]
+    if admins == [account]:
+        raise AccountError(
+            field, f"{account.name!r} is the last admin; add another admin before you {doing} it."
+        )
 
 
 def _existing(accounts: Mapping[str, Account], name: str) -> Account:

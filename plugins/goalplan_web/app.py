@@ -33,6 +33,8 @@ import goalplan
 from goalplan_web.account_store import AccountStore, check_password
 from goalplan_web.accounts import Account, AccountError
 from goalplan_web.chart import goal_chart
+from goalplan_web.kit import Kit
+from goalplan_web.pages import page_routes
 from goalplan_web.roles import may, visible
 from goalplan_web.security import LoginLimiter, SecurityHeaders, session_secret
 
@@ -121,13 +123,13 @@ def create_app(settings: Settings) -> Starlette:
         name = str(form.get("name", ""))[:64]
         password = str(form.get("password", ""))
         address = request.client.host if request.client else "unknown"
-        if not settings.limiter.allowed(name, address):
+        if not settings.limiter.allowed(settings.accounts, name, address, settings.clock()):
             return render(
                 request, "sign_in.html", 429, error="Too many failed sign-ins; wait a minute.", name=name
             )
         account = settings.accounts.authenticate(name, password)
         if account is None:
-            settings.limiter.failed(name, address)
+            settings.limiter.failed(settings.accounts, name, address, settings.clock())
             return render(request, "sign_in.html", 401, error="Wrong user name or password.", name=name)
         request.session.clear()
         request.session.update({"user": account.name, "seen": settings.clock()})
@@ -295,11 +297,6 @@ def create_app(settings: Settings) -> Starlette:
                 report.close()
         return render(request, "audit.html", report=summary, findings=findings)
 
-    def accounts_page(request: Request, form: FormData | None) -> Response:
-        require(request, "accounts")
-        accounts = sorted(settings.accounts.accounts().values(), key=lambda a: a.name)
-        return render(request, "accounts.html", accounts=accounts, entries=settings.accounts.entries())
-
     # plumbing --------------------------------------------------------------------------------
 
     def endpoint(handler: Callable[..., Response], **kwargs: Any) -> Callable[[Request], Any]:
@@ -338,7 +335,7 @@ def create_app(settings: Settings) -> Starlette:
         Route("/plans/{plan_id}/sign", endpoint(write_plan, kind="sign"), methods=["POST"]),
         Route("/plans/{plan_id}/download/{format}", endpoint(download)),
         Route("/audit", endpoint(audit_page)),
-        Route("/accounts", endpoint(accounts_page)),
+        *page_routes(Kit(settings, render, require, endpoint, store, today)),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
     ]
     secret = settings.secret or session_secret(settings.accounts.path)

@@ -74,7 +74,7 @@ def _refused(exc: Exception) -> click.ClickException:
 @click.option("--accounts", envvar="GOALPLAN_ACCOUNTS", default=None, help=ACCOUNTS_HELP)
 @click.pass_context
 def users_group(ctx: click.Context, accounts: str | None) -> None:
-    """Accounts of the web workspace: add, disable, change role, list, show the log."""
+    """Accounts of the web workspace: add, disable, enable, change role, list, show the log."""
     ctx.obj = {"accounts": accounts, "root": ctx.find_root().obj}
 
 
@@ -156,6 +156,21 @@ def users_disable(ctx: click.Context, name: str, reason: str) -> None:
     except AccountError as exc:
         raise _refused(exc) from None
     click.echo(f"disabled {name}")
+
+
+@users_group.command("enable")
+@click.argument("name")
+@click.option("--reason", required=True, help="Why access is given back (kept in the account log).")
+@click.pass_context
+def users_enable(ctx: click.Context, name: str, reason: str) -> None:
+    """Give a disabled account its access back, with the password it had."""
+    from goalplan_web.accounts import AccountError
+
+    try:
+        _store(ctx).enable(name, actor=_cli_actor(), reason=reason)
+    except AccountError as exc:
+        raise _refused(exc) from None
+    click.echo(f"enabled {name}")
 
 
 @users_group.command("role")
@@ -246,6 +261,7 @@ def serve(
 
     import uvicorn
 
+    from goalplan_web.access_log import log_config
     from goalplan_web.app import Settings, create_app
 
     store = _open_accounts(ctx, accounts, "serve")
@@ -260,4 +276,12 @@ def serve(
             f"No admin account yet. Create one (once) at: http://{shown}:{port}/setup?token={setup_token}"
         )
     click.echo(f"goalplan workspace on http://{shown}:{port}/")
-    uvicorn.run(app, host=host, port=port, log_level="info", server_header=False, proxy_headers=https)
+    uvicorn.run(
+        app,
+        host=host,
+        port=port,
+        log_level="info",
+        log_config=log_config(),
+        server_header=False,
+        proxy_headers=https,
+    )

@@ -9,10 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from limits import parse
-from limits.storage import MemoryStorage
-from limits.strategies import MovingWindowRateLimiter
 
-from goalplan_web.account_store import create_private_file
+from goalplan_web.account_store import AccountStore, create_private_file
 
 CSP = "default-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 
@@ -56,21 +54,30 @@ class SecurityHeaders:
 
 
 class LoginLimiter:
-    """Failed sign-ins allowed per user name and per client address (a moving window)."""
+    """Failed sign-ins allowed per user name and per client address in a moving window.
+
+    The failures are kept in the accounts file, so every process serving it counts the same ones.
+    """
 
     def __init__(self, per_user: str = "5/minute", per_address: str = "20/minute") -> None:
-        self.limiter = MovingWindowRateLimiter(MemoryStorage())
         self.per_user = parse(per_user)
         self.per_address = parse(per_address)
 
-    def allowed(self, name: str, address: str) -> bool:
-        return self.limiter.test(self.per_user, "user", name.casefold()) and self.limiter.test(
-            self.per_address, "address", address
+    def _checks(self, name: str, address: str) -> list[tuple[str, int, int]]:
+        return [
+            (f"user:{name.casefold()}", self.per_user.amount, self.per_user.get_expiry()),
+            (f"address:{address}", self.per_address.amount, self.per_address.get_expiry()),
+        ]
+
+    def allowed(self, store: AccountStore, name: str, address: str, now: float) -> bool:
+        return all(
+            store.failures_since(key, now - window) < amount
+            for key, amount, window in self._checks(name, address)
         )
 
-    def failed(self, name: str, address: str) -> None:
-        self.limiter.hit(self.per_user, "user", name.casefold())
-        self.limiter.hit(self.per_address, "address", address)
+    def failed(self, store: AccountStore, name: str, address: str, now: float) -> None:
+        window = max(w for _, _, w in self._checks(name, address))
+        store.record_failure([key for key, _, _ in self._checks(name, address)], now, window)
 
 
 def session_secret(accounts_path: Path) -> str:

@@ -11,6 +11,7 @@ from datetime import date
 
 import pluggy
 
+from goalplan import events as ev
 from goalplan.analytics.progress import meets_target
 from goalplan.audit.model import (
     AuditContext,
@@ -25,15 +26,6 @@ from goalplan.audit.model import (
     recorded_day,
 )
 from goalplan.domain import Goal, changes_after
-from goalplan.events import (
-    EntryCorrected,
-    GasScored,
-    GoalRevised,
-    GoalStatusChanged,
-    ProgressRecorded,
-    ScoreRecorded,
-    StepCompleted,
-)
 from goalplan.text import normalise_statement
 
 hookimpl = pluggy.HookimplMarker("goalplan")
@@ -44,7 +36,7 @@ CLIENT_SIDE = ("client", "guardian")
 def _goal_of(step: Step) -> str | None:
     event = step.record.event
     goal_id = getattr(event, "goal_id", None)
-    if goal_id is None and isinstance(event, StepCompleted):
+    if goal_id is None and isinstance(event, ev.StepCompleted):
         found = step.before.steps.get(event.step_id)
         goal_id = found.goal_id if found else None
     return goal_id if isinstance(goal_id, str) else None
@@ -107,7 +99,10 @@ def backdated(walk: PlanWalk, context: AuditContext) -> Iterator[AuditFinding]:
     latest: dict[str, tuple[date, str]] = {}
     for step in walk.live_steps():
         event = step.record.event
-        if not isinstance(event, ProgressRecorded | ScoreRecorded | GasScored) or event.goal_id is None:
+        if (
+            not isinstance(event, ev.ProgressRecorded | ev.ScoreRecorded | ev.GasScored)
+            or event.goal_id is None
+        ):
             continue
         seen = latest.get(event.goal_id)
         if seen is not None and event.observed_on < seen[0]:
@@ -127,7 +122,7 @@ def goalpost_moves(walk: PlanWalk) -> Iterator[tuple[Step, str, str]]:
     """Every revision that made a goal easier to meet: (step, kind, what changed)."""
     for step in walk.live_steps():
         event = step.record.event
-        if not isinstance(event, GoalRevised):
+        if not isinstance(event, ev.GoalRevised):
             continue
         old, new = step.before.goals.get(event.goal_id), step.after.goals.get(event.goal_id)
         if old is None or new is None:
@@ -215,7 +210,7 @@ def revision_outside_review(walk: PlanWalk, context: AuditContext) -> Iterator[A
     window = context.settings.review_window_days
     held = [r.held_on for r in walk.final.reviews]
     for step in walk.live_steps():
-        if not isinstance(step.record.event, GoalRevised):
+        if not isinstance(step.record.event, ev.GoalRevised):
             continue
         day = recorded_day(step.record)
         if not any(abs((day - h).days) <= window for h in held):
@@ -236,7 +231,7 @@ def revision_outside_review(walk: PlanWalk, context: AuditContext) -> Iterator[A
 def completed_against_data(walk: PlanWalk, context: AuditContext) -> Iterator[AuditFinding]:
     for step in walk.live_steps():
         event = step.record.event
-        if not isinstance(event, GoalStatusChanged) or event.status != "completed":
+        if not isinstance(event, ev.GoalStatusChanged) or event.status != "completed":
             continue
         goal = step.before.goals.get(event.goal_id)
         if goal is None:
@@ -387,7 +382,7 @@ def correction(walk: PlanWalk, context: AuditContext) -> Iterator[AuditFinding]:
     types = {r.event_id: r.type for r in walk.records}
     for step in walk.steps:
         event = step.record.event
-        if isinstance(event, EntryCorrected):
+        if isinstance(event, ev.EntryCorrected):
             kind = types.get(event.corrected_event_id, "entry").replace("_", " ")
             yield _finding(
                 "audit.correction",

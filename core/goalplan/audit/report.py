@@ -274,16 +274,20 @@ def run_audit(
                 tally.add(finding)
 
     plans = events = head = 0
-    for stream in streams:
-        walk = PlanWalk(r for r in stream if r.recorded_at <= stamp)
-        head = max([head, *(r.position for r in walk.records)])
-        if not walk.records or not scope.takes_plan(walk.plan_id, walk.final.clinician_name):
-            continue
-        plans += 1
-        events += len(walk.records)
-        tally.add_lags(walk)
-        keep(f for rule, check, _ in started for f in _checked(rule, check(walk, context)))
-    keep(f for rule, _, finish in started if finish is not None for f in _checked(rule, finish(context)))
+    try:
+        for stream in streams:
+            walk = PlanWalk(r for r in stream if r.recorded_at <= stamp)
+            head = max([head, *(r.position for r in walk.records)])
+            if not walk.records or not scope.takes_plan(walk.plan_id, walk.final.clinician_name):
+                continue
+            plans += 1
+            events += len(walk.records)
+            tally.add_lags(walk)
+            keep(f for rule, check, _ in started for f in _checked(rule, check(walk, context)))
+        keep(f for rule, _, finish in started if finish is not None for f in _checked(rule, finish(context)))
+    except BaseException:
+        spool.close()  # a refused stream (a broken chain, say) ends the report; its spool goes too
+        raise
     return AuditReport(
         as_of=stamp,
         scope=scope,

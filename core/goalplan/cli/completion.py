@@ -18,6 +18,7 @@ from click.shell_completion import CompletionItem
 from goalplan.api import Goalplan
 from goalplan.cli.config import load_config
 from goalplan.plugins import get_plugin_manager
+from goalplan.projections.read_models import goal_rows
 
 Completer = Callable[[click.Context, click.Parameter, str], list[CompletionItem]]
 
@@ -28,7 +29,7 @@ def _store(ctx: click.Context) -> Goalplan | None:
         db = os.environ.get("GOALPLAN_DB") or load_config().db or "goalplan.db"
     if "://" not in db and not Path(db).is_file():
         return None
-    return Goalplan.open(db)
+    return Goalplan.open(db, create=False)  # nor goalplan's tables in a PostgreSQL schema
 
 
 def complete_plan(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[CompletionItem]:
@@ -46,8 +47,25 @@ def complete_plan(ctx: click.Context, param: click.Parameter, incomplete: str) -
         return []
 
 
-def complete_goal(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[CompletionItem]:
+def _typed_plan(ctx: click.Context) -> str | None:
+    """The plan argument typed before the word being completed.
+
+    While an option's value is being completed (``intervention PLAN --goal <TAB>``) click's
+    resilient parse stops at the option still missing its value, so the plan is left among
+    ``ctx.args`` instead of ``ctx.params``; every command's first argument is its plan.
+    """
     plan = ctx.params.get("plan")
+    if plan:
+        return str(plan)
+    arguments = [p.name for p in ctx.command.params if isinstance(p, click.Argument)]
+    if arguments[:1] == ["plan"] and ctx.args:
+        return ctx.args[0]
+    return None
+
+
+def complete_goal(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[CompletionItem]:
+    """Goal ids of the plan typed before, from the goal index (no fold of the plan's log)."""
+    plan = _typed_plan(ctx)
     if not plan:
         return []
     try:
@@ -55,11 +73,11 @@ def complete_goal(ctx: click.Context, param: click.Parameter, incomplete: str) -
         if gp is None:
             return []
         with gp:
-            goals = gp.plan(plan).state.goals.values()
+            rows = goal_rows(gp.store, gp.resolve_plan_id(plan))
             return [
-                CompletionItem(g.goal_id, help=g.statement[:60])
-                for g in goals
-                if g.goal_id.startswith(incomplete.upper())
+                CompletionItem(goal_id, help=statement[:60])
+                for _, goal_id, statement, _, _, _ in rows
+                if goal_id.startswith(incomplete.upper())
             ]
     except Exception:
         return []

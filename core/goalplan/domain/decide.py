@@ -12,53 +12,16 @@ from typing import Any
 
 import attrs
 
+from goalplan import events as ev
 from goalplan.domain import icd10cm, rules
 from goalplan.domain.fold import correctable_types, undo
 from goalplan.domain.material import content_digest
 from goalplan.domain.state import PlanState
 from goalplan.errors import RejectedError
-from goalplan.events import (
-    CLIENT_FIELDS,
-    DETAIL_FIELDS,
-    GAS_LEVELS,
-    LIFECYCLE_STATUSES,
-    PERIODS,
-    REVISABLE_FIELDS,
-    SESSION_TYPES,
-    SIGNER_ROLES,
-    TERMS,
-    ClientDetailsChanged,
-    DiagnosisAdded,
-    DiagnosisResolved,
-    EntryCorrected,
-    Event,
-    FindingSilenced,
-    FocusAreaAdded,
-    GasScaleSet,
-    GasScored,
-    GoalRevised,
-    GoalSet,
-    GoalStatusChanged,
-    InterventionPlanned,
-    Measure,
-    PlanClosed,
-    PlanDetailsSet,
-    PlanGiven,
-    PlanOpened,
-    PlanSigned,
-    PresentingProblemSet,
-    ProgressRecorded,
-    ReviewHeld,
-    SafetyReviewRecorded,
-    ScoreRecorded,
-    StepAdded,
-    StepCompleted,
-    event_fields,
-)
 from goalplan.text import check_date, check_not_future, check_number, check_text
 
-Decider = Callable[[PlanState, Any], list[Event]]
-_DECIDERS: dict[type[Event], Decider] = {}
+Decider = Callable[[PlanState, Any], list[ev.Event]]
+_DECIDERS: dict[type[ev.Event], Decider] = {}
 
 MAX_REVIEW_EVERY_DAYS = 366
 MAX_AGE_YEARS = 130
@@ -84,7 +47,7 @@ CORRECTABLE_ENTRIES: dict[str, str] = {
 }
 
 
-def decides(event_type: type[Event]) -> Callable[[Decider], Decider]:
+def decides(event_type: type[ev.Event]) -> Callable[[Decider], Decider]:
     def register(func: Decider) -> Decider:
         _DECIDERS[event_type] = func
         return func
@@ -98,7 +61,7 @@ OBSERVED_DATES = frozenset(
 )
 
 
-def decide(state: PlanState, proposed: Event, *, today: date | None = None) -> list[Event]:
+def decide(state: PlanState, proposed: ev.Event, *, today: date | None = None) -> list[ev.Event]:
     """The events ``proposed`` adds to ``state``, or RejectedError.
 
     ``today`` (the recording day, given by the caller: the domain has no clock) refuses an
@@ -107,10 +70,10 @@ def decide(state: PlanState, proposed: Event, *, today: date | None = None) -> l
     decider = _DECIDERS.get(type(proposed))
     if decider is None:
         raise RejectedError("event", f"{proposed.TYPE!r} cannot be proposed as a command.")
-    if not isinstance(proposed, PlanOpened):
+    if not isinstance(proposed, ev.PlanOpened):
         if not state.is_open:
             raise RejectedError("plan", f"plan {state.plan_id} has not been opened.")
-        if state.is_closed and not isinstance(proposed, EntryCorrected):
+        if state.is_closed and not isinstance(proposed, ev.EntryCorrected):
             raise RejectedError(
                 "plan",
                 f"plan {state.plan_id} was closed on {state.closed_on}; it accepts only "
@@ -121,17 +84,17 @@ def decide(state: PlanState, proposed: Event, *, today: date | None = None) -> l
     return decided
 
 
-def _check_every_field(proposed: Event, today: date | None) -> None:
+def _check_every_field(proposed: ev.Event, today: date | None) -> None:
     """Whatever the event type: every text is storable text and every date within the range.
 
     The deciders below check each field's own rules (required, one line...); this guard makes
     sure no field is missed, including those of event types added later.
     """
-    for name, value in event_fields(proposed).items():
+    for name, value in ev.event_fields(proposed).items():
         for item in value if isinstance(value, tuple) else (value,):
             if isinstance(item, str):
                 check_text(name, item)
-            elif isinstance(item, Measure):
+            elif isinstance(item, ev.Measure):
                 check_text("measure", item.name, line=True)
                 check_text("unit", item.unit, line=True)
             elif isinstance(item, date):
@@ -140,8 +103,8 @@ def _check_every_field(proposed: Event, today: date | None) -> None:
                     check_not_future(name, item, today)
 
 
-@decides(PlanOpened)
-def _open(state: PlanState, e: PlanOpened) -> list[Event]:
+@decides(ev.PlanOpened)
+def _open(state: PlanState, e: ev.PlanOpened) -> list[ev.Event]:
     if state.is_open:
         raise RejectedError("plan", f"plan {state.plan_id} is already open.")
     rules.text("client", e.client_name, line=True)
@@ -157,9 +120,9 @@ def _open(state: PlanState, e: PlanOpened) -> list[Event]:
     return [e]
 
 
-def _check_client_fields(e: PlanOpened | ClientDetailsChanged, opened_on: date, guardian: str) -> None:
+def _check_client_fields(e: ev.PlanOpened | ev.ClientDetailsChanged, opened_on: date, guardian: str) -> None:
     """``guardian`` is the guardian's name as it will be after the event."""
-    for name in CLIENT_FIELDS[2:]:
+    for name in ev.CLIENT_FIELDS[2:]:
         value = getattr(e, name)
         if value is not None:
             rules.text(name.replace("_", "-"), value, required=False, line=True)
@@ -177,11 +140,11 @@ def _check_client_fields(e: PlanOpened | ClientDetailsChanged, opened_on: date, 
         raise RejectedError("guardian-relationship", "is given without --guardian, the guardian's name.")
 
 
-_CLEARABLE_CLIENT = CLIENT_FIELDS[1:]
+_CLEARABLE_CLIENT = ev.CLIENT_FIELDS[1:]
 
 
-@decides(ClientDetailsChanged)
-def _client(state: PlanState, e: ClientDetailsChanged) -> list[Event]:
+@decides(ev.ClientDetailsChanged)
+def _client(state: PlanState, e: ev.ClientDetailsChanged) -> list[ev.Event]:
     rules.text("reason", e.reason)
     if not e.changed_fields():
         raise RejectedError("client", "a change must give at least one new value or clear one.")
@@ -195,25 +158,25 @@ def _client(state: PlanState, e: ClientDetailsChanged) -> list[Event]:
             raise RejectedError(name, "is already empty; there is nothing to clear.")
     guardian = "" if "guardian_name" in e.cleared else (e.guardian_name or state.guardian_name)
     _check_client_fields(e, state.opened_on, guardian)
-    for name in CLIENT_FIELDS:
+    for name in ev.CLIENT_FIELDS:
         new = getattr(e, name)
         if new is not None and new == getattr(state, name):
             raise RejectedError(name, f"is already {_show(new)}; a change must change it.")
     return [e]
 
 
-@decides(PlanDetailsSet)
-def _details(state: PlanState, e: PlanDetailsSet) -> list[Event]:
+@decides(ev.PlanDetailsSet)
+def _details(state: PlanState, e: ev.PlanDetailsSet) -> list[ev.Event]:
     rules.text("reason", e.reason, required=False)
     if not e.changed_fields():
         raise RejectedError("details", "give at least one plan detail to set or clear.")
     for name in e.cleared:
-        rules.one_of("cleared", name, DETAIL_FIELDS)
+        rules.one_of("cleared", name, ev.DETAIL_FIELDS)
         if getattr(e, name) is not None:
             raise RejectedError(name, "cannot be both given a new value and cleared.")
         if getattr(state, name) in (None, ""):
             raise RejectedError(name, "is already empty; there is nothing to clear.")
-    for name in DETAIL_FIELDS:
+    for name in ev.DETAIL_FIELDS:
         value = getattr(e, name)
         if isinstance(value, str):
             rules.text(name.replace("_", "-"), value)
@@ -233,8 +196,8 @@ def _details(state: PlanState, e: PlanDetailsSet) -> list[Event]:
     return [e]
 
 
-@decides(PresentingProblemSet)
-def _problem(state: PlanState, e: PresentingProblemSet) -> list[Event]:
+@decides(ev.PresentingProblemSet)
+def _problem(state: PlanState, e: ev.PresentingProblemSet) -> list[ev.Event]:
     area = state.focus_areas.get(e.focus_id)
     if area is None:
         raise RejectedError("focus", f"no focus area {e.focus_id!r} in this plan.")
@@ -244,8 +207,8 @@ def _problem(state: PlanState, e: PresentingProblemSet) -> list[Event]:
     return [e]
 
 
-@decides(DiagnosisAdded)
-def _diagnosis(state: PlanState, e: DiagnosisAdded) -> list[Event]:
+@decides(ev.DiagnosisAdded)
+def _diagnosis(state: PlanState, e: ev.DiagnosisAdded) -> list[ev.Event]:
     code, description = icd10cm.billable(e.code)
     if code != e.code or e.description != description:
         raise RejectedError(
@@ -266,8 +229,8 @@ def _diagnosis(state: PlanState, e: DiagnosisAdded) -> list[Event]:
     return [e]
 
 
-@decides(DiagnosisResolved)
-def _diagnosis_resolved(state: PlanState, e: DiagnosisResolved) -> list[Event]:
+@decides(ev.DiagnosisResolved)
+def _diagnosis_resolved(state: PlanState, e: ev.DiagnosisResolved) -> list[ev.Event]:
     rules.text("reason", e.reason)
     found = state.diagnoses.get(e.code)
     if found is None or found.status != "active":
@@ -276,8 +239,8 @@ def _diagnosis_resolved(state: PlanState, e: DiagnosisResolved) -> list[Event]:
     return [e]
 
 
-@decides(FocusAreaAdded)
-def _focus(state: PlanState, e: FocusAreaAdded) -> list[Event]:
+@decides(ev.FocusAreaAdded)
+def _focus(state: PlanState, e: ev.FocusAreaAdded) -> list[ev.Event]:
     rules.new_id("focus", e.focus_id, state.focus_areas)
     rules.text("focus", e.title, line=True)
     rules.text("description", e.description, required=False)
@@ -286,13 +249,13 @@ def _focus(state: PlanState, e: FocusAreaAdded) -> list[Event]:
     return [e]
 
 
-def _check_goal_fields(state: PlanState, e: GoalSet | GoalRevised) -> None:
+def _check_goal_fields(state: PlanState, e: ev.GoalSet | ev.GoalRevised) -> None:
     if e.statement is not None:
         rules.text("statement", e.statement)
     if e.focus_id is not None and e.focus_id not in state.focus_areas:
         raise RejectedError("focus", f"no focus area {e.focus_id!r} in this plan.")
     if e.term is not None:
-        rules.one_of("term", e.term, TERMS)
+        rules.one_of("term", e.term, ev.TERMS)
     if e.measure is not None:
         rules.measure(e.measure)
     rules.on_or_after_opening("target_date", e.target_date, state)
@@ -300,8 +263,8 @@ def _check_goal_fields(state: PlanState, e: GoalSet | GoalRevised) -> None:
         rules.text("relevance", e.relevance, required=False)
 
 
-@decides(GoalSet)
-def _goal_set(state: PlanState, e: GoalSet) -> list[Event]:
+@decides(ev.GoalSet)
+def _goal_set(state: PlanState, e: ev.GoalSet) -> list[ev.Event]:
     rules.new_id("goal", e.goal_id, state.goals)
     _check_goal_fields(state, e)
     rules.one_of("status", e.status, rules.INITIAL_STATUSES)
@@ -311,8 +274,8 @@ def _goal_set(state: PlanState, e: GoalSet) -> list[Event]:
 _CLEARABLE = ("focus_id", "measure", "target_date", "relevance")
 
 
-@decides(GoalRevised)
-def _goal_revised(state: PlanState, e: GoalRevised) -> list[Event]:
+@decides(ev.GoalRevised)
+def _goal_revised(state: PlanState, e: ev.GoalRevised) -> list[ev.Event]:
     goal = rules.live_goal(state, e.goal_id)
     rules.text("reason", e.reason)
     if not e.changed_fields():
@@ -324,7 +287,7 @@ def _goal_revised(state: PlanState, e: GoalRevised) -> list[Event]:
         if getattr(goal, name) in (None, ""):
             raise RejectedError(name, "is already empty; there is nothing to clear.")
     _check_goal_fields(state, e)
-    for name in REVISABLE_FIELDS:
+    for name in ev.REVISABLE_FIELDS:
         new = getattr(e, name)
         if new is not None and new == getattr(goal, name):
             raise RejectedError(name, f"is already {_show(new)}; a revision must change it.")
@@ -332,13 +295,13 @@ def _goal_revised(state: PlanState, e: GoalRevised) -> list[Event]:
 
 
 def _show(value: object) -> str:
-    if isinstance(value, Measure):
+    if isinstance(value, ev.Measure):
         return f"{value.name} ({value.unit}) {value.baseline:g} -> {value.target:g}"
     return repr(value) if isinstance(value, str) else str(value)
 
 
-@decides(StepAdded)
-def _step(state: PlanState, e: StepAdded) -> list[Event]:
+@decides(ev.StepAdded)
+def _step(state: PlanState, e: ev.StepAdded) -> list[ev.Event]:
     rules.new_id("step", e.step_id, state.steps)
     rules.live_goal(state, e.goal_id)
     rules.text("step", e.text)
@@ -346,8 +309,8 @@ def _step(state: PlanState, e: StepAdded) -> list[Event]:
     return [e]
 
 
-@decides(StepCompleted)
-def _step_done(state: PlanState, e: StepCompleted) -> list[Event]:
+@decides(ev.StepCompleted)
+def _step_done(state: PlanState, e: ev.StepCompleted) -> list[ev.Event]:
     step = state.steps.get(e.step_id)
     if step is None:
         raise RejectedError("step", f"no step {e.step_id!r} in plan {state.plan_id}.")
@@ -357,8 +320,8 @@ def _step_done(state: PlanState, e: StepCompleted) -> list[Event]:
     return [e]
 
 
-@decides(InterventionPlanned)
-def _intervention(state: PlanState, e: InterventionPlanned) -> list[Event]:
+@decides(ev.InterventionPlanned)
+def _intervention(state: PlanState, e: ev.InterventionPlanned) -> list[ev.Event]:
     rules.new_id("intervention", e.intervention_id, state.interventions)
     rules.text("modality", e.modality, line=True)
     rules.text("description", e.description)
@@ -368,13 +331,13 @@ def _intervention(state: PlanState, e: InterventionPlanned) -> list[Event]:
     for goal_id in e.goal_ids:
         rules.live_goal(state, goal_id)
     if e.type:
-        rules.one_of("type", e.type, SESSION_TYPES)
+        rules.one_of("type", e.type, ev.SESSION_TYPES)
     _whole("minutes", e.minutes, MAX_SESSION_MINUTES)
     _whole("sessions", e.sessions, MAX_SESSIONS_PER_PERIOD)
     if (e.sessions is None) != (not e.period):
         raise RejectedError("sessions", "a frequency count needs both --sessions N and --per PERIOD.")
     if e.period:
-        rules.one_of("per", e.period, PERIODS)
+        rules.one_of("per", e.period, ev.PERIODS)
     rules.text("provider", e.provider_name, required=False, line=True)
     rules.text("provider-credentials", e.provider_credentials, required=False, line=True)
     rules.text("provider-role", e.provider_role, required=False, line=True)
@@ -396,8 +359,8 @@ def _whole(field: str, value: int | None, most: int) -> None:
         raise RejectedError(field, f"must be a whole number from 1 to {most} (got {value!r}).")
 
 
-@decides(ProgressRecorded)
-def _progress(state: PlanState, e: ProgressRecorded) -> list[Event]:
+@decides(ev.ProgressRecorded)
+def _progress(state: PlanState, e: ev.ProgressRecorded) -> list[ev.Event]:
     goal = rules.goal(state, e.goal_id)
     if goal.status not in rules.PROGRESS_STATUSES:
         raise RejectedError(
@@ -414,8 +377,8 @@ def _progress(state: PlanState, e: ProgressRecorded) -> list[Event]:
     return [e]
 
 
-@decides(ReviewHeld)
-def _review(state: PlanState, e: ReviewHeld) -> list[Event]:
+@decides(ev.ReviewHeld)
+def _review(state: PlanState, e: ev.ReviewHeld) -> list[ev.Event]:
     rules.on_or_after_opening("held_on", e.held_on, state)
     rules.text("summary", e.summary, required=False)
     if e.next_review_on is not None and e.next_review_on <= e.held_on:
@@ -426,10 +389,10 @@ def _review(state: PlanState, e: ReviewHeld) -> list[Event]:
     return [e]
 
 
-@decides(GoalStatusChanged)
-def _status(state: PlanState, e: GoalStatusChanged) -> list[Event]:
+@decides(ev.GoalStatusChanged)
+def _status(state: PlanState, e: ev.GoalStatusChanged) -> list[ev.Event]:
     goal = rules.goal(state, e.goal_id)
-    rules.one_of("status", e.status, LIFECYCLE_STATUSES)
+    rules.one_of("status", e.status, ev.LIFECYCLE_STATUSES)
     rules.text("reason", e.reason)
     if e.status == goal.status:
         raise RejectedError("status", f"goal {goal.goal_id} is already {goal.status}.")
@@ -464,9 +427,9 @@ def _status(state: PlanState, e: GoalStatusChanged) -> list[Event]:
     return [e]
 
 
-@decides(PlanSigned)
-def _signed(state: PlanState, e: PlanSigned) -> list[Event]:
-    rules.one_of("role", e.role, SIGNER_ROLES)
+@decides(ev.PlanSigned)
+def _signed(state: PlanState, e: ev.PlanSigned) -> list[ev.Event]:
+    rules.one_of("role", e.role, ev.SIGNER_ROLES)
     rules.text("name", e.name, line=True)
     rules.text("credentials", e.credentials, required=False, line=True)
     rules.on_or_after_opening("signed_on", e.signed_on, state)
@@ -489,8 +452,8 @@ def _signed(state: PlanState, e: PlanSigned) -> list[Event]:
     return [e]
 
 
-@decides(PlanGiven)
-def _given(state: PlanState, e: PlanGiven) -> list[Event]:
+@decides(ev.PlanGiven)
+def _given(state: PlanState, e: ev.PlanGiven) -> list[ev.Event]:
     rules.text("to", e.given_to, line=True)
     rules.text("method", e.method, required=False, line=True)
     rules.on_or_after_opening("on", e.given_on, state)
@@ -503,8 +466,8 @@ def _given(state: PlanState, e: PlanGiven) -> list[Event]:
     return [e]
 
 
-@decides(SafetyReviewRecorded)
-def _safety(state: PlanState, e: SafetyReviewRecorded) -> list[Event]:
+@decides(ev.SafetyReviewRecorded)
+def _safety(state: PlanState, e: ev.SafetyReviewRecorded) -> list[ev.Event]:
     rules.text("reason", e.reason)
     score = next((s for s in state.scores if s.event_id == e.score_event_id), None)
     if score is None or not rules.is_safety_finding(score):
@@ -526,15 +489,15 @@ def _safety(state: PlanState, e: SafetyReviewRecorded) -> list[Event]:
     return [e]
 
 
-@decides(PlanClosed)
-def _closed(state: PlanState, e: PlanClosed) -> list[Event]:
+@decides(ev.PlanClosed)
+def _closed(state: PlanState, e: ev.PlanClosed) -> list[ev.Event]:
     rules.text("reason", e.reason)
     rules.on_or_after_opening("closed_on", e.closed_on, state)
     return [e]
 
 
-@decides(EntryCorrected)
-def _corrected(state: PlanState, e: EntryCorrected) -> list[Event]:
+@decides(ev.EntryCorrected)
+def _corrected(state: PlanState, e: ev.EntryCorrected) -> list[ev.Event]:
     rules.text("reason", e.reason)
     entry = state.entries.get(e.corrected_event_id)
     if entry is None:
@@ -571,8 +534,8 @@ def _live_goal(state: PlanState, goal_id: str) -> None:
         )
 
 
-@decides(ScoreRecorded)
-def _score(state: PlanState, e: ScoreRecorded) -> list[Event]:
+@decides(ev.ScoreRecorded)
+def _score(state: PlanState, e: ev.ScoreRecorded) -> list[ev.Event]:
     rules.text("instrument", e.instrument, line=True)
     rules.finite("total", e.total)
     for number, item in enumerate(e.items, start=1):
@@ -589,15 +552,15 @@ def _score(state: PlanState, e: ScoreRecorded) -> list[Event]:
     return [e]
 
 
-@decides(GasScaleSet)
-def _gas_scale(state: PlanState, e: GasScaleSet) -> list[Event]:
+@decides(ev.GasScaleSet)
+def _gas_scale(state: PlanState, e: ev.GasScaleSet) -> list[ev.Event]:
     _live_goal(state, e.goal_id)
-    if len(e.levels) != len(GAS_LEVELS):
+    if len(e.levels) != len(ev.GAS_LEVELS):
         raise RejectedError(
             "levels",
             f"must give five descriptions, for levels -2, -1, 0, +1 and +2 (got {len(e.levels)}).",
         )
-    for level, text in zip(GAS_LEVELS, e.levels, strict=True):
+    for level, text in zip(ev.GAS_LEVELS, e.levels, strict=True):
         rules.text(f"level {level:+d}" if level else "level 0", text)
     rules.finite("weight", e.weight)
     if not 0 < e.weight <= MAX_GAS_WEIGHT:
@@ -611,22 +574,22 @@ def _gas_scale(state: PlanState, e: GasScaleSet) -> list[Event]:
     return [e]
 
 
-@decides(GasScored)
-def _gas_scored(state: PlanState, e: GasScored) -> list[Event]:
+@decides(ev.GasScored)
+def _gas_scored(state: PlanState, e: ev.GasScored) -> list[ev.Event]:
     _live_goal(state, e.goal_id)
     if state.goals[e.goal_id].gas_scale is None:
         raise RejectedError(
             "goal", f"goal {e.goal_id} has no attainment scale yet; set its -2..+2 levels first."
         )
-    if isinstance(e.level, bool) or not isinstance(e.level, int) or e.level not in GAS_LEVELS:
+    if isinstance(e.level, bool) or not isinstance(e.level, int) or e.level not in ev.GAS_LEVELS:
         raise RejectedError("level", f"must be a whole number from -2 to +2 (got {e.level!r}).")
     rules.on_or_after_opening("observed_on", e.observed_on, state)
     rules.text("note", e.note, required=False)
     return [e]
 
 
-@decides(FindingSilenced)
-def _silenced(state: PlanState, e: FindingSilenced) -> list[Event]:
+@decides(ev.FindingSilenced)
+def _silenced(state: PlanState, e: ev.FindingSilenced) -> list[ev.Event]:
     rules.text("rule", e.rule_id, line=True)
     rules.text("reason", e.reason)
     if e.rule_id == SAFETY_RULE:

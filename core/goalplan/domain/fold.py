@@ -6,6 +6,7 @@ from bisect import insort
 from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
+from goalplan import events as ev
 from goalplan.codec import RecordedEvent
 from goalplan.domain.material import content_digest
 from goalplan.domain.replace import evolve
@@ -31,35 +32,6 @@ from goalplan.domain.state import (
     Step,
 )
 from goalplan.errors import IntegrityError
-from goalplan.events import (
-    CLIENT_FIELDS,
-    DETAIL_FIELDS,
-    ClientDetailsChanged,
-    DiagnosisAdded,
-    DiagnosisResolved,
-    EntryCorrected,
-    Event,
-    FindingSilenced,
-    FocusAreaAdded,
-    GasScaleSet,
-    GasScored,
-    GoalRevised,
-    GoalSet,
-    GoalStatusChanged,
-    InterventionPlanned,
-    PlanClosed,
-    PlanDetailsSet,
-    PlanGiven,
-    PlanOpened,
-    PlanSigned,
-    PresentingProblemSet,
-    ProgressRecorded,
-    ReviewHeld,
-    SafetyReviewRecorded,
-    ScoreRecorded,
-    StepAdded,
-    StepCompleted,
-)
 
 
 class Meta:
@@ -75,11 +47,11 @@ class Meta:
 
 
 Applier = Callable[[PlanState, Any, Meta | RecordedEvent], PlanState]
-_APPLIERS: dict[type[Event], Applier] = {}
+_APPLIERS: dict[type[ev.Event], Applier] = {}
 _UNDOERS: dict[str, Callable[[PlanState, str, str], PlanState]] = {}
 
 
-def applies(event_type: type[Event]) -> Callable[[Applier], Applier]:
+def applies(event_type: type[ev.Event]) -> Callable[[Applier], Applier]:
     def register(func: Applier) -> Applier:
         _APPLIERS[event_type] = func
         return func
@@ -132,7 +104,7 @@ def fold(
     )
 
 
-def apply(state: PlanState, event: Event, meta: Meta | RecordedEvent) -> PlanState:
+def apply(state: PlanState, event: ev.Event, meta: Meta | RecordedEvent) -> PlanState:
     try:
         new = _APPLIERS[type(event)](state, event, meta)
         if new.signatures and type(event) in _MATERIAL_CANDIDATES:
@@ -174,35 +146,35 @@ def does_not_apply(record: RecordedEvent, exc: BaseException) -> IntegrityError:
 # Whether a signature is current is decided by comparing digests (material.is_current); this
 # list only names the changes, and is kept cheap: most events are judged by their type and
 # fields, and only a correction, whose effect depends on what it takes back, is digested.
-_MATERIAL_CANDIDATES: frozenset[type[Event]] = frozenset(
+_MATERIAL_CANDIDATES: frozenset[type[ev.Event]] = frozenset(
     {
-        GoalSet,
-        GoalRevised,
-        GoalStatusChanged,
-        DiagnosisAdded,
-        DiagnosisResolved,
-        InterventionPlanned,
-        PlanDetailsSet,
-        EntryCorrected,
+        ev.GoalSet,
+        ev.GoalRevised,
+        ev.GoalStatusChanged,
+        ev.DiagnosisAdded,
+        ev.DiagnosisResolved,
+        ev.InterventionPlanned,
+        ev.PlanDetailsSet,
+        ev.EntryCorrected,
     }
 )
 _MATERIAL_GOAL_FIELDS = frozenset({"statement", "focus_id", "term", "measure", "target_date"})
 _MATERIAL_DETAILS = frozenset({"effective_from", "effective_through"})
 
 
-def _material_change(before: PlanState, after: PlanState, event: Event) -> str | None:
+def _material_change(before: PlanState, after: PlanState, event: ev.Event) -> str | None:
     """What the event changed in the material content, in a few words; None if nothing."""
-    if isinstance(event, GoalRevised):
+    if isinstance(event, ev.GoalRevised):
         fields = event.changed_fields()
         if _MATERIAL_GOAL_FIELDS.isdisjoint(fields):
             return None
         return f"goal {event.goal_id[:6]} revised ({', '.join(fields)})"
-    if isinstance(event, GoalStatusChanged):
+    if isinstance(event, ev.GoalStatusChanged):
         # Only entered-in-error takes the goal out of the plan; other moves follow the plan.
         return f"goal {event.goal_id[:6]} {event.status}" if event.status == "entered-in-error" else None
-    if isinstance(event, PlanDetailsSet):
+    if isinstance(event, ev.PlanDetailsSet):
         return None if _MATERIAL_DETAILS.isdisjoint(event.changed_fields()) else "effective dates changed"
-    if isinstance(event, EntryCorrected):
+    if isinstance(event, ev.EntryCorrected):
         if content_digest(before) == content_digest(after):
             return None
         entry = after.entries.get(event.corrected_event_id)
@@ -211,7 +183,7 @@ def _material_change(before: PlanState, after: PlanState, event: Event) -> str |
 
 
 def _track_material(
-    before: PlanState, after: PlanState, event: Event, meta: Meta | RecordedEvent, version: int
+    before: PlanState, after: PlanState, event: ev.Event, meta: Meta | RecordedEvent, version: int
 ) -> PlanState:
     what = _material_change(before, after, event)
     if what is None:
@@ -220,19 +192,19 @@ def _track_material(
     return evolve(after, material_changes=(*after.material_changes, change))
 
 
-def _describe(event: Event) -> str:
-    if isinstance(event, GoalSet):
+def _describe(event: ev.Event) -> str:
+    if isinstance(event, ev.GoalSet):
         return f"goal {event.goal_id[:6]} set"
-    if isinstance(event, DiagnosisAdded):
+    if isinstance(event, ev.DiagnosisAdded):
         return f"diagnosis {event.code} added"
-    if isinstance(event, DiagnosisResolved):
+    if isinstance(event, ev.DiagnosisResolved):
         return f"diagnosis {event.code} resolved"
-    if isinstance(event, InterventionPlanned):
+    if isinstance(event, ev.InterventionPlanned):
         return f"intervention {event.modality} planned"
     return event.TYPE
 
 
-def _entry_for(event: Event) -> Entry | None:
+def _entry_for(event: ev.Event) -> Entry | None:
     """The correctable entry an event makes, keyed by the thing its undo must find."""
     if event.TYPE not in _UNDOERS:
         return None
@@ -246,8 +218,8 @@ def _with_goal(state: PlanState, goal: Goal) -> PlanState:
     return evolve(state, goals={**state.goals, goal.goal_id: goal})
 
 
-@applies(PlanOpened)
-def _opened(state: PlanState, e: PlanOpened, meta: Meta | RecordedEvent) -> PlanState:
+@applies(ev.PlanOpened)
+def _opened(state: PlanState, e: ev.PlanOpened, meta: Meta | RecordedEvent) -> PlanState:
     return evolve(
         state,
         client_name=e.client_name,
@@ -266,7 +238,7 @@ def _opened(state: PlanState, e: PlanOpened, meta: Meta | RecordedEvent) -> Plan
     )
 
 
-def _changes(e: ClientDetailsChanged | PlanDetailsSet, names: tuple[str, ...]) -> dict[str, Any]:
+def _changes(e: ev.ClientDetailsChanged | ev.PlanDetailsSet, names: tuple[str, ...]) -> dict[str, Any]:
     """The state fields an optional-fields event sets: given values, and cleared ones emptied."""
     changes: dict[str, Any] = {}
     for name in e.cleared:
@@ -281,24 +253,24 @@ def _changes(e: ClientDetailsChanged | PlanDetailsSet, names: tuple[str, ...]) -
 _DATE_FIELDS = frozenset({"client_birth_date", "effective_from", "effective_through"})
 
 
-@applies(ClientDetailsChanged)
-def _client(state: PlanState, e: ClientDetailsChanged, meta: Meta | RecordedEvent) -> PlanState:
-    return evolve(state, **_changes(e, CLIENT_FIELDS))
+@applies(ev.ClientDetailsChanged)
+def _client(state: PlanState, e: ev.ClientDetailsChanged, meta: Meta | RecordedEvent) -> PlanState:
+    return evolve(state, **_changes(e, ev.CLIENT_FIELDS))
 
 
-@applies(PlanDetailsSet)
-def _details(state: PlanState, e: PlanDetailsSet, meta: Meta | RecordedEvent) -> PlanState:
-    return evolve(state, **_changes(e, DETAIL_FIELDS))
+@applies(ev.PlanDetailsSet)
+def _details(state: PlanState, e: ev.PlanDetailsSet, meta: Meta | RecordedEvent) -> PlanState:
+    return evolve(state, **_changes(e, ev.DETAIL_FIELDS))
 
 
-@applies(PresentingProblemSet)
-def _problem(state: PlanState, e: PresentingProblemSet, meta: Meta | RecordedEvent) -> PlanState:
+@applies(ev.PresentingProblemSet)
+def _problem(state: PlanState, e: ev.PresentingProblemSet, meta: Meta | RecordedEvent) -> PlanState:
     area = evolve(state.focus_areas[e.focus_id], presenting_problem=e.text)
     return evolve(state, focus_areas={**state.focus_areas, e.focus_id: area})
 
 
-@applies(DiagnosisAdded)
-def _diagnosis(state: PlanState, e: DiagnosisAdded, meta: Meta | RecordedEvent) -> PlanState:
+@applies(ev.DiagnosisAdded)
+def _diagnosis(state: PlanState, e: ev.DiagnosisAdded, meta: Meta | RecordedEvent) -> PlanState:
     diagnoses = dict(state.diagnoses)
     if e.primary:  # one primary diagnosis: a new primary makes the earlier one secondary
         for code, other in diagnoses.items():
@@ -317,20 +289,20 @@ def _diagnosis(state: PlanState, e: DiagnosisAdded, meta: Meta | RecordedEvent) 
     return evolve(state, diagnoses=diagnoses)
 
 
-@applies(DiagnosisResolved)
-def _diagnosis_resolved(state: PlanState, e: DiagnosisResolved, meta: Meta | RecordedEvent) -> PlanState:
+@applies(ev.DiagnosisResolved)
+def _diagnosis_resolved(state: PlanState, e: ev.DiagnosisResolved, meta: Meta | RecordedEvent) -> PlanState:
     resolved = evolve(state.diagnoses[e.code], status="resolved", primary=False, resolve_reason=e.reason)
     return evolve(state, diagnoses={**state.diagnoses, e.code: resolved})
 
 
-@applies(FocusAreaAdded)
-def _focus(state: PlanState, e: FocusAreaAdded, meta: Meta | RecordedEvent) -> PlanState:
+@applies(ev.FocusAreaAdded)
+def _focus(state: PlanState, e: ev.FocusAreaAdded, meta: Meta | RecordedEvent) -> PlanState:
     area = FocusArea(focus_id=e.focus_id, title=e.title, description=e.description)
     return evolve(state, focus_areas={**state.focus_areas, e.focus_id: area})
 
 
-@applies(GoalSet)
-def _goal_set(state: PlanState, e: GoalSet, meta: Meta | RecordedEvent) -> PlanState:
+@applies(ev.GoalSet)
+def _goal_set(state: PlanState, e: ev.GoalSet, meta: Meta | RecordedEvent) -> PlanState:
     goal = Goal(
         goal_id=e.goal_id,
         statement=e.statement,
@@ -346,8 +318,8 @@ def _goal_set(state: PlanState, e: GoalSet, meta: Meta | RecordedEvent) -> PlanS
     return _with_goal(state, goal)
 
 
-@applies(GoalRevised)
-def _goal_revised(state: PlanState, e: GoalRevised, meta: Meta | RecordedEvent) -> PlanState:
+@applies(ev.GoalRevised)
+def _goal_revised(state: PlanState, e: ev.GoalRevised, meta: Meta | RecordedEvent) -> PlanState:
     goal = state.goals[e.goal_id]
     changes: dict[str, Any] = {n: None if n != "relevance" else "" for n in e.cleared}
     for name in e.changed_fields():
@@ -363,20 +335,20 @@ def _goal_revised(state: PlanState, e: GoalRevised, meta: Meta | RecordedEvent) 
     return _with_goal(state, evolve(goal, revisions=goal.revisions + 1, **changes))
 
 
-@applies(StepAdded)
-def _step_added(state: PlanState, e: StepAdded, meta: Meta | RecordedEvent) -> PlanState:
+@applies(ev.StepAdded)
+def _step_added(state: PlanState, e: ev.StepAdded, meta: Meta | RecordedEvent) -> PlanState:
     step = Step(step_id=e.step_id, goal_id=e.goal_id, text=e.text, due_on=e.due_on)
     return evolve(state, steps={**state.steps, e.step_id: step})
 
 
-@applies(StepCompleted)
-def _step_completed(state: PlanState, e: StepCompleted, meta: Meta | RecordedEvent) -> PlanState:
+@applies(ev.StepCompleted)
+def _step_completed(state: PlanState, e: ev.StepCompleted, meta: Meta | RecordedEvent) -> PlanState:
     step = evolve(state.steps[e.step_id], completed_on=e.completed_on, completed_event_id=meta.event_id)
     return evolve(state, steps={**state.steps, e.step_id: step})
 
 
-@applies(InterventionPlanned)
-def _intervention(state: PlanState, e: InterventionPlanned, meta: Meta | RecordedEvent) -> PlanState:
+@applies(ev.InterventionPlanned)
+def _intervention(state: PlanState, e: ev.InterventionPlanned, meta: Meta | RecordedEvent) -> PlanState:
     item = Intervention(
         intervention_id=e.intervention_id,
         modality=e.modality,
@@ -412,8 +384,8 @@ def _in_date_order(items: tuple[T, ...], item: T) -> tuple[T, ...]:
     return tuple(ordered)
 
 
-@applies(ProgressRecorded)
-def _progress(state: PlanState, e: ProgressRecorded, meta: Meta | RecordedEvent) -> PlanState:
+@applies(ev.ProgressRecorded)
+def _progress(state: PlanState, e: ev.ProgressRecorded, meta: Meta | RecordedEvent) -> PlanState:
     goal = state.goals[e.goal_id]
     point = ProgressPoint(
         event_id=meta.event_id,
@@ -426,8 +398,8 @@ def _progress(state: PlanState, e: ProgressRecorded, meta: Meta | RecordedEvent)
     return _with_goal(state, evolve(goal, progress=_in_date_order(goal.progress, point)))
 
 
-@applies(ReviewHeld)
-def _review(state: PlanState, e: ReviewHeld, meta: Meta | RecordedEvent) -> PlanState:
+@applies(ev.ReviewHeld)
+def _review(state: PlanState, e: ev.ReviewHeld, meta: Meta | RecordedEvent) -> PlanState:
     review = Review(
         event_id=meta.event_id,
         held_on=e.held_on,
@@ -439,8 +411,8 @@ def _review(state: PlanState, e: ReviewHeld, meta: Meta | RecordedEvent) -> Plan
     return evolve(state, reviews=(*state.reviews, review))
 
 
-@applies(GoalStatusChanged)
-def _status(state: PlanState, e: GoalStatusChanged, meta: Meta | RecordedEvent) -> PlanState:
+@applies(ev.GoalStatusChanged)
+def _status(state: PlanState, e: ev.GoalStatusChanged, meta: Meta | RecordedEvent) -> PlanState:
     goal = state.goals[e.goal_id]
     change = StatusChange(
         event_id=meta.event_id,
@@ -452,8 +424,8 @@ def _status(state: PlanState, e: GoalStatusChanged, meta: Meta | RecordedEvent) 
     return _with_goal(state, evolve(goal, status_changes=(*goal.status_changes, change)))
 
 
-@applies(PlanSigned)
-def _signed(state: PlanState, e: PlanSigned, meta: Meta | RecordedEvent) -> PlanState:
+@applies(ev.PlanSigned)
+def _signed(state: PlanState, e: ev.PlanSigned, meta: Meta | RecordedEvent) -> PlanState:
     if e.signed_version is not None:
         signed_version = e.signed_version
     else:  # schema 1: the plan as it stood just before this event, which the signer saw
@@ -472,8 +444,8 @@ def _signed(state: PlanState, e: PlanSigned, meta: Meta | RecordedEvent) -> Plan
     return evolve(state, signatures=(*state.signatures, signature))
 
 
-@applies(PlanGiven)
-def _given(state: PlanState, e: PlanGiven, meta: Meta | RecordedEvent) -> PlanState:
+@applies(ev.PlanGiven)
+def _given(state: PlanState, e: ev.PlanGiven, meta: Meta | RecordedEvent) -> PlanState:
     copy = PlanCopy(
         event_id=meta.event_id,
         given_on=e.given_on,
@@ -486,8 +458,8 @@ def _given(state: PlanState, e: PlanGiven, meta: Meta | RecordedEvent) -> PlanSt
     return evolve(state, copies_given=(*state.copies_given, copy))
 
 
-@applies(SafetyReviewRecorded)
-def _safety(state: PlanState, e: SafetyReviewRecorded, meta: Meta | RecordedEvent) -> PlanState:
+@applies(ev.SafetyReviewRecorded)
+def _safety(state: PlanState, e: ev.SafetyReviewRecorded, meta: Meta | RecordedEvent) -> PlanState:
     review = SafetyReview(
         event_id=meta.event_id,
         score_event_id=e.score_event_id,
@@ -499,13 +471,13 @@ def _safety(state: PlanState, e: SafetyReviewRecorded, meta: Meta | RecordedEven
     return evolve(state, safety_reviews=(*state.safety_reviews, review))
 
 
-@applies(PlanClosed)
-def _closed(state: PlanState, e: PlanClosed, meta: Meta | RecordedEvent) -> PlanState:
+@applies(ev.PlanClosed)
+def _closed(state: PlanState, e: ev.PlanClosed, meta: Meta | RecordedEvent) -> PlanState:
     return evolve(state, closed_on=e.closed_on, close_reason=e.reason, close_event_id=meta.event_id)
 
 
-@applies(EntryCorrected)
-def _corrected(state: PlanState, e: EntryCorrected, meta: Meta | RecordedEvent) -> PlanState:
+@applies(ev.EntryCorrected)
+def _corrected(state: PlanState, e: ev.EntryCorrected, meta: Meta | RecordedEvent) -> PlanState:
     undone = undo(state, e.corrected_event_id) if e.corrected_event_id in state.entries else state
     return evolve(undone, corrected=state.corrected | {e.corrected_event_id})
 
@@ -530,18 +502,18 @@ def correctable_types() -> frozenset[str]:
 # What each correctable entry is keyed by (a step_added has a goal_id too, but is undone by step);
 # a type not listed is keyed by its first goal_id, step_id or intervention_id.
 _ENTRY_KEYS: dict[str, str] = {
-    ProgressRecorded.TYPE: "goal_id",
-    GoalStatusChanged.TYPE: "goal_id",
-    StepAdded.TYPE: "step_id",
-    StepCompleted.TYPE: "step_id",
-    InterventionPlanned.TYPE: "intervention_id",
+    ev.ProgressRecorded.TYPE: "goal_id",
+    ev.GoalStatusChanged.TYPE: "goal_id",
+    ev.StepAdded.TYPE: "step_id",
+    ev.StepCompleted.TYPE: "step_id",
+    ev.InterventionPlanned.TYPE: "intervention_id",
 }
 
 # Each undoer returns the state unchanged when the entry no longer has an effect (for example
 # a step's completion after the step itself was corrected); decide refuses such a correction.
 
 
-@undoes(ProgressRecorded.TYPE)
+@undoes(ev.ProgressRecorded.TYPE)
 def _undo_progress(state: PlanState, event_id: str, goal_id: str) -> PlanState:
     goal = state.goals.get(goal_id)
     points = [*goal.progress, *(p for s in goal.earlier_series for p in s.progress)] if goal else []
@@ -555,7 +527,7 @@ def _undo_progress(state: PlanState, event_id: str, goal_id: str) -> PlanState:
     return _with_goal(state, evolve(goal, progress=kept, earlier_series=earlier))
 
 
-@undoes(GoalStatusChanged.TYPE)
+@undoes(ev.GoalStatusChanged.TYPE)
 def _undo_status(state: PlanState, event_id: str, goal_id: str) -> PlanState:
     goal = state.goals.get(goal_id)
     if goal is None or all(c.event_id != event_id for c in goal.status_changes):
@@ -564,14 +536,14 @@ def _undo_status(state: PlanState, event_id: str, goal_id: str) -> PlanState:
     return _with_goal(state, evolve(goal, status_changes=kept))
 
 
-@undoes(StepAdded.TYPE)
+@undoes(ev.StepAdded.TYPE)
 def _undo_step(state: PlanState, event_id: str, step_id: str) -> PlanState:
     if step_id not in state.steps:
         return state
     return evolve(state, steps={k: v for k, v in state.steps.items() if k != step_id})
 
 
-@undoes(StepCompleted.TYPE)
+@undoes(ev.StepCompleted.TYPE)
 def _undo_step_done(state: PlanState, event_id: str, step_id: str) -> PlanState:
     step = state.steps.get(step_id)
     if step is None or step.completed_event_id != event_id:
@@ -580,7 +552,7 @@ def _undo_step_done(state: PlanState, event_id: str, step_id: str) -> PlanState:
     return evolve(state, steps={**state.steps, step_id: undone})
 
 
-@undoes(InterventionPlanned.TYPE)
+@undoes(ev.InterventionPlanned.TYPE)
 def _undo_intervention(state: PlanState, event_id: str, intervention_id: str) -> PlanState:
     if intervention_id not in state.interventions:
         return state
@@ -588,31 +560,31 @@ def _undo_intervention(state: PlanState, event_id: str, intervention_id: str) ->
     return evolve(state, interventions=kept)
 
 
-@undoes(ReviewHeld.TYPE)
+@undoes(ev.ReviewHeld.TYPE)
 def _undo_review(state: PlanState, event_id: str, _: str) -> PlanState:
     if all(r.event_id != event_id for r in state.reviews):
         return state
     return evolve(state, reviews=tuple(r for r in state.reviews if r.event_id != event_id))
 
 
-@undoes(PlanSigned.TYPE)
+@undoes(ev.PlanSigned.TYPE)
 def _undo_signature(state: PlanState, event_id: str, _: str) -> PlanState:
     if all(s.event_id != event_id for s in state.signatures):
         return state
     return evolve(state, signatures=tuple(s for s in state.signatures if s.event_id != event_id))
 
 
-@undoes(PlanGiven.TYPE)
+@undoes(ev.PlanGiven.TYPE)
 def _undo_given(state: PlanState, event_id: str, _: str) -> PlanState:
     return evolve(state, copies_given=tuple(c for c in state.copies_given if c.event_id != event_id))
 
 
-@undoes(SafetyReviewRecorded.TYPE)
+@undoes(ev.SafetyReviewRecorded.TYPE)
 def _undo_safety(state: PlanState, event_id: str, _: str) -> PlanState:
     return evolve(state, safety_reviews=tuple(r for r in state.safety_reviews if r.event_id != event_id))
 
 
-@undoes(PlanClosed.TYPE)
+@undoes(ev.PlanClosed.TYPE)
 def _undo_close(state: PlanState, event_id: str, _: str) -> PlanState:
     if state.close_event_id != event_id:
         return state
@@ -622,8 +594,8 @@ def _undo_close(state: PlanState, event_id: str, _: str) -> PlanState:
 # Measurement-based care and SMART review --------------------------------------------------
 
 
-@applies(ScoreRecorded)
-def _score(state: PlanState, e: ScoreRecorded, meta: Meta | RecordedEvent) -> PlanState:
+@applies(ev.ScoreRecorded)
+def _score(state: PlanState, e: ev.ScoreRecorded, meta: Meta | RecordedEvent) -> PlanState:
     score = Score(
         event_id=meta.event_id,
         instrument=e.instrument,
@@ -638,14 +610,14 @@ def _score(state: PlanState, e: ScoreRecorded, meta: Meta | RecordedEvent) -> Pl
     return evolve(state, scores=_in_date_order(state.scores, score))
 
 
-@applies(GasScaleSet)
-def _gas_scale(state: PlanState, e: GasScaleSet, meta: Meta | RecordedEvent) -> PlanState:
+@applies(ev.GasScaleSet)
+def _gas_scale(state: PlanState, e: ev.GasScaleSet, meta: Meta | RecordedEvent) -> PlanState:
     scale = GasScale(event_id=meta.event_id, levels=e.levels, weight=e.weight, recorded_at=meta.recorded_at)
     return _with_goal(state, evolve(state.goals[e.goal_id], gas_scale=scale))
 
 
-@applies(GasScored)
-def _gas_scored(state: PlanState, e: GasScored, meta: Meta | RecordedEvent) -> PlanState:
+@applies(ev.GasScored)
+def _gas_scored(state: PlanState, e: ev.GasScored, meta: Meta | RecordedEvent) -> PlanState:
     goal = state.goals[e.goal_id]
     point = GasPoint(
         event_id=meta.event_id,
@@ -658,8 +630,8 @@ def _gas_scored(state: PlanState, e: GasScored, meta: Meta | RecordedEvent) -> P
     return _with_goal(state, evolve(goal, gas_points=_in_date_order(goal.gas_points, point)))
 
 
-@applies(FindingSilenced)
-def _silenced(state: PlanState, e: FindingSilenced, meta: Meta | RecordedEvent) -> PlanState:
+@applies(ev.FindingSilenced)
+def _silenced(state: PlanState, e: ev.FindingSilenced, meta: Meta | RecordedEvent) -> PlanState:
     silence = Silence(
         event_id=meta.event_id,
         rule_id=e.rule_id,
@@ -671,12 +643,12 @@ def _silenced(state: PlanState, e: FindingSilenced, meta: Meta | RecordedEvent) 
     return evolve(state, silences=(*state.silences, silence))
 
 
-@undoes(ScoreRecorded.TYPE)
+@undoes(ev.ScoreRecorded.TYPE)
 def _undo_score(state: PlanState, event_id: str, _: str) -> PlanState:
     return evolve(state, scores=tuple(s for s in state.scores if s.event_id != event_id))
 
 
-@undoes(GasScored.TYPE)
+@undoes(ev.GasScored.TYPE)
 def _undo_gas_scored(state: PlanState, event_id: str, goal_id: str) -> PlanState:
     goal = state.goals.get(goal_id)
     if goal is None:
@@ -685,7 +657,7 @@ def _undo_gas_scored(state: PlanState, event_id: str, goal_id: str) -> PlanState
     return _with_goal(state, evolve(goal, gas_points=kept))
 
 
-@undoes(FindingSilenced.TYPE)
+@undoes(ev.FindingSilenced.TYPE)
 def _undo_silence(state: PlanState, event_id: str, _: str) -> PlanState:
     return evolve(state, silences=tuple(s for s in state.silences if s.event_id != event_id))
 

@@ -38,15 +38,15 @@ def dated_plan_ids(store: EventStore, *, changed_after: int | None = None) -> li
     return store.plan_ids()
 
 
-def goal_rows(store: EventStore) -> list[GoalRow]:
-    """(plan, goal, statement, status, target date, focus) for every goal in the store."""
+def goal_rows(store: EventStore, plan_id: str | None = None) -> list[GoalRow]:
+    """(plan, goal, statement, status, target date, focus) for every goal, or one plan's goals."""
     if has_read_models(store):
         assert isinstance(store, InlineProjections)
-        return store.goal_rows()
+        return store.goal_rows(plan_id)
     rows: list[GoalRow] = []
-    for plan_id in store.plan_ids():
-        state = fold(store.read_stream(plan_id), plan_id=plan_id)
+    for pid in store.plan_ids() if plan_id is None else [plan_id]:
+        state = fold(store.read_stream(pid), plan_id=pid)
         for g in sorted(state.goals.values(), key=lambda g: g.goal_id):
             target = g.target_date.isoformat() if isinstance(g.target_date, date) else None
-            rows.append((plan_id, g.goal_id, g.statement, g.status, target, state.focus_title(g.focus_id)))
+            rows.append((pid, g.goal_id, g.statement, g.status, target, state.focus_title(g.focus_id)))
     return rows

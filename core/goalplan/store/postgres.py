@@ -270,6 +270,15 @@ COMMENT ON TABLE goalplan_store IS 'This store''s id, named in its checkpoints a
 COMMENT ON COLUMN goalplan_store.store_id IS 'The store''s id.';
 """,
     ),
+    (
+        5,
+        "the event id's comment says what migration 2 made it: unique in the whole store",
+        """
+COMMENT ON COLUMN events.event_id IS
+    'The event''s id, unique in the whole store; resending it returns the '
+    'original result.';
+""",
+    ),
 )
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 DEFAULT_SCHEMA = "goalplan"  # used when the connection names no search path of its own

@@ -330,10 +330,11 @@ class InlineProjections(EventStore):
             tuple(r) for r in self._query(f"SELECT {DATE_COLUMNS} FROM plan_dates ORDER BY due_on, plan_id")
         ]
 
-    def goal_rows(self) -> list[GoalRow]:
-        return [
-            tuple(r) for r in self._query(f"SELECT {GOAL_COLUMNS} FROM goal_index ORDER BY plan_id, goal_id")
-        ]
+    def goal_rows(self, plan_id: str | None = None) -> list[GoalRow]:
+        """Every goal's row, or (given ``plan_id``) one plan's, by plan then goal id."""
+        where, params = ("", ()) if plan_id is None else (" WHERE plan_id = ?", (plan_id,))
+        statement = f"SELECT {GOAL_COLUMNS} FROM goal_index{where} ORDER BY plan_id, goal_id"
+        return [tuple(r) for r in self._query(statement, params)]
 
     def _stored_rows(self) -> dict[str, PlanRows]:
         return group_rows(

@@ -224,3 +224,25 @@ def test_the_rule_example_in_docs_audit_registers_and_runs(
     monkeypatch.setattr("goalplan.api.get_plugin_manager", lambda: pm)
     with goalplan.open(store) as gp:
         assert gp.audit().by_rule()["practice.no-relevance"] == 2
+
+
+def test_a_refused_stream_ends_the_report_and_closes_its_spool(monkeypatch: pytest.MonkeyPatch) -> None:
+    from datetime import UTC, datetime
+
+    from goalplan.audit import report
+
+    closed: list[bool] = []
+
+    class RecordingSpool(report.FindingSpool):
+        def close(self) -> None:
+            closed.append(True)
+            super().close()
+
+    def streams() -> Iterator[list[goalplan.RecordedEvent]]:
+        raise goalplan.IntegrityError("plan X version 1: broken")
+        yield []
+
+    monkeypatch.setattr(report, "FindingSpool", RecordingSpool)
+    with pytest.raises(goalplan.IntegrityError):
+        report.run_audit(streams(), [], as_of=datetime(2026, 3, 1, tzinfo=UTC))
+    assert closed == [True]

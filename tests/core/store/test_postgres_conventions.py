@@ -90,6 +90,14 @@ def test_every_table_and_column_has_a_comment_and_audit_queries_have_indexes(pos
             "SELECT recorded_at, recorded_at_tz FROM events_audit ORDER BY position"
         ).fetchall()
         assert [moment for _, moment in rows] == [parse_timestamp(text) for text, _ in rows]
+        # the comment on event_id says what its unique index enforces: unique store-wide
+        assert "UNIQUE INDEX events_event_id_key ON " in defs and "USING btree (event_id)" in defs
+        (comment,) = conn.execute(
+            "SELECT col_description(%s::regclass, a.attnum) FROM pg_attribute a "
+            "WHERE a.attrelid = %s::regclass AND a.attname = 'event_id'",
+            (f"{schema}.events", f"{schema}.events"),
+        ).fetchone() or (None,)
+        assert comment is not None and "unique in the whole store" in comment
 
 
 @pytest.mark.postgres

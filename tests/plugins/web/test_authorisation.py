@@ -52,6 +52,9 @@ def test_pages_without_a_plan(web: Web, role: str) -> None:
         "/caseload": OK if role in ("ruiz", "jensen", "chen", "audit") else FORBIDDEN,
         "/audit": OK if role == "audit" else FORBIDDEN,
         "/accounts": OK if role == "admin" else FORBIDDEN,
+        "/accounts/ruiz": OK if role == "admin" else FORBIDDEN,
+        "/analytics": OK if role in ("ruiz", "jensen", "chen") else FORBIDDEN,
+        "/feed": OK if role in ("ruiz", "jensen", "chen", "audit") else FORBIDDEN,
     }
     for path, status in expected.items():
         if role == "anonymous":
@@ -129,3 +132,89 @@ def test_the_caseload_lists_exactly_the_plans_a_role_may_read(web: Web) -> None:
         "chen": {web.own_plan},
         "audit": {web.own_plan, web.other_plan},
     }
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_managing_accounts(web: Web, role: str) -> None:
+    """Only the admin changes accounts; a refused change leaves the account log as it was."""
+    client = client_for(web, role)
+    token = csrf(client)
+    forms = {
+        "/accounts/new": ({"name": "newbie", "role": "auditor"}, OK),
+        "/accounts/jensen/role": ({"role": "auditor", "reason": "moved"}, MOVED),
+        "/accounts/jensen/reset": ({"reason": "forgot"}, OK),
+        "/accounts/jensen/disable": ({"reason": "left"}, MOVED),
+        "/accounts/jensen/enable": ({"reason": "back"}, MOVED),
+    }
+    for path, (form, allowed) in forms.items():
+        before = len(web.accounts.entries())
+        response = client.post(path, data={**form, "csrftoken": token})
+        expected = MOVED if role == "anonymous" else allowed if role == "admin" else FORBIDDEN
+        assert response.status_code == expected, (role, path)
+        assert len(web.accounts.entries()) - before == (1 if role == "admin" else 0), (role, path)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_managing_ones_own_calendar_feed(web: Web, role: str) -> None:
+    client = client_for(web, role)
+    token = csrf(client)
+    for path in ("/feed/new", "/feed/revoke"):
+        response = client.post(path, data={"csrftoken": token})
+        expected = (
+            MOVED if role == "anonymous" else OK if role in ("ruiz", "jensen", "chen", "audit") else FORBIDDEN
+        )
+        assert response.status_code == expected, (role, path)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_secret_urls_answer_by_their_token_alone(web: Web, role: str) -> None:
+    """A feed or one-time link works with its token whoever asks, and is 404 without a valid one."""
+    client = client_for(web, role)
+    feed = web.accounts.new_feed_token("jensen")
+    link = web.accounts.reset_password("ruiz", actor="admin", reason="forgot")
+    assert client.get(f"/feed/{feed}.ics").status_code == OK, role
+    assert client.get(f"/welcome/{link}").status_code == OK, role
+    assert client.get("/feed/" + "x" * 43 + ".ics").status_code == 404, role
+    assert client.get("/welcome/" + "x" * 43).status_code == 404, role
+
+
+# Every route the app serves, and the test above that checks it for every role. Public routes
+# (sign-in, sign-out, setup, static files) are checked in test_web_behaviour.py.
+MATRIX = {
+    "/": "public",
+    "/signout": "public",
+    "/setup": "public",
+    "/static": "public",
+    "/caseload": "test_pages_without_a_plan",
+    "/audit": "test_pages_without_a_plan",
+    "/accounts": "test_pages_without_a_plan",
+    "/accounts/{name}": "test_pages_without_a_plan",
+    "/analytics": "test_pages_without_a_plan",
+    "/feed": "test_pages_without_a_plan",
+    "/plans/{plan_id}": "test_reading_a_plan",
+    "/plans/{plan_id}/goals/{goal_id}": "test_reading_a_plan",
+    "/plans/{plan_id}/download/{format}": "test_reading_a_plan",
+    "/plans/{plan_id}/goals/{goal_id}/progress": "test_writing_a_plan",
+    "/plans/{plan_id}/goals/{goal_id}/revise": "test_writing_a_plan",
+    "/plans/{plan_id}/goals/{goal_id}/correct": "test_writing_a_plan",
+    "/plans/{plan_id}/review": "test_writing_a_plan",
+    "/plans/{plan_id}/sign": "test_writing_a_plan",
+    "/accounts/new": "test_managing_accounts",
+    "/accounts/{name}/role": "test_managing_accounts",
+    "/accounts/{name}/reset": "test_managing_accounts",
+    "/accounts/{name}/disable": "test_managing_accounts",
+    "/accounts/{name}/enable": "test_managing_accounts",
+    "/feed/new": "test_managing_ones_own_calendar_feed",
+    "/feed/revoke": "test_managing_ones_own_calendar_feed",
+    "/feed/{token}.ics": "test_secret_urls_answer_by_their_token_alone",
+    "/welcome/{token}": "test_secret_urls_answer_by_their_token_alone",
+}
+
+
+def test_every_route_is_in_the_matrix(web: Web) -> None:
+    """A route added to the app without a row here (and a test for every role) fails this test."""
+    from goalplan_web.app import create_app
+
+    served = {route.path for route in create_app(web.settings).routes}  # type: ignore[attr-defined]
+    assert served == set(MATRIX), f"routes missing from the matrix: {sorted(served - set(MATRIX))}"
+    assert {name for name in MATRIX.values() if name != "public"} <= set(globals())

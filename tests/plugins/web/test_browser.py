@@ -165,3 +165,73 @@ def test_a_second_browsers_conflicting_edit_is_shown_with_its_text_kept(
     second.screenshot(path=shots / "conflict-desktop.png", full_page=True)
     with goalplan.open(web.db) as gp:
         assert gp.plan(web.own_plan).state.goals[web.own_goal].statement == "First browser's wording"
+
+
+def test_setup_accounts_analytics_and_feed_pages_at_both_widths(
+    web: Web, server: str, browser, shots: Path, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    from datetime import date
+
+    from goalplan_web.account_store import AccountStore
+
+    with goalplan.open(web.db, actor="seed") as gp:
+        gp.plan(web.own_plan).record_score("phq9", 17, on=date(2026, 1, 12))
+        gp.plan(web.own_plan).record_score("phq9", 9, on=date(2026, 2, 23))
+    for n, (size, viewport) in enumerate(SIZES.items()):
+        page = browser.new_context(viewport=viewport).new_page()
+        # First-run setup, on an accounts file with no admin yet.
+        kept, web.settings.accounts = (
+            web.settings.accounts,
+            AccountStore(tmp_path / f"fresh-{size}.db", hasher=web.accounts.hasher),
+        )
+        web.settings.setup_token = "first-run-token"
+        page.goto(server + "/setup?token=first-run-token")
+        page.fill("#name", "boss")
+        page.fill("#password", "short")
+        page.fill("#password2", "short")
+        page.click("button[type=submit]")
+        assert page.locator("#password-error").is_visible()
+        page.screenshot(path=shots / f"setup-{size}.png", full_page=True)
+        web.settings.accounts.close()
+        web.settings.accounts = kept
+        # Account management.
+        sign_in(page, server, "admin")
+        assert page.url == server + "/accounts"
+        page.screenshot(path=shots / f"accounts-{size}.png", full_page=True)
+        page.fill("#name", f"new.clinician{n}")
+        page.select_option("#role", "clinician")
+        page.click("form[action='/accounts/new'] button")
+        assert "a clinician needs" in page.locator("#clinician_name-error").inner_text()
+        page.screenshot(path=shots / f"accounts-add-error-{size}.png", full_page=True)
+        page.fill("#clinician_name", "Dr. New Clinician")
+        page.fill("#reason", "joined the practice")
+        page.click("form[action='/accounts/new'] button")
+        link = page.locator("code.secret").inner_text()
+        assert "/welcome/" in link
+        page.screenshot(path=shots / f"account-link-{size}.png", full_page=True)
+        page.goto(server + "/accounts/jensen")
+        page.click("#disable-form button")
+        assert "give a reason" in page.locator("#disable-form .error").inner_text()
+        page.screenshot(path=shots / f"account-{size}.png", full_page=True)
+        newcomer = browser.new_context(viewport=viewport).new_page()
+        newcomer.goto(link)
+        newcomer.screenshot(path=shots / f"welcome-{size}.png", full_page=True)
+        newcomer.fill("#password", "a fine new password")
+        newcomer.fill("#password2", "a fine new password")
+        newcomer.click("button[type=submit]")
+        assert newcomer.url == server + "/"
+        newcomer.context.close()
+        page.context.close()
+        # Analytics and the calendar feed, as the clinician.
+        page = browser.new_context(viewport=viewport).new_page()
+        sign_in(page, server, "ruiz")
+        page.goto(server + "/analytics")
+        assert page.locator("svg.chart").count() >= 2
+        page.screenshot(path=shots / f"analytics-{size}.png", full_page=True)
+        page.goto(server + "/feed")
+        page.screenshot(path=shots / f"feed-{size}.png", full_page=True)
+        page.click("form[action='/feed/new'] button")
+        feed = page.locator("code.secret").inner_text()
+        page.screenshot(path=shots / f"feed-made-{size}.png", full_page=True)
+        assert page.request.get(feed).status == 200
+        page.context.close()
