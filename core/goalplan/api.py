@@ -281,8 +281,9 @@ class Goalplan:
     ) -> PlanLog:
         """The plan's log if it verifies; else IntegrityError, or (allow_broken) a marked log."""
         problems = self.plan_problems(plan_id, records, trust)
-        if not problems:
-            return PlanLog(tuple(records))
+        if not problems:  # verified: the state may be folded from a sealed snapshot on
+            read_start = getattr(self.store, "read_start", None)
+            return PlanLog(tuple(records), start=read_start(records) if read_start else None)
         if not self.allow_broken:
             more = f" (and {len(problems) - 1} more problem(s))" if len(problems) > 1 else ""
             raise IntegrityError(

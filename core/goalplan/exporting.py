@@ -119,7 +119,7 @@ def render(exporter: Exporter, log: PlanLog, options: Mapping[str, str]) -> byte
     """
     check_options(exporter, options)
     view = PlanLog(
-        log.records, log.integrity_warning
+        log.records, log.integrity_warning, log.start
     )  # its own folded state, so one exporter cannot alter another's
     try:
         data = exporter.render(view, dict(options))
@@ -145,7 +145,7 @@ def render_caseload(
 ) -> bytes:
     """Every plan in one file; a failure is reported with the exporter's name, as ``render``."""
     try:
-        data = renderer((PlanLog(log.records) for log in logs), dict(options))
+        data = renderer((PlanLog(log.records, start=log.start) for log in logs), dict(options))
     except RejectedError:
         raise
     except Exception as exc:
@@ -160,7 +160,7 @@ def file_name(exporter: Exporter, log: PlanLog, options: Mapping[str, str]) -> s
     if exporter.file_stem is None:
         return safe_file_name(log.plan_id) + exporter.suffix
     try:
-        stem = exporter.file_stem(PlanLog(log.records, log.integrity_warning), dict(options))
+        stem = exporter.file_stem(PlanLog(log.records, log.integrity_warning, log.start), dict(options))
     except RejectedError:
         raise
     except (Exception, SystemExit) as exc:

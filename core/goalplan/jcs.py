@@ -21,25 +21,56 @@ def jcs(value: Any) -> str:
     Raises ValueError for what JCS cannot spell: NaN, infinities, integers beyond 2**53, keys
     that are not text, and strings holding lone surrogates.
     """
-    if _plain(value):
-        # No floats, no large integers, no astral-plane keys: the C encoder's output is JCS.
-        return _ASCII_ENCODER.encode(value)
+    try:
+        # Only the values the C encoder spells as JCS does: its output is then JCS.
+        return _ASCII_ENCODER.encode(_as_plain(value))
+    except _NotPlain:
+        pass
     out: list[str] = []
     _write(value, out)
     return "".join(out)
 
 
-def _plain(value: Any) -> bool:
+class _NotPlain(Exception):
+    """A value the C encoder would not spell as JCS: the careful writer below takes it."""
+
+
+# Python's repr and ECMAScript agree on a double's digits and, between these bounds, on
+# writing them without an exponent; a whole double below 2**53 is spelled as the integer.
+_POSITIONAL_LOW, _POSITIONAL_HIGH = 1e-4, 1e16
+
+
+def _as_plain(value: Any) -> Any:
+    """``value`` with whole floats as ints, or _NotPlain if anything else needs the careful
+    writer (floats written with an exponent, large integers, non-ASCII keys, lone surrogates)."""
     kind = type(value)
     if kind is str:
-        return _text_ok(value)
-    if kind is int:
-        return bool(-MAX_SAFE_INTEGER <= value <= MAX_SAFE_INTEGER)
+        if not _text_ok(value):
+            raise _NotPlain
+        return value
     if kind is dict:
-        return all(type(k) is str and k.isascii() and _plain(v) for k, v in value.items())
+        plain = {}
+        for key, item in value.items():
+            if type(key) is not str or not key.isascii():
+                raise _NotPlain
+            plain[key] = _as_plain(item)
+        return plain
+    if kind is int:
+        if not -MAX_SAFE_INTEGER <= value <= MAX_SAFE_INTEGER:
+            raise _NotPlain
+        return value
+    if kind is float:
+        size = abs(value)
+        if size < MAX_SAFE_INTEGER and value.is_integer():
+            return int(value)  # ECMAScript writes 2.0 as 2 (and -0.0 as 0)
+        if _POSITIONAL_LOW <= size < _POSITIONAL_HIGH:
+            return value
+        raise _NotPlain
     if kind is list or kind is tuple:
-        return all(_plain(item) for item in value)
-    return value is None or kind is bool
+        return [_as_plain(item) for item in value]
+    if value is None or kind is bool:
+        return value
+    raise _NotPlain
 
 
 def _text_ok(text: str) -> bool:

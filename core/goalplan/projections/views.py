@@ -6,12 +6,13 @@ from collections.abc import Iterator, Sequence
 from datetime import UTC, date, datetime, time
 from functools import cached_property
 
-from attrs import frozen
+from attrs import field, frozen
 
 from goalplan.codec import RecordedEvent, format_timestamp, parse_iso_date
 from goalplan.domain import PlanState, apply, fold
 from goalplan.errors import GoalplanError, RejectedError
 from goalplan.projections.history import HistoryEntry, plan_history
+from goalplan.store.snapshots import Snapshot, start_from
 from goalplan.text import check_date
 
 
@@ -80,6 +81,10 @@ class PlanLog:
     integrity_warning: str = ""
     """Empty for a verified log. Set only when a damaged log is read on purpose (--allow-broken):
     every page or line an exporter writes from this log must then carry this sentence."""
+    start: Snapshot | None = field(default=None, eq=False, repr=False)
+    """A sealed snapshot of this verified log (see Goalplan.checked_log), so ``state`` decodes
+    its own copy and folds only the records after it; ignored unless its version and head hash
+    are those of a record here."""
 
     @property
     def plan_id(self) -> str:
@@ -87,6 +92,10 @@ class PlanLog:
 
     @cached_property
     def state(self) -> PlanState:
+        if self.start is not None:
+            state = start_from(self.start, self.records)
+            if state is not None:
+                return state
         return fold(self.records)
 
     def as_of(self, moment: datetime | date | str) -> PlanState:

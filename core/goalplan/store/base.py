@@ -8,6 +8,7 @@ import os
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from attrs import frozen
@@ -16,7 +17,15 @@ from goalplan.codec import GENESIS_HASH, NewEvent, RecordedEvent, chain_hash, fo
 from goalplan.domain import PlanState, fold
 from goalplan.errors import IntegrityError, RejectedError
 from goalplan.store.checkpoints import Checkpoint, seal
-from goalplan.store.keys import SigningKey, load_or_create_key, witness_file, write_witness
+from goalplan.store.claims import Claim
+from goalplan.store.keys import (
+    PendingWitness,
+    SigningKey,
+    begin_witness,
+    load_or_create_key,
+    witness_file,
+    write_witness,
+)
 
 APPEND_ONLY_MESSAGE = "goalplan events are append-only"
 
@@ -100,8 +109,9 @@ class StoredKey:
 class EventStore(abc.ABC):
     """An append-only log of plan streams with global, gap-free positions.
 
-    Every append is sealed by a signed checkpoint in the same transaction (see
-    store/checkpoints.py) unless the store was opened with ``signing=False``.
+    Every append is sealed by a signed checkpoint (see store/checkpoints.py) unless the store
+    was opened with ``signing=False``: in its own transaction on SQLite, by the sequencer that
+    gives it positions on PostgreSQL.
     """
 
     url: str
@@ -109,6 +119,7 @@ class EventStore(abc.ABC):
     signing: bool = True
     _key: SigningKey | None = None
     _key_registered: bool = False
+    _witness_path: tuple[tuple[str, str], Path] | None = None
 
     @abc.abstractmethod
     def append(
@@ -172,6 +183,14 @@ class EventStore(abc.ABC):
     def stored_keys(self) -> list[StoredKey]:
         """The public keys installations registered when they first signed here."""
 
+    def pending_events(self) -> list[tuple[str, int, str]]:
+        """(plan, version, event id) of events written but not yet given a position (PostgreSQL)."""
+        return []
+
+    def pending_claims(self) -> list[Claim]:
+        """The signed claims of appends still waiting for positions (PostgreSQL)."""
+        return []
+
     def iter_checkpoints(self, batch: int = 5000) -> Iterator[Checkpoint]:
         position = 1
         while True:
@@ -215,7 +234,21 @@ class EventStore(abc.ABC):
         if checkpoint is None:
             return
         key = self.signing_key()
-        write_witness(witness_file(self.store_id, key.folder), checkpoint.to_json(key.public_key))
+        write_witness(self._witness_file(key), checkpoint.to_json(key.public_key))
+
+    def _witness_begin(self, checkpoint: Checkpoint | None) -> PendingWitness | None:
+        """Just before the commit: the witness names the append as pending and starts its
+        flush, which then runs beside the commit's (keys.begin_witness)."""
+        if checkpoint is None:
+            return None
+        key = self.signing_key()
+        return begin_witness(self._witness_file(key), checkpoint.to_json(key.public_key))
+
+    def _witness_file(self, key: SigningKey) -> Path:
+        path = self._witness_path
+        if path is None or path[0] != (self.store_id, key.key_id):
+            path = self._witness_path = ((self.store_id, key.key_id), witness_file(self.store_id, key.folder))
+        return path[1]
 
     def latest_recorded_at(self) -> str:
         """The newest recorded-at in the store ("" when empty): a report's day, taken from the log."""

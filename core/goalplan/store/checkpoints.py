@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from attrs import asdict, frozen
+from attrs import asdict, evolve, frozen
 
 from goalplan.errors import GoalplanError
 from goalplan.jcs import jcs
@@ -106,20 +106,34 @@ def seal(
     """Sign an append: ``rows`` are the inserted event rows (position first, then as
     event_rows builds them), ``prior`` the (plan, version, hash) just before the first."""
     first, last = rows[0], rows[-1]
+    return seal_span(
+        key, store_id, plan_id, (int(first[0]), int(last[0])), (int(last[3]), str(last[10])), prior
+    )
+
+
+def seal_span(
+    key: SigningKey,
+    store_id: str,
+    plan_id: str,
+    positions: tuple[int, int],
+    head: tuple[int, str],
+    prior: tuple[str, int, str] | None,
+) -> Checkpoint:
+    """Sign an append that holds ``positions`` (first, last) and ends at ``head`` (version, hash)."""
     prior_plan, prior_version, prior_hash = prior or ("", 0, "")
     unsigned = Checkpoint(
         store_id=store_id,
-        position=int(last[0]),
-        first_position=int(first[0]),
+        position=positions[1],
+        first_position=positions[0],
         plan_id=plan_id,
-        version=int(last[3]),
-        hash=str(last[10]),
+        version=head[0],
+        hash=head[1],
         prior_plan_id=prior_plan,
         prior_version=prior_version,
         prior_hash=prior_hash,
         key_id=key.key_id,
     )
-    return Checkpoint(**{**asdict(unsigned), "signature": key.sign(unsigned.message())})
+    return evolve(unsigned, signature=key.sign(unsigned.message()))
 
 
 def signature_holds(checkpoint: Checkpoint, public_key: str) -> bool:

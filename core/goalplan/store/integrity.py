@@ -16,7 +16,8 @@ from goalplan.codec import GENESIS_HASH, RecordedEvent, chain_hash
 from goalplan.errors import GoalplanError
 from goalplan.store.base import EventStore
 from goalplan.store.checkpoints import Checkpoint, checkpoint_from_json, signature_holds
-from goalplan.store.keys import load_key, read_witness, trusted_keys, witness_file
+from goalplan.store.claims import claim_holds
+from goalplan.store.keys import BEFORE, PENDING, load_key, read_witness, trusted_keys, witness_file
 
 RECENT_LIMIT = 10_000  # positions remembered for the checks of the next checkpoint
 
@@ -200,6 +201,7 @@ def check_store(
                     first,
                 )
             )
+    problems.extend(_pending_problems(store, trusted))
     if witness is not None:
         problems.extend(reach(store, witness, trusted.get(witness.key_id, ""), "witness", head))
     elif signed_here and witness_state == "none":
@@ -221,6 +223,48 @@ def check_store(
         witness=witness_state,
         trusted_keys=tuple(sorted(trusted)),
     )
+
+
+def _pending_problems(store: EventStore, trusted: Mapping[str, str]) -> list[Problem]:
+    """Events written without a position yet: an append that stopped between its two phases
+    (a valid claim covers them; the next write seals them), or rows added outside goalplan."""
+    waiting = store.pending_events()
+    if not waiting:
+        return []
+    claims = [c for c in store.pending_claims() if c.store_id == store.store_id and claim_holds(c, trusted)]
+    runs: list[tuple[str, int, int, bool, str]] = []
+    for plan_id, version, event_id in waiting:
+        claimed = any(c.covers(plan_id, version) for c in claims)
+        if runs and runs[-1][0] == plan_id and runs[-1][2] == version - 1 and runs[-1][3] == claimed:
+            runs[-1] = (plan_id, runs[-1][1], version, claimed, runs[-1][4])
+        else:
+            runs.append((plan_id, version, version, claimed, event_id))
+    problems = []
+    for plan_id, first, last, claimed, event_id in runs:
+        span = f"version {first} is" if first == last else f"versions {first} to {last} are"
+        if claimed:
+            problems.append(
+                Problem(
+                    "pending",
+                    f"{span} written but not yet sealed: an append stopped before its positions were "
+                    "given; the next write to the store seals it",
+                    plan_id,
+                    first,
+                    event_id=event_id,
+                )
+            )
+        else:
+            problems.append(
+                Problem(
+                    "unclaimed",
+                    f"{span} waiting without a valid signed claim: they were added outside goalplan "
+                    "and are never sealed",
+                    plan_id,
+                    first,
+                    event_id=event_id,
+                )
+            )
+    return problems
 
 
 def _chain(first: Checkpoint | None, rest: Iterator[Checkpoint]) -> Iterator[Checkpoint]:
@@ -416,18 +460,36 @@ def local_trust(store: EventStore) -> Trust:
         if record is None:
             return trusted, None, "none", []
         cp, _ = checkpoint_from_json(record)
+        before = record.get(BEFORE) if record.get(PENDING) else None
+        earlier = checkpoint_from_json(before)[0] if isinstance(before, dict) else None
     except GoalplanError as exc:
         return trusted, None, "damaged", [Problem("witness", f"the witness {path} cannot be read: {exc}")]
-    if cp.store_id != store.store_id or not signature_holds(cp, key.public_key):
-        problem = Problem(
-            "witness",
-            f"the witness {path} is not signed by this installation's key for this store: it was altered",
-            cp.plan_id,
-            cp.version,
-            cp.position,
-        )
-        return trusted, None, "damaged", [problem]
+    for signed in (cp, earlier):
+        if signed is not None and (
+            signed.store_id != store.store_id or not signature_holds(signed, key.public_key)
+        ):
+            problem = Problem(
+                "witness",
+                f"the witness {path} is not signed by this installation's key for this store: it was altered",
+                signed.plan_id,
+                signed.version,
+                signed.position,
+            )
+            return trusted, None, "damaged", [problem]
+    if record.get(PENDING) and not _holds(store, cp):
+        # Written just before a commit that a crash may have stopped: the committed record it
+        # carries is what the store must still hold.
+        return trusted, earlier, "checked", []
     return trusted, cp, "checked", []
+
+
+def _holds(store: EventStore, cp: Checkpoint) -> bool:
+    record = store.event_at(cp.position)
+    return record is not None and (record.plan_id, record.version, record.hash) == (
+        cp.plan_id,
+        cp.version,
+        cp.hash,
+    )
 
 
 def check_plan(

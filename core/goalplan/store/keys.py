@@ -9,7 +9,8 @@ and witness folder then sit beside it.
 - ``trusted-keys``: public keys of other installations this one accepts, one per line
   (``KEY_ID PUBLIC_KEY LABEL``); this installation's own key is always trusted.
 - ``witness/STORE_ID.witness``: the latest checkpoint this installation signed in that store,
-  replaced atomically after every append (two checksummed slots, see write_witness).
+  replaced atomically and durably after every append (two checksummed slots, see
+  write_witness).
 """
 
 from __future__ import annotations
@@ -21,7 +22,8 @@ import json
 import os
 import tempfile
 from collections.abc import Mapping
-from functools import cache
+from concurrent.futures import Future, ThreadPoolExecutor
+from functools import cache, cached_property
 from pathlib import Path
 from typing import Any
 
@@ -86,6 +88,15 @@ class SigningKey:
 
     def sign(self, message: bytes) -> str:
         return base64.b64encode(self._private.sign(message)).decode("ascii")
+
+    @cached_property
+    def snapshot_key(self) -> bytes:
+        """A secret for sealing snapshots (HMAC), derived from the private key: only this
+        installation can make a seal it accepts, and the key file stays the only secret."""
+        from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
+
+        raw = self._private.private_bytes(Encoding.Raw, PrivateFormat.Raw, NoEncryption())
+        return hashlib.sha256(b"goalplan snapshot seal 1\n" + bytes(raw)).digest()
 
     @property
     def folder(self) -> Path:
@@ -219,53 +230,202 @@ def witness_file(store_id: str, folder: Path | None = None) -> Path:
 
 
 WITNESS_SLOT = 4096
+PENDING = "pending"
+"""A witness record's flag: written before the append it names commits (see begin_witness)."""
+BEFORE = "before"
+"""In a pending record: the newest committed record the witness held when it was written."""
 
 
-def write_witness(path: Path, record: Mapping[str, Any]) -> None:
-    """Replace the witness atomically: the file holds two fixed-size slots, each a complete,
-    checksummed record; a write goes into one slot in place (the one its position picks) and a
-    reader takes the newest slot whose checksum holds. So a reader always finds a whole record,
-    the new one or the one before, even after a write torn by a crash.
-
-    Neither an fsync nor a rename: replacing a file by rename makes the file system flush it,
-    which costs more than the append it witnesses. After a power cut the witness may be an
-    append behind, which only means less is checked, never a false alarm.
-    """
+def _slot(record: Mapping[str, Any]) -> bytes:
     body = json.dumps(dict(record), sort_keys=True, separators=(",", ":"))
     digest = hashlib.sha256(body.encode("utf-8")).hexdigest()
     slot = f'{{"body":{body},"sha256":"{digest}"}}'.encode()
     if len(slot) >= WITNESS_SLOT:
         raise GoalplanError("a witness record does not fit its slot.")
-    position = record.get("position", 0)
-    index = position % 2 if isinstance(position, int) else 0
-    if not path.parent.is_dir():
-        _private_folder(path.parent)
-    handle = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    return slot.ljust(WITNESS_SLOT - 1) + b"\n"
+
+
+def _rank(body: Mapping[str, Any]) -> tuple[int, int]:
+    """Newer first by position; at one position, the committed record over its pending one."""
+    position = body.get("position", 0)
+    return (position if isinstance(position, int) else 0, 0 if body.get(PENDING) else 1)
+
+
+def _read_slots(data: bytes) -> list[dict[str, Any] | None]:
+    """Each slot's record, None for an empty, torn or edited one."""
+    found: list[dict[str, Any] | None] = []
+    for start in range(0, len(data), WITNESS_SLOT):
+        try:
+            slot = json.loads(data[start : start + WITNESS_SLOT].decode("utf-8"))
+            body = slot["body"]
+            text = json.dumps(body, sort_keys=True, separators=(",", ":"))
+            ok = hashlib.sha256(text.encode("utf-8")).hexdigest() == slot["sha256"] and isinstance(body, dict)
+            found.append(body if ok else None)
+        except (ValueError, KeyError, TypeError):
+            found.append(None)  # an empty or torn slot
+    return found
+
+
+def _newest(slots: list[dict[str, Any] | None]) -> int | None:
+    """The index of the slot holding the newest whole record."""
+    whole = [(_rank(body), index) for index, body in enumerate(slots) if body is not None]
+    return max(whole)[1] if whole else None
+
+
+def _open_witness(path: Path) -> tuple[int, bool, list[dict[str, Any] | None]]:
+    """(handle, whether the file was just created, its slots)."""
     try:
-        os.pwrite(handle, slot.ljust(WITNESS_SLOT - 1) + b"\n", index * WITNESS_SLOT)
+        handle = os.open(path, os.O_RDWR)
+    except FileNotFoundError:
+        if not path.parent.is_dir():
+            _private_folder(path.parent)
+        handle = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        os.fchmod(handle, 0o600)  # whatever the umask
+        return handle, True, []
+    try:
+        return handle, False, _read_slots(os.pread(handle, 2 * WITNESS_SLOT, 0))
+    except OSError:
+        os.close(handle)
+        raise
+
+
+def _other(index: int | None) -> int:
+    return 0 if index is None else 1 - index
+
+
+def write_witness(path: Path, record: Mapping[str, Any]) -> None:
+    """Replace the witness with a committed record, atomically and durably.
+
+    The file holds two fixed-size slots, each a complete, checksummed record; a reader takes
+    the newest whole one. A write goes into the slot that does not hold the newest record, so
+    a write torn by a crash leaves that one whole; then the file is flushed to disk
+    (fdatasync; a new file also has its folder entry flushed), so a power cut can neither lose
+    the witness (verify would complain wrongly) nor leave it behind the store (a truncation
+    would go unnoticed). Writing in place keeps that to one flush: a rename would also need
+    the folder flushed every time.
+    """
+    handle, created, slots = _open_witness(path)
+    try:
+        os.pwrite(handle, _slot(record), _other(_newest(slots)) * WITNESS_SLOT)
+        _flush(handle, created)
+    finally:
+        os.close(handle)
+    if created:
+        _sync_folder(path.parent)
+
+
+class PendingWitness:
+    """A witness write made before the commit it names; see begin_witness."""
+
+    def __init__(
+        self, path: Path, record: Mapping[str, Any], slot: int, flushing: Future[None] | None
+    ) -> None:
+        self.path = path
+        self.record = record
+        self.slot = slot
+        self._flushing = flushing
+
+    def wait(self) -> None:
+        """Until the pending record is on disk."""
+        if self._flushing is not None:
+            flushing, self._flushing = self._flushing, None
+            flushing.result()
+
+    def committed(self) -> None:
+        """The append committed: the witness now names it as committed. Written into the other
+        slot and not flushed: the pending record already on disk is what a power cut leaves."""
+        self.wait()
+        try:
+            handle = os.open(self.path, os.O_RDWR)
+            try:
+                os.pwrite(handle, _slot(self.record), (1 - self.slot) * WITNESS_SLOT)
+            finally:
+                os.close(handle)
+        except OSError:  # the pending record on disk still names this append
+            pass
+
+
+_flusher: tuple[int, ThreadPoolExecutor] | None = None
+
+
+def begin_witness(path: Path, record: Mapping[str, Any]) -> PendingWitness:
+    """Write ``record`` as pending, before the commit of the append it names, and start
+    flushing it to disk; the caller commits meanwhile, then calls ``committed()`` (or
+    ``wait()`` if the commit failed). So the witness's flush costs no time beside the commit's.
+
+    A pending record carries the newest committed one the witness held (``before``). After a
+    power cut the witness may be the pending record of an append that never committed: verify
+    then checks ``before`` instead, so it never complains wrongly, and it never checks less
+    than the append before the last one. Only one slot is ever waiting to be flushed (the
+    pending write goes where the last committed one went, and the flush covers the whole
+    file), so the other slot always holds a whole record on disk.
+    """
+    global _flusher
+    handle, created, slots = _open_witness(path)
+    newest = _newest(slots)
+    before = None
+    if newest is not None:
+        latest = slots[newest]
+        assert latest is not None
+        before = latest.get(BEFORE) if latest.get(PENDING) else latest
+    slot = newest if newest is not None and not (slots[newest] or {}).get(PENDING) else _other(newest)
+    pending = {**record, PENDING: True, BEFORE: before}
+    try:
+        os.pwrite(handle, _slot(pending), slot * WITNESS_SLOT)
+    except BaseException:
+        os.close(handle)
+        raise
+    if created:  # the first write: flushed with its folder entry before anything else happens
+        try:
+            _flush(handle, True)
+        finally:
+            os.close(handle)
+        _sync_folder(path.parent)
+        return PendingWitness(path, record, slot, None)
+    if _flusher is None or _flusher[0] != os.getpid():  # a forked child has no thread of its own
+        _flusher = (os.getpid(), ThreadPoolExecutor(max_workers=1, thread_name_prefix="goalplan-witness"))
+    return PendingWitness(path, record, slot, _flusher[1].submit(_flush_and_close, handle))
+
+
+def _flush_and_close(handle: int) -> None:
+    try:
+        _flush(handle, False)
+    finally:
+        os.close(handle)
+
+
+def _flush(handle: int, created: bool) -> None:
+    """Flush a file's data to disk (and its size); a new file's metadata too."""
+    if created:
+        os.fsync(handle)
+    else:
+        getattr(os, "fdatasync", os.fsync)(handle)  # macOS has no fdatasync
+
+
+def _sync_folder(folder: Path) -> None:
+    """Flush a folder's entries, so a file just created in it survives a power cut."""
+    try:
+        handle = os.open(folder, os.O_RDONLY)
+    except OSError:  # a platform that cannot open folders (Windows): its rename is durable
+        return
+    try:
+        os.fsync(handle)
+    except OSError:
+        pass
     finally:
         os.close(handle)
 
 
 def read_witness(path: Path) -> dict[str, Any] | None:
     """The newest whole record in the witness, None when there is none; a witness with no
-    whole record at all is reported as damaged."""
+    whole record at all is reported as damaged. A pending record (``record[PENDING]``) names
+    an append that may not have committed; ``record[BEFORE]`` is the committed one before it."""
     try:
         data = path.read_bytes()
     except FileNotFoundError:
         return None
-    found: list[dict[str, Any]] = []
-    for start in range(0, len(data), WITNESS_SLOT):
-        try:
-            slot = json.loads(data[start : start + WITNESS_SLOT].decode("utf-8"))
-            body = slot["body"]
-            text = json.dumps(body, sort_keys=True, separators=(",", ":"))
-            if hashlib.sha256(text.encode("utf-8")).hexdigest() == slot["sha256"] and isinstance(body, dict):
-                found.append(body)
-        except (ValueError, KeyError, TypeError):
-            continue  # an empty or torn slot
-    if not found:
+    slots = _read_slots(data)
+    newest = _newest(slots)
+    if newest is None:
         raise GoalplanError(f"the witness {path} holds no whole record; it was damaged or edited.")
-    return max(
-        found, key=lambda body: body.get("position", 0) if isinstance(body.get("position"), int) else 0
-    )
+    return slots[newest]

@@ -1,19 +1,19 @@
 """The PostgreSQL store, for practices that outgrow one machine (psycopg 3).
 
-An append does its per-plan work first, under a lock on that plan alone: read the head, check
-the expected version, recognise a retried batch, hash the new links. Only then does it take one
-transaction-level lock for the whole store, read the last position, insert and commit. That
-lock is held just for the position assignment and the commit, so writers to unrelated plans
-wait on each other only for that moment, and a transaction that took a position commits before
-the next one can take a position. Every snapshot therefore sees positions 1..N with no hole,
-and a catch-up reader that has seen position p never later finds an event below p
-(docs/scaling.md explains why).
+An append runs in two transactions ("group sequencing", docs/scaling.md). The write phase, under
+a lock on its plan alone, folds, checks the expected version, hashes, inserts the events without
+a position and records a claim signed with the writer's key; it commits without waiting for the
+disk. The sequence phase, under one store-wide lock, gives every validly claimed pending append
+the next positions, seals each with its signed checkpoint and commits durably, so one fsync
+covers a group of appends. Readers see only numbered events, and numbers become visible in
+order, so a catch-up reader that has seen position p never later finds an event below p.
 
 The tables live in the first schema on the connection's search path; give
 ``?options=-csearch_path%3Dmyschema`` in the URL to use another schema. goalplan creates and
 versions them itself (table goalplan_migrations), under an advisory lock, so two processes
-opening a fresh database at once are safe. Triggers refuse UPDATE, DELETE and TRUNCATE on the
-events table, so even a plain psql session cannot rewrite history.
+opening a fresh database at once are safe. Triggers refuse DELETE and TRUNCATE on the events
+table, and every UPDATE but a pending event receiving its position, so even a plain psql
+session cannot rewrite history.
 """
 
 from __future__ import annotations
@@ -21,27 +21,30 @@ from __future__ import annotations
 import functools
 import hashlib
 import logging
+import time
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
-from typing import Any, Concatenate, ParamSpec, TypeVar
+from contextlib import contextmanager, suppress
+from typing import Any, Concatenate, ParamSpec, TypeVar, overload
 
 import psycopg
+from attrs import frozen
 from psycopg import sql
 
 from goalplan.codec import GENESIS_HASH, NewEvent, RecordedEvent
-from goalplan.errors import ConcurrencyError, GoalplanError, StoreError, StoreNotFoundError
+from goalplan.errors import ConcurrencyError, GoalplanError, IntegrityError, StoreError, StoreNotFoundError
 from goalplan.logs import parameter_count, shorten
 from goalplan.store.base import (
     APPEND_ONLY_MESSAGE,
     AppendResult,
     StoredKey,
-    appended,
     chain_batch,
     check_batch,
     event_rows,
     retried_result,
 )
-from goalplan.store.checkpoints import CHECKPOINT_FIELDS, Checkpoint, checkpoint_from_row
+from goalplan.store.checkpoints import CHECKPOINT_FIELDS, Checkpoint, checkpoint_from_row, seal_span
+from goalplan.store.claims import Claim, claim_holds, sign_claim
+from goalplan.store.keys import trusted_keys
 from goalplan.store.projecting import READ_MODEL_TABLES, InlineProjections
 
 _GUARDS = "".join(
@@ -280,6 +283,51 @@ COMMENT ON COLUMN events.event_id IS
 """,
     ),
 )
+MIGRATIONS += (
+    (
+        6,
+        "group sequencing: position assigned after the write, signed append claims",
+        """
+ALTER TABLE events ALTER COLUMN position DROP NOT NULL;
+-- Pending (NULL) entries first, so the sequencer's "last sealed event" (a backward scan) meets
+-- the highest position at once, not the pending and not-yet-vacuumed entries.
+DROP INDEX events_position_key;
+CREATE UNIQUE INDEX events_position_key ON events (position NULLS FIRST);
+CREATE INDEX events_pending ON events (plan_id, version) WHERE position IS NULL;
+-- The one change an event may undergo: a pending event receives its position, nothing else.
+DROP TRIGGER events_no_update ON events;
+CREATE TRIGGER events_no_delete BEFORE DELETE ON events
+    FOR EACH ROW EXECUTE FUNCTION goalplan_refuse_change();
+CREATE TRIGGER events_no_update BEFORE UPDATE ON events FOR EACH ROW
+    WHEN (OLD.position IS NOT NULL OR NEW.position IS NULL
+          OR (to_jsonb(OLD) - 'position') IS DISTINCT FROM (to_jsonb(NEW) - 'position'))
+    EXECUTE FUNCTION goalplan_refuse_change();
+CREATE TABLE append_claims (
+    seq           bigserial PRIMARY KEY,
+    plan_id       text    NOT NULL,
+    first_version integer NOT NULL,
+    last_version  integer NOT NULL,
+    hash          text    NOT NULL,
+    key_id        text    NOT NULL,
+    signature     text    NOT NULL
+);
+CREATE INDEX append_claims_plan ON append_claims (plan_id, last_version);
+COMMENT ON COLUMN events.position IS
+    'The event''s global position: 1, 2, 3, ... without gaps, in sealing '
+    'order; NULL while its append waits for the sequencer (readers skip it).';
+COMMENT ON TABLE append_claims IS
+    'Appends written but not yet given positions, each signed by its writer; '
+    'the sequencer seals and removes them.';
+COMMENT ON COLUMN append_claims.seq IS 'The order claims were made in.';
+COMMENT ON COLUMN append_claims.plan_id IS 'The plan appended to.';
+COMMENT ON COLUMN append_claims.first_version IS 'The append''s first version.';
+COMMENT ON COLUMN append_claims.last_version IS 'The append''s last version.';
+COMMENT ON COLUMN append_claims.hash IS 'The hash of the append''s last event.';
+COMMENT ON COLUMN append_claims.key_id IS 'The key that signed the claim (empty when unsigned).';
+COMMENT ON COLUMN append_claims.signature IS 'The Ed25519 signature over the claim.';
+""",
+    ),
+)
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 DEFAULT_SCHEMA = "goalplan"  # used when the connection names no search path of its own
 
@@ -288,13 +336,67 @@ _COLUMNS = (
     "hash, hash_scheme, recorded_by"
 )
 # recorded_by is not given: a trigger sets it to the database role, whatever the client says.
-_INSERT = (
-    "INSERT INTO events (position, event_id, plan_id, version, recorded_at, actor, type, "
+# Phase 1 leaves position NULL; the sequencer sets it (the only UPDATE the trigger allows).
+_INSERT_PENDING = (
+    "INSERT INTO events (event_id, plan_id, version, recorded_at, actor, type, "
     "schema_version, payload, prev_hash, hash, hash_scheme) "
-    "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+    "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
 )
+_LOCK_ASYNC = "SELECT set_config('synchronous_commit', 'off', true), pg_advisory_xact_lock(%s)"
+_RETRY_AND_HEAD = """
+SELECT event_id, plan_id, version, position, hash, true FROM events WHERE event_id = ANY(%s)
+UNION ALL
+(SELECT event_id, plan_id, version, position, hash, false FROM events WHERE plan_id = %s
+ ORDER BY version DESC LIMIT 1)
+"""
+_UNLOCK_AND_POSITIONS = (
+    "SELECT pg_advisory_unlock_shared(%s), (SELECT array_agg(position ORDER BY version) FROM events "
+    "WHERE plan_id = %s AND version BETWEEN %s AND %s)"
+)
+_CLAIMS_QUERY = """
+WITH top AS (
+    SELECT position, plan_id, version, hash FROM events
+    WHERE position IS NOT NULL ORDER BY position DESC NULLS LAST LIMIT 1
+)
+SELECT c.seq, c.plan_id, c.first_version, c.last_version, c.hash, c.key_id, c.signature,
+    (SELECT count(*) FROM events AS e WHERE e.plan_id = c.plan_id
+        AND e.version BETWEEN c.first_version AND c.last_version AND e.position IS NULL),
+    COALESCE((SELECT e.hash FROM events AS e WHERE e.plan_id = c.plan_id
+        AND e.version = c.last_version) = c.hash, false),
+    c.first_version = 1 OR (SELECT e.position FROM events AS e WHERE e.plan_id = c.plan_id
+        AND e.version = c.first_version - 1) IS NOT NULL,
+    top.position, top.plan_id, top.version, top.hash
+FROM append_claims AS c LEFT JOIN top ON true
+ORDER BY c.seq
+"""
+# One round trip seals a group: positions, the plans' read-model positions, the claims, the
+# checkpoints. Data-modifying CTEs all run against the same snapshot, and touch different rows.
+_SEAL_STATEMENT = f"""
+WITH positioned AS (
+    UPDATE events AS e SET position = v.position
+    FROM unnest(%s::text[], %s::integer[], %s::bigint[]) AS v(plan_id, version, position)
+    WHERE e.plan_id = v.plan_id AND e.version = v.version
+    RETURNING 1
+), summarised AS (
+    UPDATE plan_summaries AS s SET
+        last_position = CASE WHEN s.version = v.version THEN v.last_position ELSE s.last_position END,
+        first_position = CASE WHEN v.first_position > 0 THEN v.first_position ELSE s.first_position END
+    FROM unnest(%s::text[], %s::integer[], %s::bigint[], %s::bigint[])
+        AS v(plan_id, version, last_position, first_position)
+    WHERE s.plan_id = v.plan_id
+    RETURNING 1
+), done AS (
+    DELETE FROM append_claims WHERE seq = ANY(%s::bigint[]) RETURNING 1
+)
+INSERT INTO checkpoints ({", ".join(CHECKPOINT_FIELDS[1:])})
+SELECT * FROM unnest(%s::bigint[], %s::bigint[], %s::text[], %s::integer[], %s::text[], %s::text[],
+    %s::integer[], %s::text[], %s::text[], %s::text[])
+"""
+_WAIT_FOR_SEQUENCER = 10.0  # seconds an append waits for another installation to seal before it
 _CHECKPOINT_COLUMNS = ", ".join(CHECKPOINT_FIELDS[1:])
 _LOCK = "SELECT pg_advisory_xact_lock(%s)"
+_TRY_LOCK = "SELECT pg_try_advisory_xact_lock(%s)"
+_REGISTER_KEY = "INSERT INTO signing_keys VALUES (%s, %s, %s, %s) ON CONFLICT (key_id) DO NOTHING"
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -363,8 +465,24 @@ def _refuse_shared_event_ids(conn: psycopg.Connection[tuple[Any, ...]], schema: 
     )
 
 
+@frozen
+class _Written:
+    """An append stored by phase 1: its plan and versions, awaiting positions."""
+
+    plan_id: str
+    first_version: int
+    last_version: int
+    duplicate: bool = False
+
+
+def _span(written: _Written) -> tuple[str, int, int]:
+    return written.plan_id, written.first_version, written.last_version
+
+
 class PostgresStore(InlineProjections):
     _bulk = False
+    _writing = False  # inside phase 1: reads include this plan's pending events
+    _trusted: dict[str, str] | None = None
     _pending_witness: Checkpoint | None = None
 
     def __init__(
@@ -507,40 +625,311 @@ class PostgresStore(InlineProjections):
         check_batch(plan_id, events, expect_hashes)
         if not events:
             return AppendResult(plan_id, (), ())
+        if self._bulk:  # one transaction for the whole import: write and sequence inside it
+            written = self._write_phase(plan_id, events, expected_version, expect_hashes)
+            if isinstance(written, AppendResult):
+                return written
+            self._conn.execute(_LOCK, (self._positions_key,))
+            sealed, _ = self._sequence_locked()
+            self._pending_witness = sealed or self._pending_witness
+            result = self._positioned(written)
+            if result is None:
+                raise StoreError(
+                    f"plan {plan_id}: the append waits behind an earlier event that has no claim this "
+                    "installation trusts (`goalplan verify` names it)."
+                )
+            return result
+        with self._conn.transaction():
+            written = self._write_phase(plan_id, events, expected_version, expect_hashes, durable=False)
+        if isinstance(written, AppendResult):
+            return written
+        self._key_registered = self._key_registered or self.signing
+        return self._sequence_own(written)
+
+    def _write_phase(
+        self,
+        plan_id: str,
+        events: Sequence[NewEvent],
+        expected_version: int,
+        expect_hashes: Sequence[str] | None,
+        *,
+        durable: bool = True,
+    ) -> AppendResult | _Written:
+        """Store the events without positions, under this plan's lock only, beside a signed claim.
+
+        With ``durable=False`` the transaction commits asynchronously: it does not wait for its
+        WAL to reach disk. That is safe only because append() returns after phase 2's
+        synchronous commit, and PostgreSQL flushes WAL in order: the sequencer saw this commit,
+        so its own commit record lies after this one, and flushing it flushes this one too. A
+        crash before that loses at most an append nobody was told of.
+        """
         conn = self._conn
-        with conn.transaction():
-            # Per-plan work, serialised only against writers of the same plan (the reads below are
-            # separate statements, so their snapshots include the last commit to this plan).
-            conn.execute(_LOCK, (lock_key("stream", self.schema, plan_id),))
-            stored = self._already_stored(plan_id, events)
-            if stored is not None:
-                return stored
-            row = conn.execute(
-                "SELECT version, hash FROM events WHERE plan_id = %s ORDER BY version DESC LIMIT 1",
-                (plan_id,),
-            ).fetchone()
-            current, head = (int(row[0]), str(row[1])) if row else (0, GENESIS_HASH)
-            if current != expected_version:
-                raise ConcurrencyError(plan_id, expected_version, current)
-            links = chain_batch(plan_id, events, current, head, expect_hashes)
-            # Position assignment: one lock for the whole store, held until this commit. The
-            # max() must be its own statement after the lock: in READ COMMITTED each statement
-            # takes its snapshot when it starts, so only then does it see the previous commit.
-            conn.execute(_LOCK, (self._positions_key,))
-            last_row = conn.execute("SELECT COALESCE(max(position), 0) FROM events").fetchone()
-            last_position = int(last_row[0]) if last_row else 0
-            rows = event_rows(plan_id, events, links, last_position)
-            with conn.cursor() as cursor:
-                cursor.executemany(_INSERT, rows)
-            self._project(plan_id, (current, head), rows)
-            checkpoint = self._seal(plan_id, rows, self._prior(rows[0][0]))
-            self._insert_checkpoint(checkpoint)
-        if self._bulk:
-            self._pending_witness = checkpoint or self._pending_witness
+        stream_lock = lock_key("stream", self.schema, plan_id)
+        if durable:
+            conn.execute(_LOCK, (stream_lock,))
         else:
-            self._key_registered = self._key_registered or checkpoint is not None
+            conn.execute(_LOCK_ASYNC, (stream_lock,))
+        ids = [e.event_id for e in events]
+        # After the lock, in a statement of its own (READ COMMITTED: its snapshot starts now): the
+        # ids already stored (a retry), then the plan's head.
+        found: dict[str, tuple[str, int, int | None]] = {}
+        row = None
+        for event_id, pid, version, position, digest, retry in conn.execute(_RETRY_AND_HEAD, (ids, plan_id)):
+            if retry:
+                found[str(event_id)] = (str(pid), int(version), position)
+            else:
+                row = (version, digest, position)
+        if found:
+            retried = retried_result(plan_id, ids, {k: (p, v, n or 0) for k, (p, v, n) in found.items()})
+            if retried is not None and all(position is not None for _, _, position in found.values()):
+                return retried
+            versions = sorted(v for _, v, _ in found.values())
+            return _Written(plan_id, versions[0], versions[-1], duplicate=True)
+        current, head = (int(row[0]), str(row[1])) if row else (0, GENESIS_HASH)
+        if row is not None and row[2] is None:
+            self._refuse_unclaimed_head(plan_id, current)
+        if current != expected_version:
+            raise ConcurrencyError(plan_id, expected_version, current)
+        links = chain_batch(plan_id, events, current, head, expect_hashes)
+        rows = [(0, *r[1:]) for r in event_rows(plan_id, events, links, 0)]
+        self._writing = True
+        try:
+            self._project(plan_id, (current, head), rows)  # positions 0 until the sequencer sets them
+        finally:
+            self._writing = False
+        claim = sign_claim(
+            self.signing_key() if self.signing else None,
+            self.store_id,
+            plan_id,
+            current + 1,
+            current + len(events),
+            links[-1][2],
+        )
+        key_row = self._key_row()  # registered by the writer, whoever seals its appends
+        with conn.pipeline(), conn.cursor() as cursor:  # the events and their claim, one round trip
+            if key_row is not None:
+                cursor.execute(_REGISTER_KEY, key_row)
+            cursor.executemany(_INSERT_PENDING, [r[1:] for r in rows])
+            cursor.execute(
+                "INSERT INTO append_claims (plan_id, first_version, last_version, hash, key_id, signature) "
+                "VALUES (%s, %s, %s, %s, %s, %s)",
+                (plan_id, claim.first_version, claim.last_version, claim.hash, claim.key_id, claim.signature),
+            )
+        return _Written(plan_id, current + 1, current + len(events))
+
+    def _refuse_unclaimed_head(self, plan_id: str, version: int) -> None:
+        """A pending head no claim covers was put there outside goalplan: build nothing on it."""
+        # One statement, so one snapshot: a sequencer commits the position and drops the claim
+        # together, and this sees either both before or both after.
+        row = self._conn.execute(
+            "SELECT EXISTS (SELECT 1 FROM append_claims WHERE plan_id = %s AND first_version <= %s "
+            "AND last_version >= %s) OR EXISTS (SELECT 1 FROM events WHERE plan_id = %s AND version = %s "
+            "AND position IS NOT NULL)",
+            (plan_id, version, version, plan_id, version),
+        ).fetchone()
+        if not (row and row[0]):
+            raise IntegrityError(
+                f"plan {plan_id} version {version} waits in the store without a signed claim: it "
+                "was added outside goalplan; nothing was written (`goalplan verify` names it)."
+            )
+
+    def _sequence_own(self, written: _Written) -> AppendResult:
+        """Phase 2: seal what is pending (this append among it) and return this append's positions.
+
+        Another writer's sequencer may seal this append first; then there is nothing left to do.
+        An append held back behind an event this installation cannot vouch for (another
+        installation's, whose key it does not trust) is sealed by that installation's writer.
+        """
+        deadline = time.monotonic() + _WAIT_FOR_SEQUENCER
+        while True:
+            outcome = self._sequence(written, wait=False)
+            if outcome is None:
+                # Another writer is sealing now. Wait for it with a shared lock, which every
+                # waiter gets at once when it commits, instead of queueing for the exclusive one
+                # just to learn that it sealed this append too.
+                self._conn.execute("SELECT pg_advisory_lock_shared(%s)", (self._positions_key,))
+                params = (self._positions_key, *_span(written))
+                try:
+                    row = self._conn.execute(_UNLOCK_AND_POSITIONS, params).fetchone()
+                except BaseException:  # a session lock left held would stop every sealer
+                    with suppress(psycopg.Error):
+                        self._conn.execute("SELECT pg_advisory_unlock_all()")
+                    raise
+                if row is not None and row[1] and None not in row[1]:
+                    return self._result(written, [int(p) for p in row[1]])
+                continue
+            checkpoint, mine = outcome
+            if checkpoint is not None:
+                self._key_registered = True
+                self._witness(checkpoint)
+            if mine:
+                return self._result(written, mine)
+            result = self._positioned(written)
+            if result is not None:
+                return result
+            if time.monotonic() > deadline:
+                raise StoreError(
+                    f"plan {written.plan_id} versions {written.first_version} to {written.last_version} "
+                    "were written but could not be given positions: an earlier event of the plan "
+                    "has no claim this installation trusts (`goalplan verify` names it)."
+                )
+            time.sleep(0.05)
+
+    @staticmethod
+    def _result(written: _Written, positions: Sequence[int]) -> AppendResult:
+        versions = tuple(range(written.first_version, written.last_version + 1))
+        return AppendResult(written.plan_id, versions, tuple(positions), duplicate=written.duplicate)
+
+    def _positioned(self, written: _Written) -> AppendResult | None:
+        rows = self._conn.execute(
+            "SELECT version, position FROM events WHERE plan_id = %s AND version BETWEEN %s AND %s "
+            "ORDER BY version",
+            (written.plan_id, written.first_version, written.last_version),
+        ).fetchall()
+        if not rows or any(position is None for _, position in rows):
+            return None
+        return AppendResult(
+            written.plan_id,
+            tuple(int(v) for v, _ in rows),
+            tuple(int(p) for _, p in rows),
+            duplicate=written.duplicate,
+        )
+
+    @overload
+    def _sequence(self, own: _Written | None = None) -> tuple[Checkpoint | None, list[int]]: ...
+
+    @overload
+    def _sequence(self, own: _Written, *, wait: bool) -> tuple[Checkpoint | None, list[int]] | None: ...
+
+    def _sequence(
+        self, own: _Written | None = None, *, wait: bool = True
+    ) -> tuple[Checkpoint | None, list[int]] | None:
+        """One short transaction under the store-wide positions lock: (the last checkpoint this
+        connection signed, the positions ``own`` received here, if it did). With ``wait=False``,
+        None when another connection holds the lock."""
+        with self._conn.transaction():
+            if wait:
+                self._conn.execute(_LOCK, (self._positions_key,))
+            else:
+                got = self._conn.execute(_TRY_LOCK, (self._positions_key,)).fetchone()
+                if not (got and got[0]):
+                    return None
+            return self._sequence_locked(own)
+
+    def _sequence_locked(self, own: _Written | None = None) -> tuple[Checkpoint | None, list[int]]:
+        """Give positions to every validly claimed pending append, oldest claim first, and seal
+        each with a checkpoint exactly as an append made in one step would be sealed.
+
+        Returns at once, having written nothing, when ``own`` was already sealed by another
+        writer: its commit was durable before this connection could take the lock.
+        """
+        conn = self._conn
+        # One round trip: each claim, whether its events still wait and end at its hash, whether
+        # the event before it has a position, and the store's last sealed event.
+        claims = conn.execute(_CLAIMS_QUERY).fetchall()
+        if not claims or (
+            own is not None
+            and not own.duplicate
+            and not any((c[1], c[2]) == (own.plan_id, own.first_version) for c in claims)
+        ):
+            return None, []
+        top = claims[0][10:]
+        last = int(top[0]) if top[0] is not None else 0
+        prior = (str(top[1]), int(top[2]), str(top[3])) if top[0] is not None else None
+        held: set[str] = set()
+        done: list[int] = []
+        updates: list[tuple[str, int, int]] = []
+        checkpoints: list[Checkpoint] = []
+        summaries: dict[str, tuple[int, int, int]] = {}
+        mine: list[int] = []
+        for seq, plan_id, first_version, last_version, head, key_id, signature, *state in claims:
+            waiting, ends_at_head, after_sealed = state[:3]
+            claim = Claim(
+                store_id=self.store_id,
+                plan_id=plan_id,
+                first_version=first_version,
+                last_version=last_version,
+                hash=head,
+                key_id=key_id,
+                signature=signature,
+            )
+            if (
+                plan_id in held
+                or waiting != last_version - first_version + 1
+                or not ends_at_head
+                or not (after_sealed or summaries.get(plan_id, (0,))[0] == first_version - 1)
+                or not self._claim_trusted(claim)
+            ):
+                held.add(plan_id)  # later appends to this plan wait behind it
+                continue
+            first_position = last + 1
+            for v in range(first_version, last_version + 1):
+                last += 1
+                updates.append((plan_id, v, last))
+            if own is not None and (plan_id, first_version) == (own.plan_id, own.first_version):
+                mine = list(range(first_position, last + 1))
+            done.append(int(seq))
+            if self.signing:
+                checkpoints.append(
+                    seal_span(
+                        self.signing_key(),
+                        self.store_id,
+                        plan_id,
+                        (first_position, last),
+                        (last_version, head),
+                        prior,
+                    )
+                )
+            prior = (plan_id, last_version, head)
+            _, _, known_first = summaries.get(plan_id, (0, 0, 0))
+            summaries[plan_id] = (last_version, last, first_position if first_version == 1 else known_first)
+        if not done:
+            return None, []
+        if checkpoints:
+            key_row = self._key_row()
+            if key_row is not None:
+                conn.execute(_REGISTER_KEY, key_row)
+        cp_rows = [cp.row() for cp in checkpoints]
+        conn.execute(
+            _SEAL_STATEMENT,
+            (
+                [u[0] for u in updates],
+                [u[1] for u in updates],
+                [u[2] for u in updates],
+                list(summaries),
+                [t[0] for t in summaries.values()],
+                [t[1] for t in summaries.values()],
+                [t[2] for t in summaries.values()],
+                done,
+                *([row[i] for row in cp_rows] for i in range(len(CHECKPOINT_FIELDS) - 1)),
+            ),
+        )
+        return (checkpoints[-1] if checkpoints else None), mine
+
+    def _claim_trusted(self, claim: Claim) -> bool:
+        if not self.signing:
+            return True  # a store opened without signing seals nothing and vouches for nothing
+        if self._trusted is None or claim.key_id not in self._trusted:
+            self._trusted = {k: t.public_key for k, t in trusted_keys(self.signing_key()).items()}
+        return claim_holds(claim, self._trusted)
+
+    @_connection_errors
+    def seal_pending(self) -> int:
+        """Seal appends a stopped writer left between its two phases; returns how many events were
+        waiting. A connection that may not write leaves them waiting."""
+        waiting = self._conn.execute("SELECT count(*) FROM events WHERE position IS NULL").fetchone()
+        if not waiting or not waiting[0]:
+            return 0
+        try:
+            checkpoint, _ = self._sequence()
+        except psycopg.Error as exc:
+            if self._refused_write(exc):
+                return int(waiting[0])
+            raise
+        if checkpoint is not None:
+            self._key_registered = True
             self._witness(checkpoint)
-        return appended(plan_id, rows)
+        return int(waiting[0])
 
     def _prior(self, first_position: int) -> tuple[str, int, str] | None:
         row = self._conn.execute(
@@ -574,25 +963,68 @@ class PostgresStore(InlineProjections):
         self._key_registered = self._key_registered or self._pending_witness is not None
         self._witness(self._pending_witness)
 
-    def _already_stored(self, plan_id: str, events: Sequence[NewEvent]) -> AppendResult | None:
-        ids = [e.event_id for e in events]
-        found: dict[str, tuple[str, int, int]] = {
-            event_id: (pid, int(version), int(position))
-            for event_id, pid, version, position in self._conn.execute(
-                "SELECT event_id, plan_id, version, position FROM events WHERE event_id = ANY(%s)", (ids,)
-            )
-        }
-        return retried_result(plan_id, ids, found)
-
     # reading ---------------------------------------------------------------------------------
 
     @_connection_errors
     def read_stream(self, plan_id: str, from_version: int = 1) -> list[RecordedEvent]:
-        cursor = self._conn.execute(
+        """The plan's sealed events. Inside phase 1 also its pending ones (position 0), which the
+        fold must see; elsewhere a pending append is sealed first when this connection may write,
+        and what still waits is left out (``pending_events`` and ``verify`` name it)."""
+        rows = self._stream_rows(plan_id, from_version)
+        if self._writing:
+            return [RecordedEvent._make(r if r[3] is not None else (*r[:3], 0, *r[4:])) for r in rows]
+        if any(r[3] is None for r in rows):
+            if self._conn.info.transaction_status == psycopg.pq.TransactionStatus.IDLE:
+                self.seal_pending()
+                rows = self._stream_rows(plan_id, from_version)
+            sealed = []
+            for r in rows:
+                if r[3] is None:
+                    break  # versions stay contiguous: nothing after a waiting event is shown
+                sealed.append(r)
+            if len(sealed) < len(rows):
+                _log.warning(
+                    "plan %s: versions %s to %s are written but not yet sealed and are left out "
+                    "(a writer seals them on its next append; `goalplan verify` names them)",
+                    plan_id,
+                    rows[len(sealed)][2],
+                    rows[-1][2],
+                )
+            rows = sealed
+        return [RecordedEvent._make(row) for row in rows]
+
+    def _stream_rows(self, plan_id: str, from_version: int) -> list[tuple[Any, ...]]:
+        return self._conn.execute(
             f"SELECT {_COLUMNS} FROM events WHERE plan_id = %s AND version >= %s ORDER BY version",
             (plan_id, from_version),
+        ).fetchall()
+
+    @_connection_errors
+    def pending_events(self) -> list[tuple[str, int, str]]:
+        """(plan, version, event id) of every event still waiting for a position."""
+        cursor = self._conn.execute(
+            "SELECT plan_id, version, event_id FROM events WHERE position IS NULL ORDER BY plan_id, version"
         )
-        return [RecordedEvent._make(row) for row in cursor]
+        return [(str(p), int(v), str(e)) for p, v, e in cursor]
+
+    @_connection_errors
+    def pending_claims(self) -> list[Claim]:
+        cursor = self._conn.execute(
+            "SELECT plan_id, first_version, last_version, hash, key_id, signature FROM append_claims "
+            "ORDER BY seq"
+        )
+        return [
+            Claim(
+                store_id=self.store_id,
+                plan_id=p,
+                first_version=f,
+                last_version=la,
+                hash=h,
+                key_id=k,
+                signature=sig,
+            )
+            for p, f, la, h, k, sig in cursor
+        ]
 
     @_connection_errors
     def read_all(self, from_position: int = 1, limit: int | None = None) -> list[RecordedEvent]:
@@ -613,7 +1045,8 @@ class PostgresStore(InlineProjections):
     def plan_ids(self, prefix: str = "") -> list[str]:
         escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         cursor = self._conn.execute(
-            "SELECT plan_id FROM events WHERE version = 1 AND plan_id LIKE %s ESCAPE %s ORDER BY position",
+            "SELECT plan_id FROM events WHERE version = 1 AND position IS NOT NULL "
+            "AND plan_id LIKE %s ESCAPE %s ORDER BY position",
             (escaped + "%", "\\"),
         )
         return [str(row[0]) for row in cursor]
@@ -649,6 +1082,12 @@ class PostgresStore(InlineProjections):
     def _plan_transaction(self, plan_id: str) -> Iterator[None]:
         with self._conn.transaction():
             self._conn.execute(_LOCK, (lock_key("stream", self.schema, plan_id),))
+            yield
+
+    @contextmanager
+    def _read_snapshot(self) -> Iterator[None]:
+        with self._conn.transaction():
+            self._conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
             yield
 
     @contextmanager

@@ -20,6 +20,7 @@ from attrs import frozen
 from goalplan.codec import RecordedEvent
 from goalplan.domain import PlanState, fold
 from goalplan.store.base import EventRow, EventStore
+from goalplan.store.keys import load_key
 from goalplan.store.read_models import (
     DATE_COLUMNS,
     GOAL_COLUMNS,
@@ -41,6 +42,7 @@ from goalplan.store.snapshots import (
     check_snapshot,
     decode_state,
     fold_after,
+    read_snapshot,
     snapshot_of,
     usable,
 )
@@ -179,8 +181,12 @@ class InlineProjections(EventStore):
                 self._remember(state, cached.snapshot_version)
                 return state, cached.snapshot_version
         snapshot = self._load_snapshot(plan_id)
-        snapshot_version = snapshot.version if snapshot is not None and usable(snapshot, plan_id) else 0
-        if snapshot is not None and usable(snapshot, plan_id):
+        # A signing store uses only snapshots its key sealed; with no key yet there is none (and
+        # loading a state creates no key). A store that does not sign has nothing to check with.
+        key = self._seal_key(create=False)
+        ok = snapshot is not None and (key is not None or not self.signing) and usable(snapshot, plan_id, key)
+        snapshot_version = snapshot.version if snapshot is not None and ok else 0
+        if snapshot is not None and ok:
             try:
                 start: PlanState | None = decode_state(snapshot.state)
             except Exception:  # a damaged snapshot is ignored: the log decides
@@ -193,6 +199,29 @@ class InlineProjections(EventStore):
         state = fold(self.read_stream(plan_id), plan_id=plan_id)
         self._remember(state, snapshot_version)
         return state, snapshot_version
+
+    def _seal_key(self, *, create: bool) -> bytes | None:
+        """The key snapshots are sealed with: None when the store does not sign, or (unless
+        ``create``) when this installation has no key yet."""
+        if not self.signing:
+            return None
+        if self._key is None and not create:
+            found = load_key()
+            if found is None:
+                return None
+            self._key = found
+        return self.signing_key().snapshot_key
+
+    def read_start(self, records: Sequence[RecordedEvent]) -> Snapshot | None:
+        """The stored snapshot a verified stream (``records``, from version 1) may be folded
+        from instead of its first event: only one this installation's key sealed, whose
+        version and head hash are those of an event in ``records``. None when there is none,
+        or the store does not sign (then nothing vouches for a snapshot). Never creates a key:
+        reads write nothing."""
+        key = self._seal_key(create=False)
+        if not records or key is None:
+            return None
+        return read_snapshot(records, self._load_snapshot(records[0].plan_id), key)
 
     def _remember(self, state: PlanState, snapshot_version: int) -> None:
         if state.version == 0:
@@ -245,7 +274,7 @@ class InlineProjections(EventStore):
             return
         snapshot_version = folded.snapshot_version
         if state.version - snapshot_version >= SNAPSHOT_EVERY:
-            self._write_snapshot(snapshot_of(state))
+            self._write_snapshot(snapshot_of(state, self._seal_key(create=True)))
             snapshot_version = state.version
         self._remember(state, snapshot_version)
 
@@ -365,7 +394,7 @@ class InlineProjections(EventStore):
                 rows = rows_for(plan_id, state, records[-1].version, records[-1].position)
                 self._write_rows(rows, None, first_position=records[0].position)
                 if state is not None and state.version >= SNAPSHOT_EVERY:
-                    self._write_snapshot(snapshot_of(state))
+                    self._write_snapshot(snapshot_of(state, self._seal_key(create=False)))
             count += 1
             if progress is not None:
                 progress(count)
@@ -379,8 +408,20 @@ class InlineProjections(EventStore):
             "INSERT INTO read_model_state (name, fold_version) VALUES (?, ?)", (MARKER, FOLD_CODE_VERSION)
         )
 
+    @abc.abstractmethod
+    def _read_snapshot(self) -> AbstractContextManager[None]:
+        """A read-only transaction in which every query sees the store as of one moment."""
+
     def check_read_models(self, plan_id: str | None = None) -> CheckReport:
-        """Compare every plan's rows and stored snapshot with a fresh fold of its log."""
+        """Compare every plan's rows and stored snapshot with a fresh fold of its log.
+
+        Rows and log are read in one read-only snapshot of the store: read apart, a writer
+        committing in between would make them disagree when nothing is wrong.
+        """
+        with self._read_snapshot():
+            return self._check_read_models(plan_id)
+
+    def _check_read_models(self, plan_id: str | None) -> CheckReport:
         stored = self._stored_rows()
         snapshots = {
             s[0]: Snapshot(*s)
@@ -390,7 +431,12 @@ class InlineProjections(EventStore):
         }
         found: list[Mismatch] = []
         plans = checked_snapshots = 0
+        # A plan with an append written but not yet sealed (PostgreSQL's first phase) has rows
+        # that already include it while its sealed log does not: in flight, not a mismatch.
+        in_flight = {pid for pid, _, _ in self.pending_events()}
         for pid in [plan_id] if plan_id else self.plan_ids():
+            if pid in in_flight:
+                continue
             plans += 1
             records = self.read_stream(pid)
             for problem in _problems(pid, records, stored.get(pid)):
@@ -406,7 +452,7 @@ class InlineProjections(EventStore):
             found += [
                 Mismatch(pid, "plan_summaries", "a row for a plan the log does not hold")
                 for pid in stored
-                if pid not in known
+                if pid not in known and pid not in in_flight
             ]
         return CheckReport(plans, checked_snapshots, tuple(found), not self.read_models_fresh())
 

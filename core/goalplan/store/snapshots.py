@@ -9,17 +9,21 @@ if no snapshot existed. ``goalplan projections check`` compares every stored sna
 full fold of the log.
 
 The state is stored as JSON (never pickle: whoever can write to the database must not be able
-to run code in goalplan).
+to run code in goalplan). A store that signs also seals each snapshot it writes with an HMAC
+under a key derived from the installation's signing key (kept after the code version in the
+``fold_version`` column), so whoever can write the database but holds no key cannot make a
+read show a state the log does not hold: an unsealed or wrongly sealed snapshot is not used.
 """
 
 from __future__ import annotations
 
 import collections.abc
 import hashlib
+import hmac
 import json
 import types
 import typing
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date
 from functools import cache
 from importlib import import_module
@@ -151,8 +155,52 @@ def _structurer(tp: Any) -> _Structure:
     return lambda value: _converter().structure(value, tp)
 
 
+_Unstructure = Callable[[Any], Any]
+
+
+@cache
+def _unstructurer(tp: Any) -> _Unstructure:
+    """``_unstructure`` specialised to a declared type, built once: the same output without
+    asking each value what it is (a large state holds tens of thousands of values)."""
+    origin, args = typing.get_origin(tp), typing.get_args(tp)
+    if tp in (str, int, bool, float):
+        return _plain_value
+    if tp is date:
+        return _date_value
+    if origin in (types.UnionType, typing.Union) and len(args) == 2 and type(None) in args:
+        inner = _unstructurer(args[0] if args[1] is type(None) else args[1])
+        return lambda value: None if value is None else inner(value)
+    if origin is tuple and len(args) == 2 and args[1] is Ellipsis:
+        item = _unstructurer(args[0])
+        return lambda value: [item(v) for v in value] if type(value) is tuple else _unstructure(value)
+    if origin in (Mapping, dict, collections.abc.Mapping) and args and args[0] is str:
+        item = _unstructurer(args[1])
+        return lambda value: (
+            {str(k): item(v) for k, v in value.items()} if isinstance(value, Mapping) else _unstructure(value)
+        )
+    if isinstance(tp, type) and attrs.has(tp):
+        hints = typing.get_type_hints(tp)
+        fields = [(f.name, _unstructurer(hints[f.name])) for f in attrs.fields(tp)]
+
+        def unmake(value: Any) -> Any:
+            if type(value) is not tp:
+                return _unstructure(value)
+            return {name: each(getattr(value, name)) for name, each in fields}
+
+        return unmake
+    return _unstructure
+
+
+def _plain_value(value: Any) -> Any:
+    return value if type(value) in (str, int, bool, float) or value is None else _unstructure(value)
+
+
+def _date_value(value: Any) -> Any:
+    return value.isoformat() if type(value) is date else _unstructure(value)
+
+
 def encode_state(state: PlanState) -> str:
-    return json.dumps(_unstructure(state), ensure_ascii=False, separators=(",", ":"))
+    return json.dumps(_unstructurer(PlanState)(state), ensure_ascii=False, separators=(",", ":"))
 
 
 def decode_state(text: str) -> PlanState:
@@ -160,17 +208,71 @@ def decode_state(text: str) -> PlanState:
     return state
 
 
-def snapshot_of(state: PlanState) -> Snapshot:
-    return Snapshot(state.plan_id, state.version, state.head_hash, FOLD_CODE_VERSION, encode_state(state))
+def snapshot_of(state: PlanState, seal_key: bytes | None = None) -> Snapshot:
+    """The state as a snapshot, sealed when a key is given."""
+    text = encode_state(state)
+    stamp = FOLD_CODE_VERSION
+    if seal_key is not None:
+        stamp += "." + _seal(seal_key, state.plan_id, state.version, state.head_hash, text)
+    return Snapshot(state.plan_id, state.version, state.head_hash, stamp, text)
 
 
-def usable(snapshot: Snapshot | None, plan_id: str) -> bool:
+def _seal(key: bytes, plan_id: str, version: int, head_hash: str, state: str) -> str:
+    message = f"goalplan snapshot 1\n{plan_id}\n{version}\n{head_hash}\n{FOLD_CODE_VERSION}\n{state}"
+    return hmac.new(key, message.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+def sealed(snapshot: Snapshot, seal_key: bytes) -> bool:
+    """Whether the snapshot carries this key's seal over its plan, version, head and state."""
+    _, _, mac = snapshot.fold_version.partition(".")
+    expected = _seal(seal_key, snapshot.plan_id, snapshot.version, snapshot.head_hash, snapshot.state)
+    return bool(mac) and hmac.compare_digest(mac, expected)
+
+
+def code_version(snapshot: Snapshot) -> str:
+    return snapshot.fold_version.partition(".")[0]
+
+
+def usable(snapshot: Snapshot | None, plan_id: str, seal_key: bytes | None = None) -> bool:
+    """Made by this fold code for this plan, and (given a key) sealed with it."""
     return (
         snapshot is not None
         and snapshot.plan_id == plan_id
-        and snapshot.fold_version == FOLD_CODE_VERSION
+        and code_version(snapshot) == FOLD_CODE_VERSION
         and snapshot.version > 0
+        and (seal_key is None or sealed(snapshot, seal_key))
     )
+
+
+def read_snapshot(
+    records: Sequence[RecordedEvent], snapshot: Snapshot | None, seal_key: bytes
+) -> Snapshot | None:
+    """The snapshot if it is sealed with ``seal_key`` and its version and head hash are those of
+    an event in ``records`` (a stream read from version 1); else None. Its state is left as
+    text: each reader decodes its own copy, so no reader can change another's."""
+    if snapshot is None or not records or not usable(snapshot, records[0].plan_id, seal_key):
+        return None
+    if snapshot.version > len(records):
+        return None
+    anchor = records[snapshot.version - 1]
+    if anchor.version != snapshot.version or anchor.hash != snapshot.head_hash:
+        return None
+    return snapshot
+
+
+def start_from(snapshot: Snapshot, records: Sequence[RecordedEvent]) -> PlanState | None:
+    """The plan folded from the snapshot's state through the records after it, or None when
+    the snapshot does not decode or no longer matches ``records``."""
+    if not 0 < snapshot.version <= len(records):
+        return None
+    anchor = records[snapshot.version - 1]
+    try:
+        state = decode_state(snapshot.state)
+    except Exception:  # a damaged row: the log decides
+        return None
+    if (state.plan_id, state.version, state.head_hash) != (anchor.plan_id, anchor.version, anchor.hash):
+        return None
+    return fold(records[snapshot.version :], plan_id=anchor.plan_id, start=state)
 
 
 def fold_after(plan_id: str, start: PlanState | None, tail: Iterable[RecordedEvent]) -> PlanState | None:
@@ -190,7 +292,7 @@ def fold_after(plan_id: str, start: PlanState | None, tail: Iterable[RecordedEve
 
 def check_snapshot(snapshot: Snapshot, records: list[RecordedEvent]) -> str | None:
     """Why a stored snapshot disagrees with a full fold of the log up to its version (or None)."""
-    if snapshot.fold_version != FOLD_CODE_VERSION:
+    if code_version(snapshot) != FOLD_CODE_VERSION:
         return None  # made by other fold code: never used, so nothing to check
     upto = [r for r in records if r.version <= snapshot.version]
     if len(upto) != snapshot.version or (upto and upto[-1].hash != snapshot.head_hash):

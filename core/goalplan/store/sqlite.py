@@ -325,22 +325,33 @@ class SQLiteStore(InlineProjections):
             if current != expected_version:
                 raise ConcurrencyError(plan_id, expected_version, current)
             links = chain_batch(plan_id, events, current, head, expect_hashes)
-            (last_position,) = conn.execute("SELECT COALESCE(MAX(position), 0) FROM events").fetchone()
+            # The store's last event: where positions continue, and the prior a checkpoint names.
+            last = conn.execute(
+                "SELECT position, plan_id, version, hash FROM events ORDER BY position DESC LIMIT 1"
+            ).fetchone()
+            last_position, prior = (last[0], (last[1], int(last[2]), last[3])) if last else (0, None)
             rows = event_rows(plan_id, events, links, last_position)
             conn.executemany(_INSERT, [(*row, self._user) for row in rows])
             self._project(plan_id, (current, head), rows)
-            checkpoint = self._seal(plan_id, rows, self._prior(rows[0][0]))
+            checkpoint = self._seal(plan_id, rows, prior)
             self._insert_checkpoint(checkpoint)
             if self._bulk:
                 self._pending_witness = checkpoint or self._pending_witness
                 return appended(plan_id, rows)
-            conn.execute("COMMIT")
+            witness = self._witness_begin(checkpoint)  # flushed beside the commit
+            try:
+                conn.execute("COMMIT")
+            except BaseException:
+                if witness is not None:
+                    witness.wait()
+                raise
         except BaseException:
             if conn.in_transaction and not self._bulk:
                 conn.execute("ROLLBACK")
             raise
         self._key_registered = self._key_registered or checkpoint is not None
-        self._witness(checkpoint)
+        if witness is not None:
+            witness.committed()
         return appended(plan_id, rows)
 
     def _prior(self, first_position: int) -> tuple[str, int, str] | None:
@@ -455,6 +466,17 @@ class SQLiteStore(InlineProjections):
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
             raise
+
+    @contextmanager
+    def _read_snapshot(self) -> Iterator[None]:
+        # In WAL mode a deferred transaction reads the database as of its first SELECT.
+        conn = self._conn
+        conn.execute("BEGIN")
+        try:
+            yield
+        finally:
+            if conn.in_transaction:
+                conn.execute("COMMIT")
 
     def _plan_transaction(self, plan_id: str) -> Any:
         return self._write_transaction()  # one file lock orders every append

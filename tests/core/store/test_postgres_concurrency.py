@@ -1,10 +1,13 @@
 """PostgreSQL at server scale: 8 writer processes on 200 plans while a catch-up reader follows.
 
-Every ninth append of each writer is refused by the database partway through its insert. The
-reader insists that each position it reads is exactly the one after the last: if a slower
-transaction ever committed a lower position after a faster one had been read, or a refused
-append left a hole, it would fail. At the end it must have seen every acknowledged event
-exactly once, and the read models must equal a fresh fold.
+Each append is written without a position under its plan's lock, then sealed in a group by
+whichever writer takes the positions lock next (docs/scaling.md). Every ninth append of each
+writer is refused by the database partway through its insert. The reader insists that each
+position it reads is exactly the one after the last: if a slower transaction ever made a lower
+position visible after a higher one had been read, or a refused append left a hole, it would
+fail. At the end it must have seen every acknowledged event exactly once, nothing may be left
+waiting for a position, every event must be covered by a valid signed checkpoint (the
+whole-store verify is clean), and the read models must equal a fresh fold.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from goalplan.store import open_store
+from goalplan.store.integrity import check_store, local_trust
 from goalplan.store.projecting import InlineProjections
 
 from .conftest import Spawn
@@ -98,6 +102,10 @@ def test_eight_writers_and_a_catch_up_reader(postgres_url: str, spawn: Spawn, tm
         plans = reader.plan_ids()
         assert len(plans) == PLANS
         assert reader.verify() == []
+        assert reader.pending_events() == [] and reader.pending_claims() == []
+        trusted, witness, state, _ = local_trust(reader)
+        report = check_store(reader, trusted, witness=witness, witness_state=state)
+        assert report.problems == () and report.events == len(seen)
         assert conflicts >= 1, "no two writers ever collided on a plan"
         assert refused >= 1, "no append was refused partway"
         assert holes == 0, "a refused append left a hole in the positions"

@@ -118,6 +118,9 @@ def test_the_documented_roles_can_write_and_read_and_a_reader_cannot_write(
                 "GRANT SELECT, INSERT ON goalplan.events, goalplan.checkpoints, goalplan.signing_keys TO {}"
             ).format(w)
         )
+        admin.execute(sql.SQL("GRANT UPDATE (position) ON goalplan.events TO {}").format(w))
+        admin.execute(sql.SQL("GRANT SELECT, INSERT, DELETE ON goalplan.append_claims TO {}").format(w))
+        admin.execute(sql.SQL("GRANT USAGE ON SEQUENCE goalplan.append_claims_seq_seq TO {}").format(w))
         admin.execute(
             sql.SQL(
                 "GRANT SELECT, INSERT, UPDATE, DELETE ON goalplan.plan_summaries, goalplan.plan_dates, "
@@ -136,6 +139,8 @@ def test_the_documented_roles_can_write_and_read_and_a_reader_cannot_write(
             store.append("plan-a", new_events(3), 0)
             with pytest.raises(psycopg.Error):
                 store._execute("DELETE FROM events")  # the writer cannot rewrite the log
+            with pytest.raises(psycopg.Error, match="append-only"):
+                store._execute("UPDATE events SET position = 99 WHERE version = 1")  # nor renumber it
         with psycopg.connect(fresh_database, autocommit=True) as admin:
             admin.execute("UPDATE goalplan.read_model_state SET fold_version = 'other'")
         with open_store(_with(fresh_database, user=reader)) as store:

@@ -173,6 +173,9 @@ def test_an_existing_schema_migrates_forward_and_builds_its_read_models(
     raw.execute("DROP VIEW events_audit")
     raw.execute("DROP INDEX events_actor_recorded_at, events_recorded_at")
     raw.execute("DROP TABLE plan_summaries, plan_dates, goal_index, plan_snapshots, read_model_state")
+    raw.execute("DROP TABLE append_claims")
+    raw.execute("DROP INDEX events_pending")
+    raw.execute("DROP TRIGGER events_no_delete ON events")
     raw.execute("DELETE FROM goalplan_migrations WHERE version >= 3")
     with open_store(pg.url) as reopened:
         assert isinstance(reopened, PostgresStore)

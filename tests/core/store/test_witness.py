@@ -1,0 +1,163 @@
+"""The witness is on disk by the time an append returns, its flush runs beside the commit's,
+and a crash between the two leaves a witness that verify reads without a false alarm and
+without checking less than the append before."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import threading
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from goalplan import Goalplan
+from goalplan.store.checkpoints import seal
+from goalplan.store.keys import PENDING, read_witness, witness_file
+from goalplan.store.sqlite import GUARDED_TABLES, SQLiteStore
+
+from .factory import new_events
+
+
+@pytest.fixture
+def store(tmp_path: Path, signing_key_file: Path) -> SQLiteStore:
+    """Two appends: plan-a at positions 1-2, then 3."""
+    opened = SQLiteStore(tmp_path / "events.db")
+    opened.append("plan-a", new_events(2), 0)
+    opened.append("plan-a", new_events(1), 2)
+    return opened
+
+
+def _witness_path(store: SQLiteStore) -> Path:
+    return witness_file(store.store_id, store.signing_key().folder)
+
+
+def _crash_before_commit(store: SQLiteStore) -> None:
+    """The witness as a power cut leaves it when the next append's commit never happened:
+    its pending record flushed, no committed one."""
+    head = store.read_stream("plan-a")[-1]
+    rows = [(head.position + 1, "never", "plan-a", head.version + 1, "", "", "", 1, "", head.hash, "f" * 64)]
+    prior = ("plan-a", head.version, head.hash)
+    checkpoint = seal(store.signing_key(), store.store_id, "plan-a", rows, prior)
+    store._witness_begin(checkpoint).wait()  # type: ignore[union-attr]
+
+
+def test_after_an_append_the_witness_names_it_as_committed(store: SQLiteStore) -> None:
+    record = read_witness(_witness_path(store))
+    assert record is not None and not record.get(PENDING)
+    assert (record["plan_id"], record["version"], record["position"]) == ("plan-a", 3, 3)
+    assert Goalplan(store).integrity().ok
+
+
+def test_a_pending_witness_whose_append_never_committed_is_no_alarm(store: SQLiteStore) -> None:
+    _crash_before_commit(store)
+    record = read_witness(_witness_path(store))
+    assert record is not None and record[PENDING] and record["position"] == 4
+    report = Goalplan(store).integrity()
+    assert report.ok, report.problems
+    assert report.witness == "checked"
+
+
+def test_a_pending_witness_still_catches_truncation_of_the_append_before(store: SQLiteStore) -> None:
+    _crash_before_commit(store)
+    _delete_positions(store, 3)
+    report = Goalplan(store).integrity()
+    assert any(p.kind == "witness" and p.position == 3 for p in report.problems), report.problems
+
+
+def test_a_pending_witness_for_an_append_that_committed_is_checked_itself(store: SQLiteStore) -> None:
+    """A power cut after the commit but before the committed record reached the disk."""
+    path = _witness_path(store)
+    data = bytearray(path.read_bytes())
+    committed = read_witness(path)
+    assert committed is not None and committed["position"] == 3
+    for start in (0, 4096):  # drop the committed record of position 3, keep its pending one
+        slot = bytes(data[start : start + 4096])
+        if b'"position":3' in slot and b'"pending":true' not in slot:
+            data[start : start + 4096] = b"\0" * 4096
+    path.write_bytes(bytes(data))
+    record = read_witness(path)
+    assert record is not None and record[PENDING] and record["position"] == 3
+    assert Goalplan(store).integrity().ok  # position 3 is held: the pending record is checked
+    _delete_positions(store, 2, 3)  # the last two appends, events and checkpoints
+    report = Goalplan(store).integrity()
+    assert any(p.kind == "witness" and p.position == 2 for p in report.problems), report.problems
+
+
+def _delete_positions(store: SQLiteStore, *positions: int) -> None:
+    conn = sqlite3.connect(store.path)
+    for table in GUARDED_TABLES:
+        conn.execute(f"DROP TRIGGER IF EXISTS {table}_no_delete")
+    for position in positions:
+        conn.execute("DELETE FROM events WHERE position = ?", (position,))
+        conn.execute("DELETE FROM checkpoints WHERE position = ?", (position,))
+    conn.commit()
+    conn.close()
+
+
+def test_the_pending_record_is_flushed_beside_the_commit_and_before_the_append_returns(
+    store: SQLiteStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    events: list[str] = []
+    path = str(_witness_path(store))
+    real_pwrite, real_datasync = os.pwrite, getattr(os, "fdatasync", os.fsync)
+    lock = threading.Lock()
+
+    def name_of(handle: int) -> str:
+        return os.readlink(f"/proc/self/fd/{handle}")
+
+    def pwrite(handle: int, data: bytes, offset: int) -> int:
+        if name_of(handle) == path:
+            with lock:
+                events.append("pending" if b'"pending":true' in data else "committed")
+        return real_pwrite(handle, data, offset)
+
+    def fdatasync(handle: int) -> None:
+        named = name_of(handle)
+        real_datasync(handle)
+        if named == path:
+            with lock:
+                events.append("flushed")
+
+    if not Path("/proc/self/fd").is_dir():
+        pytest.skip("needs /proc to name open files")
+    monkeypatch.setattr(os, "pwrite", pwrite)
+    monkeypatch.setattr(os, "fdatasync", fdatasync, raising=False)
+
+    def record_commit(statement: str) -> Any:
+        if statement == "COMMIT":
+            with lock:
+                events.append("commit")
+
+    store._conn.set_trace_callback(record_commit)
+    store.append("plan-a", new_events(1), 3)
+    store._conn.set_trace_callback(None)
+    assert events[0] == "pending" and events[-1] == "committed"
+    assert events.count("flushed") == 1 and events.index("flushed") < events.index("committed")
+    assert events.index("commit") < events.index("committed")
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
+def test_a_forked_child_flushes_its_own_witness(store: SQLiteStore) -> None:
+    """The flushing thread does not survive a fork: a child that appends must not wait on it."""
+    store.append("plan-a", new_events(1), 3)  # the parent has its flushing thread now
+    pid = os.fork()
+    if pid == 0:  # the child: append through the inherited handle, exit 0 if it returns
+        code = 1
+        try:
+            store.append("plan-a", new_events(1), 4)
+            code = 0
+        finally:
+            os._exit(code)
+    for _ in range(200):
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            break
+        threading.Event().wait(0.05)
+    else:
+        os.kill(pid, 9)
+        os.waitpid(pid, 0)
+        pytest.fail("the child's append did not return")
+    assert os.waitstatus_to_exitcode(status) == 0
+    assert store.stream_version("plan-a") == 5
