@@ -6,9 +6,14 @@ plan's version where it was.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
 import pytest
+from starlette.routing import Route
 
 import goalplan
+from goalplan_web.app import create_app
 from tests.plugins.web.conftest import USERS, Web, csrf
 
 ROLES = (*USERS, "anonymous")
@@ -208,6 +213,19 @@ MATRIX = {
     "/feed/revoke": "test_managing_ones_own_calendar_feed",
     "/feed/{token}.ics": "test_secret_urls_answer_by_their_token_alone",
     "/welcome/{token}": "test_secret_urls_answer_by_their_token_alone",
+    "/caseload/new-plan": "test_the_record_forms",
+    "/plans/{plan_id}/new-goal": "test_the_record_forms",
+    "/plans/{plan_id}/goals/{goal_id}/new-step": "test_the_record_forms",
+    "/plans/{plan_id}/goals/{goal_id}/steps/{step_id}/done": "test_the_record_forms",
+    "/plans/{plan_id}/goals/{goal_id}/status": "test_the_record_forms",
+    "/plans/{plan_id}/new-intervention": "test_the_record_forms",
+    "/plans/{plan_id}/new-diagnosis": "test_the_record_forms",
+    "/plans/{plan_id}/diagnoses/{code}/resolve": "test_the_record_forms",
+    "/plans/{plan_id}/focus-areas": "test_the_record_forms",
+    "/plans/{plan_id}/focus-areas/{focus_id}/problem": "test_the_record_forms",
+    "/plans/{plan_id}/client": "test_the_record_forms",
+    "/plans/{plan_id}/details": "test_the_record_forms",
+    "/plans/{plan_id}/close": "test_the_record_forms",
 }
 
 
@@ -218,3 +236,147 @@ def test_every_route_is_in_the_matrix(web: Web) -> None:
     served = {route.path for route in create_app(web.settings).routes}  # type: ignore[attr-defined]
     assert served == set(MATRIX), f"routes missing from the matrix: {sorted(served - set(MATRIX))}"
     assert {name for name in MATRIX.values() if name != "public"} <= set(globals())
+
+
+# The record's forms as data: each route and method, each role, own and another clinician's plan.
+
+
+@dataclass(frozen=True)
+class Row:
+    """Who gets through: ``read``/``write``/``sign`` follow the plan's owner; ``roles`` fixes them."""
+
+    rule: str
+    form: Callable[[Web, str, str], dict[str, str]] | None = None
+    roles: frozenset[str] = frozenset()
+
+
+def _entry(web: Web, plan_id: str, goal_id: str) -> str:
+    with goalplan.open(web.db) as gp:
+        progress = gp.plan(plan_id).state.goals[goal_id].progress
+    return progress[-1].event_id if progress else "no-entry-left"  # refused before it is looked up
+
+
+CLINICIANS = frozenset({"ruiz", "jensen"})
+GOAL = "/plans/{plan_id}/goals/{goal_id}"
+FORM_ROWS: dict[tuple[str, str], Row] = {
+    ("GET", "/caseload/new-plan"): Row("roles", roles=CLINICIANS),
+    ("POST", "/caseload/new-plan"): Row(
+        "roles", lambda w, p, g: {"client": "Noor Haddad", "review_every": "90"}, CLINICIANS
+    ),
+    ("GET", "/plans/{plan_id}/new-goal"): Row("write"),
+    ("POST", "/plans/{plan_id}/new-goal"): Row(
+        "write", lambda w, p, g: {"statement": "I will call a friend every Sunday.", "term": "short"}
+    ),
+    ("GET", f"{GOAL}/new-step"): Row("write"),
+    ("POST", f"{GOAL}/new-step"): Row("write", lambda w, p, g: {"text": "Write down three names", "by": ""}),
+    ("GET", f"{GOAL}/steps/{{step_id}}/done"): Row("write"),
+    ("POST", f"{GOAL}/steps/{{step_id}}/done"): Row("write", lambda w, p, g: {"on": "2026-05-02"}),
+    ("GET", f"{GOAL}/status"): Row("write"),
+    ("POST", f"{GOAL}/status"): Row("write", lambda w, p, g: {"status": "on-hold", "reason": "travelling"}),
+    ("GET", "/plans/{plan_id}/new-intervention"): Row("write"),
+    ("POST", "/plans/{plan_id}/new-intervention"): Row(
+        "write", lambda w, p, g: {"modality": "CBT", "description": "Exposure", "frequency": "weekly"}
+    ),
+    ("GET", "/plans/{plan_id}/new-diagnosis"): Row("write"),
+    ("POST", "/plans/{plan_id}/new-diagnosis"): Row("write", lambda w, p, g: {"code": "F41.1"}),
+    ("GET", "/plans/{plan_id}/diagnoses/{code}/resolve"): Row("write"),
+    ("POST", "/plans/{plan_id}/diagnoses/{code}/resolve"): Row(
+        "write", lambda w, p, g: {"reason": "remitted"}
+    ),
+    ("GET", "/plans/{plan_id}/focus-areas"): Row("write"),
+    ("POST", "/plans/{plan_id}/focus-areas"): Row("write", lambda w, p, g: {"title": "Sleep"}),
+    ("GET", "/plans/{plan_id}/focus-areas/{focus_id}/problem"): Row("write"),
+    ("POST", "/plans/{plan_id}/focus-areas/{focus_id}/problem"): Row(
+        "write", lambda w, p, g: {"problem": "Wakes at 4 and cannot sleep again."}
+    ),
+    ("GET", "/plans/{plan_id}/client"): Row("write"),
+    ("POST", "/plans/{plan_id}/client"): Row(
+        "write", lambda w, p, g: _client_form(w, p, pronouns="they/them")
+    ),
+    ("GET", "/plans/{plan_id}/details"): Row("write"),
+    ("POST", "/plans/{plan_id}/details"): Row("write", lambda w, p, g: {"strengths": "Curious, persistent"}),
+    ("GET", "/plans/{plan_id}/close"): Row("write"),
+    ("POST", "/plans/{plan_id}/close"): Row("write", lambda w, p, g: {"reason": "Discharge criteria met."}),
+}
+
+
+def _client_form(web: Web, plan_id: str, **changed: str) -> dict[str, str]:
+    with goalplan.open(web.db) as gp:
+        state = gp.plan(plan_id).state
+    return {"name": state.client_name, "reason": "asked by the client", **changed}
+
+
+def test_every_record_form_route_has_a_row_for_each_method(web: Web) -> None:
+    served = {
+        (method, route.path)
+        for route in create_app(web.settings).routes
+        if isinstance(route, Route) and MATRIX.get(route.path) == "test_the_record_forms"
+        for method in route.methods or ()
+        if method != "HEAD"
+    }
+    assert served == set(FORM_ROWS)
+
+
+def expected(row: Row, role: str, which: str, method: str) -> int:
+    if role == "anonymous":
+        return MOVED
+    if row.rule == "roles":
+        allowed = role in row.roles
+    elif row.rule == "read":
+        allowed = role in READERS[which]
+    else:
+        allowed = role in (SIGNERS if row.rule == "sign" else WRITERS)[which]
+    if not allowed:
+        return FORBIDDEN
+    return MOVED if method == "POST" else OK
+
+
+def prepare(web: Web) -> dict[str, dict[str, str]]:
+    """Each plan's ids for the path, with a step to mark done and a diagnosis to resolve."""
+    params = {}
+    with goalplan.open(web.db, actor="seed") as gp:
+        for which, (plan_id, goal_id) in (("own", ids(web, "own")), ("other", ids(web, "other"))):
+            plan = gp.plan(plan_id)
+            step_id = plan.add_step(goal_id, "Name one trigger")
+            plan.add_diagnosis("F41.0")
+            focus_id = plan.add_focus("Worry")
+            params[which] = {
+                "plan_id": plan_id,
+                "goal_id": goal_id,
+                "step_id": step_id,
+                "code": "F41.0",
+                "focus_id": focus_id,
+                "format": "csv",
+            }
+    return params
+
+
+def plan_count(web: Web) -> int:
+    with goalplan.open(web.db) as gp:
+        return len(gp.plans())
+
+
+@pytest.mark.parametrize(("method", "path"), sorted(FORM_ROWS))
+def test_the_record_forms(web: Web, method: str, path: str) -> None:
+    row = FORM_ROWS[(method, path)]
+    params = prepare(web)
+    for role in ROLES:
+        client = client_for(web, role)
+        token = csrf(client)
+        for which in ("own", "other"):
+            url = path.format(**params[which])
+            status = expected(row, role, which, method)
+            if method == "GET":
+                response = client.get(url)
+                assert response.status_code == status, (role, which, url)
+                continue
+            plan_id, goal_id = params[which]["plan_id"], params[which]["goal_id"]
+            before = (version(web, plan_id), plan_count(web))
+            form = row.form(web, plan_id, goal_id) if row.form else {}
+            response = client.post(url, data={**form, "version": str(before[0]), "csrftoken": token})
+            assert response.status_code == status, (role, which, url, response.text[-400:])
+            after = (version(web, plan_id), plan_count(web))
+            wrote = after != before
+            assert wrote == (status == MOVED and role != "anonymous"), (role, which, url)
+            if row.rule == "roles" and wrote:
+                break  # opening a plan does not depend on whose plan is shown: once per role

@@ -167,6 +167,120 @@ def test_a_second_browsers_conflicting_edit_is_shown_with_its_text_kept(
         assert gp.plan(web.own_plan).state.goals[web.own_goal].statement == "First browser's wording"
 
 
+def test_a_clinician_opens_a_plan_sets_a_goal_adds_a_step_and_an_intervention(
+    web: Web, server: str, browser, shots: Path
+) -> None:  # type: ignore[no-untyped-def]
+    opened: list[str] = []
+    for size, viewport in SIZES.items():
+        page = browser.new_context(viewport=viewport).new_page()
+        sign_in(page, server, "ruiz")
+        page.click("text=Open a new plan")
+        page.fill("#client", f"Noor Haddad {size}")
+        page.fill("#opened", "2026-05-04")
+        page.fill("#review_every", "ninety")
+        page.click("form[action='/caseload/new-plan'] button")
+        assert "whole number" in page.locator("#review_every-error").inner_text()
+        assert page.locator("#client").input_value() == f"Noor Haddad {size}"
+        page.screenshot(path=shots / f"new-plan-error-{size}.png", full_page=True)
+        page.fill("#review_every", "90")
+        page.fill("#credentials", "PhD")
+        page.fill("#pronouns", "she/her")
+        page.screenshot(path=shots / f"new-plan-{size}.png", full_page=True)
+        page.click("form[action='/caseload/new-plan'] button")
+        plan_url = page.url
+        opened.append(plan_url.rsplit("/", 1)[1])
+        assert page.locator("h1").inner_text() == f"Noor Haddad {size}"
+
+        page.click("text=Set a new goal")
+        page.fill("#statement", "I will go to two social gatherings a month.")
+        page.fill("#focus", "Social anxiety")
+        page.fill("#measure", "gatherings")
+        page.fill("#unit", "per month")
+        page.fill("#baseline", "0")
+        page.fill("#target", "2")
+        page.fill("#by", "2026-09-01")
+        page.screenshot(path=shots / f"new-goal-{size}.png", full_page=True)
+        page.click("form[action$='/new-goal'] button")
+        goal_url = page.url
+        assert "/goals/" in goal_url and "two social gatherings" in page.locator("h1").inner_text()
+
+        page.click("text=Add a step")
+        page.fill("#text", "Say yes to one invitation")
+        page.fill("#by", "2026-06-15")
+        page.screenshot(path=shots / f"new-step-{size}.png", full_page=True)
+        page.click("form[action$='/new-step'] button")
+        assert page.url == goal_url and "Say yes to one invitation" in page.locator("ul.steps").inner_text()
+        page.screenshot(path=shots / f"goal-with-step-{size}.png", full_page=True)
+        page.click("text=another day…")
+        page.screenshot(path=shots / f"step-done-{size}.png", full_page=True)
+        page.click("form[action$='/done'] button")
+        assert page.url == goal_url and "done" in page.locator("ul.steps").inner_text()
+        page.click("text=Change status")
+        page.screenshot(path=shots / f"goal-status-{size}.png", full_page=True)
+
+        page.goto(plan_url)
+        page.click("text=Add an intervention")
+        page.fill("#modality", "CBT")
+        page.fill("#description", "Graded exposure to social situations")
+        page.fill("#sessions", "1")
+        page.select_option("#per", "week")
+        page.select_option("#type", "individual")
+        page.check("input[name=goals]")
+        page.screenshot(path=shots / f"new-intervention-{size}.png", full_page=True)
+        page.click("form[action$='/new-intervention'] button")
+        assert page.url == plan_url and "Graded exposure to social situations" in page.content()
+        page.screenshot(path=shots / f"plan-with-forms-{size}.png", full_page=True)
+
+        page.click("text=Diagnoses")
+        page.fill("#code", "F40.10")
+        page.check("#primary")
+        page.click("form[action$='/new-diagnosis'] button")
+        assert "F40.10" in page.locator("ul.diagnoses").inner_text()
+        page.screenshot(path=shots / f"diagnoses-{size}.png", full_page=True)
+        page.click("text=Resolve F40.10")
+        page.screenshot(path=shots / f"resolve-diagnosis-{size}.png", full_page=True)
+        for form in ("focus-areas", "client", "details", "close"):
+            page.goto(f"{plan_url}/{form}")
+            page.screenshot(path=shots / f"plan-{form}-{size}.png", full_page=True)
+        page.context.close()
+    with goalplan.open(web.db) as gp:
+        for plan_id in opened:
+            plan = gp.plan(plan_id)
+            assert plan.state.clinician_name == "Dr. Tomás Ruiz"
+            assert {r.actor for r in plan.log().records} == {"ruiz"}
+            assert len(plan.state.interventions) == 1 and len(plan.state.steps) == 1
+
+
+def test_a_concurrent_change_to_the_client_details_is_shown_on_the_form(
+    web: Web, server: str, browser, shots: Path
+) -> None:  # type: ignore[no-untyped-def]
+    form = f"{server}/plans/{web.own_plan}/client"
+    first, second = (browser.new_context(viewport=SIZES["phone"]).new_page() for _ in range(2))
+    for page in (first, second):
+        sign_in(page, server, "ruiz")
+        page.goto(form)
+    first.fill("#preferred_name", "Mara")
+    first.fill("#reason", "asked in session")
+    first.click("form[action$='/client'] button")
+    assert first.url == f"{server}/plans/{web.own_plan}"
+    second.fill("#pronouns", "she/her")
+    second.fill("#reason", "intake form")
+    second.click("form[action$='/client'] button")
+    notice = second.locator("section.conflict").inner_text()
+    assert "The plan changed while you were editing" in notice and "Mara" in notice and "ruiz" in notice
+    assert second.locator("#pronouns").input_value() == "she/her"
+    assert second.locator("#reason").input_value() == "intake form"
+    assert second.locator("#preferred_name").input_value() == "Mara"  # untouched: shows the new value
+    second.screenshot(path=shots / "client-conflict-phone.png", full_page=True)
+    with goalplan.open(web.db) as gp:
+        state = gp.plan(web.own_plan).state
+        assert (state.client_preferred_name, state.client_pronouns) == ("Mara", "")
+    second.click("form[action$='/client'] button")  # submitting again keeps the other change
+    with goalplan.open(web.db) as gp:
+        state = gp.plan(web.own_plan).state
+        assert (state.client_preferred_name, state.client_pronouns) == ("Mara", "she/her")
+
+
 def test_setup_accounts_analytics_and_feed_pages_at_both_widths(
     web: Web, server: str, browser, shots: Path, tmp_path: Path
 ) -> None:  # type: ignore[no-untyped-def]
