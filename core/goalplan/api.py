@@ -43,13 +43,14 @@ from goalplan.domain import GoalChange, MeasureChange, Meta, PlanState, apply, d
 from goalplan.domain.icd10cm import billable
 from goalplan.domain.material import content_digest
 from goalplan.domain.rules import is_safety_finding
-from goalplan.errors import ConcurrencyError, IntegrityError, NotFoundError, RejectedError
+from goalplan.errors import CodecError, ConcurrencyError, IntegrityError, NotFoundError, RejectedError
 from goalplan.exporting import iter_plan_logs
 from goalplan.ids import new_event_id, new_id, normalise_prefix
 from goalplan.log_import import ImportReport, import_log
 from goalplan.plugins import get_plugin_manager
 from goalplan.projections import HistoryEntry, PlanLog, PlanSummary, caseload, parse_moment
 from goalplan.projections.read_models import CheckReport, dated_plan_ids, goal_rows
+from goalplan.projections.views import readable_part
 from goalplan.store import AppendResult, ChainBreak, EventStore, open_store
 from goalplan.store.checkpoints import checkpoint_from_json
 from goalplan.store.integrity import IntegrityReport, Problem, Trust, check_plan, check_store, local_trust
@@ -289,10 +290,21 @@ class Goalplan:
                 f"{problems[0]}{more}. Nothing was shown or written; run `goalplan verify` for the "
                 "whole report, or add --allow-broken to read it anyway for forensics."
             )
+        kept, left_out = readable_part(records)
+        if records and (not kept or kept[0].version != 1):
+            raise IntegrityError(
+                f"{left_out[0]} Without its opening entry plan {plan_id} cannot be read, even for "
+                "forensics; `goalplan log export --allow-broken` still shows every event as stored."
+            )
+        unreadable = ""
+        if left_out:
+            kept_ids = {r.event_id for r in kept}
+            versions = ", ".join(str(r.version) for r in records if r.event_id not in kept_ids)
+            unreadable = f" Left out as unreadable: version(s) {versions}."
         return PlanLog(
-            tuple(records),
+            kept,
             f"WARNING: this log fails verification ({problems[0]}); it may have been altered. "
-            "Run `goalplan verify`.",
+            f"Run `goalplan verify`.{unreadable}",
         )
 
     def export_log(self, out: IO[str], plan: str | None = None) -> int:
@@ -303,7 +315,12 @@ class Goalplan:
             records = self.store.iter_all()
         count = 0
         for record in records:
-            line = record.to_json()
+            try:
+                line = record.to_json()
+            except CodecError:
+                if not self.export_warning:
+                    raise
+                line = {**record.to_json_envelope(), "payload": record.payload}  # kept as found
             if self.export_warning:
                 line["integrity_warning"] = self.export_warning
             out.write(json.dumps(line, ensure_ascii=False, sort_keys=True) + "\n")

@@ -157,9 +157,19 @@ def _loads(text: str) -> Any:
 
 def decode(event_type: str, schema_version: int, payload: str | Mapping[str, Any]) -> Event:
     cls = event_class(event_type, schema_version)
-    data = _loads(payload) if isinstance(payload, str) else dict(payload)
-    if type(data) is not dict:
-        data = dict(data)
+    if isinstance(payload, str):
+        try:
+            data = _loads(payload)
+        except ValueError as exc:  # JSONDecodeError, or a number too long to convert
+            raise CodecError(f"event type {event_type!r}: its payload is not valid JSON ({exc}).") from None
+        except RecursionError:
+            raise CodecError(f"event type {event_type!r}: its payload is nested too deeply.") from None
+        if not isinstance(data, dict):
+            raise CodecError(
+                f"event type {event_type!r}: its payload is a JSON {_json_kind(data)}, not an object."
+            )
+    else:
+        data = dict(payload)
     version = schema_version
     while version < cls.SCHEMA_VERSION:
         step = _UPCASTERS.get((event_type, version))
@@ -181,6 +191,11 @@ def decode(event_type: str, schema_version: int, payload: str | Mapping[str, Any
             f"event type {event_type!r} (schema version {schema_version}) does not decode: "
             f"{_first_cause(exc)}"
         ) from exc
+
+
+def _json_kind(value: Any) -> str:
+    kinds = {list: "array", str: "string", bool: "true or false", int: "number", float: "number"}
+    return "null" if value is None else kinds.get(type(value), type(value).__name__)
 
 
 # A faster structure path for payloads that are exactly well-formed. ------------------------
@@ -409,7 +424,15 @@ class RecordedEvent(Envelope):
 
     @_memo
     def event(self) -> Event:
-        return decode(self.type, self.schema_version, self.payload)
+        try:
+            return decode(self.type, self.schema_version, self.payload)
+        except CodecError as exc:  # say where in the log, so the damage can be found
+            raise CodecError(f"{self.where}: {exc}") from None
+
+    @property
+    def where(self) -> str:
+        """Where this event sits, as problems name it: plan, version and event id."""
+        return f"plan {self.plan_id} version {self.version} (event {self.event_id})"
 
     @_memo
     def recorded_at_dt(self) -> datetime:
@@ -417,6 +440,10 @@ class RecordedEvent(Envelope):
 
     def to_json(self) -> dict[str, Any]:
         """The export form: the envelope plus the payload as an object (JSON Lines)."""
+        return {**self.to_json_envelope(), "payload": self.payload_object()}
+
+    def to_json_envelope(self) -> dict[str, Any]:
+        """The export form without the payload."""
         return {
             "event_id": self.event_id,
             "plan_id": self.plan_id,
@@ -426,11 +453,17 @@ class RecordedEvent(Envelope):
             "actor": self.actor,
             "type": self.type,
             "schema_version": self.schema_version,
-            "payload": json.loads(self.payload),
             "prev_hash": self.prev_hash,
             "hash": self.hash,
             "hash_scheme": self.hash_scheme,
         }
+
+    def payload_object(self) -> Any:
+        """The stored payload parsed (any JSON value); CodecError naming the event if it is not JSON."""
+        try:
+            return json.loads(self.payload)
+        except (ValueError, RecursionError):
+            raise CodecError(f"{self.where}: its payload is not valid JSON.") from None
 
 
 def chain_hash(

@@ -136,9 +136,7 @@ def _check_source(source: EventStore, plan_ids: list[str]) -> None:
             except RejectedError as exc:
                 raise RejectedError(exc.field, f"{exc.message} Nothing was copied.") from None
             except CodecError as exc:
-                raise RejectedError(
-                    f"plan {plan_id} version {record.version}", f"{exc} Nothing was copied."
-                ) from None
+                raise RejectedError("migrate", f"{exc} Nothing was copied.") from None
 
 
 def _refuse_diverged(source: EventStore, destination: EventStore, plan_ids: list[str]) -> None:

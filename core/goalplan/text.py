@@ -131,3 +131,46 @@ def json_printable(dumped: str) -> str:
     json.dumps already escapes C0 controls; this adds DEL, C1, bidi controls and lone surrogates.
     """
     return _JSON_UNPRINTABLE.sub(lambda m: f"\\u{ord(m.group()):04x}", dumped)
+
+
+# Words, in every script ----------------------------------------------------------------------
+
+_ASCII_WORD = re.compile(r"[a-z0-9]+(?:'[a-z0-9]+)*")
+
+
+def words(text: str) -> list[str]:
+    """Lower-case words in any script, apostrophes kept inside them ("i'll").
+
+    A word is a run of letters and digits with the combining marks that belong to them (a
+    Vietnamese tone mark, Arabic vowel marks, a Devanagari vowel sign), after NFKC, so a
+    statement typed with composed or decomposed accents, or full-width letters, gives the same
+    words. Scripts written without spaces (Chinese, Japanese) give one word per run between
+    punctuation. ASCII text takes a regular-expression path that gives the same result.
+    """
+    text = unicodedata.normalize("NFKC", text).casefold().replace("\u2019", "'")
+    if text.isascii():
+        return _ASCII_WORD.findall(text)
+    found: list[str] = []
+    word: list[str] = []
+    apostrophe = False
+    for char in text:
+        if char.isalnum() or (word and not apostrophe and unicodedata.category(char)[0] == "M"):
+            if apostrophe:
+                word.append("'")
+                apostrophe = False
+            word.append(char)
+        elif char == "'" and word and not apostrophe:
+            apostrophe = True
+        else:
+            if word:
+                found.append("".join(word))
+            word, apostrophe = [], False
+    if word:
+        found.append("".join(word))
+    return found
+
+
+def normalise_statement(text: str) -> str:
+    """A statement reduced to its words, so a copy with other case, spacing or punctuation still
+    matches: the one key both `lint`'s copied-goal rule and the audit's copied-text rule use."""
+    return " ".join(words(text))

@@ -18,6 +18,20 @@ def or_missing(value: str) -> str:
     return value if value.strip() else MISSING
 
 
+def running_identity(state: goalplan.PlanState) -> str:
+    """The client's name and second identifier(s), for the header of every page after the cover:
+    payers ask for two identifiers on each page, so a page that comes loose still names whose it is.
+    """
+    named = [state.client_name]
+    if state.client_birth_date:
+        named.append(f"Date of birth {long_date(state.client_birth_date)}")
+    if state.client_record_number.strip():
+        named.append(f"Record number {state.client_record_number}")
+    if len(named) == 1:
+        named.append("Second identifier not recorded")
+    return " · ".join(named)
+
+
 def identity_facts(state: goalplan.PlanState) -> list[tuple[str, str]]:
     """The cover's identifiers: a second identifier besides the name, the guardian, the dates."""
     guardian = state.guardian_name

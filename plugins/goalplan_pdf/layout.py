@@ -94,7 +94,7 @@ def _document(view: PlanView, options: PdfOptions, fallbacks: Fallbacks) -> Plan
         shaping=fonts.needs_shaping(set(fallbacks.needed)),
         paper=options.paper,
         compliance="PDFA_2U" if options.pdfa else None,
-        running_title=state.client_name,
+        running_title=clinical.running_identity(state),
         footer_lines=(
             f"{state.client_name} · treatment plan as recorded up to {view.made_at}",
             f"{label}: plan {fp.plan_id} · version {fp.version} · head {fp.head_hash}",

@@ -231,8 +231,13 @@ def _outcome(func: Any) -> tuple[str, Any]:
 def test_payload_text_is_read_as_json_loads_reads_it(text: str) -> None:
     import json
 
-    def before() -> Any:  # decode() as it was: json.loads, dict(), cattrs
-        data = dict(json.loads(text))
+    def before() -> Any:  # json.loads, then cattrs; text that is not a JSON object is a CodecError
+        try:
+            data = json.loads(text)
+        except ValueError as exc:
+            raise CodecError(str(exc)) from exc
+        if not isinstance(data, dict):
+            raise CodecError("not an object")
         try:
             return _cattrs("entry_corrected", data)
         except Exception as exc:

@@ -32,10 +32,9 @@ from goalplan.analytics.smart import (
     find_rule,
     goal_rule,
     lint,
-    normalise_statement,
     plan_rule,
-    words,
 )
+from goalplan.text import normalise_statement, words
 
 __all__ = [
     "BUILTIN_INSTRUMENTS",

@@ -19,9 +19,7 @@ from goalplan.analytics.smart import (
     LintContext,
     Rule,
     goal_rule,
-    normalise_statement,
     plan_rule,
-    words,
 )
 from goalplan.analytics.wording import (
     action_verbs,
@@ -36,6 +34,7 @@ from goalplan.analytics.wording import (
 )
 from goalplan.domain import Goal, PlanState, changes_after
 from goalplan.domain.rules import participation_signature
+from goalplan.text import normalise_statement, words
 
 # The same marker as goalplan.hookimpl; made here because the hooks layer sits above analytics.
 hookimpl = pluggy.HookimplMarker("goalplan")

@@ -9,7 +9,6 @@ with a reason recorded in the log; a silenced finding never fails the run.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable, Mapping
 from datetime import date
 from typing import Any
@@ -197,18 +196,6 @@ def find_rule(rules: Iterable[Rule], rule_id: str) -> Rule:
 
 
 # Wording helpers shared by the built-in rules, and usable by a practice's own -------------------
-
-_WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
-
-
-def words(text: str) -> list[str]:
-    """Lower-case words, apostrophes kept inside them ("i'll"); typographic quotes normalised."""
-    return _WORD.findall(text.casefold().replace("\u2019", "'"))
-
-
-def normalise_statement(text: str) -> str:
-    """A statement reduced to its words, so a copy with other spacing or punctuation still matches."""
-    return " ".join(words(text))
 
 
 def contains_phrase(tokens: list[str], phrase: str) -> int:

@@ -6,7 +6,6 @@ Each rule answers one question supervisors, payers and surveyors ask of a caselo
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Iterator
 from datetime import date
 
@@ -27,6 +26,7 @@ from goalplan.audit.model import (
     recorded_day,
 )
 from goalplan.domain import Goal, changes_after
+from goalplan.text import normalise_statement
 
 hookimpl = pluggy.HookimplMarker("goalplan")
 
@@ -395,14 +395,6 @@ def correction(walk: PlanWalk, context: AuditContext) -> Iterator[AuditFinding]:
             )
 
 
-_WORDS = re.compile(r"\w+")
-
-
-def normalise(statement: str) -> str:
-    """Case, punctuation and spacing do not make a copied statement new."""
-    return " ".join(_WORDS.findall(statement.casefold()))
-
-
 def _copied_text() -> tuple[PlanCheck, Finish]:
     seen: dict[str, list[tuple[str, str, str, str, str]]] = {}
 
@@ -410,7 +402,7 @@ def _copied_text() -> tuple[PlanCheck, Finish]:
         state = walk.final
         sets = {s.record.event.goal_id: s for s in walk.steps if s.record.type == "goal_set"}  # type: ignore[attr-defined]
         for goal in state.goals.values():
-            key = normalise(goal.statement)
+            key = normalise_statement(goal.statement)
             step = sets.get(goal.goal_id)
             if key and step is not None:
                 seen.setdefault(key, []).append(

@@ -31,6 +31,7 @@ from goalplan.domain.state import (
     StatusChange,
     Step,
 )
+from goalplan.errors import IntegrityError
 
 
 class Meta:
@@ -80,9 +81,12 @@ def fold(
             state = PlanState(plan_id=record.plan_id, entries=entries)
         event = record.event
         before = state
-        state = _APPLIERS[type(event)](state, event, record)
-        if state.signatures and type(event) in _MATERIAL_CANDIDATES:
-            state = _track_material(before, state, event, record, record.version)
+        try:  # free in Python 3.11 until something raises
+            state = _APPLIERS[type(event)](state, event, record)
+            if state.signatures and type(event) in _MATERIAL_CANDIDATES:
+                state = _track_material(before, state, event, record, record.version)
+        except _APPLY_FAILURES as exc:
+            raise does_not_apply(record, exc) from exc
         entry = _entry_for(event)
         if entry is not None:
             entries[record.event_id] = entry
@@ -101,9 +105,14 @@ def fold(
 
 
 def apply(state: PlanState, event: ev.Event, meta: Meta | RecordedEvent) -> PlanState:
-    new = _APPLIERS[type(event)](state, event, meta)
-    if new.signatures and type(event) in _MATERIAL_CANDIDATES:
-        new = _track_material(state, new, event, meta, state.version + 1)
+    try:
+        new = _APPLIERS[type(event)](state, event, meta)
+        if new.signatures and type(event) in _MATERIAL_CANDIDATES:
+            new = _track_material(state, new, event, meta, state.version + 1)
+    except _APPLY_FAILURES as exc:
+        if isinstance(meta, RecordedEvent):
+            raise does_not_apply(meta, exc) from exc
+        raise
     entry = _entry_for(event)
     entries = state.entries if entry is None else {**state.entries, meta.event_id: entry}
     return evolve(
@@ -112,6 +121,23 @@ def apply(state: PlanState, event: ev.Event, meta: Meta | RecordedEvent) -> Plan
         last_recorded_at=meta.recorded_at,
         head_hash=meta.hash,
         entries=entries,
+    )
+
+
+# What an applier raises when a stored event does not fit the plan it is folded into: an event
+# written by goalplan always fits, so one that does not was altered, or forged, in the store.
+_APPLY_FAILURES = (KeyError, IndexError, TypeError, ValueError, AttributeError)
+
+
+def does_not_apply(record: RecordedEvent, exc: BaseException) -> IntegrityError:
+    """One sentence naming the plan, version and what the event refers to that is not there."""
+    if isinstance(exc, KeyError) and exc.args:
+        cause = f"it refers to {exc.args[0]!r}, which the plan does not hold at that point"
+    else:
+        cause = f"{type(exc).__name__}: {exc}"
+    return IntegrityError(
+        f"{record.where}: this {record.type.replace('_', ' ')} entry does not fit the plan as it stood "
+        f"({cause}); the log was altered. Run `goalplan verify`."
     )
 
 

@@ -10,7 +10,7 @@ from attrs import field, frozen
 
 from goalplan.codec import RecordedEvent, format_timestamp, parse_iso_date
 from goalplan.domain import PlanState, apply, fold
-from goalplan.errors import RejectedError
+from goalplan.errors import GoalplanError, RejectedError
 from goalplan.projections.history import HistoryEntry, plan_history
 from goalplan.store.snapshots import Snapshot, start_from
 from goalplan.text import check_date
@@ -41,6 +41,24 @@ def as_of(records: Sequence[RecordedEvent], moment: datetime) -> PlanState:
     """The plan as the log stood at ``moment``: only events recorded by then count."""
     stamp = format_timestamp(moment)
     return fold((r for r in records if r.recorded_at <= stamp), plan_id=records[0].plan_id if records else "")
+
+
+def readable_part(
+    records: Sequence[RecordedEvent],
+) -> tuple[tuple[RecordedEvent, ...], tuple[GoalplanError, ...]]:
+    """For a forensic read of a damaged log: the events that still decode and fit the plan as
+    it stood, and why each other one was left out (the reader is told, nothing is guessed)."""
+    kept: list[RecordedEvent] = []
+    left_out: list[GoalplanError] = []
+    state = PlanState(plan_id=records[0].plan_id if records else "")
+    for record in records:
+        try:
+            state = apply(state, record.event, record)
+        except GoalplanError as exc:
+            left_out.append(exc)
+            continue
+        kept.append(record)
+    return tuple(kept), tuple(left_out)
 
 
 @frozen

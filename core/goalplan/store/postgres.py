@@ -443,6 +443,28 @@ class _TracedCursor(psycopg.Cursor[tuple[Any, ...]]):
         super().executemany(query, rows, **kwargs)
 
 
+def _refuse_shared_event_ids(conn: psycopg.Connection[tuple[Any, ...]], schema: str) -> None:
+    """Migration 2 makes event ids unique store-wide; a 0.1.0 store may hold one id in two plans.
+
+    Said in one sentence before the unique index would fail with the server's own words; the
+    migration's transaction then rolls back, so the store stays as it was.
+    """
+    shared = conn.execute(
+        "SELECT event_id, array_agg(DISTINCT plan_id ORDER BY plan_id) FROM events"
+        " GROUP BY event_id HAVING count(DISTINCT plan_id) > 1 ORDER BY event_id LIMIT 6"
+    ).fetchall()
+    if not shared:
+        return
+    named = "; ".join(f"{event_id} in plans {', '.join(plans)}" for event_id, plans in shared[:5])
+    more = " and more" if len(shared) > 5 else ""
+    raise StoreError(
+        f"cannot upgrade the PostgreSQL store in schema {schema}: from this version an event id must "
+        f"be unique in the whole store, but the same id is stored in more than one plan ({named}{more}); "
+        "nothing was changed. Keep this store with the goalplan that wrote it, or move all but one of "
+        "each of those plans to another store with it, then open this one again."
+    )
+
+
 @frozen
 class _Written:
     """An append stored by phase 1: its plan and versions, awaiting positions."""
@@ -522,6 +544,8 @@ class PostgresStore(InlineProjections):
             for version, name, statements in MIGRATIONS:
                 if version in applied:
                     continue
+                if version == 2 and 1 in applied:
+                    _refuse_shared_event_ids(conn, schema)
                 conn.execute(statements)
                 conn.execute(
                     "INSERT INTO goalplan_migrations (version, name) VALUES (%s, %s)", (version, name)

@@ -43,6 +43,7 @@ SNAPSHOT_EVERY = 100
 _FOLD_MODULES = (
     "goalplan.events",
     "goalplan.codec",
+    "goalplan.errors",
     "goalplan.domain.state",
     "goalplan.domain.replace",
     "goalplan.domain.material",

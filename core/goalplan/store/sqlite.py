@@ -14,6 +14,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from goalplan.codec import GENESIS_HASH, NewEvent, RecordedEvent
 from goalplan.errors import ConcurrencyError, GoalplanError, StoreError, StoreNotFoundError
@@ -131,28 +132,79 @@ class SQLiteStore(InlineProjections):
                 "(or give the right --db)."
             )
         created = False
+        self.read_only = False
+        """Opened for reading only: the file or its folder may not be written (see _open_read_only)."""
         try:
             # The file holds clinical data: 0600 whatever the umask (SQLite gives -wal and -shm
             # the database file's mode).
-            created = create_private_file(self.path)
-            self._conn = sqlite3.connect(self.path, timeout=timeout, isolation_level=None)
-            if _log.isEnabledFor(logging.DEBUG):  # checked once: no cost per statement when off
-                self._conn.set_trace_callback(lambda sql: _log.debug("sql %s: %s", self.path, shorten(sql)))
             try:
-                self._conn.execute("PRAGMA journal_mode=WAL")
-                self._conn.execute(f"PRAGMA synchronous={synchronous}")
-                self._conn.execute(f"PRAGMA busy_timeout={int(timeout * 1000)}")
-                self._migrate()
-                self._conn.executescript(READ_MODEL_TABLES)
-                self._init_projections()
-                self._ensure_read_models()
-            except BaseException:
-                self._conn.close()
-                raise
+                created = create_private_file(self.path)
+            except PermissionError:
+                if not self.path.exists():
+                    raise
+            try:
+                self._open(synchronous, timeout)
+            except sqlite3.OperationalError as exc:
+                if created or not _refused_write(exc):
+                    raise
+                self._open_read_only(timeout)
         except (OSError, sqlite3.Error) as exc:
             if created:
                 self.path.unlink(missing_ok=True)
             raise StoreError(f"cannot open the goalplan store at {self.path}: {_reason(exc)}.") from None
+
+    def _open(self, synchronous: str, timeout: float) -> None:
+        self._conn = sqlite3.connect(self.path, timeout=timeout, isolation_level=None)
+        if _log.isEnabledFor(logging.DEBUG):  # checked once: no cost per statement when off
+            self._conn.set_trace_callback(lambda sql: _log.debug("sql %s: %s", self.path, shorten(sql)))
+        try:
+            self._conn.execute("PRAGMA journal_mode=WAL")
+            self._conn.execute(f"PRAGMA synchronous={synchronous}")
+            self._conn.execute(f"PRAGMA busy_timeout={int(timeout * 1000)}")
+            self._migrate()
+            self._conn.executescript(READ_MODEL_TABLES)
+            self._init_projections()
+            self._ensure_read_models()
+        except BaseException:
+            self._conn.close()
+            raise
+
+    def _open_read_only(self, timeout: float) -> None:
+        """A store in a folder (or a file) this user may not write: read it as it is.
+
+        WAL readers need the -shm file; ``mode=ro`` uses it when it can. Where it cannot be made
+        (a read-only folder) the file is read as ``immutable``, which is right only when no -wal
+        file holds changes not yet in it: then the store is refused instead of read stale.
+        """
+        uri = f"file:{quote(str(self.path.resolve()))}?mode=ro"
+        conn = sqlite3.connect(uri, uri=True, timeout=timeout, isolation_level=None)
+        try:
+            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        except sqlite3.OperationalError:
+            conn.close()
+            wal = self.path.with_name(self.path.name + "-wal")
+            if wal.exists() and wal.stat().st_size > 0:
+                raise StoreError(
+                    f"cannot read the goalplan store at {self.path}: it may not be written here, and "
+                    f"its write-ahead log {wal.name} holds changes not yet in the file; open it once "
+                    "where it may be written."
+                ) from None
+            conn = sqlite3.connect(uri + "&immutable=1", uri=True, timeout=timeout, isolation_level=None)
+        self._conn = conn
+        self.read_only = True
+        try:
+            applied = self._applied_version()
+            if applied != SCHEMA_VERSION:
+                raise StoreError(
+                    f"the goalplan store at {self.path} is at schema version {applied} and needs an "
+                    f"upgrade to version {SCHEMA_VERSION}, which needs it to be writable; open it once "
+                    "where it may be written."
+                )
+            self._load_store_id()
+            self._init_projections()
+        except BaseException:
+            conn.close()
+            raise
 
     # schema ----------------------------------------------------------------------------------
 
@@ -237,6 +289,11 @@ class SQLiteStore(InlineProjections):
         check_batch(plan_id, events, expect_hashes)
         if not events:
             return AppendResult(plan_id, (), ())
+        if self.read_only:
+            raise StoreError(
+                f"cannot write to the goalplan store at {self.path}: it is read-only here (the file "
+                "or its folder may not be written); nothing was written."
+            )
         try:
             return self._append(plan_id, events, expected_version, expect_hashes)
         except sqlite3.Error as exc:
@@ -453,6 +510,12 @@ class SQLiteStore(InlineProjections):
             "SELECT key_id, public_key, label, added_at FROM signing_keys ORDER BY added_at"
         )
         return [StoredKey(*row) for row in cursor]
+
+
+def _refused_write(exc: sqlite3.OperationalError) -> bool:
+    """Whether opening failed because the file, or the -wal and -shm files beside it, may not be written."""
+    text = str(exc)
+    return "readonly" in text or "unable to open" in text
 
 
 def _reason(exc: BaseException) -> str:

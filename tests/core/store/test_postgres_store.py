@@ -182,3 +182,40 @@ def test_an_existing_schema_migrates_forward_and_builds_its_read_models(
         assert [row[0] for row in reopened.plan_summaries()] == ["plan-a"]
         assert reopened.check_read_models().mismatches == ()
         assert reopened.append("plan-b", new_events(1), 0).positions == (4,)
+
+
+@pytest.mark.postgres
+def test_an_old_store_with_one_event_id_in_two_plans_is_refused_unchanged(postgres_url: str) -> None:
+    """Migration 2 makes event ids unique store-wide: a 0.1.0 store that holds one id in two
+    plans is refused in one sentence naming them, and the migration leaves no trace."""
+    from goalplan.store.postgres import MIGRATIONS
+
+    with psycopg.connect(postgres_url, autocommit=True) as raw:
+        raw.execute(MIGRATIONS[0][2])
+        raw.execute(
+            "CREATE TABLE goalplan_migrations (version integer PRIMARY KEY, name text NOT NULL,"
+            " applied_at timestamptz NOT NULL DEFAULT now())"
+        )
+        raw.execute("INSERT INTO goalplan_migrations (version, name) VALUES (1, %s)", (MIGRATIONS[0][1],))
+        for position, plan_id in enumerate(("plan-a", "plan-b", "plan-c"), start=1):
+            raw.execute(
+                "INSERT INTO events VALUES (%s, 1, %s, %s, '2026-01-05T10:00:00.000000Z', 'dr.ruiz',"
+                " 'plan_opened', 1, '{}', %s, %s)",
+                (plan_id, position, "shared-id" if plan_id != "plan-c" else "own-id", "0" * 64, "f" * 64),
+            )
+        with pytest.raises(GoalplanError) as refused:
+            open_store(postgres_url)
+        message = str(refused.value)
+        assert "shared-id in plans plan-a, plan-b" in message and "nothing was changed" in message
+        assert "own-id" not in message and "\n" not in message
+        assert raw.execute("SELECT version FROM goalplan_migrations").fetchall() == [(1,)]
+        assert raw.execute("SELECT count(*) FROM events").fetchone() == (3,)
+        assert raw.execute("SELECT to_regclass('checkpoints')").fetchone() == (None,)
+        columns = {
+            r[0]
+            for r in raw.execute(
+                "SELECT column_name FROM information_schema.columns"
+                " WHERE table_name = 'events' AND table_schema = current_schema()"
+            )
+        }
+        assert "hash_scheme" not in columns

@@ -4,12 +4,14 @@ is caught by verify and named by plan, on SQLite and on PostgreSQL; the untouche
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import pytest
 
 from goalplan import Goalplan, IntegrityError
 from goalplan.codec import NewEvent, chain_hash
 from goalplan.store import EventStore
+from goalplan.store.checkpoints import CHECKPOINT_FIELDS
 from goalplan.store.integrity import IntegrityReport
 from tests.core.store.conftest import Backdoor
 from tests.core.store.factory import new_events
@@ -172,3 +174,105 @@ def _insert(
             event.hash_scheme,
         ),
     )
+
+
+# The witness and the checkpoints table ------------------------------------------------------
+
+
+def _witness(store: EventStore) -> Path:
+    from goalplan.store.keys import witness_file
+
+    return witness_file(store.store_id)
+
+
+def test_deleting_the_witness_alone_is_reported(filled: EventStore) -> None:
+    """Without its witness the store cannot show that nothing was cut off its end: verify says so
+    rather than passing silently."""
+    _witness(filled).unlink()
+    report = verify_all(filled)
+    assert not report.ok and report.witness != "checked", report
+
+
+def test_deleting_the_last_events_and_the_witness_is_caught_by_a_kept_checkpoint(
+    filled: EventStore, backdoor: Backdoor
+) -> None:
+    kept = filled.read_checkpoints()[-1].to_json()
+    backdoor.tamper(
+        ("DELETE FROM events WHERE plan_id = ? AND version = 3", (B,)),
+        ("DELETE FROM checkpoints WHERE position = 8", ()),
+    )
+    _witness(filled).unlink()
+    report = Goalplan(filled, actor="auditor").integrity(against=[kept])
+    assert not report.ok and B in named(report)
+
+
+def test_replacing_the_witness_with_an_older_one(filled: EventStore, backdoor: Backdoor) -> None:
+    """The attacker keeps an old copy of the witness, cuts the store back to it, and puts it back."""
+    older = _witness(filled).read_bytes()  # the witness as it stood at position 8
+    filled.append(C, new_events(1), 2)  # position 9
+    filled.append(B, new_events(1), 3)  # position 10
+    kept = filled.read_checkpoints()[-1].to_json()  # `checkpoint export`, kept elsewhere
+    backdoor.tamper(
+        ("DELETE FROM events WHERE position >= 9", ()),
+        ("DELETE FROM checkpoints WHERE position >= 9", ()),
+    )
+    _witness(filled).write_bytes(older)
+    report = verify_all(filled)
+    # An older witness the store still reaches is consistent with the cut: this is the case only
+    # a checkpoint kept elsewhere (checkpoint export, a printed fingerprint) can reveal.
+    assert report.ok, report.problems
+    against = Goalplan(filled, actor="auditor").integrity(against=[kept])
+    assert not against.ok and B in named(against)
+    against = Goalplan(filled, actor="auditor").integrity(against=[kept])
+    assert not against.ok and B in named(against)
+
+
+def test_editing_the_checkpoints_table(filled: EventStore, backdoor: Backdoor) -> None:
+    backdoor.tamper(("UPDATE checkpoints SET version = 1 WHERE plan_id = ? AND version = 2", (C,)))
+    report = verify_all(filled)
+    assert not report.ok and C in named(report)
+
+
+def test_a_checkpoint_signed_by_a_key_the_store_does_not_trust(
+    filled: EventStore, backdoor: Backdoor
+) -> None:
+    """A forged, well-chained event with a checkpoint correctly signed by the attacker's own key,
+    registered in the store's signing_keys table as if it belonged there."""
+    import base64
+
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+    from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
+    from goalplan.store.checkpoints import Checkpoint
+    from goalplan.store.keys import key_id_of
+
+    theirs = Ed25519PrivateKey.generate()
+    public = base64.b64encode(theirs.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)).decode()
+    head = filled.read_stream(B)[-1]
+    (fake,) = new_events(1, tag="forged")
+    digest = chain_hash(plan_id=B, version=head.version + 1, event=fake, prev_hash=head.hash)
+    unsigned = Checkpoint(
+        store_id=filled.store_id,
+        position=9,
+        first_position=9,
+        plan_id=B,
+        version=head.version + 1,
+        hash=digest,
+        prior_plan_id=B,
+        prior_version=head.version,
+        prior_hash=head.hash,
+        key_id=key_id_of(public),
+    )
+    signature = base64.b64encode(theirs.sign(unsigned.message())).decode()
+    row = (*unsigned.row()[:-1], signature)
+    backdoor.tamper(
+        _insert(fake, B, head.version + 1, 9, head.hash, digest),
+        (
+            "INSERT INTO signing_keys (key_id, public_key, label, added_at) VALUES (?, ?, ?, ?)",
+            (key_id_of(public), public, "attacker", "2026-01-01T00:00:00Z"),
+        ),
+        (f"INSERT INTO checkpoints ({', '.join(CHECKPOINT_FIELDS[1:])}) VALUES ({', '.join('?' * 10)})", row),
+    )
+    report = verify_all(filled)
+    assert not report.ok and B in named(report)
+    assert any(p.kind == "untrusted-key" and p.plan_id == B for p in report.problems), report.problems
