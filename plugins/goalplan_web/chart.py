@@ -21,6 +21,41 @@ def _number(value: float) -> str:
     return f"{value:g}"
 
 
+class _Plot:
+    """The frame both time-series charts share: scales, the open tag, the line and the dates."""
+
+    def __init__(self, first: date, last: date, low: float, high: float, label: str) -> None:
+        self.first, self.last, self.low, self.high = first, last, low, high
+        self.span_days = max((last - first).days, 1)
+        self.parts = [
+            f'<svg class="chart" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" aria-label="{escape(label)}" '
+            'xmlns="http://www.w3.org/2000/svg">',
+            f"<title>{escape(label)}</title>",
+            f'<rect x="{LEFT}" y="{TOP}" width="{WIDTH - LEFT - RIGHT}" height="{HEIGHT - TOP - BOTTOM}" '
+            'fill="#ffffff" stroke="#d8dde5"/>',
+        ]
+
+    def x(self, day: date) -> float:
+        return LEFT + (WIDTH - LEFT - RIGHT) * (day - self.first).days / self.span_days
+
+    def y(self, value: float) -> float:
+        return TOP + (HEIGHT - TOP - BOTTOM) * (self.high - value) / (self.high - self.low)
+
+    def finish(self, points: list[tuple[date, float]]) -> Markup:
+        """The values as a line with dots, the first and last dates under it, and the end tag."""
+        x, y, parts = self.x, self.y, self.parts
+        line = " ".join(f"{x(d):.1f},{y(v):.1f}" for d, v in points)
+        parts.append(f'<polyline points="{line}" fill="none" stroke="#1f5fa8" stroke-width="2"/>')
+        parts.extend(f'<circle cx="{x(d):.1f}" cy="{y(v):.1f}" r="3.5" fill="#1f5fa8"/>' for d, v in points)
+        for day, anchor in ((self.first, "start"), (self.last, "end")):
+            parts.append(
+                f'<text x="{x(day):.1f}" y="{HEIGHT - BOTTOM + 18}" text-anchor="{anchor}" font-size="12" '
+                f'fill="#5b6472">{day.isoformat()}</text>'
+            )
+        parts.append("</svg>")
+        return Markup("".join(parts))
+
+
 def goal_chart(goal: goalplan.Goal, progress: goalplan.GoalProgress) -> Markup:
     """The chart, or an empty string when there is nothing to draw (no measure or no points)."""
     measure = goal.measure
@@ -34,26 +69,13 @@ def goal_chart(goal: goalplan.Goal, progress: goalplan.GoalProgress) -> Markup:
     low, high = min(values), max(values)
     if high == low:
         low, high = low - 1, high + 1
-    span_days = max((last - first).days, 1)
-
-    def x(day: date) -> float:
-        return LEFT + (WIDTH - LEFT - RIGHT) * (day - first).days / span_days
-
-    def y(value: float) -> float:
-        return TOP + (HEIGHT - TOP - BOTTOM) * (high - value) / (high - low)
-
     label = (
         f"{measure.name} ({measure.unit}) from {first.isoformat()} to {last.isoformat()}: "
         f"baseline {_number(measure.baseline)}, target {_number(measure.target)}, "
         f"latest {_number(points[-1][1])} on {points[-1][0].isoformat()}"
     )
-    parts = [
-        f'<svg class="chart" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" aria-label="{escape(label)}" '
-        'xmlns="http://www.w3.org/2000/svg">',
-        f"<title>{escape(label)}</title>",
-        f'<rect x="{LEFT}" y="{TOP}" width="{WIDTH - LEFT - RIGHT}" height="{HEIGHT - TOP - BOTTOM}" '
-        'fill="#ffffff" stroke="#d8dde5"/>',
-    ]
+    plot = _Plot(first, last, low, high, label)
+    x, y, parts = plot.x, plot.y, plot.parts
     references = ((measure.baseline, "baseline", "#5b6472"), (measure.target, "target", "#1e7a3c"))
     for value, name, colour in references:
         parts.append(
@@ -74,16 +96,7 @@ def goal_chart(goal: goalplan.Goal, progress: goalplan.GoalProgress) -> Markup:
             f'<line x1="{tx:.1f}" x2="{tx:.1f}" y1="{TOP}" y2="{HEIGHT - BOTTOM}" stroke="#a3261b" '
             'stroke-dasharray="2 3"/>'
         )
-    line = " ".join(f"{x(d):.1f},{y(v):.1f}" for d, v in points)
-    parts.append(f'<polyline points="{line}" fill="none" stroke="#1f5fa8" stroke-width="2"/>')
-    parts.extend(f'<circle cx="{x(d):.1f}" cy="{y(v):.1f}" r="3.5" fill="#1f5fa8"/>' for d, v in points)
-    for day, anchor in ((first, "start"), (last, "end")):
-        parts.append(
-            f'<text x="{x(day):.1f}" y="{HEIGHT - BOTTOM + 18}" text-anchor="{anchor}" font-size="12" '
-            f'fill="#5b6472">{day.isoformat()}</text>'
-        )
-    parts.append("</svg>")
-    return Markup("".join(parts))
+    return plot.finish(points)
 
 
 STATUS_COLOURS = {"on-track": "#1e7a3c", "at-risk": "#8a5a00", "off-track": "#a3261b"}
@@ -130,25 +143,12 @@ def score_chart(name: str, points: list[tuple[date, float]], remission_below: fl
     low, high = min([0.0, *values]), max(values)
     if high == low:
         high = low + 1
-    span_days = max((last - first).days, 1)
-
-    def x(day: date) -> float:
-        return LEFT + (WIDTH - LEFT - RIGHT) * (day - first).days / span_days
-
-    def y(value: float) -> float:
-        return TOP + (HEIGHT - TOP - BOTTOM) * (high - value) / (high - low)
-
     label = (
         f"{name} totals from {first.isoformat()} to {last.isoformat()}: first {_number(points[0][1])}, "
         f"latest {_number(points[-1][1])}"
     )
-    parts = [
-        f'<svg class="chart" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" aria-label="{escape(label)}" '
-        'xmlns="http://www.w3.org/2000/svg">',
-        f"<title>{escape(label)}</title>",
-        f'<rect x="{LEFT}" y="{TOP}" width="{WIDTH - LEFT - RIGHT}" height="{HEIGHT - TOP - BOTTOM}" '
-        'fill="#ffffff" stroke="#d8dde5"/>',
-    ]
+    plot = _Plot(first, last, low, high, label)
+    y, parts = plot.y, plot.parts
     if remission_below is not None:
         ry = y(remission_below)
         parts.append(
@@ -164,13 +164,4 @@ def score_chart(name: str, points: list[tuple[date, float]], remission_below: fl
             f'<text x="{LEFT - 6}" y="{y(value) + 4:.1f}" text-anchor="end" font-size="12" fill="#5b6472">'
             f"{escape(_number(value))}</text>"
         )
-    line = " ".join(f"{x(d):.1f},{y(v):.1f}" for d, v in points)
-    parts.append(f'<polyline points="{line}" fill="none" stroke="#1f5fa8" stroke-width="2"/>')
-    parts.extend(f'<circle cx="{x(d):.1f}" cy="{y(v):.1f}" r="3.5" fill="#1f5fa8"/>' for d, v in points)
-    for day, anchor in ((first, "start"), (last, "end")):
-        parts.append(
-            f'<text x="{x(day):.1f}" y="{HEIGHT - BOTTOM + 18}" text-anchor="{anchor}" font-size="12" '
-            f'fill="#5b6472">{day.isoformat()}</text>'
-        )
-    parts.append("</svg>")
-    return Markup("".join(parts))
+    return plot.finish(points)
