@@ -11,7 +11,7 @@ from typing import Any
 import click
 
 from goalplan.audit import AuditScope, AuditSettings
-from goalplan.cli.context import DATE, MOMENT, AppContext, pass_app
+from goalplan.cli.context import DATE, MOMENT, AppContext, pass_app, write_stdout_bytes
 from goalplan.exporting import parse_option_pairs
 from goalplan.files import write_atomically
 from goalplan.plugins import get_plugin_manager
@@ -142,9 +142,7 @@ def audit(
     finally:
         report.close()
     if output is None:
-        stdout = click.get_binary_stream("stdout")
-        stdout.write(data)
-        stdout.flush()
+        write_stdout_bytes(data)
     else:
         write_atomically(output, data)
         click.echo(f"Wrote {report.spool.count} finding(s) to {output}.", err=True)

@@ -167,6 +167,13 @@ def emit_json(value: Any) -> None:
     click.echo(json_printable(json.dumps(value, ensure_ascii=False, indent=2, sort_keys=True)))
 
 
+def write_stdout_bytes(data: bytes) -> None:
+    """Binary output (PDF, CSV, audit reports) to standard output, past the text layer."""
+    stdout = sys.stdout.buffer
+    stdout.write(data)
+    stdout.flush()
+
+
 def fail(message: str, code: int = 1) -> None:
     click.echo(f"goalplan: {printable(message, multiline=False)}", err=True)
     sys.exit(code)

@@ -49,9 +49,7 @@ class ShortUsageError(click.UsageError):
 
 
 def _shorten(exc: click.UsageError, ctx: click.Context | None = None) -> ShortUsageError:
-    short = ShortUsageError(exc.format_message(), exc.ctx or ctx)
-    short.exit_code = exc.exit_code
-    return short
+    return ShortUsageError(exc.format_message(), exc.ctx or ctx)  # exits 2, as every usage error
 
 
 keep_hyphenated_words_whole()

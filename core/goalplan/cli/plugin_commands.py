@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from goalplan.cli.completion import install_completion
-from goalplan.cli.context import AppContext, emit_json, json_option, pass_app
+from goalplan.cli.context import AppContext, emit_json, json_option, pass_app, write_stdout_bytes
 from goalplan.errors import RejectedError
 from goalplan.exporting import (
     Exporter,
@@ -191,8 +191,6 @@ def export(
 
 def _write(data: bytes, output: Path | None) -> None:
     if output is None:
-        stdout = click.get_binary_stream("stdout")
-        stdout.write(data)
-        stdout.flush()
+        write_stdout_bytes(data)
     else:
         write_atomically(output, data)
