@@ -34,6 +34,7 @@ import goalplan
 from goalplan_web.account_store import AccountStore, check_password
 from goalplan_web.accounts import Account, AccountError
 from goalplan_web.chart import goal_chart
+from goalplan_web.form_fields import FIELD_MAX
 from goalplan_web.kit import Kit
 from goalplan_web.pages import page_routes
 from goalplan_web.roles import may, visible
@@ -43,7 +44,9 @@ HERE = Path(__file__).parent
 DOWNLOADS = ("pdf", "csv", "fhir")
 SESSION_COOKIE = "goalplan_session"
 SESSION_MAX_AGE = 12 * 3600  # the signed cookie's own end, whatever the activity
-FIELD_MAX = 4000
+# A form's fields: the intervention form has one per goal of the plan, so room for hundreds;
+# anything above is refused by Starlette with a 400 before it is parsed further.
+FORM_FIELDS_MAX = 1000
 BROKEN_RECORD = (
     "This record fails its integrity check and is not shown. "
     "An administrator should run goalplan verify on the store."
@@ -309,7 +312,9 @@ def create_app(settings: Settings) -> Starlette:
 
     def endpoint(handler: Callable[..., Response], **kwargs: Any) -> Callable[[Request], Any]:
         async def run(request: Request) -> Response:
-            form = await request.form(max_files=0, max_fields=50) if request.method == "POST" else None
+            form = None
+            if request.method == "POST":
+                form = await request.form(max_files=0, max_fields=FORM_FIELDS_MAX)
             return await run_in_threadpool(handler, request, form, **kwargs)
 
         return run

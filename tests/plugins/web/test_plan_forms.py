@@ -571,3 +571,29 @@ def test_a_stale_details_form_shows_the_other_writers_values_where_nothing_was_t
     )  # typed over the change: kept
     assert 'id="level_of_care" name="level_of_care" value="outpatient"' in page
     assert state(web, web.own_plan).version == seen + 1
+
+
+def test_an_intervention_can_be_linked_to_every_goal_of_a_large_plan(web: Web) -> None:
+    with goalplan.Goalplan.open(web.db, actor="seed") as gp:
+        plan = gp.plan(web.own_plan)
+        for n in range(60):  # one form field per goal ticked: more than a small field limit allows
+            plan.set_goal(f"I will practise skill {n} each week.", by=date(2026, 9, 1))
+    client = web.signed_in("ruiz")
+    current = state(web, web.own_plan)
+    goals = list(current.goals)
+    assert len(goals) > 60
+    data = {
+        "modality": "ACT",
+        "description": "Weekly skills practice",
+        "type": "individual",
+        "minutes": "50",
+        "sessions": "1",
+        "per": "week",
+        "provider": "Sam Lee",
+        "version": str(current.version),
+        "csrftoken": csrf(client),
+    }
+    response = client.post(f"/plans/{web.own_plan}/new-intervention", data={**data, "goals": goals})
+    assert response.status_code == 303, response.text
+    added = next(i for i in state(web, web.own_plan).interventions.values() if i.modality == "ACT")
+    assert set(added.goal_ids) == set(goals)
