@@ -18,14 +18,8 @@ from goalplan.domain import PlanState, fold
 from goalplan.errors import IntegrityError, RejectedError
 from goalplan.store.checkpoints import Checkpoint, seal
 from goalplan.store.claims import Claim
-from goalplan.store.keys import (
-    PendingWitness,
-    SigningKey,
-    begin_witness,
-    load_or_create_key,
-    witness_file,
-    write_witness,
-)
+from goalplan.store.keys import SigningKey, load_or_create_key, witness_file
+from goalplan.store.witness import PendingWitness, WitnessFile, write_witness
 
 APPEND_ONLY_MESSAGE = "goalplan events are append-only"
 
@@ -120,6 +114,7 @@ class EventStore(abc.ABC):
     _key: SigningKey | None = None
     _key_registered: bool = False
     _witness_path: tuple[tuple[str, str], Path] | None = None
+    _witness_handle: WitnessFile | None = None
 
     @abc.abstractmethod
     def append(
@@ -242,7 +237,17 @@ class EventStore(abc.ABC):
         if checkpoint is None:
             return None
         key = self.signing_key()
-        return begin_witness(self._witness_file(key), checkpoint.to_json(key.public_key))
+        path = self._witness_file(key)
+        handle = self._witness_handle
+        if handle is None or handle.path != path:  # the first append, or another key since
+            self._close_witness()
+            handle = self._witness_handle = WitnessFile(path)
+        return handle.begin(checkpoint.to_json(key.public_key))
+
+    def _close_witness(self) -> None:
+        handle, self._witness_handle = self._witness_handle, None
+        if handle is not None:
+            handle.close()
 
     def _witness_file(self, key: SigningKey) -> Path:
         path = self._witness_path

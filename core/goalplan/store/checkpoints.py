@@ -10,12 +10,13 @@ every plan, and none of that can be rewritten without the key. See docs/architec
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from json.encoder import encode_basestring as _quote
 from typing import Any
 
-from attrs import asdict, evolve, frozen
+from attrs import asdict, frozen
 
 from goalplan.errors import GoalplanError
-from goalplan.jcs import jcs
+from goalplan.jcs import MAX_SAFE_INTEGER, jcs
 from goalplan.store.keys import SigningKey, key_id_of, verify_signature
 
 MESSAGE_PREFIX = b"goalplan checkpoint 1\n"
@@ -51,17 +52,24 @@ class Checkpoint:
     signature: str = ""
 
     def message(self) -> bytes:
-        """The bytes signed: a fixed prefix, then the JCS of every field but the signature."""
-        fields = asdict(self)
-        del fields["signature"]
-        return MESSAGE_PREFIX + jcs(fields).encode("utf-8")
+        """The bytes signed: a fixed prefix, then the JCS of every field but the signature.
+
+        Spelled directly when every field is plain (ASCII text, whole numbers JCS writes as
+        they are): the same bytes as jcs() gives, at a tenth of its cost on every append.
+        """
+        text = _plain_message(self)
+        if text is None:
+            fields = asdict(self)
+            del fields["signature"]
+            text = jcs(fields)
+        return MESSAGE_PREFIX + text.encode("utf-8")
 
     def row(self) -> tuple[Any, ...]:
         return tuple(getattr(self, name) for name in CHECKPOINT_FIELDS[1:])
 
     def to_json(self, public_key: str = "") -> dict[str, Any]:
         """The form written to the witness and by ``checkpoint export``."""
-        out: dict[str, Any] = asdict(self)
+        out: dict[str, Any] = {name: getattr(self, name) for name in CHECKPOINT_FIELDS}
         out["format"] = "goalplan-checkpoint-1"
         if public_key:
             out["public_key"] = public_key
@@ -69,6 +77,27 @@ class Checkpoint:
 
     def where(self) -> str:
         return f"plan {self.plan_id} version {self.version} at position {self.position}"
+
+
+_SAFE = range(-MAX_SAFE_INTEGER, MAX_SAFE_INTEGER + 1)
+
+
+def _plain_message(c: Checkpoint) -> str | None:
+    """JCS of the signed fields, written out in their sorted order; None unless every text is
+    ASCII and every number a safe whole number (then jcs() decides)."""
+    texts = (c.hash, c.key_id, c.plan_id, c.prior_hash, c.prior_plan_id, c.store_id)
+    numbers = (c.first_position, c.position, c.prior_version, c.version)
+    if not all(type(t) is str and t.isascii() for t in texts) or not all(
+        type(n) is int and n in _SAFE for n in numbers
+    ):
+        return None
+    text = _quote
+    return (
+        f'{{"first_position":{c.first_position},"hash":{text(c.hash)},"key_id":{text(c.key_id)},'
+        f'"plan_id":{text(c.plan_id)},"position":{c.position},"prior_hash":{text(c.prior_hash)},'
+        f'"prior_plan_id":{text(c.prior_plan_id)},"prior_version":{c.prior_version},'
+        f'"store_id":{text(c.store_id)},"version":{c.version}}}'
+    )
 
 
 def checkpoint_from_row(store_id: str, row: Sequence[Any]) -> Checkpoint:
@@ -121,19 +150,19 @@ def seal_span(
 ) -> Checkpoint:
     """Sign an append that holds ``positions`` (first, last) and ends at ``head`` (version, hash)."""
     prior_plan, prior_version, prior_hash = prior or ("", 0, "")
-    unsigned = Checkpoint(
-        store_id=store_id,
-        position=positions[1],
-        first_position=positions[0],
-        plan_id=plan_id,
-        version=head[0],
-        hash=head[1],
-        prior_plan_id=prior_plan,
-        prior_version=prior_version,
-        prior_hash=prior_hash,
-        key_id=key.key_id,
-    )
-    return evolve(unsigned, signature=key.sign(unsigned.message()))
+    fields: dict[str, Any] = {
+        "store_id": store_id,
+        "position": positions[1],
+        "first_position": positions[0],
+        "plan_id": plan_id,
+        "version": head[0],
+        "hash": head[1],
+        "prior_plan_id": prior_plan,
+        "prior_version": prior_version,
+        "prior_hash": prior_hash,
+        "key_id": key.key_id,
+    }
+    return Checkpoint(**fields, signature=key.sign(Checkpoint(**fields).message()))
 
 
 def signature_holds(checkpoint: Checkpoint, public_key: str) -> bool:

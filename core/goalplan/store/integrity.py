@@ -17,7 +17,8 @@ from goalplan.errors import GoalplanError
 from goalplan.store.base import EventStore
 from goalplan.store.checkpoints import Checkpoint, checkpoint_from_json, signature_holds
 from goalplan.store.claims import claim_holds
-from goalplan.store.keys import BEFORE, PENDING, load_key, read_witness, trusted_keys, witness_file
+from goalplan.store.keys import load_key, trusted_keys, witness_file
+from goalplan.store.witness import BEFORE, PENDING, read_witness
 
 RECENT_LIMIT = 10_000  # positions remembered for the checks of the next checkpoint
 

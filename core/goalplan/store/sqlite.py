@@ -439,6 +439,7 @@ class SQLiteStore(InlineProjections):
         return str(row[0]) if row else ""
 
     def close(self) -> None:
+        self._close_witness()
         self._conn.close()
 
     # primitives for the inline projections ---------------------------------------------------

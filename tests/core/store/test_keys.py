@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from goalplan.errors import GoalplanError
-from goalplan.store.keys import WITNESS_SLOT, load_key, load_or_create_key, read_witness, write_witness
+from goalplan.store.keys import load_key, load_or_create_key
+from goalplan.store.witness import WITNESS_SLOT, read_witness, write_witness
 
 
 def test_the_key_is_created_once_private_in_a_private_folder(tmp_path: Path) -> None:

@@ -14,8 +14,9 @@ import pytest
 
 from goalplan import Goalplan
 from goalplan.store.checkpoints import seal
-from goalplan.store.keys import PENDING, read_witness, witness_file
+from goalplan.store.keys import witness_file
 from goalplan.store.sqlite import GUARDED_TABLES, SQLiteStore
+from goalplan.store.witness import PENDING, read_witness
 
 from .factory import new_events
 
