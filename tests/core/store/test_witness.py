@@ -4,8 +4,12 @@ without checking less than the append before."""
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import json
 import os
 import sqlite3
+import stat
 import threading
 from pathlib import Path
 from typing import Any
@@ -16,7 +20,16 @@ from goalplan import Goalplan
 from goalplan.store.checkpoints import seal
 from goalplan.store.keys import witness_file
 from goalplan.store.sqlite import GUARDED_TABLES, SQLiteStore
-from goalplan.store.witness import PENDING, read_witness
+from goalplan.store.witness import (
+    BEFORE,
+    PENDING,
+    WITNESS_SLOT,
+    _body,
+    _pending_body,
+    _read_slot,
+    _slot,
+    read_witness,
+)
 
 from .factory import new_events
 
@@ -162,3 +175,132 @@ def test_a_forked_child_flushes_its_own_witness(store: SQLiteStore) -> None:
         pytest.fail("the child's append did not return")
     assert os.waitstatus_to_exitcode(status) == 0
     assert store.stream_version("plan-a") == 5
+
+
+# The open witness: a store keeps its witness file open and reparses it only when it changed.
+
+
+def _slots(path: Path) -> list[dict[str, Any] | None]:
+    data = path.read_bytes()
+    return [_read_slot(data[start : start + WITNESS_SLOT]) for start in range(0, len(data), WITNESS_SLOT)]
+
+
+def _pending_before(path: Path) -> tuple[int, int]:
+    """(position of the pending record, position of the committed record it carries)."""
+    (pending,) = [s for s in _slots(path) if s is not None and s.get(PENDING)]
+    return pending["position"], pending[BEFORE]["position"]
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
+def test_an_append_by_another_process_between_two_of_ours_is_noticed(store: SQLiteStore) -> None:
+    """Another process of this installation writes the witness between two of our appends:
+    our next pending record must carry that process's append as the one before it."""
+    path = _witness_path(store)
+    pid = os.fork()
+    if pid == 0:  # another writer: its own store on the same file
+        code = 1
+        try:
+            with SQLiteStore(store.path) as other:
+                other.append("plan-b", new_events(1), 0)  # position 4
+            code = 0
+        finally:
+            os._exit(code)
+    assert os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]) == 0
+    record = read_witness(path)
+    assert record is not None and (record["plan_id"], record["position"]) == ("plan-b", 4)
+    store.append("plan-a", new_events(1), 3)  # position 5, through the handle held since position 3
+    record = read_witness(path)
+    assert record is not None and not record.get(PENDING) and record["position"] == 5
+    assert _pending_before(path) == (5, 4)  # not 3: the other process's write was read
+    assert Goalplan(store).integrity().ok
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
+def test_a_forked_child_writes_the_witness_and_the_parent_then_reads_it(store: SQLiteStore) -> None:
+    path = _witness_path(store)
+    pid = os.fork()
+    if pid == 0:  # the child appends through the store (and witness handle) it inherited
+        code = 1
+        try:
+            store.append("plan-a", new_events(1), 3)  # position 4
+            code = 0
+        finally:
+            os._exit(code)
+    assert os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]) == 0
+    record = read_witness(path)
+    assert record is not None and not record.get(PENDING) and record["position"] == 4
+    store.append("plan-a", new_events(1), 4)  # position 5
+    assert _pending_before(path) == (5, 4)
+    assert Goalplan(store).integrity().ok
+
+
+def test_a_deleted_witness_is_made_again_private(store: SQLiteStore) -> None:
+    path = _witness_path(store)
+    path.unlink()
+    old = os.umask(0o022)
+    try:
+        store.append("plan-a", new_events(1), 3)
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    record = read_witness(path)
+    assert record is not None and not record.get(PENDING) and record["position"] == 4
+    assert Goalplan(store).integrity().ok
+
+
+def test_a_witness_replaced_by_another_file_is_reopened(store: SQLiteStore) -> None:
+    """A restored copy is a new file at the same path: the next append must write that one,
+    not the file the store held open."""
+    path = _witness_path(store)
+    older = path.read_bytes()
+    store.append("plan-a", new_events(1), 3)  # position 4
+    copy = path.with_name("restored")
+    copy.write_bytes(older)  # the witness as it stood at position 3
+    os.replace(copy, path)
+    store.append("plan-a", new_events(1), 4)  # position 5
+    record = read_witness(path)
+    assert record is not None and not record.get(PENDING) and record["position"] == 5
+    assert _pending_before(path) == (5, 3)  # what the restored file held
+    assert Goalplan(store).integrity().ok
+
+
+def test_closing_the_store_closes_its_witness(store: SQLiteStore) -> None:
+    if not Path("/proc/self/fd").is_dir():
+        pytest.skip("needs /proc to name open files")
+    path = str(_witness_path(store))
+
+    def open_witnesses() -> int:
+        names = []
+        for fd in os.listdir("/proc/self/fd"):
+            with contextlib.suppress(OSError):
+                names.append(os.readlink(f"/proc/self/fd/{fd}"))
+        return names.count(path)
+
+    assert open_witnesses() == 1
+    store.close()
+    assert open_witnesses() == 0
+
+
+def test_a_pending_record_is_spelled_as_json_dumps_spells_it() -> None:
+    """The pending record's text is put together from pieces; readers of every version check
+    it against json.dumps(body, sort_keys=True, separators=(",", ":"))."""
+    record = {"format": "goalplan-checkpoint-1", "plan_id": 'plan-\u00e9"x', "position": 7, "version": 2}
+    before = {"plan_id": "plan-a", "position": 6}
+    for held in (before, None):
+        text = _pending_body(record, "null" if held is None else _body(held))
+        whole = {**record, PENDING: True, BEFORE: held}
+        assert text == json.dumps(whole, sort_keys=True, separators=(",", ":"))
+    odd = {"after": 1, "position": 2}  # a key sorting before "before": spelled the long way
+    assert _pending_body(odd, _body(before)) == _body({**odd, PENDING: True, BEFORE: before})
+
+
+def test_a_slot_is_checked_over_its_bytes_and_an_edit_is_refused() -> None:
+    body = _body({"plan_id": "plan-a", "position": 3})
+    slot = _slot(body)
+    assert _read_slot(slot) == {"plan_id": "plan-a", "position": 3}
+    assert _read_slot(slot.replace(b'"position":3', b'"position":2')) is None
+    # A body spelled otherwise, with the checksum over the canonical spelling, as before.
+    loose = b'{"body": {"position": 3, "plan_id": "plan-a"}, "sha256": "%s"}' % (
+        hashlib.sha256(body.encode()).hexdigest().encode()
+    )
+    assert _read_slot(loose.ljust(WITNESS_SLOT - 1) + b"\n") == {"plan_id": "plan-a", "position": 3}
