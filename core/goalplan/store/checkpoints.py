@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from json.encoder import encode_basestring as _quote
+from operator import attrgetter
 from typing import Any
 
 from attrs import asdict, frozen
@@ -33,6 +34,9 @@ CHECKPOINT_FIELDS = (
     "key_id",
     "signature",
 )
+
+_fields_of = attrgetter(*CHECKPOINT_FIELDS)
+_row_of = attrgetter(*CHECKPOINT_FIELDS[1:])
 
 
 @frozen(kw_only=True)
@@ -65,11 +69,11 @@ class Checkpoint:
         return MESSAGE_PREFIX + text.encode("utf-8")
 
     def row(self) -> tuple[Any, ...]:
-        return tuple(getattr(self, name) for name in CHECKPOINT_FIELDS[1:])
+        return _row_of(self)
 
     def to_json(self, public_key: str = "") -> dict[str, Any]:
         """The form written to the witness and by ``checkpoint export``."""
-        out: dict[str, Any] = {name: getattr(self, name) for name in CHECKPOINT_FIELDS}
+        out: dict[str, Any] = dict(zip(CHECKPOINT_FIELDS, _fields_of(self), strict=True))
         out["format"] = "goalplan-checkpoint-1"
         if public_key:
             out["public_key"] = public_key
@@ -79,17 +83,17 @@ class Checkpoint:
         return f"plan {self.plan_id} version {self.version} at position {self.position}"
 
 
-_SAFE = range(-MAX_SAFE_INTEGER, MAX_SAFE_INTEGER + 1)
-
-
 def _plain_message(c: Checkpoint) -> str | None:
     """JCS of the signed fields, written out in their sorted order; None unless every text is
-    ASCII and every number a safe whole number (then jcs() decides)."""
-    texts = (c.hash, c.key_id, c.plan_id, c.prior_hash, c.prior_plan_id, c.store_id)
+    ASCII and every number a whole number JCS writes as it is (then jcs() decides)."""
+    try:
+        plain = "".join((c.hash, c.key_id, c.plan_id, c.prior_hash, c.prior_plan_id, c.store_id)).isascii()
+    except TypeError:  # not all text
+        return None
     numbers = (c.first_position, c.position, c.prior_version, c.version)
-    if not all(type(t) is str and t.isascii() for t in texts) or not all(
-        type(n) is int and n in _SAFE for n in numbers
-    ):
+    if not plain or any(type(n) is not int for n in numbers):
+        return None
+    if not -MAX_SAFE_INTEGER <= min(numbers) <= max(numbers) <= MAX_SAFE_INTEGER:
         return None
     text = _quote
     return (

@@ -38,13 +38,29 @@ def _body(record: Mapping[str, Any]) -> str:
     return json.dumps(record, sort_keys=True, separators=(",", ":"))
 
 
-def _pending_body(record: Mapping[str, Any], before: str) -> str:
-    """The body of ``record`` flagged pending and carrying ``before`` (a body, or "null").
-    ``before`` sorts ahead of every key a checkpoint record has, so its text is put in front
-    instead of being encoded again."""
-    if min(record, default="~") > BEFORE and PENDING not in record:
-        return '{"before":' + before + "," + _body({**record, PENDING: True})[1:]
-    return _body({**record, PENDING: True, BEFORE: json.loads(before)})
+_SCALARS = (str, int, float, bool, type(None))
+
+
+def _pending_body(record: Mapping[str, Any], before: str, body: str | None = None) -> str:
+    """The body of ``record`` flagged pending and carrying ``before`` (a body, or "null"),
+    put together from ``body`` (``record``'s own body) when ``record`` is flat and every key
+    sorts after "before": the record is then encoded once per append, not twice."""
+    keys = sorted(record)
+    if body is None or not keys or keys[0] <= BEFORE or PENDING in record:
+        return _body({**record, PENDING: True, BEFORE: json.loads(before)})
+    if not all(isinstance(value, _SCALARS) for value in record.values()):
+        return _body({**record, PENDING: True, BEFORE: json.loads(before)})
+    later = [key for key in keys if key > PENDING]
+    # In a flat body a key's quote can only follow "{" or ",": a string's quotes are escaped.
+    cut = (
+        len(body) - 1
+        if not later
+        else 1
+        if later[0] == keys[0]
+        else body.index(f",{json.dumps(later[0])}:") + 1
+    )
+    parts = ['"before":' + before, body[1:cut].rstrip(","), '"pending":true', body[cut:-1]]
+    return "{" + ",".join(part for part in parts if part) + "}"
 
 
 def _slot(body: str) -> bytes:
@@ -182,7 +198,7 @@ class WitnessFile:
                     slot, before = _other(newest), "null" if held is None else _body(held)
                 committed = _body(record)
                 pending = {**record, PENDING: True, BEFORE: held}
-                self._write(handle, slot, pending, _pending_body(record, before))
+                self._write(handle, slot, pending, _pending_body(record, before, committed))
                 if created:  # the first write: flushed with its folder entry before anything else
                     _flush(handle, True)
                     _sync_folder(self.path.parent)

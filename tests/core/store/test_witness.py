@@ -284,14 +284,21 @@ def test_closing_the_store_closes_its_witness(store: SQLiteStore) -> None:
 def test_a_pending_record_is_spelled_as_json_dumps_spells_it() -> None:
     """The pending record's text is put together from pieces; readers of every version check
     it against json.dumps(body, sort_keys=True, separators=(",", ":"))."""
-    record = {"format": "goalplan-checkpoint-1", "plan_id": 'plan-\u00e9"x', "position": 7, "version": 2}
     before = {"plan_id": "plan-a", "position": 6}
-    for held in (before, None):
-        text = _pending_body(record, "null" if held is None else _body(held))
-        whole = {**record, PENDING: True, BEFORE: held}
-        assert text == json.dumps(whole, sort_keys=True, separators=(",", ":"))
-    odd = {"after": 1, "position": 2}  # a key sorting before "before": spelled the long way
-    assert _pending_body(odd, _body(before)) == _body({**odd, PENDING: True, BEFORE: before})
+    records = [
+        {"format": "goalplan-checkpoint-1", "plan_id": 'plan-\u00e9",x', "position": 7, "version": 2},
+        {"hash": ',"plan_id":', "plan_id": "p", "zz": None},  # a value spelling a key
+        {"position": 1},  # every key after "pending"
+        {"format": "f", "key_id": "k"},  # none after it
+        {"after": 1, "position": 2},  # a key before "before": spelled the long way
+        {"nested": {"a": 1}, "plan_id": "p"},  # not flat: the long way
+        {},
+    ]
+    for record in records:
+        for held in (before, None):
+            text = _pending_body(record, "null" if held is None else _body(held), _body(record))
+            whole = {**record, PENDING: True, BEFORE: held}
+            assert text == json.dumps(whole, sort_keys=True, separators=(",", ":")), record
 
 
 def test_a_slot_is_checked_over_its_bytes_and_an_edit_is_refused() -> None:
