@@ -14,7 +14,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import queue
 import threading
 from collections.abc import Mapping
 from pathlib import Path
@@ -22,6 +21,7 @@ from typing import Any
 
 from goalplan.errors import GoalplanError
 from goalplan.files import make_private_folder
+from goalplan.store.flushing import Flush, datasync, start_flush
 
 WITNESS_SLOT = 4096
 PENDING = "pending"
@@ -170,7 +170,7 @@ class WitnessFile:
         self._slots: Slots = []
         self._bodies: list[str | None] = []
         """The body text of each slot this handle wrote (None where it only read one)."""
-        self._flushing: _Flush | None = None
+        self._flushing: Flush | None = None
 
     def begin(self, record: Mapping[str, Any]) -> PendingWitness:
         """Write ``record`` as pending, before the commit of the append it names, and start
@@ -203,7 +203,7 @@ class WitnessFile:
                     _flush(handle, True)
                     _sync_folder(self.path.parent)
                     return PendingWitness(self, record, committed, slot, None)
-                self._flushing = _flusher().submit(handle)
+                self._flushing = start_flush(handle)
                 return PendingWitness(self, record, committed, slot, self._flushing)
             except BaseException:
                 self._release()
@@ -283,7 +283,7 @@ class PendingWitness:
     """A witness write made before the commit it names; see WitnessFile.begin."""
 
     def __init__(
-        self, file: WitnessFile, record: Mapping[str, Any], body: str, slot: int, flushing: _Flush | None
+        self, file: WitnessFile, record: Mapping[str, Any], body: str, slot: int, flushing: Flush | None
     ) -> None:
         self.path = file.path
         self.record = record
@@ -305,72 +305,12 @@ class PendingWitness:
         self._file._committed(self.record, self._body, 1 - self.slot)
 
 
-class _Flush:
-    """One flush handed to the flushing thread; ``wait`` returns once it is done."""
-
-    __slots__ = ("done", "error", "handle")
-
-    def __init__(self, handle: int) -> None:
-        self.handle = handle
-        self.error: OSError | None = None
-        self.done = threading.Lock()
-        self.done.acquire()
-
-    def wait(self) -> None:
-        self.done.acquire()
-        self.done.release()  # a second wait returns at once
-        if self.error is not None:
-            raise self.error
-
-
-class _Flusher:
-    """A daemon thread that flushes witness files while the caller commits. A queue and one
-    lock per flush are the whole hand-off: a thread pool's futures cost several times more."""
-
-    def __init__(self) -> None:
-        self.pid = os.getpid()
-        self._queue: queue.SimpleQueue[_Flush] = queue.SimpleQueue()
-        threading.Thread(target=self._run, name="goalplan-witness", daemon=True).start()
-
-    def submit(self, handle: int) -> _Flush:
-        job = _Flush(handle)
-        self._queue.put(job)
-        return job
-
-    def _run(self) -> None:
-        while True:
-            job = self._queue.get()
-            try:
-                _flush(job.handle, False)
-            except OSError as exc:  # handed to whoever waits on this flush
-                job.error = exc
-            finally:
-                job.done.release()
-
-
-_flusher_of_process: _Flusher | None = None
-_flusher_lock = threading.Lock()
-
-
-def _flusher() -> _Flusher:
-    """This process's flushing thread: a forked child starts its own (threads do not survive
-    a fork)."""
-    global _flusher_of_process
-    found = _flusher_of_process
-    if found is None or found.pid != os.getpid():
-        with _flusher_lock:
-            found = _flusher_of_process
-            if found is None or found.pid != os.getpid():
-                found = _flusher_of_process = _Flusher()
-    return found
-
-
 def _flush(handle: int, created: bool) -> None:
     """Flush a file's data to disk (and its size); a new file's metadata too."""
     if created:
         os.fsync(handle)
     else:
-        getattr(os, "fdatasync", os.fsync)(handle)  # macOS has no fdatasync
+        datasync(handle)
 
 
 def _sync_folder(folder: Path) -> None:

@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 
 from goalplan import Goalplan
+from goalplan.store import flushing
 from goalplan.store.checkpoints import seal
 from goalplan.store.keys import witness_file
 from goalplan.store.sqlite import GUARDED_TABLES, SQLiteStore
@@ -110,9 +111,12 @@ def _delete_positions(store: SQLiteStore, *positions: int) -> None:
     conn.close()
 
 
+@pytest.mark.parametrize("by", ["thread", "kernel"])
 def test_the_pending_record_is_flushed_beside_the_commit_and_before_the_append_returns(
-    store: SQLiteStore, monkeypatch: pytest.MonkeyPatch
+    store: SQLiteStore, monkeypatch: pytest.MonkeyPatch, by: str
 ) -> None:
+    """The flush starts before the commit and is done before the committed record is written
+    (and so before the append returns), whether a thread or the kernel does it."""
     events: list[str] = []
     path = str(_witness_path(store))
     real_pwrite, real_datasync = os.pwrite, getattr(os, "fdatasync", os.fsync)
@@ -121,35 +125,76 @@ def test_the_pending_record_is_flushed_beside_the_commit_and_before_the_append_r
     def name_of(handle: int) -> str:
         return os.readlink(f"/proc/self/fd/{handle}")
 
+    def note(event: str) -> None:
+        with lock:
+            events.append(event)
+
     def pwrite(handle: int, data: bytes, offset: int) -> int:
         if name_of(handle) == path:
-            with lock:
-                events.append("pending" if b'"pending":true' in data else "committed")
+            note("pending" if b'"pending":true' in data else "committed")
         return real_pwrite(handle, data, offset)
 
     def fdatasync(handle: int) -> None:
         named = name_of(handle)
+        if named == path:
+            note("started")
         real_datasync(handle)
         if named == path:
-            with lock:
-                events.append("flushed")
+            note("flushed")
 
     if not Path("/proc/self/fd").is_dir():
         pytest.skip("needs /proc to name open files")
     monkeypatch.setattr(os, "pwrite", pwrite)
     monkeypatch.setattr(os, "fdatasync", fdatasync, raising=False)
+    if by == "thread":
+        monkeypatch.setattr(flushing, "_kernel", lambda: None)
+    else:
+        kernel = flushing._kernel()
+        if kernel is None:
+            pytest.skip("this system does not flush through the kernel's asynchronous I/O")
+        submit, result = flushing._KernelFlusher.submit, flushing._KernelFlusher.result
+
+        def submitted(self: flushing._KernelFlusher, handle: int) -> Any:
+            if name_of(handle) == path:
+                note("started")
+            return submit(self, handle)
+
+        def finished(self: flushing._KernelFlusher, tag: int) -> int:
+            code = result(self, tag)
+            note("flushed")
+            return code
+
+        monkeypatch.setattr(flushing._KernelFlusher, "submit", submitted)
+        monkeypatch.setattr(flushing._KernelFlusher, "result", finished)
 
     def record_commit(statement: str) -> Any:
         if statement == "COMMIT":
-            with lock:
-                events.append("commit")
+            note("commit")
 
     store._conn.set_trace_callback(record_commit)
     store.append("plan-a", new_events(1), 3)
     store._conn.set_trace_callback(None)
     assert events[0] == "pending" and events[-1] == "committed"
+    assert events.count("started") == 1
+    if by == "kernel":  # started before the commit; a thread starts once the commit lets it run
+        assert events.index("started") < events.index("commit")
     assert events.count("flushed") == 1 and events.index("flushed") < events.index("committed")
     assert events.index("commit") < events.index("committed")
+    assert read_witness(Path(path))["position"] == 4  # type: ignore[index]
+
+
+def test_a_failed_kernel_flush_is_reported_to_whoever_waits(tmp_path: Path) -> None:
+    kernel = flushing._kernel()
+    if kernel is None:
+        pytest.skip("this system does not flush through the kernel's asynchronous I/O")
+    handle = os.open(tmp_path / "file", os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        os.write(handle, b"data")
+        kernel.submit(handle).wait()  # flushed, no error
+    finally:
+        os.close(handle)
+    with pytest.raises(OSError):
+        kernel.submit(handle).wait()  # a closed handle: refused at once, or reported on wait
 
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
