@@ -177,26 +177,7 @@ def run_round(
     for system in live.values():
         system.close()
 
-    singles = _single_events(workload, cfg.single)
-    names = _rotate(["goalplan", "goalplan_unsigned", "sqlite3"], index)
-    single: dict[str, Any] = {
-        name: systems.SqliteFloor(here / f"single-{name}.db", payloads)
-        if name == "sqlite3"
-        else systems.GoalplanSystem(here / f"single-{name}.db", signing=name == "goalplan")
-        for name in names
-    }
-    spent = dict.fromkeys(names, 0.0)
-    # Append by append, each system in turn: a durable append takes about a millisecond, far
-    # shorter than the bursts of other work on a shared machine, so every burst falls on all
-    # systems alike instead of on whichever ran its whole batch at that moment.
-    for pid, version, event in singles:
-        for name in names:
-            started = time.perf_counter()
-            single[name].append_one(pid, event, version)
-            spent[name] += time.perf_counter() - started
-    for name in names:
-        results.add("append_single", name, len(singles) / spent[name])
-        single[name].close()
+    run_singles(index, cfg, workload, payloads, here, results)
 
     db = here / "goalplan.db"
     store = systems.SQLiteStore(db)
@@ -228,6 +209,37 @@ def run_round(
     store.close()
     log(f"round {index + 1}/{cfg.rounds} done")
     return here
+
+
+def run_singles(
+    index: int,
+    cfg: Config,
+    workload: list[PlanWorkload],
+    payloads: dict[str, Any],
+    here: Path,
+    results: Results,
+) -> None:
+    """append_single: goalplan, the unsigned store and the floor, taking turns append by append."""
+    singles = _single_events(workload, cfg.single)
+    names = _rotate(["goalplan", "goalplan_unsigned", "sqlite3"], index)
+    single: dict[str, Any] = {
+        name: systems.SqliteFloor(here / f"single-{name}.db", payloads)
+        if name == "sqlite3"
+        else systems.GoalplanSystem(here / f"single-{name}.db", signing=name == "goalplan")
+        for name in names
+    }
+    spent = dict.fromkeys(names, 0.0)
+    # Append by append, each system in turn: a durable append takes about a millisecond, far
+    # shorter than the bursts of other work on a shared machine, so every burst falls on all
+    # systems alike instead of on whichever ran its whole batch at that moment.
+    for pid, version, event in singles:
+        for name in names:
+            started = time.perf_counter()
+            single[name].append_one(pid, event, version)
+            spent[name] += time.perf_counter() - started
+    for name in names:
+        results.add("append_single", name, len(singles) / spent[name])
+        single[name].close()
 
 
 def memory_probe(spec: dict[str, Any]) -> dict[str, Any]:
@@ -322,6 +334,12 @@ def main(argv: list[str] | None = None) -> int:
         "each system gets a schema of its own, dropped afterwards)",
     )
     parser.add_argument(
+        "--only",
+        choices=["append_single"],
+        default=None,
+        help="run only this scenario's interleaved rounds and ratios (no memory, scale or export work)",
+    )
+    parser.add_argument(
         "--memory",
         action=argparse.BooleanOptionalAction,
         default=None,
@@ -355,76 +373,89 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("GOALPLAN_KEY_FILE", str(workdir / "keys" / "signing-key.pem"))
     results = Results()
     try:
-        sync = systems.synchronous_default(workdir / "probe.db")
-        notes.append(
-            f"eventsourcing's connections run with SQLite's default PRAGMA synchronous={sync} "
-            f"({'FULL' if sync == 2 else 'not FULL'}) and journal_mode=WAL"
-        )
-        probe_db = workdir / "probe-export.db"
-        probe = systems.GoalplanSystem(probe_db)
-        typical = sorted(workload, key=lambda p: len(p.events))[len(workload) // 2]  # median size
-        probe.append_plan(typical, 100)
-        seconds_per_plan, failed = exports.working_formats(probe.store, formats, typical.plan_id)
-        probe.close()
-        notes += failed
-        formats = list(seconds_per_plan)
-        # Each format renders about cfg.export_seconds of work on one core (at least 2 plans per core),
-        # so a slow format (PDF) does not stretch the run and a fast one is not lost in noise.
-        cores = os.cpu_count() or 1
-        export_counts = {
-            name: max(2 * cores, min(cfg.export_plans, int(cfg.export_seconds / max(secs, 1e-6))))
-            for name, secs in seconds_per_plan.items()
-        }
-        notes.append(
-            "export_all plans per format: "
-            + ", ".join(
-                f"{n} {k} ({seconds_per_plan[k] * 1000:.0f} ms for a median plan)"
-                for k, n in export_counts.items()
-            )
-        )
-        last = workdir
-        for index in range(cfg.rounds):
-            if index:
-                shutil.rmtree(last)
-            last = run_round(index, cfg, workload, payloads, events, export_counts, workdir, results, log)
-
-        memory: dict[str, Any] = {}
-        probes = [("append_batched", s) for s in ("goalplan", "sqlite3", "eventsourcing")]
-        probes += [("replay", s) for s in ("goalplan", "sqlite3", "eventsourcing")]
-        probes += [("catchup", s) for s in ("goalplan", "sqlite3")]
-        probes += [(f"export_all/{f}", "goalplan") for f in formats]
-        dbs = {
-            "goalplan": last / "goalplan.db",
-            "sqlite3": last / "floor.db",
-            "eventsourcing": last / "es.db",
-        }
-        for scenario, system in probes:
-            db = dbs[system] if scenario != "append_batched" else workdir / f"mem-{system}.db"
-            spec = {"scenario": scenario, "system": system, "db": str(db), "plans": cfg.plans, "seed": SEED}
-            if scenario.startswith("export_all/"):
-                spec["limit"] = export_counts[scenario.split("/", 1)[1]]
-            memory[f"{scenario}/{system}"] = memory_probe(spec)
-        log("memory probes done")
-
-        scaled = run_scale(cfg, workdir, args.postgres, notes, log)
-
-        scaling: dict[str, Any] | None = None
-        if cfg.memory:
-            scaling = {}
-            for label, size in (("small", cfg.memory_small), ("large", cfg.memory_large)):
-                db = workdir / f"scale-{label}.db"
-                written = build_log(db, size)
-                probe = memory_probe({"scenario": "replay", "system": "goalplan", "db": str(db)})
-                assert probe["count"] == written
-                scaling[label] = {"events": written, **probe}
-                db.unlink()
-                log(f"memory scenario: replayed {written} events")
-            scaling["ratio"] = scaling["large"]["peak_rss_kb"] / scaling["small"]["peak_rss_kb"]
+        if args.only:  # one scenario, for a quick before-and-after comparison
+            memory: dict[str, Any] = {}
+            scaled: dict[str, Any] = {"ratios": {}}
+            scaling: dict[str, Any] | None = None
+            formats = []
+            for index in range(cfg.rounds):
+                here = workdir / f"round{index}"
+                here.mkdir()
+                run_singles(index, cfg, workload, payloads, here, results)
+                shutil.rmtree(here)
+                log(f"round {index + 1}/{cfg.rounds} done")
         else:
+            sync = systems.synchronous_default(workdir / "probe.db")
             notes.append(
-                "memory scaling (replay 1,000,000 vs 100,000 events) runs in full mode only "
-                "(or with --memory)"
+                f"eventsourcing's connections run with SQLite's default PRAGMA synchronous={sync} "
+                f"({'FULL' if sync == 2 else 'not FULL'}) and journal_mode=WAL"
             )
+            probe_db = workdir / "probe-export.db"
+            probe = systems.GoalplanSystem(probe_db)
+            typical = sorted(workload, key=lambda p: len(p.events))[len(workload) // 2]  # median size
+            probe.append_plan(typical, 100)
+            seconds_per_plan, failed = exports.working_formats(probe.store, formats, typical.plan_id)
+            probe.close()
+            notes += failed
+            formats = list(seconds_per_plan)
+            # Each format renders about cfg.export_seconds of work on one core (at least 2 plans per core),
+            # so a slow format (PDF) does not stretch the run and a fast one is not lost in noise.
+            cores = os.cpu_count() or 1
+            export_counts = {
+                name: max(2 * cores, min(cfg.export_plans, int(cfg.export_seconds / max(secs, 1e-6))))
+                for name, secs in seconds_per_plan.items()
+            }
+            notes.append(
+                "export_all plans per format: "
+                + ", ".join(
+                    f"{n} {k} ({seconds_per_plan[k] * 1000:.0f} ms for a median plan)"
+                    for k, n in export_counts.items()
+                )
+            )
+            last = workdir
+            for index in range(cfg.rounds):
+                if index:
+                    shutil.rmtree(last)
+                last = run_round(index, cfg, workload, payloads, events, export_counts, workdir, results, log)
+
+            memory = {}
+            probes = [("append_batched", s) for s in ("goalplan", "sqlite3", "eventsourcing")]
+            probes += [("replay", s) for s in ("goalplan", "sqlite3", "eventsourcing")]
+            probes += [("catchup", s) for s in ("goalplan", "sqlite3")]
+            probes += [(f"export_all/{f}", "goalplan") for f in formats]
+            dbs = {
+                "goalplan": last / "goalplan.db",
+                "sqlite3": last / "floor.db",
+                "eventsourcing": last / "es.db",
+            }
+            for scenario, system in probes:
+                db = dbs[system] if scenario != "append_batched" else workdir / f"mem-{system}.db"
+                spec = {"scenario": scenario, "system": system, "db": str(db)}
+                spec |= {"plans": cfg.plans, "seed": SEED}
+                if scenario.startswith("export_all/"):
+                    spec["limit"] = export_counts[scenario.split("/", 1)[1]]
+                memory[f"{scenario}/{system}"] = memory_probe(spec)
+            log("memory probes done")
+
+            scaled = run_scale(cfg, workdir, args.postgres, notes, log)
+
+            scaling = None
+            if cfg.memory:
+                scaling = {}
+                for label, size in (("small", cfg.memory_small), ("large", cfg.memory_large)):
+                    db = workdir / f"scale-{label}.db"
+                    written = build_log(db, size)
+                    probe = memory_probe({"scenario": "replay", "system": "goalplan", "db": str(db)})
+                    assert probe["count"] == written
+                    scaling[label] = {"events": written, **probe}
+                    db.unlink()
+                    log(f"memory scenario: replayed {written} events")
+                scaling["ratio"] = scaling["large"]["peak_rss_kb"] / scaling["small"]["peak_rss_kb"]
+            else:
+                notes.append(
+                    "memory scaling (replay 1,000,000 vs 100,000 events) runs in full mode only "
+                    "(or with --memory)"
+                )
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
 
@@ -432,7 +463,8 @@ def main(argv: list[str] | None = None) -> int:
     for key, _ in TARGETS:
         scenario, peer = key.split("/")
         if scenario not in results.throughput:
-            notes.append(f"{key}: not measured (its exporter is not installed)")
+            if not args.only:
+                notes.append(f"{key}: not measured (its exporter is not installed)")
             continue
         ratios[key] = summary(
             results.ratio(scenario, "all_cores", "one_core")
@@ -449,8 +481,9 @@ def main(argv: list[str] | None = None) -> int:
     bounds = {
         f"{scenario}/sqlite3_over_eventsourcing": summary(results.ratio(scenario, "sqlite3", "eventsourcing"))
         for scenario in ("append_batched", "replay")
+        if scenario in results.throughput
     }
-    for scenario, target in (("replay", 5.0),):
+    for scenario, target in (("replay", 5.0),) if "replay" in results.throughput else ():
         floor = bounds[f"{scenario}/sqlite3_over_eventsourcing"]["median"]
         if floor < target:
             notes.append(
