@@ -10,6 +10,7 @@ Either way ``wait()`` returns once the file's data is on disk, or raises the OSE
 from __future__ import annotations
 
 import ctypes
+import errno
 import itertools
 import os
 import platform
@@ -21,7 +22,7 @@ from typing import Protocol
 # io_setup, io_submit, io_getevents: Linux's system call numbers on the machines it runs on.
 _SYSCALLS = {"x86_64": (206, 209, 208), "aarch64": (0, 2, 4), "arm64": (0, 2, 4)}
 _IOCB_CMD_FDSYNC = 3
-_EINTR = 4
+_UNSUPPORTED = {errno.EINVAL, errno.ENOSYS, errno.EPERM, errno.EOPNOTSUPP}
 
 
 class Flush(Protocol):
@@ -40,8 +41,9 @@ def start_flush(handle: int) -> Flush:
     if kernel is not None:
         try:
             return kernel.submit(handle)
-        except OSError:  # refused (an older kernel cannot flush this way): a thread does
-            _disable_kernel()
+        except OSError as exc:  # a thread flushes this one, and every one if the kernel cannot
+            if exc.errno in _UNSUPPORTED:
+                _disable_kernel()
     return _thread().submit(handle)
 
 
@@ -97,8 +99,8 @@ class _KernelFlusher:
         request = _Iocb(aio_data=tag, aio_lio_opcode=_IOCB_CMD_FDSYNC, aio_fildes=handle)
         requests = (ctypes.POINTER(_Iocb) * 1)(ctypes.pointer(request))  # the kernel copies it
         if self._syscall(ctypes.c_long(self._submit), self._context, ctypes.c_long(1), requests) != 1:
-            errno = ctypes.get_errno()
-            raise OSError(errno, os.strerror(errno))
+            code = ctypes.get_errno()
+            raise OSError(code, os.strerror(code))
         return _KernelFlush(self, tag)
 
     def result(self, tag: int) -> int:
@@ -110,10 +112,10 @@ class _KernelFlusher:
                 call, wanted = ctypes.c_long(self._getevents), ctypes.c_long(len(self._events))
                 got = self._syscall(call, self._context, ctypes.c_long(1), wanted, self._events, None)
                 if got < 0:
-                    errno = ctypes.get_errno()
-                    if errno == _EINTR:
+                    code = ctypes.get_errno()
+                    if code == errno.EINTR:
                         continue
-                    raise OSError(errno, os.strerror(errno))
+                    raise OSError(code, os.strerror(code))
                 for event in self._events[:got]:
                     self._finished[event.data] = event.res
 
@@ -143,9 +145,11 @@ def _kernel() -> _KernelFlusher | None:
     global _kernel_flusher, _kernel_refused
     found = _kernel_flusher
     pid = os.getpid()
+    if _kernel_refused == pid:
+        return None
     if found is not None and found.pid == pid:
         return found
-    if _kernel_refused == pid or not sys.platform.startswith("linux") or platform.machine() not in _SYSCALLS:
+    if not sys.platform.startswith("linux") or platform.machine() not in _SYSCALLS:
         return None
     with _lock:
         if _kernel_flusher is None or _kernel_flusher.pid != pid:  # none yet, or a forked child's

@@ -5,6 +5,7 @@ without checking less than the append before."""
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import json
 import os
@@ -356,3 +357,25 @@ def test_a_slot_is_checked_over_its_bytes_and_an_edit_is_refused() -> None:
         hashlib.sha256(body.encode()).hexdigest().encode()
     )
     assert _read_slot(loose.ljust(WITNESS_SLOT - 1) + b"\n") == {"plan_id": "plan-a", "position": 3}
+
+
+def test_a_kernel_that_refuses_the_flush_leaves_it_to_the_thread(
+    store: SQLiteStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An older kernel refuses IOCB_CMD_FDSYNC (EINVAL): that append and the ones after it are
+    flushed by the thread, and the witness still names each one."""
+    if flushing._kernel() is None:
+        pytest.skip("this system does not flush through the kernel's asynchronous I/O")
+    refused: list[int] = []
+
+    def refuse(self: flushing._KernelFlusher, handle: int) -> Any:
+        refused.append(handle)
+        raise OSError(errno.EINVAL, "Invalid argument")
+
+    monkeypatch.setattr(flushing._KernelFlusher, "submit", refuse)
+    monkeypatch.setattr(flushing, "_kernel_refused", None)
+    store.append("plan-a", new_events(1), 3)
+    store.append("plan-a", new_events(1), 4)
+    assert len(refused) == 1  # asked once, then no more in this process
+    record = read_witness(_witness_path(store))
+    assert record is not None and not record.get(PENDING) and record["position"] == 5
