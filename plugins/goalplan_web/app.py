@@ -56,6 +56,22 @@ STORE_UNAVAILABLE = "The store cannot be read just now. Try again later, or ask 
 log = logging.getLogger(__name__)
 
 
+class _EveryPath:
+    """asgi-csrf's ``always_protect``: every path, so no POST is let through for lacking cookies.
+
+    asgi-csrf skips its check when a request carries no cookie at all, unless the path is listed.
+    A browser that has never visited the site sends none, and a one-time link (``/welcome/TOKEN``)
+    or sign-in form must not accept a post from another site's page; no POST here is meant to
+    work without the token its form carries, so none is exempt.
+    """
+
+    def __contains__(self, path: object) -> bool:
+        return True
+
+
+EVERY_PATH = _EveryPath()
+
+
 @dataclass
 class Settings:
     db: str
@@ -370,7 +386,7 @@ def create_app(settings: Settings) -> Starlette:
                 asgi_csrf,
                 signing_secret=secret + ":csrf",
                 cookie_secure=settings.https,
-                always_protect={"/", "/setup"},
+                always_protect=EVERY_PATH,
             ),
             Middleware(
                 SessionMiddleware,

@@ -58,6 +58,34 @@ def test_a_form_without_its_csrf_token_is_refused_and_nothing_is_written(web: We
     assert anonymous.post("/", data={"name": "ruiz", "password": PASSWORD}).status_code == 403
 
 
+def test_a_cross_site_post_to_a_one_time_link_is_refused_and_the_link_still_works(web: Web) -> None:
+    """A page on another site can make a browser with no cookie for this one post to a link."""
+    token = web.accounts.reset_password("ruiz", actor="admin", reason="forgot")
+    cross_site = web.client()  # no cookie, no token: what another site's form sends
+    chosen = {"password": "chosen by someone else", "password2": "chosen by someone else"}
+    response = cross_site.post(f"/welcome/{token}", data=chosen)
+    assert response.status_code == 403
+    assert web.accounts.setup_link_account(token) is not None  # not used up
+    assert web.accounts.authenticate("ruiz", chosen["password"]) is None
+    owner = web.client()
+    sent = owner.post(f"/welcome/{token}", data={**chosen, "csrftoken": csrf(owner, f"/welcome/{token}")})
+    assert sent.status_code == 303
+
+
+def test_every_post_route_refuses_a_request_without_cookie_or_token(web: Web) -> None:
+    from starlette.routing import Route
+
+    from goalplan_web.app import create_app
+
+    posts = [
+        r.path for r in create_app(web.settings).routes if isinstance(r, Route) and "POST" in (r.methods or ())
+    ]
+    assert "/welcome/{token}" in posts and len(posts) > 20
+    for path in posts:
+        url = re.sub(r"{(\w+)}", "x", path)
+        assert web.client().post(url, data={"name": "ruiz"}).status_code == 403, path
+
+
 @pytest.mark.parametrize("role", ["ruiz", "audit", "admin"])
 def test_every_page_has_the_security_headers_and_no_inline_script_or_style(web: Web, role: str) -> None:
     client = web.signed_in(role)
