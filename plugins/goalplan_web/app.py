@@ -115,8 +115,8 @@ def create_app(settings: Settings) -> Starlette:
             request.session.clear()
             return None
         account = settings.accounts.account(name)
-        if account is None or account.disabled:
-            request.session.clear()
+        if account is None or account.disabled or request.session.get("epoch") != account.epoch:
+            request.session.clear()  # disabled, or enabled or its password reset since sign-in
             return None
         request.session["seen"] = now
         request.state.account = account
@@ -159,7 +159,7 @@ def create_app(settings: Settings) -> Starlette:
             settings.limiter.failed(settings.accounts, name, address, settings.clock())
             return render(request, "sign_in.html", 401, error="Wrong user name or password.", name=name)
         request.session.clear()
-        request.session.update({"user": account.name, "seen": settings.clock()})
+        request.session.update({"user": account.name, "seen": settings.clock(), "epoch": account.epoch})
         return RedirectResponse(home(account), 303)
 
     def sign_out(request: Request, form: FormData | None) -> Response:

@@ -149,7 +149,7 @@ def test_managing_accounts(web: Web, role: str) -> None:
         "/accounts/jensen/role": ({"role": "auditor", "reason": "moved"}, MOVED),
         "/accounts/jensen/reset": ({"reason": "forgot"}, OK),
         "/accounts/jensen/disable": ({"reason": "left"}, MOVED),
-        "/accounts/jensen/enable": ({"reason": "back"}, MOVED),
+        "/accounts/jensen/enable": ({"reason": "back"}, OK),
     }
     for path, (form, allowed) in forms.items():
         before = len(web.accounts.entries())

@@ -77,9 +77,8 @@ def test_every_post_route_refuses_a_request_without_cookie_or_token(web: Web) ->
 
     from goalplan_web.app import create_app
 
-    posts = [
-        r.path for r in create_app(web.settings).routes if isinstance(r, Route) and "POST" in (r.methods or ())
-    ]
+    routes = create_app(web.settings).routes
+    posts = [r.path for r in routes if isinstance(r, Route) and "POST" in (r.methods or ())]
     assert "/welcome/{token}" in posts and len(posts) > 20
     for path in posts:
         url = re.sub(r"{(\w+)}", "x", path)
