@@ -69,19 +69,20 @@ def routes(kit: Kit) -> list[Route]:
             if "goal_id" in params and params["goal_id"] not in state.goals:
                 raise HTTPException(404, "There is no such goal.")
             extra = spec.extra(state, params)  # before any write: a step of another goal is a 404
-            target = Target(plan, state, params)
+            target = Target(plan, state, params, state.version)
             status, changes, next_url = 200, [], ""
             if form is None:
                 fields.typed = spec.prefill(state, params)
             else:
                 seen = _int(fields.typed.get("version", ""))
-                if seen != state.version:
-                    status = 409
-                    changes = [h for h in plan.history() if seen is None or h.version > seen]
-                    _catch_up(fields, spec.prefill(state, params))
-                else:
+                stale = seen != state.version
+                if not stale:
                     try:
                         next_url = spec.write(target, fields)
+                    except goalplan.ConcurrencyError:
+                        # Written by someone else after the check above and before this append.
+                        stale, state = True, plan.state
+                        extra = spec.extra(state, params)
                     except Invalid as refused:
                         fields.errors = refused.errors
                     except goalplan.RejectedError as refused:
@@ -90,6 +91,10 @@ def routes(kit: Kit) -> list[Route]:
                         fields.errors = {FORM: str(missing)}
                     if fields.errors:
                         status = 400
+                if stale:
+                    status = 409
+                    changes = [h for h in plan.history() if seen is None or h.version > seen]
+                    _catch_up(fields, spec.prefill(state, params))
             if next_url:
                 return RedirectResponse(next_url, 303)
             goal = state.goals.get(params.get("goal_id", ""))

@@ -7,7 +7,7 @@ import re
 import pytest
 
 import goalplan
-from tests.plugins.web.conftest import PASSWORD, Web, csrf
+from tests.plugins.web.conftest import PASSWORD, Web, csrf, write_meanwhile
 
 
 def plan_version(web: Web, plan_id: str) -> int:
@@ -249,6 +249,29 @@ def test_a_concurrent_change_is_shown_and_what_the_user_typed_is_kept(web: Web) 
     assert "My own wording" in response.text and "my reason" in response.text
     assert plan_version(web, web.own_plan) == seen + 1  # only the colleague's change
     assert f'name="version" value="{seen + 1}"' in response.text  # submitting again is now possible
+
+
+@pytest.mark.parametrize(
+    ("where", "form"),
+    [
+        ("goal/progress", {"value": "2", "note": "typed note"}),
+        ("goal/revise", {"statement": "typed statement", "reason": "typed reason"}),
+        ("plan/review", {"held": "2026-05-02", "summary": "typed summary"}),
+    ],
+)
+def test_a_write_landing_after_the_pages_check_is_a_conflict_not_absorbed(
+    web: Web, monkeypatch: pytest.MonkeyPatch, where: str, form: dict[str, str]
+) -> None:
+    client = web.signed_in("ruiz")
+    page, kind = where.split("/")
+    path = f"{goal_path(web) if page == 'goal' else f'/plans/{web.own_plan}'}/{kind}"
+    seen = plan_version(web, web.own_plan)
+    write_meanwhile(monkeypatch, web, web.own_plan)
+    response = client.post(path, data={**form, "version": str(seen), "csrftoken": csrf(client)})
+    assert response.status_code == 409
+    assert "The plan changed while you were editing" in response.text and "other.tab" in response.text
+    assert all(value in response.text for value in form.values())
+    assert plan_version(web, web.own_plan) == seen + 1  # only the other tab's change
 
 
 def test_pdf_and_csv_downloads_come_from_the_exporters(web: Web) -> None:
