@@ -73,6 +73,16 @@ def shots(tmp_path: Path) -> Path:
     return folder
 
 
+def sideways_overflow(page) -> int:  # type: ignore[no-untyped-def]
+    """How far the page, or a table or its scrolling box, is wider than it shows (CSS pixels)."""
+    return int(
+        page.evaluate(
+            "Math.max(0, document.documentElement.scrollWidth - innerWidth,"
+            " ...[...document.querySelectorAll('table, .scroll')].map(e => e.scrollWidth - e.clientWidth))"
+        )
+    )
+
+
 def sign_in(page, base: str, name: str) -> None:  # type: ignore[no-untyped-def]
     page.goto(base + "/")
     page.fill("#name", name)
@@ -311,6 +321,7 @@ def test_setup_accounts_analytics_and_feed_pages_at_both_widths(
         # Account management.
         sign_in(page, server, "admin")
         assert page.url == server + "/accounts"
+        assert sideways_overflow(page) == 0, size  # the accounts and the log stack on a phone
         page.screenshot(path=shots / f"accounts-{size}.png", full_page=True)
         page.fill("#name", f"new.clinician{n}")
         page.select_option("#role", "clinician")
@@ -327,6 +338,14 @@ def test_setup_accounts_analytics_and_feed_pages_at_both_widths(
         page.click("#disable-form button")
         assert "give a reason" in page.locator("#disable-form .error").inner_text()
         page.screenshot(path=shots / f"account-{size}.png", full_page=True)
+        page.fill("#disable-reason", "on leave")
+        page.click("#disable-form button")
+        page.fill("#enable-reason", "back from leave")
+        page.click("#enable-form button")
+        assert "/welcome/" in page.locator("code.secret").inner_text()  # a new password is needed
+        page.screenshot(path=shots / f"account-enabled-{size}.png", full_page=True)
+        page.goto(server + "/accounts/jensen")
+        assert sideways_overflow(page) == 0, size
         newcomer = browser.new_context(viewport=viewport).new_page()
         newcomer.goto(link)
         newcomer.screenshot(path=shots / f"welcome-{size}.png", full_page=True)
