@@ -1,6 +1,6 @@
 """The rest of a clinician's record as forms: open a plan, set goals, steps, interventions,
 diagnoses, focus areas and presenting problems, client and plan details, a goal's status,
-closing the plan.
+closing the plan; and scores, goal attainment scaling, safety reviews and copies given.
 
 Each form is a page of its own (GET shows it, POST writes), so every one works without
 JavaScript and shows its errors and conflicts the same way. Only the plan's own clinician may
@@ -20,7 +20,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 import goalplan
-from goalplan_web import record_forms
+from goalplan_web import care_forms, record_forms
 from goalplan_web.form_fields import FORM, Fields, Invalid, field_of
 from goalplan_web.kit import Kit
 from goalplan_web.record_forms import FORMS, OPEN_LABELS, PlanForm, Target
@@ -122,7 +122,7 @@ def routes(kit: Kit) -> list[Route]:
     found = [
         Route("/caseload/new-plan", kit.endpoint(open_plan), methods=["GET", "POST"]),
     ]
-    for spec in FORMS.values():
+    for spec in (*FORMS.values(), *care_forms.FORMS.values()):
         found.append(
             Route(
                 f"/plans/{{plan_id}}{spec.path}", kit.endpoint(plan_form, spec=spec), methods=["GET", "POST"]

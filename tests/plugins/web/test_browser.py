@@ -252,6 +252,57 @@ def test_a_clinician_opens_a_plan_sets_a_goal_adds_a_step_and_an_intervention(
         for form in ("focus-areas", "client", "details", "close"):
             page.goto(f"{plan_url}/{form}")
             page.screenshot(path=shots / f"plan-{form}-{size}.png", full_page=True)
+
+        # Measurement-based care and the paper trail: a PHQ-9 whose item 9 asks for a safety
+        # review, the goal's attainment scale and a rating, and a copy given to the client.
+        page.goto(plan_url)
+        page.click("text=Scores")
+        page.select_option("#instrument", "phq9")
+        page.fill("#total", "14")
+        page.fill("#items", "2,2,2,2,2,1,1,1,2")
+        page.fill("#on", "2026-05-20")
+        page.click("form[action$='/scores'] button")
+        assert "add up to 15" in page.locator("#items-error").inner_text()
+        assert page.locator("#items").input_value() == "2,2,2,2,2,1,1,1,2"
+        page.screenshot(path=shots / f"scores-error-{size}.png", full_page=True)
+        page.fill("#items", "2,2,2,2,2,1,1,1,1")
+        page.click("form[action$='/scores'] button")
+        assert "2, 2, 2, 2, 2, 1, 1, 1, 1" in page.locator("table").inner_text()
+        assert sideways_overflow(page) == 0, size
+        page.screenshot(path=shots / f"scores-{size}.png", full_page=True)
+        page.goto(plan_url)
+        page.click("text=Safety reviews")
+        assert "waiting for a safety review" in page.content()
+        page.fill("#reason", "Risk assessed as low; safety plan agreed, crisis numbers given.")
+        page.fill("#on", "2026-05-20")
+        page.click("form[action$='/safety-review'] button")
+        assert "reviewed on 2026-05-20 by ruiz" in page.content()
+        page.screenshot(path=shots / f"safety-review-{size}.png", full_page=True)
+        page.goto(goal_url)
+        page.click("text=Rate attainment (GAS)")
+        page.click("text=Set its −2..+2 levels")
+        for field, text in zip(
+            ("minus2", "minus1", "expected", "plus1", "plus2"),
+            ("No gathering", "One gathering", "Two gatherings a month", "Three", "Four or more"),
+            strict=True,
+        ):
+            page.fill(f"#{field}", text)
+        page.screenshot(path=shots / f"gas-scale-{size}.png", full_page=True)
+        page.click("form[action$='/gas-scale'] button")
+        assert page.url == goal_url
+        page.click("text=Rate attainment (GAS)")
+        page.check("input[name=level][value='+1']")
+        page.fill("#on", "2026-05-20")
+        page.screenshot(path=shots / f"gas-score-{size}.png", full_page=True)
+        page.click("form[action$='/gas-score'] button")
+        assert page.url == goal_url
+        page.goto(plan_url)
+        page.click("text=Copies given")
+        page.fill("#to", f"Noor Haddad {size}")
+        page.fill("#method", "printed copy in session")
+        page.click("form[action$='/copies-given'] button")
+        assert "printed copy in session" in page.content()
+        page.screenshot(path=shots / f"copies-given-{size}.png", full_page=True)
         page.context.close()
     with goalplan.open(web.db) as gp:
         for plan_id in opened:
@@ -259,6 +310,10 @@ def test_a_clinician_opens_a_plan_sets_a_goal_adds_a_step_and_an_intervention(
             assert plan.state.clinician_name == "Dr. Tomás Ruiz"
             assert {r.actor for r in plan.log().records} == {"ruiz"}
             assert len(plan.state.interventions) == 1 and len(plan.state.steps) == 1
+            state = plan.state
+            assert [s.total for s in state.scores] == [14] and len(state.safety_reviews) == 1
+            goal = next(iter(state.goals.values()))
+            assert [p.level for p in goal.gas_points] == [1] and len(state.copies_given) == 1
 
 
 def test_a_concurrent_change_to_the_client_details_is_shown_on_the_form(

@@ -528,14 +528,19 @@ def test_the_forms_are_linked_from_the_pages_for_the_owner_only(web: Web) -> Non
         "client",
         "details",
         "close",
+        "scores",
+        "safety-review",
+        "copies-given",
     ):
         assert f'href="{plan_url}/{form}"' in plan_page, form
-    for form in ("new-step", "status"):
+    for form in ("new-step", "status", "gas-scale", "gas-score"):
         assert f'href="{goal_url}/{form}"' in goal_page, form
     assert 'href="/caseload/new-plan"' in owner.get("/caseload").text
     supervisor = web.signed_in("chen")
     assert f"{plan_url}/new-goal" not in supervisor.get(plan_url).text
     assert f"{goal_url}/new-step" not in supervisor.get(goal_url).text
+    assert f"{plan_url}/scores" not in supervisor.get(plan_url).text
+    assert f"{goal_url}/gas-score" not in supervisor.get(goal_url).text
     assert "/caseload/new-plan" not in supervisor.get("/caseload").text
 
 
@@ -546,6 +551,7 @@ def test_every_form_page_labels_each_field(web: Web) -> None:
         step = plan.add_step(web.own_goal, "Name one trigger")
         plan.add_diagnosis("F41.0")
         area = plan.add_focus("Worry")
+        plan.set_gas_scale(web.own_goal, ["none", "one", "two", "three", "four"])  # the rating form shows
     base = f"/plans/{web.own_plan}"
     goal = f"{base}/goals/{web.own_goal}"
     pages = [
@@ -562,6 +568,11 @@ def test_every_form_page_labels_each_field(web: Web) -> None:
         f"{base}/client",
         f"{base}/details",
         f"{base}/close",
+        f"{base}/scores",
+        f"{goal}/gas-scale",
+        f"{goal}/gas-score",
+        f"{base}/safety-review",
+        f"{base}/copies-given",
     ]
     for url in pages:
         page = client.get(url).text
