@@ -104,6 +104,7 @@ def test_a_clinician_records_progress_revises_downloads_and_sees_the_history(
         assert page.url == f"{server}/plans/{web.own_plan}"
         page.screenshot(path=shots / f"plan-{size}.png", full_page=True)
         page.click(f"a[href='/plans/{web.own_plan}/goals/{web.own_goal}'] >> nth=0")
+        assert sideways_overflow(page) == 0, size  # the progress table stacks on a phone
         page.screenshot(path=shots / f"goal-{size}.png", full_page=True)
         if size == "phone":
             page.fill("#value", "lots")
