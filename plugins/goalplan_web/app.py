@@ -115,7 +115,7 @@ def create_app(settings: Settings) -> Starlette:
             request.session.clear()
             return None
         account = settings.accounts.account(name)
-        if account is None or account.disabled or request.session.get("epoch") != account.epoch:
+        if account is None or account.disabled or request.session.get("epoch", 0) != account.epoch:
             request.session.clear()  # disabled, or enabled or its password reset since sign-in
             return None
         request.session["seen"] = now
