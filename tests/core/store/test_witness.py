@@ -379,3 +379,20 @@ def test_a_kernel_that_refuses_the_flush_leaves_it_to_the_thread(
     assert len(refused) == 1  # asked once, then no more in this process
     record = read_witness(_witness_path(store))
     assert record is not None and not record.get(PENDING) and record["position"] == 5
+
+
+def test_another_key_writes_its_own_witness_and_the_first_is_closed(
+    store: SQLiteStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = _witness_path(store)
+    held = store._witness_handle
+    assert held is not None and held.path == first
+    monkeypatch.setenv("GOALPLAN_KEY_FILE", str(tmp_path / "rotated" / "signing-key.pem"))
+    store._key = None  # the store picks up the new key, as a new process would
+    store.append("plan-a", new_events(1), 3)  # position 4
+    second = _witness_path(store)
+    assert second != first and held._handle is None  # the first witness's file was closed
+    newest = read_witness(second)
+    assert newest is not None and not newest.get(PENDING) and newest["position"] == 4
+    old = read_witness(first)
+    assert old is not None and old["position"] == 3  # left as the first key last wrote it
