@@ -233,7 +233,7 @@ class EventStore(abc.ABC):
 
     def _witness_begin(self, checkpoint: Checkpoint | None) -> PendingWitness | None:
         """Just before the commit: the witness names the append as pending and starts its
-        flush, which then runs beside the commit's (keys.begin_witness)."""
+        flush, which then runs beside the commit's (witness.WitnessFile.begin)."""
         if checkpoint is None:
             return None
         key = self.signing_key()
