@@ -220,14 +220,3 @@ def history_text(entries: Sequence[HistoryEntry]) -> str:
             else:
                 out.append(f"    {where}{change.field}: {change.new}")
     return "\n".join(out) + "\n"
-
-
-BROKEN_MARK = "[UNVERIFIED] "
-
-
-def mark_broken(text: str, warning: str) -> str:
-    """Text read with --allow-broken: the warning above and below, every line marked."""
-    if not warning:
-        return text
-    lines = "".join(f"{BROKEN_MARK}{line}\n" for line in text.splitlines())
-    return f"{warning}\n{lines}{warning}\n"
