@@ -297,4 +297,5 @@ def test_gas_is_the_analytics_gas_object_plus_its_warning() -> None:
     own = {k: v for k, v in gas["properties"].items() if k != "integrity_warning"}
     assert own["goals"]["items"] == {"$ref": "#/$defs/gas_goal"}
     assert {**own, "goals": summary["properties"]["goals"]} == summary["properties"]
-    assert gas["required"] == summary["required"] and gas["$defs"]["gas_goal"] == analytics["$defs"]["gas_goal"]
+    assert gas["required"] == summary["required"]
+    assert gas["$defs"]["gas_goal"] == analytics["$defs"]["gas_goal"]
