@@ -58,6 +58,7 @@ OUTPUTS: dict[str, tuple[str, ...]] = {
     "gas": ("gas", "{plan}"),
     "plugins": ("plugins",),
     "verify": ("verify",),
+    "audit": ("audit", "--format", "json"),
     "keys": ("keys",),
     "users-list": ("users", "list"),
     "users-log": ("users", "log"),
@@ -142,7 +143,8 @@ def add_accounts(path: Path) -> None:
 
 def run_json(db: Path, plan: str, args: tuple[str, ...]) -> Any:
     install_plugin_commands(cli)
-    argv = ["--db", str(db), *(a.format(plan=plan) for a in args), "--json"]
+    json_flag = [] if "--format" in args else ["--json"]  # audit: --format json
+    argv = ["--db", str(db), *(a.format(plan=plan) for a in args), *json_flag]
     result = CliRunner().invoke(cli, argv, catch_exceptions=False)
     assert result.exit_code in (0, 1), result.output  # lint exits 1 when a goal fails
     return json.loads(result.stdout)
@@ -273,6 +275,7 @@ def broken_store(store: tuple[Path, str], tmp_path_factory: pytest.TempPathFacto
         ("lint", ("--allow-broken", "lint", "{plan}", "--today", "2026-03-01")),
         ("analytics", ("--allow-broken", "analytics", "{plan}", "--today", "2026-03-01")),
         ("gas", ("--allow-broken", "gas", "{plan}")),
+        ("audit", ("--allow-broken", "audit", "--format", "json")),
     ],
 )
 def test_output_about_a_broken_log_validates_and_prints_its_problem_keys(

@@ -77,7 +77,7 @@ BUILTIN_FORMATS = (
     AuditFormat(
         name="json",
         suffix=".json",
-        description="The whole report, keys documented in docs/audit.md.",
+        description="The whole report (docs/schemas/audit.schema.json).",
         render=render_json,
     ),
 )
