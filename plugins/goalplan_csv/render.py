@@ -77,6 +77,14 @@ def render_caseload(logs: Iterable[PlanLog], options: Mapping[str, str]) -> byte
     return _write(chosen, ordered, filled, marked=marked)
 
 
+DEIDENTIFIED_WARNING = (
+    "WARNING: this log fails verification; it may have been altered. Run `goalplan verify` on the "
+    "store it was exported from."
+)
+"""The warning a de-identified file carries instead of the plan's, which names the plan and
+event ids (pseudonymised in every other cell) and what the store holds."""
+
+
 def _write(
     chosen: CsvOptions,
     columns: Sequence[Column],
@@ -98,6 +106,8 @@ def _write(
                 line = deidentified_cells(columns, row, pseudonym, opened_on)
             else:
                 line = full_cells(columns, row)
+            if pseudonym is not None and warning:
+                warning = DEIDENTIFIED_WARNING  # the plan's own names its ids, dates and hashes
             yield [*line, warning] if marked else line
 
     if marked:

@@ -163,3 +163,26 @@ def test_every_reader_refuses_a_broken_plan_or_marks_all_it_writes(
     read = run(db, "--allow-broken", *argv)
     assert read.exit_code in (0, 1) and "Traceback" not in read.output, read.output  # lint: 1 = a goal fails
     check(read, out)
+
+
+def test_a_deidentified_csv_carries_a_warning_that_names_no_id(broken: tuple[Path, str]) -> None:
+    db, plan = broken
+    install_plugin_commands(cli)
+    read = CliRunner(env={"GOALPLAN_PSEUDONYM_KEY": "k" * 32}).invoke(
+        cli,
+        [
+            "--db",
+            str(db),
+            "--allow-broken",
+            "export",
+            plan,
+            "--format",
+            "csv",
+            "--option",
+            "profile=deidentified",
+        ],
+        catch_exceptions=False,
+    )
+    assert read.exit_code == 0, read.output
+    csv_rows(read.stdout)
+    assert plan not in read.stdout and "event" not in read.stdout.split("\n", 1)[1]
