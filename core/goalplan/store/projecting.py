@@ -17,7 +17,7 @@ from typing import Any
 
 from attrs import frozen
 
-from goalplan.codec import RecordedEvent
+from goalplan.codec import NewEvent, RecordedEvent
 from goalplan.domain import PlanState, fold
 from goalplan.store.base import EventRow, EventStore
 from goalplan.store.keys import load_key
@@ -240,13 +240,30 @@ class InlineProjections(EventStore):
 
     # inside an append ------------------------------------------------------------------------
 
-    def _project(self, plan_id: str, before: tuple[int, str], rows: Sequence[EventRow]) -> None:
-        """Fold the appended events into the plan and rewrite its rows (caller holds the lock)."""
-        folded = self._fold_append(plan_id, before, rows)
+    def _project(
+        self,
+        plan_id: str,
+        before: tuple[int, str],
+        rows: Sequence[EventRow],
+        events: Sequence[NewEvent] | None = None,
+    ) -> None:
+        """Fold the appended events into the plan and rewrite its rows (caller holds the lock).
+
+        ``events`` are the appended events the rows were made from: where one already knows
+        what its payload decodes to (``NewEvent.decoded``), the fold takes that instead of
+        decoding the payload again.
+        """
+        folded = self._fold_append(plan_id, before, rows, events)
         self._write_rows(folded.rows, folded.old_rows, first_position=rows[0][0])
         self._finish_append(folded)
 
-    def _fold_append(self, plan_id: str, before: tuple[int, str], rows: Sequence[EventRow]) -> Folded:
+    def _fold_append(
+        self,
+        plan_id: str,
+        before: tuple[int, str],
+        rows: Sequence[EventRow],
+        events: Sequence[NewEvent] | None = None,
+    ) -> Folded:
         """The plan after the appended rows, and its read-model rows before and after."""
         version, _ = before
         old_state: PlanState | None
@@ -259,6 +276,10 @@ class InlineProjections(EventStore):
             records = [
                 RecordedEvent(r[1], r[2], r[3], r[0], r[4], r[5], r[6], r[7], r[8], r[9], r[10]) for r in rows
             ]
+            if events is not None and len(events) == len(records):
+                for record, new in zip(records, events, strict=True):
+                    if new.decoded is not None and new.payload is record.payload:
+                        record.__dict__["event"] = new.decoded  # what RecordedEvent.event would decode
             new_state: PlanState | None = fold(records, plan_id=plan_id, start=old_state)
         except Exception:  # events appended below the API that do not fold: readers use the log
             self._states.pop(plan_id, None)
