@@ -175,11 +175,42 @@ def _material_change(before: PlanState, after: PlanState, event: ev.Event) -> st
     if isinstance(event, ev.PlanDetailsSet):
         return None if _MATERIAL_DETAILS.isdisjoint(event.changed_fields()) else "effective dates changed"
     if isinstance(event, ev.EntryCorrected):
-        if content_digest(before) == content_digest(after):
+        if _same_material_values(before, after) or content_digest(before) == content_digest(after):
             return None
         entry = after.entries.get(event.corrected_event_id)
         return f"{entry.type if entry else 'entry'} corrected"
     return _describe(event)  # a goal set, a diagnosis added or resolved, an intervention planned
+
+
+def _same_material_values(before: PlanState, after: PlanState) -> bool:
+    """Whether ``material_content`` of the two states is built from the very same objects, so
+    their digests are equal without computing them: most corrections take back progress, which
+    leaves every goal's material fields as they were. False only means "compare the digests"."""
+    if not (
+        before.diagnoses is after.diagnoses
+        and before.interventions is after.interventions
+        and before.effective_from is after.effective_from
+        and before.effective_through is after.effective_through
+    ):
+        return False
+    old, new = before.goals, after.goals
+    if old is new:
+        return True
+    if old.keys() != new.keys():
+        return False
+    for goal_id, goal in old.items():
+        other = new[goal_id]
+        if goal is not other and not (
+            goal.goal_id is other.goal_id
+            and goal.statement is other.statement
+            and goal.focus_id is other.focus_id
+            and goal.term is other.term
+            and goal.measure is other.measure
+            and goal.target_date is other.target_date
+            and goal.status is other.status
+        ):
+            return False
+    return True
 
 
 def _track_material(
