@@ -239,10 +239,17 @@ def _entry_for(event: ev.Event) -> Entry | None:
     """The correctable entry an event makes, keyed by the thing its undo must find."""
     if event.TYPE not in _UNDOERS:
         return None
-    key_field = _ENTRY_KEYS.get(event.TYPE) or next(
-        (n for n in ("goal_id", "step_id", "intervention_id") if hasattr(event, n)), None
-    )
+    cls = type(event)
+    key_field = _KEY_FIELDS.get(cls, _UNKNOWN)
+    if key_field is _UNKNOWN:  # worked out once per class: an event's fields are its class's
+        key_field = _KEY_FIELDS[cls] = _ENTRY_KEYS.get(event.TYPE) or next(
+            (n for n in ("goal_id", "step_id", "intervention_id") if hasattr(event, n)), None
+        )
     return Entry(type=event.TYPE, key=getattr(event, key_field) if key_field else None)
+
+
+_UNKNOWN: Any = object()
+_KEY_FIELDS: dict[type, str | None] = {}
 
 
 def _with_goal(state: PlanState, goal: Goal) -> PlanState:
