@@ -54,7 +54,7 @@ def main(argv: list[str] | None = None) -> None:
                 conn = system.store._conn if hasattr(system, "store") else system.conn
                 conn.execute("PRAGMA synchronous=OFF")
             spent = dict.fromkeys(live, 0.0)
-            profiler = cProfile.Profile(time.process_time) if args.profile and round_ == 0 else None
+            profiler = cProfile.Profile() if args.profile and round_ == 0 else None
             for n, plan in enumerate(workload):
                 names = list(live)
                 names = names[n % 3 :] + names[: n % 3]

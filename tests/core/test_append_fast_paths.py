@@ -36,8 +36,9 @@ from goalplan.codec import (
     round_trips,
 )
 from goalplan.domain import fold
-from goalplan.domain.fold import _same_material_values
+from goalplan.domain.fold import _same_material_values, _without
 from goalplan.domain.material import content_digest
+from goalplan.domain.state import ProgressPoint as Point
 from goalplan.events import (
     EVENT_TYPES,
     Event,
@@ -313,3 +314,14 @@ def test_a_change_to_any_material_field_is_not_taken_for_no_change() -> None:
         after = fold([record], start=before)
         assert content_digest(before) != content_digest(after), change
         assert not _same_material_values(before, after), change
+
+
+@given(st.lists(st.sampled_from("abcd"), max_size=12), st.sampled_from("abcde"))
+def test_taking_back_a_progress_point_keeps_the_others_in_order(ids: list[str], event_id: str) -> None:
+    points = tuple(
+        Point(event_id=i, value=1.0, observed_on=date(2025, 1, 1), note=str(n), recorded_at="", actor="")
+        for n, i in enumerate(ids)
+    )
+    kept = _without(points, event_id)
+    assert kept == tuple(p for p in points if p.event_id != event_id)
+    assert type(kept) is tuple

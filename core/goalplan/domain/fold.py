@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bisect import insort
 from collections.abc import Callable, Iterable
+from operator import attrgetter
 from typing import Any, TypeVar
 
 from goalplan import events as ev
@@ -554,15 +555,31 @@ _ENTRY_KEYS: dict[str, str] = {
 @undoes(ev.ProgressRecorded.TYPE)
 def _undo_progress(state: PlanState, event_id: str, goal_id: str) -> PlanState:
     goal = state.goals.get(goal_id)
-    points = [*goal.progress, *(p for s in goal.earlier_series for p in s.progress)] if goal else []
-    if goal is None or all(p.event_id != event_id for p in points):
+    if goal is None:
         return state
-    kept = tuple(p for p in goal.progress if p.event_id != event_id)
-    earlier = tuple(
-        evolve(s, progress=tuple(p for p in s.progress if p.event_id != event_id))
-        for s in goal.earlier_series
-    )
+    kept = _without(goal.progress, event_id)
+    if kept is goal.progress and all(
+        _without(s.progress, event_id) is s.progress for s in goal.earlier_series
+    ):
+        return state
+    earlier = tuple(evolve(s, progress=_without(s.progress, event_id)) for s in goal.earlier_series)
     return _with_goal(state, evolve(goal, progress=kept, earlier_series=earlier))
+
+
+_event_id_of = attrgetter("event_id")
+
+
+def _without(points: tuple[ProgressPoint, ...], event_id: str) -> tuple[ProgressPoint, ...]:
+    """``tuple(p for p in points if p.event_id != event_id)``, or ``points`` itself when none
+    is; the ids are read and searched in C (a goal may hold thousands of points)."""
+    ids = list(map(_event_id_of, points))
+    found = ids.count(event_id)
+    if not found:
+        return points
+    if found == 1:
+        at = ids.index(event_id)
+        return tuple(points[:at]) + tuple(points[at + 1 :])
+    return tuple(p for p in points if p.event_id != event_id)
 
 
 @undoes(ev.GoalStatusChanged.TYPE)
