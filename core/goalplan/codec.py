@@ -25,7 +25,7 @@ from attrs import frozen
 from goalplan.errors import CodecError
 from goalplan.events import EVENT_TYPES, Event
 from goalplan.ids import new_event_id
-from goalplan.jcs import MAX_SAFE_INTEGER, POSITIONAL_HIGH, POSITIONAL_LOW, jcs, jcs_plain
+from goalplan.jcs import MAX_SAFE_INTEGER, POSITIONAL_HIGH, POSITIONAL_LOW, jcs
 
 Upcaster = Callable[[dict[str, Any]], dict[str, Any]]
 
@@ -330,131 +330,135 @@ def _fast_structurer(cls: type) -> Callable[[Mapping[str, Any]], Any] | None:
 
 # Encoding an event in one pass, and knowing what its payload decodes to. ---------------------
 #
-# ``encode`` unstructures an event through cattrs and then walks the result again to find what
-# the C JSON encoder may spell (jcs._as_plain). For each event class a function is generated once
-# that does both in one pass and also proves that decoding the payload gives back an object equal
-# to the event in every value and its type, so the store's fold may take the event itself instead
-# of decoding what it just encoded (the fold must see what the log holds, and the two can differ:
+# ``encode`` unstructures an event through cattrs, walks the result again to find what the C JSON
+# encoder may spell (jcs._as_plain), and has that encoder sort and write it. For each event class
+# a function is generated once that writes the JCS text in one pass, its fields already in JCS
+# key order, and that also proves that decoding the payload gives back an object equal to the
+# event in every value and its type, so the store's fold may take the event itself instead of
+# decoding what it just encoded (the fold must see what the log holds, and the two can differ:
 # a float field holding -0.0 is stored as 0; a str subclass comes back as str).
 #
 # It accepts only values of exactly the types the fast structure path above gives back: text
-# UTF-8 can carry, integers within 2**53, floats JCS writes positionally (whole ones below 2**53
-# as integers, other than -0.0; others from 1e-4 to 1e16), dates, optionals, tuples of text or
-# integers, and nested attrs classes of the same; it omits a field equal to its default as
-# cattrs (omit_if_default) does. Anything else returns None and takes the plain path. A property
-# test compares both paths' payload text, and the decoded payload with the event.
+# UTF-8 can carry, integers within 2**53, floats JCS writes without an exponent (whole ones
+# below 2**53 as integers, other than -0.0; others from 1e-4 to 1e16, as Python's repr writes
+# them), dates, optionals, tuples of text or integers, and nested attrs classes of the same; it
+# omits a field equal to its default as cattrs (omit_if_default) does. Anything else returns
+# None and takes the plain path. A property test compares both paths' payload text, and the
+# decoded payload with the event.
 
-_PlainPayload = Callable[[Any], dict[str, Any] | None]
-_PLAIN: dict[type, _PlainPayload | None] = {}
+_PayloadText = Callable[[Any], str | None]
+_TEXT: dict[type, _PayloadText | None] = {}
 _NOT_PLAIN: Any = object()
+_Spell = Callable[[Any], Any]  # a value's JCS text, or _NOT_PLAIN
 
 
-def _plain_text(value: Any) -> Any:
+def _text_str(value: Any) -> Any:
     if type(value) is str and (value.isascii() or _valid_text(value)):
-        return value
+        return _spell_text(value)
     return _NOT_PLAIN
 
 
-def _plain_int(value: Any) -> Any:
+def _text_int(value: Any) -> Any:
     if type(value) is int and -MAX_SAFE_INTEGER <= value <= MAX_SAFE_INTEGER:
-        return value
+        return int.__repr__(value)
     return _NOT_PLAIN
 
 
-def _plain_float(value: Any) -> Any:
+def _text_float(value: Any) -> Any:
     if type(value) is not float:
         return _NOT_PLAIN
     size = abs(value)
     if value.is_integer():
         # ECMAScript writes 2.0 as 2; -0.0 would come back as 0.0, so it takes the plain path
         if size < MAX_SAFE_INTEGER and (value or math.copysign(1.0, value) > 0):
-            return int(value)
+            return int.__repr__(int(value))
         return _NOT_PLAIN
-    return value if POSITIONAL_LOW <= size < POSITIONAL_HIGH else _NOT_PLAIN
+    return float.__repr__(value) if POSITIONAL_LOW <= size < POSITIONAL_HIGH else _NOT_PLAIN
 
 
-def _plain_date(value: Any) -> Any:
-    return value.isoformat() if type(value) is date else _NOT_PLAIN
+def _text_date(value: Any) -> Any:
+    return f'"{value.isoformat()}"' if type(value) is date else _NOT_PLAIN
 
 
-def _plain_items(each: Callable[[Any], Any]) -> Callable[[Any], Any]:
+def _text_items(each: _Spell) -> _Spell:
     def items(value: Any) -> Any:
         if type(value) is not tuple:
             return _NOT_PLAIN
         out = [each(item) for item in value]
-        return _NOT_PLAIN if _NOT_PLAIN in out else out
+        return _NOT_PLAIN if any(item is _NOT_PLAIN for item in out) else f"[{','.join(out)}]"
 
     return items
 
 
-def _plain_optional(each: Callable[[Any], Any]) -> Callable[[Any], Any]:
-    return lambda value: None if value is None else each(value)
+def _text_optional(each: _Spell) -> _Spell:
+    return lambda value: "null" if value is None else each(value)
 
 
-def _plain_nested(tp: type, payload: _PlainPayload) -> Callable[[Any], Any]:
+def _text_nested(tp: type, text: _PayloadText) -> _Spell:
     def nested(value: Any) -> Any:
         if type(value) is not tp:
             return _NOT_PLAIN
-        out = payload(value)
+        out = text(value)
         return _NOT_PLAIN if out is None else out
 
     return nested
 
 
-def _plain_check(tp: Any) -> Callable[[Any], Any] | None:
-    simple = {str: _plain_text, int: _plain_int, float: _plain_float, date: _plain_date}
+def _text_spell(tp: Any) -> _Spell | None:
+    simple = {str: _text_str, int: _text_int, float: _text_float, date: _text_date}
     if tp in simple:
         return simple[tp]
     args = typing.get_args(tp)
     if typing.get_origin(tp) in (typing.Union, types.UnionType) and len(args) == 2 and type(None) in args:
-        inner = _plain_check(args[0] if args[1] is type(None) else args[1])
-        return None if inner is None else _plain_optional(inner)
+        inner = _text_spell(args[0] if args[1] is type(None) else args[1])
+        return None if inner is None else _text_optional(inner)
     if typing.get_origin(tp) is tuple and len(args) == 2 and args[1] is Ellipsis and args[0] in (str, int):
-        return _plain_items(simple[args[0]])
+        return _text_items(simple[args[0]])
     if isinstance(tp, type) and attrs.has(tp):
-        payload = _plain_payload(tp)
-        return None if payload is None else _plain_nested(tp, payload)
+        text = _payload_text(tp)
+        return None if text is None else _text_nested(tp, text)
     return None
 
 
-def _plain_payload(cls: type) -> _PlainPayload | None:
-    """Generated once per class: the event as the dict ``encode`` hands the C JSON encoder, or
-    None (see above); None for a class whose fields it does not know."""
-    if cls in _PLAIN:
-        return _PLAIN[cls]
-    _PLAIN[cls] = None  # also guards against a class that contains itself
+def _payload_text(cls: type) -> _PayloadText | None:
+    """Generated once per class: ``encode``'s text for an instance, or None (see above); None
+    for a class whose fields it does not know."""
+    if cls in _TEXT:
+        return _TEXT[cls]
+    _TEXT[cls] = None  # also guards against a class that contains itself
     if _fast_structurer(cls) is None:  # decoding would not take the fast structure path
         return None
     hints = typing.get_type_hints(cls)
-    namespace: dict[str, Any] = {"NOT_PLAIN": _NOT_PLAIN, "valid_text": _valid_text, "date": date}
-    body = ["def plain(value):", "    out = {}"]
-    for n, one in enumerate(attrs.fields(cls)):
-        check = _plain_check(hints.get(one.name))
-        if check is None or not one.name.isascii() or isinstance(one.default, attrs.Factory):  # type: ignore[arg-type]
+    namespace: dict[str, Any] = {"NOT_PLAIN": _NOT_PLAIN, "valid_text": _valid_text, "spell": _spell_text}
+    body = ["def text(value):", "    out = []"]
+    # Field names are ASCII identifiers: JCS's order (UTF-16 code units) is Python's, no escapes.
+    for n, one in sorted(enumerate(attrs.fields(cls)), key=lambda item: item[1].name):
+        each = _text_spell(hints.get(one.name))
+        if each is None or not one.name.isascii() or isinstance(one.default, attrs.Factory):  # type: ignore[arg-type]
             return None
-        namespace[f"check{n}"] = check
-        body.append(f"    v = p = value.{one.name}")
-        if check is _plain_text:  # inline: most fields are text
+        namespace[f"each{n}"] = each
+        body.append(f"    v = value.{one.name}")
+        if each is _text_str:  # inline: most fields are text
             body += [
                 "    if type(v) is not str or not (v.isascii() or valid_text(v)):",
                 "        return None",
+                "    p = spell(v)",
             ]
-        elif check is _plain_date:
-            body += ["    if type(v) is not date:", "        return None", "    p = v.isoformat()"]
         else:
-            body += [f"    p = check{n}(v)", "    if p is NOT_PLAIN:", "        return None"]
+            body += [f"    p = each{n}(v)", "    if p is NOT_PLAIN:", "        return None"]
+        key = f'"{one.name}":'
         if one.default is attrs.NOTHING:
-            body.append(f"    out[{one.name!r}] = p")
+            body.append(f"    out.append({key!r} + p)")
         else:  # omitted when equal to its default, as cattrs does; the default must be plain too
-            if one.default is not None and check(one.default) is _NOT_PLAIN:
+            if one.default is not None and each(one.default) is _NOT_PLAIN:
                 return None
             namespace[f"default{n}"] = one.default
-            body += [f"    if v != default{n}:", f"        out[{one.name!r}] = p"]
-    body.append("    return out")
-    exec(compile("\n".join(body), f"<goalplan plain {cls.__qualname__}>", "exec"), namespace)
-    plain: _PlainPayload = namespace["plain"]
-    _PLAIN[cls] = plain
-    return plain
+            body += [f"    if v != default{n}:", f"        out.append({key!r} + p)"]
+    body.append("    return '{' + ','.join(out) + '}'")
+    exec(compile("\n".join(body), f"<goalplan payload {cls.__qualname__}>", "exec"), namespace)
+    text: _PayloadText = namespace["text"]
+    _TEXT[cls] = text
+    return text
 
 
 def _exact_payload(event: Event) -> str | None:
@@ -462,9 +466,8 @@ def _exact_payload(event: Event) -> str | None:
     cls = type(event)
     if EVENT_TYPES.get(cls.TYPE) is not cls:  # decode builds the registered class
         return None
-    payload = _PLAIN[cls] if cls in _PLAIN else _plain_payload(cls)
-    plain = None if payload is None else payload(event)
-    return None if plain is None else jcs_plain(plain)
+    text = _TEXT[cls] if cls in _TEXT else _payload_text(cls)
+    return None if text is None else text(event)
 
 
 def round_trips(event: Event) -> bool:

@@ -32,7 +32,7 @@ def jcs(value: Any) -> str:
     """
     try:
         # Only the values the C encoder spells as JCS does: its output is then JCS.
-        return jcs_plain(_as_plain(value))
+        return _encode_plain(_as_plain(value))
     except _NotPlain:
         pass
     out: list[str] = []
@@ -40,10 +40,8 @@ def jcs(value: Any) -> str:
     return "".join(out)
 
 
-def jcs_plain(value: Any) -> str:
-    """The JCS text of a value that is already plain: dicts with ASCII text keys, lists, text
-    UTF-8 can carry, integers within 2**53, floats from 1e-4 to 1e16 that are not whole, bools
-    and None. The caller vouches for that (goalplan.codec's generated payload functions)."""
+def _encode_plain(value: Any) -> str:
+    """The C encoder's text of a value ``_as_plain`` returned (then it is the JCS text)."""
     if _C_ENCODE is None:
         return _ASCII_ENCODER.encode(value)
     return "".join(_C_ENCODE(value, 0))
