@@ -352,7 +352,7 @@ class SQLiteStore(InlineProjections):
             last_position, prior = (last[0], (last[1], int(last[2]), last[3])) if last else (0, None)
             rows = event_rows(plan_id, events, links, last_position)
             conn.executemany(_INSERT, [(*row, self._user) for row in rows])
-            self._project(plan_id, (current, head), rows)
+            self._project(plan_id, (current, head), rows, events)
             checkpoint = self._seal(plan_id, rows, prior)
             self._insert_checkpoint(checkpoint)
             if self._bulk:
