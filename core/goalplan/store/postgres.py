@@ -694,7 +694,7 @@ class PostgresStore(InlineProjections):
         rows = [(0, *r[1:]) for r in event_rows(plan_id, events, links, 0)]
         self._writing = True
         try:
-            self._project(plan_id, (current, head), rows)  # positions 0 until the sequencer sets them
+            self._project(plan_id, (current, head), rows, events)  # positions 0 until the sequencer sets them
         finally:
             self._writing = False
         claim = sign_claim(
