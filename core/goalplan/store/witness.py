@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
+import sys
 import threading
 from collections.abc import Mapping
 from pathlib import Path
@@ -30,6 +32,26 @@ BEFORE = "before"
 """In a pending record: the newest committed record the witness held when it was written."""
 
 Slots = list[dict[str, Any] | None]
+log = logging.getLogger(__name__)
+
+if sys.platform == "win32":  # no advisory locks: the store's own write lock is all there is
+
+    def _lock(handle: int) -> None:
+        return None
+
+    def _unlock(handle: int) -> None:
+        return None
+
+else:
+    import fcntl
+
+    def _lock(handle: int) -> None:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+
+    def _unlock(handle: int) -> None:
+        fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 _HEAD = b'{"body":'
 _TAIL = len(b',"sha256":"') + 64 + len(b'"}')
 
@@ -228,20 +250,32 @@ class WitnessFile:
             except FileNotFoundError:
                 same = False
             if same:
+                _lock(self._handle)
                 data = os.pread(self._handle, 2 * WITNESS_SLOT, 0)
                 if data != self._image:  # written by someone else since
                     self._read(data)
                 return self._handle, False
             self._release()
-        handle, created, data = _open_witness(self.path)
+        handle, created, _ = _open_witness(self.path)
         try:
             found = os.fstat(handle)
+            _lock(handle)
+            data = b"" if created else os.pread(handle, 2 * WITNESS_SLOT, 0)
         except OSError:
             os.close(handle)
             raise
         self._handle, self._pid, self._ident = handle, os.getpid(), (found.st_dev, found.st_ino)
         self._read(data)
         return handle, created
+
+    def _let_others_write(self) -> None:
+        """The append is over (committed or not): another writer of this installation may go."""
+        with self._lock:
+            if self._handle is not None and self._pid == os.getpid():
+                try:
+                    _unlock(self._handle)
+                except OSError:
+                    self._release()
 
     def _read(self, data: bytes) -> None:
         self._image, self._slots = data, _read_slots(data)
@@ -292,17 +326,38 @@ class PendingWitness:
         self._body = body
         self._flushing = flushing
 
-    def wait(self) -> None:
-        """Until the pending record is on disk."""
+    def _flushed(self) -> None:
         if self._flushing is not None:
             flushing, self._flushing = self._flushing, None
             flushing.wait()
 
+    def wait(self) -> None:
+        """The commit failed: until the pending record is on disk, then let other writers go."""
+        try:
+            self._flushed()
+        finally:
+            self._file._let_others_write()
+
     def committed(self) -> None:
         """The append committed: the witness now names it as committed. Written into the other
-        slot and not flushed: the pending record already on disk is what a power cut leaves."""
-        self.wait()
-        self._file._committed(self.record, self._body, 1 - self.slot)
+        slot and not flushed: the pending record already on disk is what a power cut leaves.
+
+        From ``begin`` to here the file is locked (``flock``), so another process of this
+        installation cannot write its pending record between this append's commit and this
+        write, which would leave the witness one append behind after a power cut. A flush that
+        failed does not undo the commit: the append is stored and reported as stored, with a
+        warning (verify then finds the witness behind the store, or checks ``before``).
+        """
+        try:
+            self._flushed()
+        except OSError as exc:
+            log.warning(
+                "the witness %s could not be flushed to disk (%s); the append is stored", self.path, exc
+            )
+        try:
+            self._file._committed(self.record, self._body, 1 - self.slot)
+        finally:
+            self._file._let_others_write()
 
 
 def _flush(handle: int, created: bool) -> None:

@@ -396,3 +396,55 @@ def test_another_key_writes_its_own_witness_and_the_first_is_closed(
     assert newest is not None and not newest.get(PENDING) and newest["position"] == 4
     old = read_witness(first)
     assert old is not None and old["position"] == 3  # left as the first key last wrote it
+
+
+def _try_lock_elsewhere(path: Path) -> bool:
+    """Whether another process could take the witness's lock just now."""
+    import subprocess
+    import sys
+
+    probe = (
+        "import fcntl, os, sys\n"
+        "h = os.open(sys.argv[1], os.O_RDWR)\n"
+        "try:\n    fcntl.flock(h, fcntl.LOCK_EX | fcntl.LOCK_NB)\nexcept BlockingIOError:\n    sys.exit(1)\n"
+    )
+    return subprocess.run([sys.executable, "-c", probe, str(path)], check=False).returncode == 0
+
+
+def test_no_other_process_writes_the_witness_between_a_commit_and_its_committed_record(
+    store: SQLiteStore,
+) -> None:
+    """Otherwise another writer's pending record could land between this append's commit and
+    its committed record, and be overwritten by it: after a power cut, a witness behind."""
+    pytest.importorskip("fcntl")
+    path = _witness_path(store)
+    head = store.read_stream("plan-a")[-1]
+    rows = [(head.position + 1, "x", "plan-a", head.version + 1, "", "", "", 1, "", head.hash, "f" * 64)]
+    checkpoint = seal(
+        store.signing_key(), store.store_id, "plan-a", rows, ("plan-a", head.version, head.hash)
+    )
+    assert _try_lock_elsewhere(path)
+    pending = store._witness_begin(checkpoint)
+    assert pending is not None
+    assert not _try_lock_elsewhere(path)
+    pending.committed()
+    assert _try_lock_elsewhere(path)
+    pending = store._witness_begin(checkpoint)
+    assert pending is not None and not _try_lock_elsewhere(path)
+    pending.wait()  # the commit failed: let the others go too
+    assert _try_lock_elsewhere(path)
+
+
+def test_a_witness_flush_that_fails_after_the_commit_does_not_report_the_append_as_lost(
+    store: SQLiteStore, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    class Failing:
+        def wait(self) -> None:
+            raise OSError(errno.EIO, "Input/output error")
+
+    monkeypatch.setattr("goalplan.store.witness.start_flush", lambda handle: Failing())
+    result = store.append("plan-a", new_events(1), 3)
+    assert result.positions == (4,)
+    assert [r.version for r in store.read_stream("plan-a")] == [1, 2, 3, 4]
+    assert "could not be flushed" in caplog.text
+    assert read_witness(_witness_path(store))["position"] == 4  # type: ignore[index]
