@@ -55,6 +55,23 @@ _GUARDS = "".join(
     for table in ("checkpoints", "signing_keys", "goalplan_store")
 )
 
+# Also the body of migration 7's goalplan_try_claims: a change here needs a new migration.
+_CLAIMS_QUERY = """
+WITH top AS (
+    SELECT position, plan_id, version, hash FROM events
+    WHERE position IS NOT NULL ORDER BY position DESC NULLS LAST LIMIT 1
+)
+SELECT c.seq, c.plan_id, c.first_version, c.last_version, c.hash, c.key_id, c.signature,
+    (SELECT count(*) FROM events AS e WHERE e.plan_id = c.plan_id
+        AND e.version BETWEEN c.first_version AND c.last_version AND e.position IS NULL),
+    COALESCE((SELECT e.hash FROM events AS e WHERE e.plan_id = c.plan_id
+        AND e.version = c.last_version) = c.hash, false),
+    c.first_version = 1 OR (SELECT e.position FROM events AS e WHERE e.plan_id = c.plan_id
+        AND e.version = c.first_version - 1) IS NOT NULL,
+    top.position, top.plan_id, top.version, top.hash
+FROM append_claims AS c LEFT JOIN top ON true
+ORDER BY c.seq
+"""
 _STALE_HEAD = "GP409"  # SQLSTATE goalplan_begin_append raises when the plan's head moved
 
 # (version, name, SQL). Append new migrations; never edit one that has shipped.
@@ -360,6 +377,26 @@ BEGIN
     END IF;
 END
 $$;
+-- The sequencer's first statement: try the store-wide positions lock; only if it was taken,
+-- read the claims. The claims query is a statement of its own, after the lock (a volatile
+-- function takes a new snapshot for each statement), so it sees every seal committed before.
+CREATE FUNCTION goalplan_try_claims(lock_key bigint)
+RETURNS TABLE (taken boolean, seq bigint, plan_id text, first_version integer, last_version integer,
+    hash text, key_id text, signature text, waiting bigint, ends_at_head boolean, after_sealed boolean,
+    top_position bigint, top_plan_id text, top_version integer, top_hash text)
+LANGUAGE plpgsql AS $$
+#variable_conflict use_column
+BEGIN
+    IF NOT pg_try_advisory_xact_lock(lock_key) THEN
+        taken := false;
+        RETURN NEXT;
+        RETURN;
+    END IF;
+    RETURN QUERY SELECT true, q.* FROM ({_CLAIMS_QUERY}) AS q ORDER BY q.seq;
+END
+$$;
+COMMENT ON FUNCTION goalplan_try_claims(bigint) IS
+    'The sequencer''s first step: the positions lock if free, then the pending claims.';
 COMMENT ON FUNCTION goalplan_begin_append(bigint, text, integer, text) IS
     'Starts an append: asynchronous commit, the plan''s lock, and a check that the plan''s head '
     'is the sealed event the writer expects (else SQLSTATE {_STALE_HEAD}).';
@@ -391,22 +428,9 @@ _UNLOCK_AND_POSITIONS = (
     "SELECT pg_advisory_unlock_shared(%s), (SELECT array_agg(position ORDER BY version) FROM events "
     "WHERE plan_id = %s AND version BETWEEN %s AND %s)"
 )
-_CLAIMS_QUERY = """
-WITH top AS (
-    SELECT position, plan_id, version, hash FROM events
-    WHERE position IS NOT NULL ORDER BY position DESC NULLS LAST LIMIT 1
-)
-SELECT c.seq, c.plan_id, c.first_version, c.last_version, c.hash, c.key_id, c.signature,
-    (SELECT count(*) FROM events AS e WHERE e.plan_id = c.plan_id
-        AND e.version BETWEEN c.first_version AND c.last_version AND e.position IS NULL),
-    COALESCE((SELECT e.hash FROM events AS e WHERE e.plan_id = c.plan_id
-        AND e.version = c.last_version) = c.hash, false),
-    c.first_version = 1 OR (SELECT e.position FROM events AS e WHERE e.plan_id = c.plan_id
-        AND e.version = c.first_version - 1) IS NOT NULL,
-    top.position, top.plan_id, top.version, top.hash
-FROM append_claims AS c LEFT JOIN top ON true
-ORDER BY c.seq
-"""
+# Try the positions lock and, only if it was taken, read the claims, in one statement (so that
+# it can follow an append's write phase in the same round trip): (taken, *a claim's row).
+_TRY_LOCK_AND_CLAIMS = "SELECT * FROM goalplan_try_claims(%s)"
 # One round trip seals a group: positions, the plans' read-model positions, the claims, the
 # checkpoints. Data-modifying CTEs all run against the same snapshot, and touch different rows.
 _SEAL_STATEMENT = f"""
@@ -750,10 +774,8 @@ class PostgresStore(InlineProjections):
                 cursor.execute(_INSERT_CLAIM, _claim_row(claim))
                 cursor.execute("COMMIT")
                 cursor.execute("BEGIN")
-                got = conn.execute(_TRY_LOCK, (self._positions_key,))
-                claims = conn.execute(_CLAIMS_QUERY)
-                locked = got.fetchone()
-                pending = claims.fetchall()
+                claims = conn.execute(_TRY_LOCK_AND_CLAIMS, (self._positions_key,))
+                found = claims.fetchall()
         except psycopg.Error as exc:
             self._rollback()
             if conn.info.transaction_status == psycopg.pq.TransactionStatus.IDLE and (
@@ -770,9 +792,11 @@ class PostgresStore(InlineProjections):
             self._states.pop(plan_id, None)
             raise
         self._key_registered = self._key_registered or self.signing
-        if not (locked and locked[0]):
-            self._rollback()  # ends the empty transaction; another writer is sealing
-            return self._sequence_own(written)
+        if not (found and found[0][0]):
+            # Another writer is sealing: end the empty transaction and wait for it, as below.
+            self._rollback()
+            return self._await_sealer(written) or self._sequence_own(written)
+        pending = [row[1:] for row in found if row[1] is not None]
         try:
             with conn.pipeline():
                 checkpoint, mine = self._seal_claims(pending, written)
@@ -888,19 +912,9 @@ class PostgresStore(InlineProjections):
         while True:
             outcome = self._sequence(written, wait=False)
             if outcome is None:
-                # Another writer is sealing now. Wait for it with a shared lock, which every
-                # waiter gets at once when it commits, instead of queueing for the exclusive one
-                # just to learn that it sealed this append too.
-                self._conn.execute("SELECT pg_advisory_lock_shared(%s)", (self._positions_key,))
-                params = (self._positions_key, *_span(written))
-                try:
-                    row = self._conn.execute(_UNLOCK_AND_POSITIONS, params).fetchone()
-                except BaseException:  # a session lock left held would stop every sealer
-                    with suppress(psycopg.Error):
-                        self._conn.execute("SELECT pg_advisory_unlock_all()")
-                    raise
-                if row is not None and row[1] and None not in row[1]:
-                    return self._result(written, [int(p) for p in row[1]])
+                result = self._await_sealer(written)
+                if result is not None:
+                    return result
                 continue
             checkpoint, mine = outcome
             if checkpoint is not None:
@@ -918,6 +932,31 @@ class PostgresStore(InlineProjections):
                     "has no claim this installation trusts (`goalplan verify` names it)."
                 )
             time.sleep(0.05)
+
+    def _await_sealer(self, written: _Written) -> AppendResult | None:
+        """Wait for the writer sealing now; the append's result if it sealed this one too.
+
+        A shared lock, which every waiter gets at once when the sealer commits, instead of
+        queueing for the exclusive one just to learn that it sealed this append too.
+        """
+        conn = self._conn
+        try:
+            # One round trip; two statements, so that the second's snapshot (READ COMMITTED) is
+            # taken after the lock was granted, when the sealer has committed.
+            with conn.pipeline():
+                if conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+                    conn.execute("ROLLBACK")  # the empty transaction whose try-lock failed
+                conn.execute("SELECT pg_advisory_lock_shared(%s)", (self._positions_key,))
+                positions = conn.execute(_UNLOCK_AND_POSITIONS, (self._positions_key, *_span(written)))
+            row = positions.fetchone()
+        except BaseException:  # a session lock left held would stop every sealer
+            with suppress(psycopg.Error):
+                self._rollback()
+                conn.execute("SELECT pg_advisory_unlock_all()")
+            raise
+        if row is not None and row[1] and None not in row[1]:
+            return self._result(written, [int(p) for p in row[1]])
+        return None
 
     @staticmethod
     def _result(written: _Written, positions: Sequence[int]) -> AppendResult:

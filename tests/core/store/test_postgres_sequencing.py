@@ -185,6 +185,7 @@ def test_the_only_update_an_event_takes_is_its_position_once(
 
 def _back_to_schema_4(raw: psycopg.Connection) -> None:
     """The tables as goalplan 0.2.0 left them (schema 4): positions NOT NULL, no claims."""
+    raw.execute("DROP FUNCTION goalplan_begin_append, goalplan_try_claims")
     raw.execute("DROP TABLE append_claims")
     raw.execute("DROP INDEX events_pending")
     raw.execute("DROP TRIGGER events_no_update ON events")
@@ -210,7 +211,7 @@ def test_a_store_made_by_0_2_0_upgrades_and_still_verifies(
         assert upgraded.append("plan-a", new_events(1), 3).positions == (6,)
         assert integrity(upgraded).ok
     versions = [row[0] for row in raw.execute("SELECT version FROM goalplan_migrations ORDER BY version")]
-    assert versions == [1, 2, 3, 4, 5, 6]
+    assert versions == [1, 2, 3, 4, 5, 6, 7]
 
 
 @pytest.mark.postgres
