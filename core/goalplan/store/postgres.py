@@ -561,6 +561,7 @@ class PostgresStore(InlineProjections):
     ) -> None:
         self.url = url
         self._own_claims: dict[tuple[str, int], Claim] = {}  # claims of the append under way
+        self._untrusted_held: set[str] = set()  # plans the last seal left behind an untrusted claim
         self.signing = signing
         try:
             self._conn: psycopg.Connection[tuple[Any, ...]] = psycopg.connect(
@@ -698,11 +699,14 @@ class PostgresStore(InlineProjections):
         if not events:
             return AppendResult(plan_id, (), ())
         if self._bulk:  # one transaction for the whole import: write and sequence inside it
-            written = self._write_phase(plan_id, events, expected_version, expect_hashes)
-            if isinstance(written, AppendResult):
-                return written
-            self._conn.execute(_LOCK, (self._positions_key,))
-            sealed, _ = self._sequence_locked()
+            try:
+                written = self._write_phase(plan_id, events, expected_version, expect_hashes)
+                if isinstance(written, AppendResult):
+                    return written
+                self._conn.execute(_LOCK, (self._positions_key,))
+                sealed, _ = self._sequence_locked()
+            finally:
+                self._own_claims.clear()
             self._pending_witness = sealed or self._pending_witness
             result = self._positioned(written)
             if result is None:
@@ -925,7 +929,9 @@ class PostgresStore(InlineProjections):
             result = self._positioned(written)
             if result is not None:
                 return result
-            if time.monotonic() > deadline:
+            if written.plan_id in self._untrusted_held or time.monotonic() > deadline:
+                # Held behind a claim this installation does not trust: waiting cannot help
+                # unless the installation that made it seals it, so say so at once.
                 raise StoreError(
                     f"plan {written.plan_id} versions {written.first_version} to {written.last_version} "
                     "were written but could not be given positions: an earlier event of the plan "
@@ -1015,6 +1021,7 @@ class PostgresStore(InlineProjections):
     ) -> tuple[Checkpoint | None, list[int]]:
         """Number and seal ``claims`` (as _CLAIMS_QUERY read them, under the positions lock)."""
         conn = self._conn
+        self._untrusted_held = set()
         if not claims or (
             own is not None
             and not own.duplicate
@@ -1046,9 +1053,12 @@ class PostgresStore(InlineProjections):
                 or waiting != last_version - first_version + 1
                 or not ends_at_head
                 or not (after_sealed or summaries.get(plan_id, (0,))[0] == first_version - 1)
-                or not self._claim_trusted(claim)
             ):
                 held.add(plan_id)  # later appends to this plan wait behind it
+                continue
+            if not self._claim_trusted(claim):
+                held.add(plan_id)
+                self._untrusted_held.add(plan_id)
                 continue
             first_position = last + 1
             for v in range(first_version, last_version + 1):
