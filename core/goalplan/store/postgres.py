@@ -44,7 +44,7 @@ from goalplan.store.base import (
 )
 from goalplan.store.checkpoints import CHECKPOINT_FIELDS, Checkpoint, checkpoint_from_row, seal_span
 from goalplan.store.claims import Claim, claim_holds, sign_claim
-from goalplan.store.keys import trusted_keys
+from goalplan.store.keys import load_key, trusted_keys
 from goalplan.store.projecting import READ_MODEL_TABLES, InlineProjections
 
 _GUARDS = "".join(
@@ -824,7 +824,12 @@ class PostgresStore(InlineProjections):
         """This append's claim, signed, and remembered so that this handle's sealer need not
         verify its own signature a moment later."""
         claim = sign_claim(
-            self.signing_key() if self.signing else None, self.store_id, plan_id, first_version, last_version, head
+            self.signing_key() if self.signing else None,
+            self.store_id,
+            plan_id,
+            first_version,
+            last_version,
+            head,
         )
         self._own_claims[(plan_id, first_version)] = claim
         return claim
@@ -1107,10 +1112,11 @@ class PostgresStore(InlineProjections):
     def _claim_trusted(self, claim: Claim) -> bool:
         if self._own_claims.get((claim.plan_id, claim.first_version)) == claim:
             return True  # signed by this handle for the append it is making now
-        if not self.signing:
-            return True  # a store opened without signing seals nothing and vouches for nothing
         if self._trusted is None or claim.key_id not in self._trusted:
-            self._trusted = {k: t.public_key for k, t in trusted_keys(self.signing_key()).items()}
+            # A store that does not sign still checks others' claims, with this installation's
+            # key if it has one (never creating one) and its trust list.
+            local = self.signing_key() if self.signing else self._key or load_key()
+            self._trusted = {k: t.public_key for k, t in trusted_keys(local).items()}
         return claim_holds(claim, self._trusted)
 
     @_connection_errors

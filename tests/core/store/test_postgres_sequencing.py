@@ -295,3 +295,36 @@ def test_an_append_behind_an_untrusted_installations_claim_fails_at_once(
     monkeypatch.setattr(module.time, "sleep", no_waiting)
     with open_store(pg.url) as ours, pytest.raises(StoreError, match="has no claim this installation trusts"):
         ours.append("plan-a", new_events(1), 2)
+
+
+@pytest.mark.postgres
+def test_a_store_that_does_not_sign_still_seals_only_claims_it_can_check(
+    pg: PostgresStore, raw: psycopg.Connection
+) -> None:
+    pg.append("plan-a", new_events(1), 0)
+    write_phase_only(pg, "plan-b", 1, 0)  # a genuine claim, signed with this installation's key
+    head = pg.read_stream("plan-a")[-1]
+    forged = new_events(1)[0]
+    raw.execute(
+        "INSERT INTO events (event_id, plan_id, version, recorded_at, actor, type, schema_version, "
+        "payload, prev_hash, hash, hash_scheme) VALUES (%s, 'plan-a', 2, %s, %s, %s, %s, %s, %s, %s, 2)",
+        (
+            forged.event_id,
+            forged.recorded_at,
+            forged.actor,
+            forged.type,
+            forged.schema_version,
+            forged.payload,
+            head.hash,
+            "f" * 64,
+        ),
+    )
+    raw.execute(
+        "INSERT INTO append_claims (plan_id, first_version, last_version, hash, key_id, signature) "
+        "VALUES ('plan-a', 2, 2, %s, '', '')",
+        ("f" * 64,),
+    )
+    with open_store(pg.url, signing=False) as unsigned:
+        assert unsigned.append("plan-c", new_events(1), 0).positions == (3,)  # after plan-b's 2
+    assert pg.pending_events() == [("plan-a", 2, forged.event_id)]
+    assert [c.plan_id for c in pg.pending_claims()] == ["plan-a"]
