@@ -328,3 +328,19 @@ def test_a_store_that_does_not_sign_still_seals_only_claims_it_can_check(
         assert unsigned.append("plan-c", new_events(1), 0).positions == (3,)  # after plan-b's 2
     assert pg.pending_events() == [("plan-a", 2, forged.event_id)]
     assert [c.plan_id for c in pg.pending_claims()] == ["plan-a"]
+
+
+@pytest.mark.postgres
+def test_read_models_show_a_plan_only_from_its_first_numbered_event(pg: PostgresStore) -> None:
+    pg.append("plan-a", new_events(1), 0)
+    write_phase_only(pg, "plan-a", 1, 1)  # an existing plan's append waits: keeps its position
+    write_phase_only(pg, "plan-new", 1, 0)  # a new plan waits: not listed yet, like its events
+    summaries = {row[0]: row for row in pg.plan_summaries()}
+    assert list(summaries) == ["plan-a"] and summaries["plan-a"][1] == 1  # last_position
+    assert "plan-new" not in pg.dated_plan_ids(changed_after=0)
+    assert pg.seal_pending() == 2
+    summaries = {row[0]: row for row in pg.plan_summaries()}
+    assert list(summaries) == ["plan-a", "plan-new"]
+    assert summaries["plan-a"][1:3] == (2, 2) and summaries["plan-new"][1:3] == (3, 1)
+    assert "plan-new" in pg.dated_plan_ids(changed_after=0)
+    assert pg.check_read_models().mismatches == ()
