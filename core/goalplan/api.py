@@ -444,15 +444,34 @@ class Plan:
     # writing -------------------------------------------------------------------------------
 
     def execute(
-        self, build: Callable[[PlanState], Sequence[ev.Event]], *, actor: str | None = None
+        self,
+        build: Callable[[PlanState], Sequence[ev.Event]],
+        *,
+        actor: str | None = None,
+        expected_version: int | None = None,
     ) -> AppendResult:
-        """Decide ``build(state)`` against the latest plan and append it, retrying on conflict."""
+        """Decide ``build(state)`` against the latest plan and append it, retrying on conflict.
+
+        With ``expected_version`` (the version its caller decided on, such as the one a form
+        showed its user) the plan must still be at that version: otherwise ConcurrencyError and
+        no retry, so a change recorded in the meantime is the caller's to look at, not absorbed.
+        """
         store = self.gp.store
         who = actor or self.gp.actor
         check_text("actor", who, line=True, required=True)
+        if expected_version is not None and (
+            isinstance(expected_version, bool)
+            or not isinstance(expected_version, int)
+            or expected_version < 0
+        ):
+            raise RejectedError(
+                "expected_version", f"must be a version of this plan from 0 (got {expected_version!r})."
+            )
         event_ids: list[str] = []
         for attempt in range(MAX_ATTEMPTS):
             state = store.load_state(self.id)
+            if expected_version is not None and state.version != expected_version:
+                raise ConcurrencyError(self.id, expected_version, state.version)
             proposals = list(build(state))
             while len(event_ids) < len(proposals):
                 event_ids.append(new_event_id())
@@ -468,7 +487,7 @@ class Plan:
             try:
                 return store.append(self.id, pending, state.version - len(pending))
             except ConcurrencyError:
-                if attempt == MAX_ATTEMPTS - 1:
+                if expected_version is not None or attempt == MAX_ATTEMPTS - 1:
                     raise
                 time.sleep(random.uniform(0.001, 0.02) * (attempt + 1))
         raise AssertionError("unreachable")
@@ -481,12 +500,25 @@ class Plan:
             return format_timestamp(later)
         return now
 
-    def _one(self, build: Callable[[PlanState], ev.Event], actor: str | None) -> AppendResult:
-        return self.execute(lambda state: [build(state)], actor=actor)
+    def _one(
+        self, build: Callable[[PlanState], ev.Event], actor: str | None, expected_version: int | None
+    ) -> AppendResult:
+        return self.execute(lambda state: [build(state)], actor=actor, expected_version=expected_version)
 
-    def add_focus(self, title: str, description: str = "", *, actor: str | None = None) -> str:
+    def add_focus(
+        self,
+        title: str,
+        description: str = "",
+        *,
+        actor: str | None = None,
+        expected_version: int | None = None,
+    ) -> str:
         focus_id = new_id()
-        self._one(lambda s: ev.FocusAreaAdded(focus_id=focus_id, title=title, description=description), actor)
+        self._one(
+            lambda s: ev.FocusAreaAdded(focus_id=focus_id, title=title, description=description),
+            actor,
+            expected_version,
+        )
         return focus_id
 
     def set_goal(
@@ -500,6 +532,7 @@ class Plan:
         relevance: str = "",
         status: str = "active",
         actor: str | None = None,
+        expected_version: int | None = None,
     ) -> str:
         """Set a goal; ``focus`` is a focus area's title or id, and a new title adds the area."""
         goal_id = new_id()
@@ -524,7 +557,7 @@ class Plan:
             )
             return events
 
-        self.execute(build, actor=actor)
+        self.execute(build, actor=actor, expected_version=expected_version)
         return goal_id
 
     def revise_goal(
@@ -540,6 +573,7 @@ class Plan:
         relevance: str | None = None,
         clear: Sequence[str] = (),
         actor: str | None = None,
+        expected_version: int | None = None,
     ) -> AppendResult:
         """Change only the fields given; everything else stays as the goal then stands.
 
@@ -569,22 +603,39 @@ class Plan:
             events.append(revision(state, change))
             return events
 
-        return self.execute(build, actor=actor)
+        return self.execute(build, actor=actor, expected_version=expected_version)
 
-    def add_step(self, goal: str, text: str, *, by: date | None = None, actor: str | None = None) -> str:
+    def add_step(
+        self,
+        goal: str,
+        text: str,
+        *,
+        by: date | None = None,
+        actor: str | None = None,
+        expected_version: int | None = None,
+    ) -> str:
         step_id = new_id()
         self._one(
             lambda s: ev.StepAdded(step_id=step_id, goal_id=self.resolve_goal(goal, s), text=text, due_on=by),
             actor,
+            expected_version,
         )
         return step_id
 
-    def complete_step(self, step: str, *, on: date | None = None, actor: str | None = None) -> AppendResult:
+    def complete_step(
+        self,
+        step: str,
+        *,
+        on: date | None = None,
+        actor: str | None = None,
+        expected_version: int | None = None,
+    ) -> AppendResult:
         return self._one(
             lambda s: ev.StepCompleted(
                 step_id=self.resolve_step(step, s), completed_on=on or self.gp.today()
             ),
             actor,
+            expected_version,
         )
 
     def plan_intervention(
@@ -604,6 +655,7 @@ class Plan:
         starts: date | None = None,
         ends: date | None = None,
         actor: str | None = None,
+        expected_version: int | None = None,
     ) -> str:
         """Plan an intervention: ``type`` individual/group/family/couple, ``minutes`` per session,
         ``sessions`` per ``per`` (day, week or month), the responsible provider, start and end."""
@@ -626,26 +678,52 @@ class Plan:
                 ends_on=ends,
             ),
             actor,
+            expected_version,
         )
         return intervention_id
 
     def record_progress(
-        self, goal: str, value: float, *, on: date | None = None, note: str = "", actor: str | None = None
+        self,
+        goal: str,
+        value: float,
+        *,
+        on: date | None = None,
+        note: str = "",
+        actor: str | None = None,
+        expected_version: int | None = None,
     ) -> AppendResult:
         return self._one(
             lambda s: ev.ProgressRecorded(
                 goal_id=self.resolve_goal(goal, s), value=value, observed_on=on or self.gp.today(), note=note
             ),
             actor,
+            expected_version,
         )
 
     def hold_review(
-        self, *, held: date, summary: str = "", next: date | None = None, actor: str | None = None
+        self,
+        *,
+        held: date,
+        summary: str = "",
+        next: date | None = None,
+        actor: str | None = None,
+        expected_version: int | None = None,
     ) -> AppendResult:
-        return self._one(lambda s: ev.ReviewHeld(held_on=held, summary=summary, next_review_on=next), actor)
+        return self._one(
+            lambda s: ev.ReviewHeld(held_on=held, summary=summary, next_review_on=next),
+            actor,
+            expected_version,
+        )
 
     def change_status(
-        self, goal: str, status: str, *, reason: str, target_missed: str = "", actor: str | None = None
+        self,
+        goal: str,
+        status: str,
+        *,
+        reason: str,
+        target_missed: str = "",
+        actor: str | None = None,
+        expected_version: int | None = None,
     ) -> AppendResult:
         """Move a goal; completing a measured goal whose latest value misses its target needs
         ``target_missed``, the reason for completing it anyway (and one with no values is refused)."""
@@ -657,6 +735,7 @@ class Plan:
                 target_missed_reason=target_missed,
             ),
             actor,
+            expected_version,
         )
 
     def sign(
@@ -668,6 +747,7 @@ class Plan:
         on: date | None = None,
         version: int | None = None,
         actor: str | None = None,
+        expected_version: int | None = None,
     ) -> AppendResult:
         """Record a signature binding the plan as it is now, or as it was at ``version``.
 
@@ -694,10 +774,17 @@ class Plan:
                 content_digest=bound[1] if bound else content_digest(s),
             ),
             actor,
+            expected_version,
         )
 
     def give_copy(
-        self, *, to: str, on: date | None = None, method: str = "", actor: str | None = None
+        self,
+        *,
+        to: str,
+        on: date | None = None,
+        method: str = "",
+        actor: str | None = None,
+        expected_version: int | None = None,
     ) -> AppendResult:
         """Record that the plan (as it is now) was given to the client or guardian."""
         return self._one(
@@ -705,6 +792,7 @@ class Plan:
                 given_on=on or self.gp.today(), given_to=to, method=method, plan_version=s.version
             ),
             actor,
+            expected_version,
         )
 
     def change_client(
@@ -720,6 +808,7 @@ class Plan:
         guardian_relationship: str | None = None,
         clear: Sequence[str] = (),
         actor: str | None = None,
+        expected_version: int | None = None,
     ) -> AppendResult:
         """Change the client's identifiers, giving the reason; ``clear`` names fields to empty."""
         return self._one(
@@ -735,6 +824,7 @@ class Plan:
                 cleared=tuple(clear),
             ),
             actor,
+            expected_version,
         )
 
     def set_details(
@@ -753,6 +843,7 @@ class Plan:
         discharge_criteria: str | None = None,
         clear: Sequence[str] = (),
         actor: str | None = None,
+        expected_version: int | None = None,
     ) -> AppendResult:
         """Set plan-level content; only the fields given change, ``clear`` names fields to empty."""
         return self._one(
@@ -771,11 +862,18 @@ class Plan:
                 cleared=tuple(clear),
             ),
             actor,
+            expected_version,
         )
 
-    def set_presenting_problem(self, focus: str, text: str, *, actor: str | None = None) -> AppendResult:
+    def set_presenting_problem(
+        self, focus: str, text: str, *, actor: str | None = None, expected_version: int | None = None
+    ) -> AppendResult:
         """The presenting problem of a focus area (given by title or id)."""
-        return self._one(lambda s: ev.PresentingProblemSet(focus_id=_focus_id(s, focus), text=text), actor)
+        return self._one(
+            lambda s: ev.PresentingProblemSet(focus_id=_focus_id(s, focus), text=text),
+            actor,
+            expected_version,
+        )
 
     def add_diagnosis(
         self,
@@ -785,6 +883,7 @@ class Plan:
         primary: bool = False,
         dsm5: str = "",
         actor: str | None = None,
+        expected_version: int | None = None,
     ) -> str:
         """Add an ICD-10-CM diagnosis (checked against the code set); returns the code as recorded."""
         found, description = billable(code)
@@ -797,17 +896,26 @@ class Plan:
                 focus_ids=tuple(_focus_id(s, f) for f in focus),
             ),
             actor,
+            expected_version,
         )
         return found
 
-    def resolve_diagnosis(self, code: str, *, reason: str, actor: str | None = None) -> AppendResult:
+    def resolve_diagnosis(
+        self, code: str, *, reason: str, actor: str | None = None, expected_version: int | None = None
+    ) -> AppendResult:
         text = code.strip().upper()
         if "." not in text and len(text) > 3:
             text = f"{text[:3]}.{text[3:]}"
-        return self._one(lambda s: ev.DiagnosisResolved(code=text, reason=reason), actor)
+        return self._one(lambda s: ev.DiagnosisResolved(code=text, reason=reason), actor, expected_version)
 
     def review_safety(
-        self, *, reason: str, score: str | None = None, on: date | None = None, actor: str | None = None
+        self,
+        *,
+        reason: str,
+        score: str | None = None,
+        on: date | None = None,
+        actor: str | None = None,
+        expected_version: int | None = None,
     ) -> AppendResult:
         """Record the safety response to a PHQ-9 item 9 finding (the latest unreviewed one by default)."""
 
@@ -816,7 +924,7 @@ class Plan:
                 score_event_id=self._safety_score(s, score), reviewed_on=on or self.gp.today(), reason=reason
             )
 
-        return self._one(build, actor)
+        return self._one(build, actor, expected_version)
 
     def _safety_score(self, state: PlanState, ref: str | None) -> str:
         reviewed = {r.score_event_id for r in state.safety_reviews}
@@ -829,14 +937,26 @@ class Plan:
             raise RejectedError("score", "this plan has no PHQ-9 item 9 finding waiting for a safety review.")
         return open_[-1].event_id
 
-    def close(self, *, reason: str, on: date | None = None, actor: str | None = None) -> AppendResult:
-        return self._one(lambda s: ev.PlanClosed(reason=reason, closed_on=on or self.gp.today()), actor)
+    def close(
+        self,
+        *,
+        reason: str,
+        on: date | None = None,
+        actor: str | None = None,
+        expected_version: int | None = None,
+    ) -> AppendResult:
+        return self._one(
+            lambda s: ev.PlanClosed(reason=reason, closed_on=on or self.gp.today()), actor, expected_version
+        )
 
-    def correct(self, event_id: str, *, reason: str, actor: str | None = None) -> AppendResult:
+    def correct(
+        self, event_id: str, *, reason: str, actor: str | None = None, expected_version: int | None = None
+    ) -> AppendResult:
         """Mark an earlier entry (given by its event id or a unique prefix) entered-in-error."""
         return self._one(
             lambda s: ev.EntryCorrected(corrected_event_id=self.resolve_entry(event_id, s), reason=reason),
             actor,
+            expected_version,
         )
 
     # analytics -----------------------------------------------------------------------------
@@ -863,6 +983,7 @@ class Plan:
         goal: str | None = None,
         note: str = "",
         actor: str | None = None,
+        expected_version: int | None = None,
     ) -> AppendResult:
         """Record an instrument score; a total or item outside the instrument's range is refused."""
         found = find_instrument(self.gp.instruments(), instrument)
@@ -877,6 +998,7 @@ class Plan:
                 note=note,
             ),
             actor,
+            expected_version,
         )
 
     def set_gas_scale(
@@ -887,6 +1009,7 @@ class Plan:
         weight: float = 1.0,
         reason: str = "",
         actor: str | None = None,
+        expected_version: int | None = None,
     ) -> AppendResult:
         """Describe a goal's attainment levels -2..+2 (a sequence in that order, or level -> text)."""
         if isinstance(levels, Mapping):
@@ -901,20 +1024,35 @@ class Plan:
                 goal_id=self.resolve_goal(goal, s), levels=texts, weight=weight, reason=reason
             ),
             actor,
+            expected_version,
         )
 
     def score_gas(
-        self, goal: str, level: int, *, on: date | None = None, note: str = "", actor: str | None = None
+        self,
+        goal: str,
+        level: int,
+        *,
+        on: date | None = None,
+        note: str = "",
+        actor: str | None = None,
+        expected_version: int | None = None,
     ) -> AppendResult:
         return self._one(
             lambda s: ev.GasScored(
                 goal_id=self.resolve_goal(goal, s), level=level, observed_on=on or self.gp.today(), note=note
             ),
             actor,
+            expected_version,
         )
 
     def silence(
-        self, rule: str, *, reason: str, goal: str | None = None, actor: str | None = None
+        self,
+        rule: str,
+        *,
+        reason: str,
+        goal: str | None = None,
+        actor: str | None = None,
+        expected_version: int | None = None,
     ) -> AppendResult:
         """Accept a lint finding on purpose, for one goal (or the plan, for a plan rule), saying why."""
         found = find_rule(self.gp.smart_rules(), rule)
@@ -927,6 +1065,7 @@ class Plan:
                 rule_id=found.id, reason=reason, goal_id=self.resolve_goal(goal, s) if goal else None
             ),
             actor,
+            expected_version,
         )
 
 

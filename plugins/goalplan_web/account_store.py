@@ -250,10 +250,23 @@ class AccountStore:
         self._decided("disabled", name, actor, lambda accounts: decide_disable(accounts, name, reason=reason))
         return self.accounts()[name]
 
-    def enable(self, name: str, *, actor: str, reason: str) -> Account:
-        """Give a disabled account its access back (with the password it had)."""
-        self._decided("enabled", name, actor, lambda accounts: decide_enable(accounts, name, reason=reason))
-        return self.accounts()[name]
+    def enable(self, name: str, *, actor: str, reason: str) -> str:
+        """Give a disabled account its access back; the one-time link its owner sets a new password with.
+
+        An account is usually disabled because it was compromised or its owner left, so nothing
+        it had comes back: the old password is voided, a pending link is replaced and a feed
+        address revoked, and sessions from before do not return (``Account.epoch``).
+        """
+        with self._transaction():
+            detail = decide_enable(self.accounts(), name, reason=reason)
+            self._append("enabled", name, detail, actor)
+            self.db.execute(
+                "UPDATE credentials SET hash = ? WHERE name = ?",
+                (self.hasher.hash(secrets.token_urlsafe(32)), name),
+            )
+            if self.db.execute("DELETE FROM feed_tokens WHERE name = ?", (name,)).rowcount:
+                self._append("feed_revoked", name, {"reason": reason}, actor)
+            return self._issue_link(name)
 
     def create_with_link(
         self,

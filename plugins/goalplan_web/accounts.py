@@ -45,6 +45,10 @@ class Account:
     clinician_name: str = ""
     supervises: tuple[str, ...] = ()
     disabled: bool = False
+    # The log entry that last ended every session (disabled, enabled, a password reset or set):
+    # a session started before it is not accepted, so enabling an account or resetting its
+    # password never brings an old session back.
+    epoch: int = 0
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -131,9 +135,11 @@ def apply(accounts: dict[str, Account], entry: Entry) -> None:
             supervises=tuple(detail.get("supervises", ())),
         )
     elif entry.kind == "disabled":
-        accounts[entry.name] = evolve(accounts[entry.name], disabled=True)
+        accounts[entry.name] = evolve(accounts[entry.name], disabled=True, epoch=entry.seq)
     elif entry.kind == "enabled":
-        accounts[entry.name] = evolve(accounts[entry.name], disabled=False)
+        accounts[entry.name] = evolve(accounts[entry.name], disabled=False, epoch=entry.seq)
+    elif entry.kind in ("password_reset", "password_set"):
+        accounts[entry.name] = evolve(accounts[entry.name], epoch=entry.seq)
 
 
 def fold(entries: Iterable[Entry]) -> dict[str, Account]:

@@ -1,9 +1,10 @@
 """Account management in the browser, for admins: add, change role, disable or enable, reset a password.
 
 Each change is one entry in the account log naming the signed-in admin, decided by the same
-functions as ``goalplan users``. A password is never chosen by the admin: a new account and a
-reset get a one-time link (kept only as a hash, valid for a few days) with which the owner sets
-their own. The owner's page for that link lives here too (``/welcome/TOKEN``).
+functions as ``goalplan users``. A password is never chosen by the admin: a new account, a reset
+and an account enabled again get a one-time link (kept only as a hash, valid for a few days)
+with which the owner sets their own. The owner's page for that link lives here too
+(``/welcome/TOKEN``).
 """
 
 from __future__ import annotations
@@ -93,6 +94,7 @@ def routes(kit: Kit) -> list[BaseRoute]:
             link=link(request, token),
             hours=SETUP_LINK_HOURS,
             new=True,
+            enabled=False,
         )
 
     def existing(request: Request) -> Account:
@@ -127,10 +129,10 @@ def routes(kit: Kit) -> list[BaseRoute]:
                 )
             elif kind == "disable":
                 kit.settings.accounts.disable(shown.name, actor=admin.name, reason=reason)
-            elif kind == "enable":
-                kit.settings.accounts.enable(shown.name, actor=admin.name, reason=reason)
             else:
-                token = kit.settings.accounts.reset_password(shown.name, actor=admin.name, reason=reason)
+                accounts = kit.settings.accounts
+                issue = accounts.enable if kind == "enable" else accounts.reset_password
+                token = issue(shown.name, actor=admin.name, reason=reason)
                 return kit.render(
                     request,
                     "account_link.html",
@@ -138,6 +140,7 @@ def routes(kit: Kit) -> list[BaseRoute]:
                     link=link(request, token),
                     hours=SETUP_LINK_HOURS,
                     new=False,
+                    enabled=kind == "enable",
                 )
         except AccountError as exc:
             return account_page(

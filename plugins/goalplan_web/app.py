@@ -56,6 +56,22 @@ STORE_UNAVAILABLE = "The store cannot be read just now. Try again later, or ask 
 log = logging.getLogger(__name__)
 
 
+class _EveryPath:
+    """asgi-csrf's ``always_protect``: every path, so no POST is let through for lacking cookies.
+
+    asgi-csrf skips its check when a request carries no cookie at all, unless the path is listed.
+    A browser that has never visited the site sends none, and a one-time link (``/welcome/TOKEN``)
+    or sign-in form must not accept a post from another site's page; no POST here is meant to
+    work without the token its form carries, so none is exempt.
+    """
+
+    def __contains__(self, path: object) -> bool:
+        return True
+
+
+EVERY_PATH = _EveryPath()
+
+
 @dataclass
 class Settings:
     db: str
@@ -99,8 +115,8 @@ def create_app(settings: Settings) -> Starlette:
             request.session.clear()
             return None
         account = settings.accounts.account(name)
-        if account is None or account.disabled:
-            request.session.clear()
+        if account is None or account.disabled or request.session.get("epoch", 0) != account.epoch:
+            request.session.clear()  # disabled, or enabled or its password reset since sign-in
             return None
         request.session["seen"] = now
         request.state.account = account
@@ -143,7 +159,7 @@ def create_app(settings: Settings) -> Starlette:
             settings.limiter.failed(settings.accounts, name, address, settings.clock())
             return render(request, "sign_in.html", 401, error="Wrong user name or password.", name=name)
         request.session.clear()
-        request.session.update({"user": account.name, "seen": settings.clock()})
+        request.session.update({"user": account.name, "seen": settings.clock(), "epoch": account.epoch})
         return RedirectResponse(home(account), 303)
 
     def sign_out(request: Request, form: FormData | None) -> Response:
@@ -229,10 +245,14 @@ def create_app(settings: Settings) -> Starlette:
             seen_version = _int(typed.get("version", ""))
             # A signature binds the version its signer saw (the API refuses it if the content
             # changed materially since); any other write needs the page to be current.
-            if kind != "sign" and seen_version != state.version:
+            stale = kind != "sign" and seen_version != state.version
+            try:
+                errors = {} if stale else _write_plan(plan, kind, typed, seen_version, cosign)
+            except goalplan.ConcurrencyError:  # written by someone else after the check above
+                stale = True
+            if stale:
                 changes = [h for h in plan.history() if seen_version is None or h.version > seen_version]
                 return plan_page(request, None, status=409, typed={kind: typed}, changes=changes)
-            errors = _write_plan(plan, kind, typed, seen_version, cosign)
         if errors:
             return plan_page(request, None, status=400, errors={kind: errors}, typed={kind: typed})
         return RedirectResponse(f"/plans/{state.plan_id}", 303)
@@ -272,12 +292,16 @@ def create_app(settings: Settings) -> Starlette:
             require(request, "write", state.clinician_name)
             goal = _goal(state, request.path_params["goal_id"])
             seen_version = _int(typed.get("version", ""))
-            if seen_version != state.version:
+            stale = seen_version != state.version
+            try:
+                errors = {} if stale else _write(plan, goal.goal_id, kind, typed, state.version)
+            except goalplan.ConcurrencyError:  # written by someone else after the check above
+                stale = True
+            if stale:
                 changes = [h for h in plan.history() if seen_version is None or h.version > seen_version]
                 return goal_page(
                     request, None, status=409, errors={}, typed={kind: typed}, changes=changes, conflict=kind
                 )
-            errors = _write(plan, goal.goal_id, kind, typed)
         if errors:
             return goal_page(request, None, status=400, errors={kind: errors}, typed={kind: typed})
         return RedirectResponse(f"/plans/{state.plan_id}/goals/{goal.goal_id}", 303)
@@ -370,7 +394,7 @@ def create_app(settings: Settings) -> Starlette:
                 asgi_csrf,
                 signing_secret=secret + ":csrf",
                 cookie_secure=settings.https,
-                always_protect={"/", "/setup"},
+                always_protect=EVERY_PATH,
             ),
             Middleware(
                 SessionMiddleware,
@@ -410,8 +434,9 @@ def _int(text: str) -> int | None:
         return None
 
 
-def _write(plan: goalplan.Plan, goal_id: str, kind: str, typed: dict[str, str]) -> dict[str, str]:
-    """Run one form's write; the errors by field (nothing written when there are any)."""
+def _write(plan: goalplan.Plan, goal_id: str, kind: str, typed: dict[str, str], seen: int) -> dict[str, str]:
+    """Run one form's write against the version ``seen`` on the page (ConcurrencyError if the plan
+    moved on since); the errors by field (nothing written when there are any)."""
     errors: dict[str, str] = {}
     try:
         if kind == "progress":
@@ -420,12 +445,12 @@ def _write(plan: goalplan.Plan, goal_id: str, kind: str, typed: dict[str, str]) 
             if errors:
                 return errors
             assert value is not None
-            plan.record_progress(goal_id, value, on=on, note=typed.get("note", ""))
+            plan.record_progress(goal_id, value, on=on, note=typed.get("note", ""), expected_version=seen)
         elif kind == "correct":
             reason = typed.get("reason", "").strip()
             if not reason:
                 return {"reason": "Say why the entry is in error; the reason is kept in the history."}
-            plan.correct(typed.get("event_id", ""), reason=reason)
+            plan.correct(typed.get("event_id", ""), reason=reason, expected_version=seen)
         else:
             statement = typed.get("statement", "").strip()
             reason = typed.get("reason", "").strip()
@@ -435,7 +460,7 @@ def _write(plan: goalplan.Plan, goal_id: str, kind: str, typed: dict[str, str]) 
                 errors["reason"] = "Say why the goal is revised; the reason is kept in the history."
             if errors:
                 return errors
-            plan.revise_goal(goal_id, statement=statement, reason=reason)
+            plan.revise_goal(goal_id, statement=statement, reason=reason, expected_version=seen)
     except goalplan.RejectedError as exc:
         errors[exc.field.removeprefix("--")] = exc.message
     except goalplan.NotFoundError as exc:
@@ -455,7 +480,9 @@ def _write_plan(
                 errors["held"] = "Give the day the review was held, as YYYY-MM-DD."
             if errors or held is None:
                 return errors
-            plan.hold_review(held=held, summary=typed.get("summary", ""), next=following)
+            plan.hold_review(
+                held=held, summary=typed.get("summary", ""), next=following, expected_version=seen_version
+            )
         else:
             role = "supervisor" if cosign else typed.get("role", "")
             if role not in goalplan.SIGNER_ROLES or (role == "supervisor") != cosign:

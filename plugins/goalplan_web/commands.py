@@ -161,16 +161,32 @@ def users_disable(ctx: click.Context, name: str, reason: str) -> None:
 @users_group.command("enable")
 @click.argument("name")
 @click.option("--reason", required=True, help="Why access is given back (kept in the account log).")
+@click.option(
+    "--address",
+    default="http://127.0.0.1:8000",
+    show_default=True,
+    help="The workspace's address as its users reach it, to print the one-time link with.",
+)
 @click.pass_context
-def users_enable(ctx: click.Context, name: str, reason: str) -> None:
-    """Give a disabled account its access back, with the password it had."""
+def users_enable(ctx: click.Context, name: str, reason: str, address: str) -> None:
+    """Give a disabled account access again: the old password stops working, and a one-time link
+    is printed for its owner to set a new one (an account is disabled because it was compromised
+    or its owner left, so what it had does not come back)."""
+    from goalplan_web.account_store import SETUP_LINK_HOURS
     from goalplan_web.accounts import AccountError
 
+    if not address.startswith(("http://", "https://")):
+        raise click.UsageError(f"--address: give the address with http:// or https:// (got {address!r}).")
     try:
-        _store(ctx).enable(name, actor=_cli_actor(), reason=reason)
+        token = _store(ctx).enable(name, actor=_cli_actor(), reason=reason)
     except AccountError as exc:
         raise _refused(exc) from None
-    click.echo(f"enabled {name}")
+    click.echo(f"enabled {name}; the password it had no longer works.")
+    click.echo(
+        f"Give {name} this one-time link (in person or by a channel only they read; it works once,"
+        f" for {SETUP_LINK_HOURS} hours) to set a new password:"
+    )
+    click.echo(f"{address.rstrip('/')}/welcome/{token}")
 
 
 @users_group.command("role")

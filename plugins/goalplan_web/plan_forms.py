@@ -1,6 +1,6 @@
 """The rest of a clinician's record as forms: open a plan, set goals, steps, interventions,
 diagnoses, focus areas and presenting problems, client and plan details, a goal's status,
-closing the plan.
+closing the plan; and scores, goal attainment scaling, safety reviews and copies given.
 
 Each form is a page of its own (GET shows it, POST writes), so every one works without
 JavaScript and shows its errors and conflicts the same way. Only the plan's own clinician may
@@ -20,7 +20,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 import goalplan
-from goalplan_web import record_forms
+from goalplan_web import care_forms, record_forms
 from goalplan_web.form_fields import FORM, Fields, Invalid, field_of
 from goalplan_web.kit import Kit
 from goalplan_web.record_forms import FORMS, OPEN_LABELS, PlanForm, Target
@@ -69,19 +69,20 @@ def routes(kit: Kit) -> list[Route]:
             if "goal_id" in params and params["goal_id"] not in state.goals:
                 raise HTTPException(404, "There is no such goal.")
             extra = spec.extra(state, params)  # before any write: a step of another goal is a 404
-            target = Target(plan, state, params)
+            target = Target(plan, state, params, state.version)
             status, changes, next_url = 200, [], ""
             if form is None:
                 fields.typed = spec.prefill(state, params)
             else:
                 seen = _int(fields.typed.get("version", ""))
-                if seen != state.version:
-                    status = 409
-                    changes = [h for h in plan.history() if seen is None or h.version > seen]
-                    _catch_up(fields, spec.prefill(state, params))
-                else:
+                stale = seen != state.version
+                if not stale:
                     try:
                         next_url = spec.write(target, fields)
+                    except goalplan.ConcurrencyError:
+                        # Written by someone else after the check above and before this append.
+                        stale, state = True, plan.state
+                        extra = spec.extra(state, params)
                     except Invalid as refused:
                         fields.errors = refused.errors
                     except goalplan.RejectedError as refused:
@@ -90,6 +91,10 @@ def routes(kit: Kit) -> list[Route]:
                         fields.errors = {FORM: str(missing)}
                     if fields.errors:
                         status = 400
+                if stale:
+                    status = 409
+                    changes = [h for h in plan.history() if seen is None or h.version > seen]
+                    _catch_up(fields, spec.prefill(state, params))
             if next_url:
                 return RedirectResponse(next_url, 303)
             goal = state.goals.get(params.get("goal_id", ""))
@@ -117,7 +122,7 @@ def routes(kit: Kit) -> list[Route]:
     found = [
         Route("/caseload/new-plan", kit.endpoint(open_plan), methods=["GET", "POST"]),
     ]
-    for spec in FORMS.values():
+    for spec in (*FORMS.values(), *care_forms.FORMS.values()):
         found.append(
             Route(
                 f"/plans/{{plan_id}}{spec.path}", kit.endpoint(plan_form, spec=spec), methods=["GET", "POST"]

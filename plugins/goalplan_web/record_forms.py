@@ -31,6 +31,9 @@ class Target:
     plan: goalplan.Plan
     state: goalplan.PlanState
     params: Mapping[str, str]
+    # The version the form was shown with: every write passes it to the API as expected_version,
+    # so a change recorded after the form's check and before its append is a conflict too.
+    version: int
 
     @property
     def plan_url(self) -> str:
@@ -87,6 +90,7 @@ def _goal_set(t: Target, f: Fields) -> str:
         by=by,
         relevance=f.text("relevance"),
         status=status,
+        expected_version=t.version,
     )
     return f"{t.plan_url}/goals/{goal_id}"
 
@@ -110,14 +114,14 @@ def _step_add(t: Target, f: Fields) -> str:
     text = f.text("text", "Describe the step, such as 'Practise paced breathing every evening'.")
     by = f.day("by")
     f.check()
-    t.plan.add_step(t.goal_id, text, by=by)
+    t.plan.add_step(t.goal_id, text, by=by, expected_version=t.version)
     return t.goal_url
 
 
 def _step_done(t: Target, f: Fields) -> str:
     on = f.day("on", empty=OPTIONAL_DAY)
     f.check()
-    t.plan.complete_step(t.params["step_id"], on=on)
+    t.plan.complete_step(t.params["step_id"], on=on, expected_version=t.version)
     return t.goal_url
 
 
@@ -127,7 +131,9 @@ def _status(t: Target, f: Fields) -> str:
         f.fail("status", "Choose the goal's new status.")
     reason = f.text("reason", "Say why the status changes; the reason is kept in the history.")
     f.check()
-    t.plan.change_status(t.goal_id, status, reason=reason, target_missed=f.text("target_missed"))
+    t.plan.change_status(
+        t.goal_id, status, reason=reason, target_missed=f.text("target_missed"), expected_version=t.version
+    )
     return t.goal_url
 
 
@@ -163,6 +169,7 @@ def _intervention(t: Target, f: Fields) -> str:
         provider_role=f.text("provider_role"),
         starts=starts,
         ends=ends,
+        expected_version=t.version,
     )
     return t.plan_url
 
@@ -173,28 +180,30 @@ def _diagnosis_add(t: Target, f: Fields) -> str:
     if any(x not in t.state.focus_areas for x in focus):
         f.fail("focus", "Choose focus areas of this plan.")
     f.check()
-    t.plan.add_diagnosis(code, focus=focus, primary=f.text("primary") == "yes", dsm5=f.text("dsm5"))
+    t.plan.add_diagnosis(
+        code, focus=focus, primary=f.text("primary") == "yes", dsm5=f.text("dsm5"), expected_version=t.version
+    )
     return f"{t.plan_url}/new-diagnosis"
 
 
 def _diagnosis_resolve(t: Target, f: Fields) -> str:
     reason = f.text("reason", "Say why the diagnosis no longer applies.")
     f.check()
-    t.plan.resolve_diagnosis(t.params["code"], reason=reason)
+    t.plan.resolve_diagnosis(t.params["code"], reason=reason, expected_version=t.version)
     return f"{t.plan_url}/new-diagnosis"
 
 
 def _focus_add(t: Target, f: Fields) -> str:
     title = f.text("title", "Name the focus area, such as 'Panic attacks'.")
     f.check()
-    t.plan.add_focus(title, f.text("description"))
+    t.plan.add_focus(title, f.text("description"), expected_version=t.version)
     return f"{t.plan_url}/focus-areas"
 
 
 def _problem(t: Target, f: Fields) -> str:
     text = f.text("problem", "Describe the presenting problem.")
     f.check()
-    t.plan.set_presenting_problem(t.params["focus_id"], text)
+    t.plan.set_presenting_problem(t.params["focus_id"], text, expected_version=t.version)
     return f"{t.plan_url}/focus-areas"
 
 
@@ -228,7 +237,12 @@ def _client(t: Target, f: Fields) -> str:
     if not given and not cleared:
         f.fail(FORM, "Change at least one of the client's details.")
     f.check()
-    t.plan.change_client(reason=reason, clear=[CLIENT_FIELDS[c] for c in cleared], **given)  # type: ignore[arg-type]
+    t.plan.change_client(
+        reason=reason,
+        clear=[CLIENT_FIELDS[c] for c in cleared],
+        expected_version=t.version,
+        **given,  # type: ignore[arg-type]
+    )
     return t.plan_url
 
 
@@ -259,6 +273,7 @@ def _details(t: Target, f: Fields) -> str:
         reason=f.text("reason"),
         clear=[DETAIL_FIELDS[c] for c in cleared],
         **{DETAIL_FIELDS[k]: v for k, v in given.items()},  # type: ignore[arg-type]
+        expected_version=t.version,
     )
     return t.plan_url
 
@@ -267,7 +282,7 @@ def _close(t: Target, f: Fields) -> str:
     reason = f.text("reason", "Give the reason the plan ends, or the discharge summary.")
     on = f.day("on", empty=OPTIONAL_DAY)
     f.check()
-    t.plan.close(reason=reason, on=on)
+    t.plan.close(reason=reason, on=on, expected_version=t.version)
     return t.plan_url
 
 

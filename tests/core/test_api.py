@@ -242,6 +242,44 @@ def test_a_retry_is_refused_when_the_newer_plan_no_longer_allows_it(db_path: Pat
         assert [r.type for r in plan.log().records].count("step_completed") == 1
 
 
+def test_an_expected_version_turns_a_concurrent_write_into_a_conflict(
+    db_path: Path, clock: StepClock
+) -> None:
+    """A caller that decided on what it saw (a form) gets ConcurrencyError, not a silent retry."""
+    with (
+        Goalplan.open(db_path, actor="a", clock=clock) as gp,
+        Goalplan.open(db_path, actor="b", clock=clock) as other,
+    ):
+        plan = gp.open_plan(client="A", clinician="B", opened=OPENED)
+        goal = plan.set_goal("x", measure=PANIC)
+        seen = plan.state.version
+        other.plan(plan.id).record_progress(goal, 1, on=OPENED)
+        with pytest.raises(goalplan.ConcurrencyError) as raised:
+            plan.record_progress(goal, 2, on=OPENED, expected_version=seen)
+        assert (raised.value.expected, raised.value.actual) == (seen, seen + 1)
+        assert [p.value for p in plan.state.goals[goal].progress] == [1]
+
+        # The other write lands between our read and our append: still a conflict, no retry.
+        seen = plan.state.version
+        append = gp.store.append
+
+        def other_first(*args: object, **kwargs: object) -> object:
+            gp.store.append = append  # type: ignore[method-assign]
+            other.plan(plan.id).record_progress(goal, 3, on=OPENED)
+            return append(*args, **kwargs)  # type: ignore[arg-type]
+
+        gp.store.append = other_first  # type: ignore[method-assign]
+        with pytest.raises(goalplan.ConcurrencyError):
+            plan.change_status(goal, "on-hold", reason="away", expected_version=seen)
+        assert plan.state.goals[goal].status == "active"
+        assert plan.state.version == seen + 1
+
+        plan.change_status(goal, "on-hold", reason="away", expected_version=seen + 1)
+        assert plan.state.goals[goal].status == "on-hold"
+        with pytest.raises(RejectedError, match="expected_version"):
+            plan.add_focus("Sleep", expected_version=-1)
+
+
 def test_plans_lists_the_caseload(gp: Goalplan, plan: goalplan.Plan) -> None:
     plan.set_goal("x")
     summaries = gp.plans()

@@ -167,18 +167,18 @@ def test_plan_show_as_of_a_past_moment(run: Run, plan: str, goal: str, db: Path)
 
 
 def test_the_store_comes_from_db_then_goalplan_db_then_the_working_directory(
-    run: Run, tmp_path: Path
+    run: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     other = tmp_path / "other.db"
     plan = new_id(run("--db", str(other), "plan", "open", "--client", "A", "--clinician", "B"))
     assert plan in ok(run("--db", str(other), "plan", "list"))
     assert "no goalplan store at" in run("plan", "list").stderr  # GOALPLAN_DB names a file not made yet
-    runner = CliRunner(env={"GOALPLAN_DB": None})
-    with runner.isolated_filesystem(temp_dir=tmp_path):
-        result = runner.invoke(
-            cli, ["plan", "open", "--client", "A", "--clinician", "B"], catch_exceptions=False
-        )
-        assert result.exit_code == 0 and Path("goalplan.db").exists()
+    (tmp_path / "wd").mkdir()
+    monkeypatch.chdir(tmp_path / "wd")
+    result = CliRunner(env={"GOALPLAN_DB": None}).invoke(
+        cli, ["plan", "open", "--client", "A", "--clinician", "B"], catch_exceptions=False
+    )
+    assert result.exit_code == 0 and (tmp_path / "wd" / "goalplan.db").exists()
 
 
 def test_actor_comes_from_the_option_then_goalplan_actor(run: Run, plan: str, goal: str, db: Path) -> None:

@@ -97,3 +97,18 @@ def web(tmp_path: Path, db_path: Path, clock: Callable[[], object]) -> Iterator[
     )
     yield Web(db_path, accounts, settings, fake, own_id, own_goal, other_id, other_goal)
     accounts.close()
+
+
+def write_meanwhile(monkeypatch: pytest.MonkeyPatch, web: Web, plan_id: str) -> None:
+    """Make another writer's change land after the next form's version check, before its append."""
+    original = goalplan.Plan.execute
+    done: list[bool] = []
+
+    def execute(self: goalplan.Plan, build: object, **kwargs: object) -> object:
+        if not done:
+            done.append(True)
+            with goalplan.open(web.db, actor="other.tab") as gp:
+                gp.plan(plan_id).set_details(strengths="Written meanwhile", reason="from the other tab")
+        return original(self, build, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(goalplan.Plan, "execute", execute)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 
 import pytest
 from starlette.testclient import TestClient
@@ -152,15 +153,40 @@ def test_an_admin_enables_a_disabled_account_again(web: Web) -> None:
     assert sign_in(web, "ruiz", PASSWORD) == 401
     no_reason = admin.post("/accounts/ruiz/enable", data={"reason": "", "csrftoken": token})
     assert no_reason.status_code == 400 and 'id="reason-error"' in no_reason.text
-    assert admin.post("/accounts/ruiz/enable", data={"reason": "back", "csrftoken": token}).status_code == 303
-    entry = web.accounts.entries()[-1]
+    enabled = admin.post("/accounts/ruiz/enable", data={"reason": "back", "csrftoken": token})
+    assert enabled.status_code == 200 and "Account ruiz enabled" in enabled.text
+    entry = next(e for e in reversed(web.accounts.entries()) if e.kind == "enabled")
     assert (entry.actor, entry.kind, entry.name, entry.detail["reason"]) == (
         "admin",
         "enabled",
         "ruiz",
         "back",
     )
-    assert sign_in(web, "ruiz", PASSWORD) == 303
+    assert sign_in(web, "ruiz", PASSWORD) == 401  # the password it had does not come back
+    owner = web.client()
+    assert set_password(owner, one_time_link(enabled.text)) == 303
+    assert sign_in(web, "ruiz", PASSWORD) == 401
+    assert sign_in(web, "ruiz", NEW_PASSWORD) == 303
+
+
+def test_enabling_brings_back_no_session_feed_address_or_link_from_before(web: Web) -> None:
+    """Whoever held the account before it was disabled gets nothing back when it is enabled."""
+    before = web.signed_in("jensen")
+    assert before.get("/caseload").status_code == 200
+    feed = web.accounts.new_feed_token("jensen")
+    old_link = web.accounts.reset_password("jensen", actor="admin", reason="forgot")
+    web.accounts.disable("jensen", actor="admin", reason="laptop stolen")
+    web.accounts.enable("jensen", actor="admin", reason="new laptop")
+    assert before.get("/caseload").status_code == 303  # the session from before stays ended
+    assert web.client().get(f"/feed/{feed}.ics").status_code == 404
+    assert web.client().get(f"/welcome/{old_link}").status_code == 404
+    assert [e.kind for e in web.accounts.entries()[-2:]] == ["enabled", "feed_revoked"]
+
+
+def test_a_reset_ends_the_sessions_opened_with_the_old_password(web: Web) -> None:
+    before = web.signed_in("jensen")
+    web.accounts.reset_password("jensen", actor="admin", reason="password seen by someone")
+    assert before.get("/caseload").status_code == 303
 
 
 def test_a_reset_voids_the_password_and_gives_a_one_time_link(web: Web) -> None:
@@ -246,17 +272,36 @@ def test_the_command_line_cannot_disable_or_demote_the_last_admin_either(invoke)
     assert [e["kind"] for e in json.loads(log.stdout)] == ["created"]
 
 
-def test_users_enable_gives_access_back_from_the_command_line(invoke) -> None:  # type: ignore[no-untyped-def]
+def test_users_enable_gives_access_back_from_the_command_line(invoke, db_path) -> None:  # type: ignore[no-untyped-def]
+    from goalplan_web.account_store import AccountStore
+
     env = {"PW": PASSWORD, "GOALPLAN_ACTOR": "ops"}
     assert invoke("users", "add", "boss", "--role", "admin", "--password-env", "PW", env=env).exit_code == 0
     assert invoke("users", "add", "q", "--role", "auditor", "--password-env", "PW", env=env).exit_code == 0
     refused = invoke("users", "enable", "q", "--reason", "x", env=env)
     assert refused.exit_code == 2 and "account 'q' is not disabled." in refused.stderr
     assert invoke("users", "disable", "q", "--reason", "away", env=env).exit_code == 0
-    assert invoke("users", "enable", "q", "--reason", "back", env=env).output == "enabled q\n"
+    bad = invoke("users", "enable", "q", "--reason", "back", "--address", "plans.example.org", env=env)
+    assert bad.exit_code == 2 and "--address: give the address with http:// or https://" in bad.stderr
+    assert "Traceback" not in bad.output
+    enabled = invoke(
+        "users", "enable", "q", "--reason", "back", "--address", "https://plans.example.org/", env=env
+    )
+    assert enabled.exit_code == 0
+    lines = enabled.output.splitlines()
+    assert lines[0] == "enabled q; the password it had no longer works."
+    found = re.fullmatch(r"https://plans\.example\.org/welcome/([A-Za-z0-9_-]{43})", lines[-1])
+    assert found, enabled.output
     log = json.loads(invoke("users", "log", "--json", env=env).stdout)
     assert [(e["kind"], e["actor"], e["reason"]) for e in log[-2:]] == [
         ("disabled", "ops", "away"),
         ("enabled", "ops", "back"),
     ]
     assert json.loads(invoke("users", "list", "--json").stdout)[1]["disabled"] is False
+    store = AccountStore(Path(f"{db_path}.accounts.db"))
+    try:
+        assert store.authenticate("q", PASSWORD) is None  # the old password is void
+        store.set_password_with_link(found.group(1), NEW_PASSWORD)
+        assert store.authenticate("q", NEW_PASSWORD) is not None
+    finally:
+        store.close()

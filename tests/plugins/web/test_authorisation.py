@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 
 import pytest
 from starlette.routing import Route
@@ -149,7 +150,7 @@ def test_managing_accounts(web: Web, role: str) -> None:
         "/accounts/jensen/role": ({"role": "auditor", "reason": "moved"}, MOVED),
         "/accounts/jensen/reset": ({"reason": "forgot"}, OK),
         "/accounts/jensen/disable": ({"reason": "left"}, MOVED),
-        "/accounts/jensen/enable": ({"reason": "back"}, MOVED),
+        "/accounts/jensen/enable": ({"reason": "back"}, OK),
     }
     for path, (form, allowed) in forms.items():
         before = len(web.accounts.entries())
@@ -226,6 +227,11 @@ MATRIX = {
     "/plans/{plan_id}/client": "test_the_record_forms",
     "/plans/{plan_id}/details": "test_the_record_forms",
     "/plans/{plan_id}/close": "test_the_record_forms",
+    "/plans/{plan_id}/scores": "test_the_record_forms",
+    "/plans/{plan_id}/goals/{goal_id}/gas-scale": "test_the_record_forms",
+    "/plans/{plan_id}/goals/{goal_id}/gas-score": "test_the_record_forms",
+    "/plans/{plan_id}/safety-review": "test_the_record_forms",
+    "/plans/{plan_id}/copies-given": "test_the_record_forms",
 }
 
 
@@ -297,6 +303,27 @@ FORM_ROWS: dict[tuple[str, str], Row] = {
     ("POST", "/plans/{plan_id}/details"): Row("write", lambda w, p, g: {"strengths": "Curious, persistent"}),
     ("GET", "/plans/{plan_id}/close"): Row("write"),
     ("POST", "/plans/{plan_id}/close"): Row("write", lambda w, p, g: {"reason": "Discharge criteria met."}),
+    ("GET", "/plans/{plan_id}/scores"): Row("write"),
+    ("POST", "/plans/{plan_id}/scores"): Row("write", lambda w, p, g: {"instrument": "gad7", "total": "9"}),
+    ("GET", f"{GOAL}/gas-scale"): Row("write"),
+    ("POST", f"{GOAL}/gas-scale"): Row(
+        "write",
+        lambda w, p, g: {
+            "minus2": "No outings",
+            "minus1": "One outing",
+            "expected": "Two outings a month",
+            "plus1": "Three outings",
+            "plus2": "Four or more outings",
+        },
+    ),
+    ("GET", f"{GOAL}/gas-score"): Row("write"),
+    ("POST", f"{GOAL}/gas-score"): Row("write", lambda w, p, g: {"level": "+1"}),
+    ("GET", "/plans/{plan_id}/safety-review"): Row("write"),
+    ("POST", "/plans/{plan_id}/safety-review"): Row(
+        "write", lambda w, p, g: {"reason": "Safety plan agreed; crisis numbers given."}
+    ),
+    ("GET", "/plans/{plan_id}/copies-given"): Row("write"),
+    ("POST", "/plans/{plan_id}/copies-given"): Row("write", lambda w, p, g: {"to": "The client"}),
 }
 
 
@@ -340,6 +367,8 @@ def prepare(web: Web) -> dict[str, dict[str, str]]:
             step_id = plan.add_step(goal_id, "Name one trigger")
             plan.add_diagnosis("F41.0")
             focus_id = plan.add_focus("Worry")
+            plan.set_gas_scale(goal_id, ["none", "one", "two", "three", "four"])
+            plan.record_score("phq9", 9, items=[1, 1, 1, 1, 1, 1, 1, 1, 1], on=date(2026, 2, 2))
             params[which] = {
                 "plan_id": plan_id,
                 "goal_id": goal_id,

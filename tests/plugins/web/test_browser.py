@@ -73,6 +73,16 @@ def shots(tmp_path: Path) -> Path:
     return folder
 
 
+def sideways_overflow(page) -> int:  # type: ignore[no-untyped-def]
+    """How far the page, or a table or its scrolling box, is wider than it shows (CSS pixels)."""
+    return int(
+        page.evaluate(
+            "Math.max(0, document.documentElement.scrollWidth - innerWidth,"
+            " ...[...document.querySelectorAll('table, .scroll')].map(e => e.scrollWidth - e.clientWidth))"
+        )
+    )
+
+
 def sign_in(page, base: str, name: str) -> None:  # type: ignore[no-untyped-def]
     page.goto(base + "/")
     page.fill("#name", name)
@@ -94,6 +104,7 @@ def test_a_clinician_records_progress_revises_downloads_and_sees_the_history(
         assert page.url == f"{server}/plans/{web.own_plan}"
         page.screenshot(path=shots / f"plan-{size}.png", full_page=True)
         page.click(f"a[href='/plans/{web.own_plan}/goals/{web.own_goal}'] >> nth=0")
+        assert sideways_overflow(page) == 0, size  # the progress table stacks on a phone
         page.screenshot(path=shots / f"goal-{size}.png", full_page=True)
         if size == "phone":
             page.fill("#value", "lots")
@@ -242,6 +253,57 @@ def test_a_clinician_opens_a_plan_sets_a_goal_adds_a_step_and_an_intervention(
         for form in ("focus-areas", "client", "details", "close"):
             page.goto(f"{plan_url}/{form}")
             page.screenshot(path=shots / f"plan-{form}-{size}.png", full_page=True)
+
+        # Measurement-based care and the paper trail: a PHQ-9 whose item 9 asks for a safety
+        # review, the goal's attainment scale and a rating, and a copy given to the client.
+        page.goto(plan_url)
+        page.click("text=Scores")
+        page.select_option("#instrument", "phq9")
+        page.fill("#total", "14")
+        page.fill("#items", "2,2,2,2,2,1,1,1,2")
+        page.fill("#on", "2026-05-20")
+        page.click("form[action$='/scores'] button")
+        assert "add up to 15" in page.locator("#items-error").inner_text()
+        assert page.locator("#items").input_value() == "2,2,2,2,2,1,1,1,2"
+        page.screenshot(path=shots / f"scores-error-{size}.png", full_page=True)
+        page.fill("#items", "2,2,2,2,2,1,1,1,1")
+        page.click("form[action$='/scores'] button")
+        assert "2, 2, 2, 2, 2, 1, 1, 1, 1" in page.locator("table").inner_text()
+        assert sideways_overflow(page) == 0, size
+        page.screenshot(path=shots / f"scores-{size}.png", full_page=True)
+        page.goto(plan_url)
+        page.click("text=Safety reviews")
+        assert "waiting for a safety review" in page.content()
+        page.fill("#reason", "Risk assessed as low; safety plan agreed, crisis numbers given.")
+        page.fill("#on", "2026-05-20")
+        page.click("form[action$='/safety-review'] button")
+        assert "reviewed on 2026-05-20 by ruiz" in page.content()
+        page.screenshot(path=shots / f"safety-review-{size}.png", full_page=True)
+        page.goto(goal_url)
+        page.click("text=Rate attainment (GAS)")
+        page.click("text=Set its −2..+2 levels")
+        for field, text in zip(
+            ("minus2", "minus1", "expected", "plus1", "plus2"),
+            ("No gathering", "One gathering", "Two gatherings a month", "Three", "Four or more"),
+            strict=True,
+        ):
+            page.fill(f"#{field}", text)
+        page.screenshot(path=shots / f"gas-scale-{size}.png", full_page=True)
+        page.click("form[action$='/gas-scale'] button")
+        assert page.url == goal_url
+        page.click("text=Rate attainment (GAS)")
+        page.check("input[name=level][value='+1']")
+        page.fill("#on", "2026-05-20")
+        page.screenshot(path=shots / f"gas-score-{size}.png", full_page=True)
+        page.click("form[action$='/gas-score'] button")
+        assert page.url == goal_url
+        page.goto(plan_url)
+        page.click("text=Copies given")
+        page.fill("#to", f"Noor Haddad {size}")
+        page.fill("#method", "printed copy in session")
+        page.click("form[action$='/copies-given'] button")
+        assert "printed copy in session" in page.content()
+        page.screenshot(path=shots / f"copies-given-{size}.png", full_page=True)
         page.context.close()
     with goalplan.open(web.db) as gp:
         for plan_id in opened:
@@ -249,6 +311,10 @@ def test_a_clinician_opens_a_plan_sets_a_goal_adds_a_step_and_an_intervention(
             assert plan.state.clinician_name == "Dr. Tomás Ruiz"
             assert {r.actor for r in plan.log().records} == {"ruiz"}
             assert len(plan.state.interventions) == 1 and len(plan.state.steps) == 1
+            state = plan.state
+            assert [s.total for s in state.scores] == [14] and len(state.safety_reviews) == 1
+            goal = next(iter(state.goals.values()))
+            assert [p.level for p in goal.gas_points] == [1] and len(state.copies_given) == 1
 
 
 def test_a_concurrent_change_to_the_client_details_is_shown_on_the_form(
@@ -311,6 +377,7 @@ def test_setup_accounts_analytics_and_feed_pages_at_both_widths(
         # Account management.
         sign_in(page, server, "admin")
         assert page.url == server + "/accounts"
+        assert sideways_overflow(page) == 0, size  # the accounts and the log stack on a phone
         page.screenshot(path=shots / f"accounts-{size}.png", full_page=True)
         page.fill("#name", f"new.clinician{n}")
         page.select_option("#role", "clinician")
@@ -327,6 +394,14 @@ def test_setup_accounts_analytics_and_feed_pages_at_both_widths(
         page.click("#disable-form button")
         assert "give a reason" in page.locator("#disable-form .error").inner_text()
         page.screenshot(path=shots / f"account-{size}.png", full_page=True)
+        page.fill("#disable-reason", "on leave")
+        page.click("#disable-form button")
+        page.fill("#enable-reason", "back from leave")
+        page.click("#enable-form button")
+        assert "/welcome/" in page.locator("code.secret").inner_text()  # a new password is needed
+        page.screenshot(path=shots / f"account-enabled-{size}.png", full_page=True)
+        page.goto(server + "/accounts/jensen")
+        assert sideways_overflow(page) == 0, size
         newcomer = browser.new_context(viewport=viewport).new_page()
         newcomer.goto(link)
         newcomer.screenshot(path=shots / f"welcome-{size}.png", full_page=True)

@@ -7,10 +7,11 @@ import html
 import re
 from datetime import date
 
+import pytest
 from starlette.testclient import TestClient
 
 import goalplan
-from tests.plugins.web.conftest import RUIZ, Web, csrf
+from tests.plugins.web.conftest import RUIZ, Web, csrf, write_meanwhile
 
 
 def state(web: Web, plan_id: str) -> goalplan.PlanState:
@@ -467,6 +468,45 @@ def test_a_stale_form_shows_the_changes_and_keeps_what_was_typed(web: Web) -> No
     assert status == 303
 
 
+@pytest.mark.parametrize(
+    ("path", "form", "kept"),
+    [
+        ("/new-goal", {"statement": "I will swim weekly."}, "I will swim weekly."),
+        ("/focus-areas", {"title": "Sleep"}, "Sleep"),
+        ("/close", {"reason": "Discharge criteria met."}, "Discharge criteria met."),
+    ],
+)
+def test_a_write_landing_after_the_forms_check_is_a_conflict_not_absorbed(
+    web: Web, monkeypatch: pytest.MonkeyPatch, path: str, form: dict[str, str], kept: str
+) -> None:
+    """The form's version goes to the API, so the API's own retry cannot write over what was seen."""
+    client = web.signed_in("ruiz")
+    shown = state(web, web.own_plan).version
+    write_meanwhile(monkeypatch, web, web.own_plan)
+    status, _, page = post(client, f"/plans/{web.own_plan}{path}", web, web.own_plan, **form)
+    assert status == 409, page[-500:]
+    assert "The plan changed while you were editing" in page
+    assert "other.tab" in page and "Written meanwhile" in page and kept in page
+    now = state(web, web.own_plan)
+    assert now.version == shown + 1 and actors_after(web, web.own_plan, shown) == {"other.tab"}
+    assert f'name="version" value="{now.version}"' in page
+
+
+def test_a_details_form_that_loses_the_race_shows_the_other_writers_value(
+    web: Web, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    client = web.signed_in("ruiz")
+    url = f"/plans/{web.own_plan}/details"
+    shown = state(web, web.own_plan)
+    write_meanwhile(monkeypatch, web, web.own_plan)
+    status, _, page = post(
+        client, url, web, web.own_plan, strengths="", was_strengths="", needs="Sleep routine", was_needs=""
+    )
+    assert status == 409
+    assert ">Written meanwhile</textarea>" in page and ">Sleep routine</textarea>" in page
+    assert state(web, web.own_plan).needs == shown.needs
+
+
 def test_a_form_without_its_csrf_token_writes_nothing(web: Web) -> None:
     client = web.signed_in("ruiz")
     before = state(web, web.own_plan).version
@@ -488,14 +528,19 @@ def test_the_forms_are_linked_from_the_pages_for_the_owner_only(web: Web) -> Non
         "client",
         "details",
         "close",
+        "scores",
+        "safety-review",
+        "copies-given",
     ):
         assert f'href="{plan_url}/{form}"' in plan_page, form
-    for form in ("new-step", "status"):
+    for form in ("new-step", "status", "gas-scale", "gas-score"):
         assert f'href="{goal_url}/{form}"' in goal_page, form
     assert 'href="/caseload/new-plan"' in owner.get("/caseload").text
     supervisor = web.signed_in("chen")
     assert f"{plan_url}/new-goal" not in supervisor.get(plan_url).text
     assert f"{goal_url}/new-step" not in supervisor.get(goal_url).text
+    assert f"{plan_url}/scores" not in supervisor.get(plan_url).text
+    assert f"{goal_url}/gas-score" not in supervisor.get(goal_url).text
     assert "/caseload/new-plan" not in supervisor.get("/caseload").text
 
 
@@ -506,6 +551,7 @@ def test_every_form_page_labels_each_field(web: Web) -> None:
         step = plan.add_step(web.own_goal, "Name one trigger")
         plan.add_diagnosis("F41.0")
         area = plan.add_focus("Worry")
+        plan.set_gas_scale(web.own_goal, ["none", "one", "two", "three", "four"])  # the rating form shows
     base = f"/plans/{web.own_plan}"
     goal = f"{base}/goals/{web.own_goal}"
     pages = [
@@ -522,6 +568,11 @@ def test_every_form_page_labels_each_field(web: Web) -> None:
         f"{base}/client",
         f"{base}/details",
         f"{base}/close",
+        f"{base}/scores",
+        f"{goal}/gas-scale",
+        f"{goal}/gas-score",
+        f"{base}/safety-review",
+        f"{base}/copies-given",
     ]
     for url in pages:
         page = client.get(url).text

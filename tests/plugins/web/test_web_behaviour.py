@@ -7,7 +7,7 @@ import re
 import pytest
 
 import goalplan
-from tests.plugins.web.conftest import PASSWORD, Web, csrf
+from tests.plugins.web.conftest import PASSWORD, Web, csrf, write_meanwhile
 
 
 def plan_version(web: Web, plan_id: str) -> int:
@@ -56,6 +56,33 @@ def test_a_form_without_its_csrf_token_is_refused_and_nothing_is_written(web: We
     assert plan_version(web, web.own_plan) == before
     anonymous = web.client()
     assert anonymous.post("/", data={"name": "ruiz", "password": PASSWORD}).status_code == 403
+
+
+def test_a_cross_site_post_to_a_one_time_link_is_refused_and_the_link_still_works(web: Web) -> None:
+    """A page on another site can make a browser with no cookie for this one post to a link."""
+    token = web.accounts.reset_password("ruiz", actor="admin", reason="forgot")
+    cross_site = web.client()  # no cookie, no token: what another site's form sends
+    chosen = {"password": "chosen by someone else", "password2": "chosen by someone else"}
+    response = cross_site.post(f"/welcome/{token}", data=chosen)
+    assert response.status_code == 403
+    assert web.accounts.setup_link_account(token) is not None  # not used up
+    assert web.accounts.authenticate("ruiz", chosen["password"]) is None
+    owner = web.client()
+    sent = owner.post(f"/welcome/{token}", data={**chosen, "csrftoken": csrf(owner, f"/welcome/{token}")})
+    assert sent.status_code == 303
+
+
+def test_every_post_route_refuses_a_request_without_cookie_or_token(web: Web) -> None:
+    from starlette.routing import Route
+
+    from goalplan_web.app import create_app
+
+    routes = create_app(web.settings).routes
+    posts = [r.path for r in routes if isinstance(r, Route) and "POST" in (r.methods or ())]
+    assert "/welcome/{token}" in posts and len(posts) > 20
+    for path in posts:
+        url = re.sub(r"{(\w+)}", "x", path)
+        assert web.client().post(url, data={"name": "ruiz"}).status_code == 403, path
 
 
 @pytest.mark.parametrize("role", ["ruiz", "audit", "admin"])
@@ -222,6 +249,29 @@ def test_a_concurrent_change_is_shown_and_what_the_user_typed_is_kept(web: Web) 
     assert "My own wording" in response.text and "my reason" in response.text
     assert plan_version(web, web.own_plan) == seen + 1  # only the colleague's change
     assert f'name="version" value="{seen + 1}"' in response.text  # submitting again is now possible
+
+
+@pytest.mark.parametrize(
+    ("where", "form"),
+    [
+        ("goal/progress", {"value": "2", "note": "typed note"}),
+        ("goal/revise", {"statement": "typed statement", "reason": "typed reason"}),
+        ("plan/review", {"held": "2026-05-02", "summary": "typed summary"}),
+    ],
+)
+def test_a_write_landing_after_the_pages_check_is_a_conflict_not_absorbed(
+    web: Web, monkeypatch: pytest.MonkeyPatch, where: str, form: dict[str, str]
+) -> None:
+    client = web.signed_in("ruiz")
+    page, kind = where.split("/")
+    path = f"{goal_path(web) if page == 'goal' else f'/plans/{web.own_plan}'}/{kind}"
+    seen = plan_version(web, web.own_plan)
+    write_meanwhile(monkeypatch, web, web.own_plan)
+    response = client.post(path, data={**form, "version": str(seen), "csrftoken": csrf(client)})
+    assert response.status_code == 409
+    assert "The plan changed while you were editing" in response.text and "other.tab" in response.text
+    assert all(value in response.text for value in form.values())
+    assert plan_version(web, web.own_plan) == seen + 1  # only the other tab's change
 
 
 def test_pdf_and_csv_downloads_come_from_the_exporters(web: Web) -> None:
