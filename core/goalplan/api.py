@@ -357,12 +357,21 @@ class Goalplan:
         scope = scope or AuditScope()
         if scope.plans:
             scope = evolve(scope, plans=tuple(self.resolve_plan_id(p) for p in scope.plans))
+        warnings: dict[str, str] = {}  # filled as each plan is read (allow_broken): plan id -> warning
+
+        def streams() -> Iterator[Sequence[RecordedEvent]]:
+            for log in self.logs():
+                if log.integrity_warning:
+                    warnings[log.plan_id] = log.integrity_warning
+                yield log.records
+
         report = run_audit(
-            (log.records for log in self.logs()),
+            streams(),
             get_plugin_manager().audit_rules(),
             as_of=moment,
             scope=scope,
             settings=settings or AuditSettings(),
+            integrity_warnings=warnings,
         )
         # The signed checkpoint of the last append the report read: what its footer carries.
         signed = [c for c in self.store.iter_checkpoints() if c.position <= report.head_position]
@@ -961,17 +970,23 @@ class Plan:
 
     # analytics -----------------------------------------------------------------------------
 
-    def lint(self, *, today: date | None = None) -> LintReport:
-        """The SMART review of this plan against every registered rule."""
+    def lint(self, *, today: date | None = None, log: PlanLog | None = None) -> LintReport:
+        """The SMART review of this plan against every registered rule.
+
+        ``log``: this plan's log as ``log()`` just gave it, so a caller that also shows its
+        integrity warning does not read and verify the plan twice.
+        """
         context = LintContext(
             today=today or self.gp.today(),
             other_statements=self.gp.goal_statements(exclude=self.id),
             instruments=self.gp.instruments(),
         )
-        return lint(observed_by(self.state, context.today), self.gp.smart_rules(), context)
+        state = (log or self.log()).state
+        return lint(observed_by(state, context.today), self.gp.smart_rules(), context)
 
-    def analytics(self, *, today: date | None = None) -> PlanAnalytics:
-        return plan_analytics(self.state, today or self.gp.today(), self.gp.instruments())
+    def analytics(self, *, today: date | None = None, log: PlanLog | None = None) -> PlanAnalytics:
+        """Progress, scores and GAS; ``log`` as for :meth:`lint`."""
+        return plan_analytics((log or self.log()).state, today or self.gp.today(), self.gp.instruments())
 
     def record_score(
         self,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import json.encoder
 import math
 import re
 import types
@@ -24,7 +25,7 @@ from attrs import frozen
 from goalplan.errors import CodecError
 from goalplan.events import EVENT_TYPES, Event
 from goalplan.ids import new_event_id
-from goalplan.jcs import jcs
+from goalplan.jcs import MAX_SAFE_INTEGER, POSITIONAL_HIGH, POSITIONAL_LOW, jcs
 
 Upcaster = Callable[[dict[str, Any]], dict[str, Any]]
 
@@ -126,6 +127,10 @@ def event_class(event_type: str, schema_version: int) -> type[Event]:
 
 def encode(event: Event, scheme: int = HASH_SCHEME_JCS) -> str:
     """The canonical JSON payload of an event at its current schema version."""
+    if scheme == HASH_SCHEME_JCS:
+        payload = _exact_payload(event)
+        if payload is not None:
+            return payload
     return canonical_payload(_converter().unstructure(event), scheme)
 
 
@@ -323,6 +328,154 @@ def _fast_structurer(cls: type) -> Callable[[Mapping[str, Any]], Any] | None:
     return structure
 
 
+# Encoding an event in one pass, and knowing what its payload decodes to. ---------------------
+#
+# ``encode`` unstructures an event through cattrs, walks the result again to find what the C JSON
+# encoder may spell (jcs._as_plain), and has that encoder sort and write it. For each event class
+# a function is generated once that writes the JCS text in one pass, its fields already in JCS
+# key order, and that also proves that decoding the payload gives back an object equal to the
+# event in every value and its type, so the store's fold may take the event itself instead of
+# decoding what it just encoded (the fold must see what the log holds, and the two can differ:
+# a float field holding -0.0 is stored as 0; a str subclass comes back as str).
+#
+# It accepts only values of exactly the types the fast structure path above gives back: text
+# UTF-8 can carry, integers within 2**53, floats JCS writes without an exponent (whole ones
+# below 2**53 as integers, other than -0.0; others from 1e-4 to 1e16, as Python's repr writes
+# them), dates, optionals, tuples of text or integers, and nested attrs classes of the same; it
+# omits a field equal to its default as cattrs (omit_if_default) does. Anything else returns
+# None and takes the plain path. A property test compares both paths' payload text, and the
+# decoded payload with the event.
+
+_PayloadText = Callable[[Any], str | None]
+_TEXT: dict[type, _PayloadText | None] = {}
+_NOT_PLAIN: Any = object()
+_Spell = Callable[[Any], Any]  # a value's JCS text, or _NOT_PLAIN
+
+
+def _text_str(value: Any) -> Any:
+    if type(value) is str and (value.isascii() or _valid_text(value)):
+        return _spell_text(value)
+    return _NOT_PLAIN
+
+
+def _text_int(value: Any) -> Any:
+    if type(value) is int and -MAX_SAFE_INTEGER <= value <= MAX_SAFE_INTEGER:
+        return int.__repr__(value)
+    return _NOT_PLAIN
+
+
+def _text_float(value: Any) -> Any:
+    if type(value) is not float:
+        return _NOT_PLAIN
+    size = abs(value)
+    if value.is_integer():
+        # ECMAScript writes 2.0 as 2; -0.0 would come back as 0.0, so it takes the plain path
+        if size < MAX_SAFE_INTEGER and (value or math.copysign(1.0, value) > 0):
+            return int.__repr__(int(value))
+        return _NOT_PLAIN
+    return float.__repr__(value) if POSITIONAL_LOW <= size < POSITIONAL_HIGH else _NOT_PLAIN
+
+
+def _text_date(value: Any) -> Any:
+    return f'"{value.isoformat()}"' if type(value) is date else _NOT_PLAIN
+
+
+def _text_items(each: _Spell) -> _Spell:
+    def items(value: Any) -> Any:
+        if type(value) is not tuple:
+            return _NOT_PLAIN
+        out = [each(item) for item in value]
+        return _NOT_PLAIN if any(item is _NOT_PLAIN for item in out) else f"[{','.join(out)}]"
+
+    return items
+
+
+def _text_optional(each: _Spell) -> _Spell:
+    return lambda value: "null" if value is None else each(value)
+
+
+def _text_nested(tp: type, text: _PayloadText) -> _Spell:
+    def nested(value: Any) -> Any:
+        if type(value) is not tp:
+            return _NOT_PLAIN
+        out = text(value)
+        return _NOT_PLAIN if out is None else out
+
+    return nested
+
+
+def _text_spell(tp: Any) -> _Spell | None:
+    simple = {str: _text_str, int: _text_int, float: _text_float, date: _text_date}
+    if tp in simple:
+        return simple[tp]
+    args = typing.get_args(tp)
+    if typing.get_origin(tp) in (typing.Union, types.UnionType) and len(args) == 2 and type(None) in args:
+        inner = _text_spell(args[0] if args[1] is type(None) else args[1])
+        return None if inner is None else _text_optional(inner)
+    if typing.get_origin(tp) is tuple and len(args) == 2 and args[1] is Ellipsis and args[0] in (str, int):
+        return _text_items(simple[args[0]])
+    if isinstance(tp, type) and attrs.has(tp):
+        text = _payload_text(tp)
+        return None if text is None else _text_nested(tp, text)
+    return None
+
+
+def _payload_text(cls: type) -> _PayloadText | None:
+    """Generated once per class: ``encode``'s text for an instance, or None (see above); None
+    for a class whose fields it does not know."""
+    if cls in _TEXT:
+        return _TEXT[cls]
+    _TEXT[cls] = None  # also guards against a class that contains itself
+    if _fast_structurer(cls) is None:  # decoding would not take the fast structure path
+        return None
+    hints = typing.get_type_hints(cls)
+    namespace: dict[str, Any] = {"NOT_PLAIN": _NOT_PLAIN, "valid_text": _valid_text, "spell": _spell_text}
+    body = ["def text(value):", "    out = []"]
+    # Field names are ASCII identifiers: JCS's order (UTF-16 code units) is Python's, no escapes.
+    for n, one in sorted(enumerate(attrs.fields(cls)), key=lambda item: item[1].name):
+        each = _text_spell(hints.get(one.name))
+        if each is None or not one.name.isascii() or isinstance(one.default, attrs.Factory):  # type: ignore[arg-type]
+            return None
+        namespace[f"each{n}"] = each
+        body.append(f"    v = value.{one.name}")
+        if each is _text_str:  # inline: most fields are text
+            body += [
+                "    if type(v) is not str or not (v.isascii() or valid_text(v)):",
+                "        return None",
+                "    p = spell(v)",
+            ]
+        else:
+            body += [f"    p = each{n}(v)", "    if p is NOT_PLAIN:", "        return None"]
+        key = f'"{one.name}":'
+        if one.default is attrs.NOTHING:
+            body.append(f"    out.append({key!r} + p)")
+        else:  # omitted when equal to its default, as cattrs does; the default must be plain too
+            if one.default is not None and each(one.default) is _NOT_PLAIN:
+                return None
+            namespace[f"default{n}"] = one.default
+            body += [f"    if v != default{n}:", f"        out.append({key!r} + p)"]
+    body.append("    return '{' + ','.join(out) + '}'")
+    exec(compile("\n".join(body), f"<goalplan payload {cls.__qualname__}>", "exec"), namespace)
+    text: _PayloadText = namespace["text"]
+    _TEXT[cls] = text
+    return text
+
+
+def _exact_payload(event: Event) -> str | None:
+    """``encode(event)``, when decoding it would give back ``event`` exactly (see above)."""
+    cls = type(event)
+    if EVENT_TYPES.get(cls.TYPE) is not cls:  # decode builds the registered class
+        return None
+    text = _TEXT[cls] if cls in _TEXT else _payload_text(cls)
+    return None if text is None else text(event)
+
+
+def round_trips(event: Event) -> bool:
+    """Whether decoding ``encode(event)`` gives back an object equal to ``event`` in every value
+    and its type, so ``event`` may stand for its decoded payload."""
+    return _exact_payload(event) is not None
+
+
 def _first_cause(exc: BaseException) -> str:
     """The innermost cause, with the attribute cattrs noted it at (``@ attribute x``)."""
     where = ""
@@ -359,19 +512,26 @@ class NewEvent:
     actor: str
     recorded_at: str
     hash_scheme: int = HASH_SCHEME_JCS
+    decoded: Event | None = attrs.field(init=False, default=None, eq=False, repr=False)
+    """What decoding ``payload`` gives, when known without decoding it (set by :meth:`of` only
+    when :func:`round_trips` holds); the store's fold then takes it instead of decoding."""
 
     @classmethod
     def of(
         cls, event: Event, *, actor: str, recorded_at: datetime | str, event_id: str | None = None
     ) -> NewEvent:
-        return cls(
+        payload = _exact_payload(event)
+        new = cls(
             event_id=event_id or new_event_id(),
             type=event.TYPE,
             schema_version=event.SCHEMA_VERSION,
-            payload=encode(event),
+            payload=encode(event) if payload is None else payload,
             actor=actor,
             recorded_at=recorded_at if isinstance(recorded_at, str) else format_timestamp(recorded_at),
         )
+        if payload is not None:  # decoding it would give back ``event`` exactly
+            object.__setattr__(new, "decoded", event)
+        return new
 
 
 class Envelope(NamedTuple):
@@ -479,20 +639,82 @@ def chain_hash(
     to another store must keep its hashes. The event's hash scheme says how the header is
     spelled (its payload is stored already spelled that way).
     """
-    spell = jcs if event.hash_scheme == HASH_SCHEME_JCS else canonical_json
-    header = spell(
-        {
-            "actor": event.actor,
-            "event_id": event.event_id,
-            "plan_id": plan_id,
-            "prev_hash": prev_hash,
-            "recorded_at": event.recorded_at,
-            "schema_version": event.schema_version,
-            "type": event.type,
-            "version": version,
-        }
-    )
+    header = None
+    if event.hash_scheme == HASH_SCHEME_JCS:
+        header = jcs_header(
+            event.actor,
+            event.event_id,
+            plan_id,
+            prev_hash,
+            event.recorded_at,
+            event.schema_version,
+            event.type,
+            version,
+        )
+    if header is None:
+        spell = jcs if event.hash_scheme == HASH_SCHEME_JCS else canonical_json
+        header = spell(
+            {
+                "actor": event.actor,
+                "event_id": event.event_id,
+                "plan_id": plan_id,
+                "prev_hash": prev_hash,
+                "recorded_at": event.recorded_at,
+                "schema_version": event.schema_version,
+                "type": event.type,
+                "version": version,
+            }
+        )
     return hashlib.sha256(f"{header}\n{event.payload}".encode()).hexdigest()
+
+
+_spell_text: Callable[[str], str] = (
+    getattr(json.encoder, "c_encode_basestring", None) or json.encoder.py_encode_basestring
+)
+
+
+def jcs_header(
+    actor: str,
+    event_id: str,
+    plan_id: str,
+    prev_hash: str,
+    recorded_at: str,
+    schema_version: int,
+    event_type: str,
+    version: int,
+) -> str | None:
+    """The chain header's JCS text, spelled directly: its eight keys are fixed and already in
+    JCS order, so only the values need writing. None when a value is not plain text or a safe
+    integer (a lone surrogate, a bool, a huge number): then :func:`jcs` spells it, or refuses.
+
+    The same text as ``jcs({...})`` of the eight fields; a property test compares them.
+    """
+    if type(schema_version) is not int or type(version) is not int:
+        return None
+    if not (
+        -MAX_SAFE_INTEGER <= schema_version <= MAX_SAFE_INTEGER
+        and -MAX_SAFE_INTEGER <= version <= MAX_SAFE_INTEGER
+    ):
+        return None
+    spell = _spell_text
+    try:  # the C string encoder refuses anything but text
+        header = (
+            f'{{"actor":{spell(actor)},"event_id":{spell(event_id)},"plan_id":{spell(plan_id)},'
+            f'"prev_hash":{spell(prev_hash)},"recorded_at":{spell(recorded_at)},'
+            f'"schema_version":{schema_version},"type":{spell(event_type)},"version":{version}}}'
+        )
+    except TypeError:
+        return None
+    return header if header.isascii() or _valid_text(header) else None  # no lone surrogates
+
+
+def _valid_text(text: str) -> bool:
+    """Text UTF-8 can carry (no lone surrogates), as JCS requires."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 _TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z")

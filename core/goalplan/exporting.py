@@ -145,7 +145,8 @@ def render_caseload(
 ) -> bytes:
     """Every plan in one file; a failure is reported with the exporter's name, as ``render``."""
     try:
-        data = renderer((PlanLog(log.records, start=log.start) for log in logs), dict(options))
+        views = (PlanLog(log.records, log.integrity_warning, log.start) for log in logs)  # warning kept
+        data = renderer(views, dict(options))
     except RejectedError:
         raise
     except Exception as exc:

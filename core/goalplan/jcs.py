@@ -13,6 +13,15 @@ from typing import Any
 
 MAX_SAFE_INTEGER = 2**53
 _ASCII_ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+# The same encoder's C core, made once: JSONEncoder.encode builds it anew on every call. Without
+# the circular-reference check, which a plain value (built fresh, a tree) cannot need.
+_c_make_encoder = getattr(json.encoder, "c_make_encoder", None)
+_c_encode_text = getattr(json.encoder, "c_encode_basestring", None)
+_C_ENCODE = (
+    None
+    if _c_make_encoder is None or _c_encode_text is None
+    else _c_make_encoder(None, _ASCII_ENCODER.default, _c_encode_text, None, ":", ",", True, False, False)
+)
 
 
 def jcs(value: Any) -> str:
@@ -23,7 +32,7 @@ def jcs(value: Any) -> str:
     """
     try:
         # Only the values the C encoder spells as JCS does: its output is then JCS.
-        return _ASCII_ENCODER.encode(_as_plain(value))
+        return _encode_plain(_as_plain(value))
     except _NotPlain:
         pass
     out: list[str] = []
@@ -31,13 +40,21 @@ def jcs(value: Any) -> str:
     return "".join(out)
 
 
+def _encode_plain(value: Any) -> str:
+    """The C encoder's text of a value ``_as_plain`` returned (then it is the JCS text)."""
+    if _C_ENCODE is None:
+        return _ASCII_ENCODER.encode(value)
+    return "".join(_C_ENCODE(value, 0))
+
+
 class _NotPlain(Exception):
     """A value the C encoder would not spell as JCS: the careful writer below takes it."""
 
 
 # Python's repr and ECMAScript agree on a double's digits and, between these bounds, on
-# writing them without an exponent; a whole double below 2**53 is spelled as the integer.
-_POSITIONAL_LOW, _POSITIONAL_HIGH = 1e-4, 1e16
+# writing them without an exponent (apart from Python's ".0" on a whole one); a whole double
+# below 2**53 is spelled as the integer, a larger whole one by the careful writer.
+POSITIONAL_LOW, POSITIONAL_HIGH = 1e-4, 1e16
 
 
 def _as_plain(value: Any) -> Any:
@@ -61,9 +78,11 @@ def _as_plain(value: Any) -> Any:
         return value
     if kind is float:
         size = abs(value)
-        if size < MAX_SAFE_INTEGER and value.is_integer():
-            return int(value)  # ECMAScript writes 2.0 as 2 (and -0.0 as 0)
-        if _POSITIONAL_LOW <= size < _POSITIONAL_HIGH:
+        if value.is_integer():
+            if size < MAX_SAFE_INTEGER:
+                return int(value)  # ECMAScript writes 2.0 as 2 (and -0.0 as 0)
+            raise _NotPlain  # 2.0**53 is written 9007199254740992, Python would add ".0"
+        if POSITIONAL_LOW <= size < POSITIONAL_HIGH:
             return value
         raise _NotPlain
     if kind is list or kind is tuple:

@@ -174,3 +174,18 @@ def normalise_statement(text: str) -> str:
     """A statement reduced to its words, so a copy with other case, spacing or punctuation still
     matches: the one key both `lint`'s copied-goal rule and the audit's copied-text rule use."""
     return " ".join(words(text))
+
+
+BROKEN_MARK = "[UNVERIFIED] "
+
+
+def mark_broken(text: str, warning: str) -> str:
+    """Text read with --allow-broken: the warning above and below, every line marked.
+
+    Here, below every layer, so each text a reader of a damaged log writes (plan show, history,
+    lint, analytics, gas, the audit) marks it the same way.
+    """
+    if not warning:
+        return text
+    lines = "".join(f"{BROKEN_MARK}{line}\n" for line in text.splitlines())
+    return f"{warning}\n{lines}{warning}\n"

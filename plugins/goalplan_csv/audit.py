@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 
 from goalplan import AuditReport, RejectedError
 from goalplan_csv.cells import write_csv
@@ -32,7 +32,7 @@ def render_audit_csv(report: AuditReport, options: Mapping[str, str]) -> bytes:
     bom = options.get("bom", "false")
     if bom not in ("true", "false"):
         raise RejectedError("--option bom", f"must be true or false, got {bom!r}.")
-    rows = (
+    rows: Iterator[list[str | None]] = (
         [
             f.rule_id,
             f.severity,
@@ -48,4 +48,18 @@ def render_audit_csv(report: AuditReport, options: Mapping[str, str]) -> bytes:
         ]
         for f in report.iter_findings()
     )
-    return write_csv(AUDIT_COLUMNS, rows, bom=bom == "true")
+    warning = report.integrity_warning
+    if not warning:
+        return write_csv(AUDIT_COLUMNS, rows, bom=bom == "true")
+    # Read with --allow-broken: every row carries the warning, and a report with no findings
+    # still has one row that says so.
+    return write_csv((*AUDIT_COLUMNS, "integrity_warning"), _marked(rows, warning), bom=bom == "true")
+
+
+def _marked(rows: Iterator[list[str | None]], warning: str) -> Iterator[list[str | None]]:
+    empty = True
+    for row in rows:
+        empty = False
+        yield [*row, warning]
+    if empty:
+        yield [*([None] * len(AUDIT_COLUMNS)), warning]

@@ -131,8 +131,12 @@ class PlanBundle:
             *self.observations(),
             *self.provenances(),
         ]
+        warning = self.log.integrity_warning
         entries = []
         for resource in resources:
+            if warning:  # read with --allow-broken: each resource, stored apart, keeps the warning
+                meta = resource.setdefault("meta", {})
+                meta.setdefault("extension", []).append(ext(v.EXT_INTEGRITY_WARNING, valueString=warning))
             entry: Json = {
                 "fullUrl": self.full_url(resource["resourceType"], resource["id"]),
                 "resource": resource,
@@ -158,7 +162,8 @@ class PlanBundle:
                             ext("version", valuePositiveInt=fingerprint.version),
                             ext("headHash", valueString=fingerprint.head_hash),
                         ],
-                    )
+                    ),
+                    *([ext(v.EXT_INTEGRITY_WARNING, valueString=warning)] if warning else []),
                 ],
                 "versionId": str(fingerprint.version),
                 "lastUpdated": stamp,

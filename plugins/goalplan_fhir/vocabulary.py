@@ -28,6 +28,7 @@ ACTIVITY_KIND = f"{BASE}/CodeSystem/activity-kind"
 
 # goalplan's extensions (each documented in docs/fhir.md).
 EXT_FINGERPRINT = extension("plan-fingerprint")
+EXT_INTEGRITY_WARNING = extension("integrity-warning")
 EXT_BASELINE = extension("target-baseline")
 EXT_EARLIER_MEASURE = extension("earlier-measure")
 EXT_TERM = extension("goal-term")

@@ -19,9 +19,8 @@ PAPERS = ("a4", "letter")
 
 
 class AuditDocument(PlanDocument):
-    def header(self) -> None:
-        if self.page_no() == 1:
-            return
+    def _header(self) -> None:
+        """The running title from page 2 on; the plan document's header draws any warning first."""
         self.set_y(11)
         self.style("running")
         self.cell(self.epw, 4, self.running_title, align=Align.L, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
@@ -53,6 +52,7 @@ def render_audit_pdf(report: goalplan.AuditReport, options: Mapping[str, str]) -
             f"Caseload audit as of {report.as_of}",
             f"Read up to the {report.checkpoint_line()}",
         ),
+        warning=report.integrity_warning,
     )
     made = datetime.fromisoformat(report.as_of.replace("Z", "+00:00")).replace(microsecond=0)
     pdf.set_title("Caseload audit")

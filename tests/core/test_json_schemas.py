@@ -58,6 +58,7 @@ OUTPUTS: dict[str, tuple[str, ...]] = {
     "gas": ("gas", "{plan}"),
     "plugins": ("plugins",),
     "verify": ("verify",),
+    "audit": ("audit", "--format", "json"),
     "keys": ("keys",),
     "users-list": ("users", "list"),
     "users-log": ("users", "log"),
@@ -142,7 +143,8 @@ def add_accounts(path: Path) -> None:
 
 def run_json(db: Path, plan: str, args: tuple[str, ...]) -> Any:
     install_plugin_commands(cli)
-    argv = ["--db", str(db), *(a.format(plan=plan) for a in args), "--json"]
+    json_flag = [] if "--format" in args else ["--json"]  # audit: --format json
+    argv = ["--db", str(db), *(a.format(plan=plan) for a in args), *json_flag]
     result = CliRunner().invoke(cli, argv, catch_exceptions=False)
     assert result.exit_code in (0, 1), result.output  # lint exits 1 when a goal fails
     return json.loads(result.stdout)
@@ -270,6 +272,10 @@ def broken_store(store: tuple[Path, str], tmp_path_factory: pytest.TempPathFacto
         ("verify", ("verify",)),
         ("plan-show", ("--allow-broken", "plan", "show", "{plan}")),
         ("history", ("--allow-broken", "history", "{plan}")),
+        ("lint", ("--allow-broken", "lint", "{plan}", "--today", "2026-03-01")),
+        ("analytics", ("--allow-broken", "analytics", "{plan}", "--today", "2026-03-01")),
+        ("gas", ("--allow-broken", "gas", "{plan}")),
+        ("audit", ("--allow-broken", "audit", "--format", "json")),
     ],
 )
 def test_output_about_a_broken_log_validates_and_prints_its_problem_keys(
@@ -285,3 +291,14 @@ def test_output_about_a_broken_log_validates_and_prints_its_problem_keys(
         assert output["ok"] is False and documented <= printed
     else:
         assert {p for p in documented if p.endswith("integrity_warning")} <= printed
+
+
+def test_gas_is_the_analytics_gas_object_plus_its_warning() -> None:
+    """gas.schema.json repeats analytics' gas_summary (so it can add integrity_warning): kept equal."""
+    gas, analytics = schema("gas"), schema("analytics")
+    summary = analytics["$defs"]["gas_summary"]
+    own = {k: v for k, v in gas["properties"].items() if k != "integrity_warning"}
+    assert own["goals"]["items"] == {"$ref": "#/$defs/gas_goal"}
+    assert {**own, "goals": summary["properties"]["goals"]} == summary["properties"]
+    assert gas["required"] == summary["required"]
+    assert gas["$defs"]["gas_goal"] == analytics["$defs"]["gas_goal"]

@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING
 import pluggy
 from attrs import frozen
 
+from goalplan.text import mark_broken
+
 if TYPE_CHECKING:
     from goalplan.audit.report import AuditReport
 
@@ -65,7 +67,7 @@ def render_text(report: AuditReport, options: Mapping[str, str]) -> bytes:
         lines.append(f"       {finding.message}")
         if finding.reason:
             lines.append(f"       Reason given: {finding.reason}")
-    return ("\n".join(lines) + "\n").encode("utf-8")
+    return mark_broken("\n".join(lines) + "\n", report.integrity_warning).encode("utf-8")
 
 
 BUILTIN_FORMATS = (
@@ -75,7 +77,7 @@ BUILTIN_FORMATS = (
     AuditFormat(
         name="json",
         suffix=".json",
-        description="The whole report, keys documented in docs/audit.md.",
+        description="The whole report (docs/schemas/audit.schema.json).",
         render=render_json,
     ),
 )

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import tempfile
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -161,6 +161,20 @@ class AuditReport:
     spool: FindingSpool
     tally: Tally
     checkpoint: dict[str, Any] | None = None  # the signed checkpoint at head_position, if any
+    unverified: dict[str, str] = field(factory=dict)
+    """Plans the report read although they fail verification (--allow-broken): id -> warning."""
+
+    @property
+    def integrity_warning(self) -> str:
+        """Empty unless a plan the report read fails verification; then the sentence every page,
+        line and object of the report carries, worded as for one plan's log."""
+        if not self.unverified:
+            return ""
+        (_, first), *rest = sorted(self.unverified.items())
+        if not rest:
+            return first
+        others = ", ".join(plan_id for plan_id, _ in rest)
+        return f"{first} {len(rest)} more plan(s) read also fail verification: {others}."
 
     @property
     def today(self) -> date:
@@ -231,7 +245,10 @@ class AuditReport:
         }
 
     def to_json(self) -> dict[str, Any]:
-        return {**self.header_json(), "findings": [f.to_json() for f in self.iter_findings()]}
+        data = {**self.header_json(), "findings": [f.to_json() for f in self.iter_findings()]}
+        if self.integrity_warning:  # as `plan show --json` carries it: only when read so
+            data["integrity_warning"] = self.integrity_warning
+        return data
 
     def checkpoint_line(self) -> str:
         """One line naming the signed checkpoint the report was read up to, for footers."""
@@ -254,8 +271,12 @@ def run_audit(
     as_of: datetime,
     scope: AuditScope | None = None,
     settings: AuditSettings | None = None,
+    integrity_warnings: Mapping[str, str] | None = None,
 ) -> AuditReport:
     """Run every rule over each stream in turn; only entries recorded by ``as_of`` are read.
+
+    ``integrity_warnings``: plan id -> warning for plans read although they fail verification,
+    filled by the time each stream is given; the report keeps those of the plans it takes.
 
     Findings come in plan order (as the streams are given), each plan's sorted by day; findings
     of rules that compare plans come last.
@@ -274,6 +295,7 @@ def run_audit(
                 tally.add(finding)
 
     plans = events = head = 0
+    unverified: dict[str, str] = {}
     try:
         for stream in streams:
             walk = PlanWalk(r for r in stream if r.recorded_at <= stamp)
@@ -282,6 +304,8 @@ def run_audit(
                 continue
             plans += 1
             events += len(walk.records)
+            if integrity_warnings and walk.plan_id in integrity_warnings:
+                unverified[walk.plan_id] = integrity_warnings[walk.plan_id]
             tally.add_lags(walk)
             keep(f for rule, check, _ in started for f in _checked(rule, check(walk, context)))
         keep(f for rule, _, finish in started if finish is not None for f in _checked(rule, finish(context)))
@@ -298,6 +322,7 @@ def run_audit(
         head_position=head,
         spool=spool,
         tally=tally,
+        unverified=unverified,
     )
 
 

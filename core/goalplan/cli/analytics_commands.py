@@ -28,7 +28,7 @@ from goalplan.domain import PlanState
 from goalplan.errors import RejectedError
 from goalplan.events import GAS_LEVELS
 from goalplan.plugins import get_plugin_manager
-from goalplan.text import printable
+from goalplan.text import mark_broken, printable
 
 
 class DefaultGroup(click.Group):
@@ -72,12 +72,14 @@ def lint_group() -> None:
 def lint_check(app: AppContext, plan: str, today: date | None, quiet: bool, as_json: bool) -> None:
     """Check every goal against the SMART rules; exit 1 if any goal fails one."""
     handle = app.goalplan().plan(plan)
-    report = handle.lint(today=today)
+    log = handle.log()
+    report = handle.lint(today=today, log=log)
     if as_json:
-        emit_json(report.to_json())
+        emit_json(with_warning(report.to_json(), log.integrity_warning))
     else:
         rules = {r.id: r for r in app.goalplan().smart_rules()}
-        click.echo(printable(lint_text(report, handle.state, rules, quiet=quiet)), nl=False)
+        text = lint_text(report, log.state, rules, quiet=quiet)
+        click.echo(printable(mark_broken(text, log.integrity_warning)), nl=False)
     if report.failed:
         sys.exit(1)
 
@@ -243,11 +245,13 @@ def gas_group() -> None:
 @pass_app
 def gas_show(app: AppContext, plan: str, as_json: bool) -> None:
     """Each scaled goal's weight and level, and the Kiresuk-Sherman T-score."""
-    summary = app.goalplan().plan(plan).analytics().gas
+    handle = app.goalplan().plan(plan)
+    log = handle.log()
+    summary = handle.analytics(log=log).gas
     if as_json:
-        emit_json(summary.to_json())
+        emit_json(with_warning(summary.to_json(), log.integrity_warning))
     else:
-        click.echo(printable(gas_text(summary)), nl=False)
+        click.echo(printable(mark_broken(gas_text(summary), log.integrity_warning)), nl=False)
 
 
 def _level_pairs(pairs: tuple[str, ...]) -> dict[int, str]:
@@ -338,11 +342,20 @@ def gas_text(summary: GasSummary) -> str:
 def analytics(app: AppContext, plan: str, today: date | None, as_json: bool) -> None:
     """Progress per goal (percent, trend, projection, on track, FHIR status), scores, RCI and GAS."""
     handle = app.goalplan().plan(plan)
-    report = handle.analytics(today=today)
+    log = handle.log()
+    report = handle.analytics(today=today, log=log)
     if as_json:
-        emit_json(report.to_json())
+        emit_json(with_warning(report.to_json(), log.integrity_warning))
     else:
-        click.echo(printable(analytics_text(report, handle.state)), nl=False)
+        text = analytics_text(report, log.state)
+        click.echo(printable(mark_broken(text, log.integrity_warning)), nl=False)
+
+
+def with_warning(data: dict[str, Any], warning: str) -> dict[str, Any]:
+    """A JSON object read with --allow-broken gains ``integrity_warning``, as ``plan show`` does."""
+    if warning:
+        data["integrity_warning"] = warning
+    return data
 
 
 def with_analytics(data: dict[str, Any], report: PlanAnalytics) -> dict[str, Any]:

@@ -25,12 +25,12 @@ from goalplan.cli.help_format import keep_hyphenated_words_whole
 from goalplan.cli.migrate_command import migrate_command
 from goalplan.cli.plan_commands import diagnosis_group, intervention, plan_group, safety_group
 from goalplan.cli.projection_commands import projections_group
-from goalplan.cli.text_view import history_text, mark_broken
+from goalplan.cli.text_view import history_text
 from goalplan.errors import GoalplanError, IntegrityError
 from goalplan.files import describe, write_atomically
 from goalplan.store import EventStore
 from goalplan.store.keys import add_trusted_key, trusted_keys
-from goalplan.text import printable
+from goalplan.text import mark_broken, printable
 
 
 def one_line(message: str) -> str:

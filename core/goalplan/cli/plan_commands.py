@@ -18,11 +18,11 @@ from goalplan.cli.context import (
     json_option,
     pass_app,
 )
-from goalplan.cli.text_view import mark_broken, plan_list_text, plan_text
+from goalplan.cli.text_view import plan_list_text, plan_text
 from goalplan.codec import format_timestamp
 from goalplan.events import PERIODS, SESSION_TYPES, SIGNER_ROLES
 from goalplan.projections import plan_to_json
-from goalplan.text import printable
+from goalplan.text import mark_broken, printable
 
 
 @click.group("plan")

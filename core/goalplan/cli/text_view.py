@@ -8,7 +8,7 @@ from itertools import groupby
 from goalplan.analytics import PlanAnalytics, analytics_line
 from goalplan.analytics.safety import safety_findings
 from goalplan.domain import Goal, Intervention, PlanState, changes_after
-from goalplan.projections import HistoryEntry, PlanSummary
+from goalplan.projections import HistoryEntry, PlanSummary, field_label
 
 
 def _day(value: object) -> str:
@@ -198,7 +198,8 @@ def plan_text(state: PlanState, as_of: str | None = None, analytics: PlanAnalyti
 
 
 def history_text(entries: Sequence[HistoryEntry]) -> str:
-    """One block per recorded event: when, who, what kind, why; then each field old → new."""
+    """One block per recorded event: when, who, what kind, why; then each field old → new,
+    named as a clinician reads it ("Target date", not ``target_date``)."""
     if not entries:
         return "No changes recorded.\n"
     out: list[str] = []
@@ -215,19 +216,9 @@ def history_text(entries: Sequence[HistoryEntry]) -> str:
             out.append(f"    why: {first.reason}")
         for change in changes:
             where = f"goal {change.goal_id[:6]} " if change.goal_id else ""
+            label = field_label(change.field)
             if change.old:
-                out.append(f"    {where}{change.field}: {change.old} → {change.new or '(removed)'}")
+                out.append(f"    {where}{label}: {change.old} → {change.new or '(removed)'}")
             else:
-                out.append(f"    {where}{change.field}: {change.new}")
+                out.append(f"    {where}{label}: {change.new}")
     return "\n".join(out) + "\n"
-
-
-BROKEN_MARK = "[UNVERIFIED] "
-
-
-def mark_broken(text: str, warning: str) -> str:
-    """Text read with --allow-broken: the warning above and below, every line marked."""
-    if not warning:
-        return text
-    lines = "".join(f"{BROKEN_MARK}{line}\n" for line in text.splitlines())
-    return f"{warning}\n{lines}{warning}\n"

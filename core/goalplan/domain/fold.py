@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bisect import insort
 from collections.abc import Callable, Iterable
+from operator import attrgetter
 from typing import Any, TypeVar
 
 from goalplan import events as ev
@@ -175,11 +176,42 @@ def _material_change(before: PlanState, after: PlanState, event: ev.Event) -> st
     if isinstance(event, ev.PlanDetailsSet):
         return None if _MATERIAL_DETAILS.isdisjoint(event.changed_fields()) else "effective dates changed"
     if isinstance(event, ev.EntryCorrected):
-        if content_digest(before) == content_digest(after):
+        if _same_material_values(before, after) or content_digest(before) == content_digest(after):
             return None
         entry = after.entries.get(event.corrected_event_id)
         return f"{entry.type if entry else 'entry'} corrected"
     return _describe(event)  # a goal set, a diagnosis added or resolved, an intervention planned
+
+
+def _same_material_values(before: PlanState, after: PlanState) -> bool:
+    """Whether ``material_content`` of the two states is built from the very same objects, so
+    their digests are equal without computing them: most corrections take back progress, which
+    leaves every goal's material fields as they were. False only means "compare the digests"."""
+    if not (
+        before.diagnoses is after.diagnoses
+        and before.interventions is after.interventions
+        and before.effective_from is after.effective_from
+        and before.effective_through is after.effective_through
+    ):
+        return False
+    old, new = before.goals, after.goals
+    if old is new:
+        return True
+    if old.keys() != new.keys():
+        return False
+    for goal_id, goal in old.items():
+        other = new[goal_id]
+        if goal is not other and not (
+            goal.goal_id is other.goal_id
+            and goal.statement is other.statement
+            and goal.focus_id is other.focus_id
+            and goal.term is other.term
+            and goal.measure is other.measure
+            and goal.target_date is other.target_date
+            and goal.status is other.status
+        ):
+            return False
+    return True
 
 
 def _track_material(
@@ -208,10 +240,17 @@ def _entry_for(event: ev.Event) -> Entry | None:
     """The correctable entry an event makes, keyed by the thing its undo must find."""
     if event.TYPE not in _UNDOERS:
         return None
-    key_field = _ENTRY_KEYS.get(event.TYPE) or next(
-        (n for n in ("goal_id", "step_id", "intervention_id") if hasattr(event, n)), None
-    )
+    cls = type(event)
+    key_field = _KEY_FIELDS.get(cls, _UNKNOWN)
+    if key_field is _UNKNOWN:  # worked out once per class: an event's fields are its class's
+        key_field = _KEY_FIELDS[cls] = _ENTRY_KEYS.get(event.TYPE) or next(
+            (n for n in ("goal_id", "step_id", "intervention_id") if hasattr(event, n)), None
+        )
     return Entry(type=event.TYPE, key=getattr(event, key_field) if key_field else None)
+
+
+_UNKNOWN: Any = object()
+_KEY_FIELDS: dict[type, str | None] = {}
 
 
 def _with_goal(state: PlanState, goal: Goal) -> PlanState:
@@ -516,15 +555,31 @@ _ENTRY_KEYS: dict[str, str] = {
 @undoes(ev.ProgressRecorded.TYPE)
 def _undo_progress(state: PlanState, event_id: str, goal_id: str) -> PlanState:
     goal = state.goals.get(goal_id)
-    points = [*goal.progress, *(p for s in goal.earlier_series for p in s.progress)] if goal else []
-    if goal is None or all(p.event_id != event_id for p in points):
+    if goal is None:
         return state
-    kept = tuple(p for p in goal.progress if p.event_id != event_id)
-    earlier = tuple(
-        evolve(s, progress=tuple(p for p in s.progress if p.event_id != event_id))
-        for s in goal.earlier_series
-    )
+    kept = _without(goal.progress, event_id)
+    if kept is goal.progress and all(
+        _without(s.progress, event_id) is s.progress for s in goal.earlier_series
+    ):
+        return state
+    earlier = tuple(evolve(s, progress=_without(s.progress, event_id)) for s in goal.earlier_series)
     return _with_goal(state, evolve(goal, progress=kept, earlier_series=earlier))
+
+
+_event_id_of = attrgetter("event_id")
+
+
+def _without(points: tuple[ProgressPoint, ...], event_id: str) -> tuple[ProgressPoint, ...]:
+    """``tuple(p for p in points if p.event_id != event_id)``, or ``points`` itself when none
+    is; the ids are read and searched in C (a goal may hold thousands of points)."""
+    ids = list(map(_event_id_of, points))
+    found = ids.count(event_id)
+    if not found:
+        return points
+    if found == 1:
+        at = ids.index(event_id)
+        return tuple(points[:at]) + tuple(points[at + 1 :])
+    return tuple(p for p in points if p.event_id != event_id)
 
 
 @undoes(ev.GoalStatusChanged.TYPE)

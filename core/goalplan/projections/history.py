@@ -54,6 +54,65 @@ _PLAN_FIELDS = (
     "referrals",
 )
 
+FIELD_LABELS = {
+    # a goal's fields, worded as the PDF's revision table and `plan show` word them
+    "statement": "Statement",
+    "focus": "Focus area",
+    "term": "Term",
+    "measure": "Measure",
+    "unit": "Unit",
+    "baseline": "Baseline",
+    "target": "Target",
+    "target_date": "Target date",
+    "relevance": "Why it matters",
+    "status": "Status",
+    "step": "Step",
+    "progress": "Progress value",
+    "gas_scale": "GAS scale",
+    "gas_level": "GAS level",
+    "score": "Instrument score",
+    "silenced_rule": "Silenced lint rule",
+    # the plan's
+    "client_name": "Client",
+    "clinician_name": "Clinician",
+    "clinician_credentials": "Clinician's credentials",
+    "opened_on": "Date opened",
+    "review_every_days": "Review every (days)",
+    "discharge_criteria": "Discharge criteria",
+    "closed_on": "Date closed",
+    "close_reason": "Reason closed",
+    "client_birth_date": "Date of birth",
+    "client_record_number": "Record number",
+    "client_preferred_name": "Preferred name",
+    "client_pronouns": "Pronouns",
+    "guardian_name": "Guardian / legal representative",
+    "guardian_relationship": "Guardian's relationship",
+    "strengths": "Strengths",
+    "needs": "Needs",
+    "abilities": "Abilities",
+    "preferences": "Preferences",
+    "level_of_care": "Level of care",
+    "effective_from": "Effective from",
+    "effective_through": "Effective through",
+    "aftercare": "Aftercare",
+    "referrals": "Referrals",
+    "focus_area": "Focus area",
+    "presenting_problem": "Presenting problem",
+    "diagnosis": "Diagnosis",
+    "intervention": "Intervention",
+    "review": "Review",
+    "signature": "Signature",
+    "plan_given": "Copy given",
+    "safety_review": "Safety review",
+}
+"""What a clinician reads for each ``HistoryEntry.field``; the field names themselves stay as
+they are in ``history --json``, where scripts read them."""
+
+
+def field_label(name: str) -> str:
+    """The label shown for a history field; an unknown name is shown as words, not as a key."""
+    return FIELD_LABELS.get(name) or name.replace("_", " ").capitalize()
+
 
 @frozen(kw_only=True)
 class HistoryEntry:

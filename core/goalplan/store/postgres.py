@@ -769,7 +769,7 @@ class PostgresStore(InlineProjections):
                 cursor.execute(_BEGIN_APPEND, (lock_key("stream", self.schema, plan_id), plan_id, *head))
                 self._writing = True
                 try:
-                    self._project(plan_id, head, rows)  # positions 0 until the sequencer sets them
+                    self._project(plan_id, head, rows, events)  # positions 0 until the sequencer sets them
                 finally:
                     self._writing = False
                 if key_row is not None:
@@ -882,7 +882,7 @@ class PostgresStore(InlineProjections):
         rows = [(0, *r[1:]) for r in event_rows(plan_id, events, links, 0)]
         self._writing = True
         try:
-            self._project(plan_id, (current, head), rows)  # positions 0 until the sequencer sets them
+            self._project(plan_id, (current, head), rows, events)  # positions 0 until the sequencer sets them
         finally:
             self._writing = False
         claim = self._claim(plan_id, current + 1, current + len(events), links[-1][2])

@@ -17,7 +17,7 @@ from typing import Any
 
 from attrs import frozen
 
-from goalplan.codec import RecordedEvent
+from goalplan.codec import NewEvent, RecordedEvent
 from goalplan.domain import PlanState, fold
 from goalplan.store.base import EventRow, EventStore
 from goalplan.store.keys import load_key
@@ -132,11 +132,14 @@ class CheckReport:
 
 
 class _Cached:
-    __slots__ = ("snapshot_version", "state")
+    __slots__ = ("rows", "snapshot_version", "state")
 
-    def __init__(self, state: PlanState, snapshot_version: int) -> None:
+    def __init__(self, state: PlanState, snapshot_version: int, rows: PlanRows | None = None) -> None:
         self.state = state
         self.snapshot_version = snapshot_version
+        self.rows = rows
+        """The read-model rows of ``state`` when an append worked them out (else None): the
+        next append's rows "before", without working them out again."""
 
 
 class InlineProjections(EventStore):
@@ -226,10 +229,10 @@ class InlineProjections(EventStore):
             return None
         return read_snapshot(records, self._load_snapshot(records[0].plan_id), key)
 
-    def _remember(self, state: PlanState, snapshot_version: int) -> None:
+    def _remember(self, state: PlanState, snapshot_version: int, rows: PlanRows | None = None) -> None:
         if state.version == 0:
             return
-        self._states[state.plan_id] = _Cached(state, snapshot_version)
+        self._states[state.plan_id] = _Cached(state, snapshot_version, rows)
         self._states.move_to_end(state.plan_id)
         while len(self._states) > CACHED_PLANS:
             self._states.popitem(last=False)
@@ -243,13 +246,30 @@ class InlineProjections(EventStore):
 
     # inside an append ------------------------------------------------------------------------
 
-    def _project(self, plan_id: str, before: tuple[int, str], rows: Sequence[EventRow]) -> None:
-        """Fold the appended events into the plan and rewrite its rows (caller holds the lock)."""
-        folded = self._fold_append(plan_id, before, rows)
+    def _project(
+        self,
+        plan_id: str,
+        before: tuple[int, str],
+        rows: Sequence[EventRow],
+        events: Sequence[NewEvent] | None = None,
+    ) -> None:
+        """Fold the appended events into the plan and rewrite its rows (caller holds the lock).
+
+        ``events`` are the appended events the rows were made from: where one already knows
+        what its payload decodes to (``NewEvent.decoded``), the fold takes that instead of
+        decoding the payload again.
+        """
+        folded = self._fold_append(plan_id, before, rows, events)
         self._write_rows(folded.rows, folded.old_rows, first_position=rows[0][0])
         self._finish_append(folded)
 
-    def _fold_append(self, plan_id: str, before: tuple[int, str], rows: Sequence[EventRow]) -> Folded:
+    def _fold_append(
+        self,
+        plan_id: str,
+        before: tuple[int, str],
+        rows: Sequence[EventRow],
+        events: Sequence[NewEvent] | None = None,
+    ) -> Folded:
         """The plan after the appended rows, and its read-model rows before and after."""
         version, _ = before
         old_state: PlanState | None
@@ -262,11 +282,20 @@ class InlineProjections(EventStore):
             records = [
                 RecordedEvent(r[1], r[2], r[3], r[0], r[4], r[5], r[6], r[7], r[8], r[9], r[10]) for r in rows
             ]
+            if events is not None and len(events) == len(records):
+                for record, new in zip(records, events, strict=True):
+                    if new.decoded is not None and new.payload is record.payload:
+                        record.__dict__["event"] = new.decoded  # what RecordedEvent.event would decode
             new_state: PlanState | None = fold(records, plan_id=plan_id, start=old_state)
         except Exception:  # events appended below the API that do not fold: readers use the log
             self._states.pop(plan_id, None)
             old_state = new_state = None
-        old_rows = rows_for(plan_id, old_state, version, 0) if version and old_state is not None else None
+        old_rows = None
+        if version and old_state is not None:
+            cached = self._states.get(plan_id)
+            known = cached.rows if cached is not None and cached.state is old_state else None
+            # Only the dates and goals rows are compared (differs), and those follow from the state.
+            old_rows = known if known is not None else rows_for(plan_id, old_state, version, 0)
         new_rows = rows_for(plan_id, new_state, rows[-1][3], rows[-1][0])
         return Folded(new_state, new_rows, old_rows, snapshot_version)
 
@@ -279,7 +308,7 @@ class InlineProjections(EventStore):
         if state.version - snapshot_version >= SNAPSHOT_EVERY:
             self._write_snapshot(snapshot_of(state, self._seal_key(create=True)))
             snapshot_version = state.version
-        self._remember(state, snapshot_version)
+        self._remember(state, snapshot_version, folded.rows)
 
     def _write_rows(
         self, new: PlanRows, old: PlanRows | None, *, first_position: int, summary: bool = True

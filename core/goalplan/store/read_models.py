@@ -58,7 +58,9 @@ def rows_for(plan_id: str, state: PlanState | None, version: int, last_position:
     """The rows for a plan folded to ``state`` (None: its log does not fold)."""
     if state is None:
         return PlanRows((plan_id, last_position, version, 0, "", "", "", "", 0, 0, None), (), ())
-    goals = state.goals.values()
+    goals = sorted(state.goals.values(), key=lambda g: g.goal_id)  # sorted once, used twice
+    statuses = [g.status for g in goals]  # a property, worked out from the goal's changes
+    due = state.next_review_on  # likewise
     summary: SummaryRow = (
         plan_id,
         last_position,
@@ -69,27 +71,26 @@ def rows_for(plan_id: str, state: PlanState | None, version: int, last_position:
         state.opened_on.isoformat(),
         state.status,
         len(state.goals),
-        sum(1 for g in goals if g.status == "active"),
-        _day(state.next_review_on),
+        statuses.count("active"),
+        _day(due),
     )
     dates: list[DateRow] = []
     if state.is_open and not state.is_closed:
-        due = state.next_review_on
         if due is not None:
             dates.append((plan_id, REVIEW, "", due.isoformat()))
-        for goal in sorted(goals, key=lambda g: g.goal_id):
-            if goal.target_date is not None and goal.status in OPEN_GOAL_STATUSES:
+        for goal, status in zip(goals, statuses, strict=True):
+            if goal.target_date is not None and status in OPEN_GOAL_STATUSES:
                 dates.append((plan_id, GOAL_TARGET, goal.goal_id, goal.target_date.isoformat()))
     goal_rows = tuple(
         (
             plan_id,
             g.goal_id,
             g.statement,
-            g.status,
+            status,
             _day(g.target_date),
             state.focus_title(g.focus_id),
         )
-        for g in sorted(goals, key=lambda g: g.goal_id)
+        for g, status in zip(goals, statuses, strict=True)
     )
     return PlanRows(summary, tuple(dates), goal_rows)
 

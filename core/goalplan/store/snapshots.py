@@ -179,16 +179,44 @@ def _unstructurer(tp: Any) -> _Unstructure:
             {str(k): item(v) for k, v in value.items()} if isinstance(value, Mapping) else _unstructure(value)
         )
     if isinstance(tp, type) and attrs.has(tp):
-        hints = typing.get_type_hints(tp)
-        fields = [(f.name, _unstructurer(hints[f.name])) for f in attrs.fields(tp)]
-
-        def unmake(value: Any) -> Any:
-            if type(value) is not tp:
-                return _unstructure(value)
-            return {name: each(getattr(value, name)) for name, each in fields}
-
-        return unmake
+        return _attrs_unstructurer(tp)
     return _unstructure
+
+
+_PLAIN_TYPES = frozenset({str, int, bool, float, type(None)})
+
+
+def _attrs_unstructurer(tp: type) -> _Unstructure:
+    """Generated once per attrs class: one dict display, each field read once and written
+    inline when it is plain or a date (what ``_plain_value`` and ``_date_value`` return), so a
+    state's thousands of small objects cost no call per field."""
+    hints = typing.get_type_hints(tp)
+    namespace: dict[str, Any] = {"tp": tp, "generic": _unstructure, "plain": _PLAIN_TYPES, "date": date}
+    reads, items = [], []
+    for n, one in enumerate(attrs.fields(tp)):
+        if not one.name.isidentifier():
+            return lambda value: _unstructure(value)
+        field_type = hints[one.name]
+        reads.append(f"    v{n} = value.{one.name}")
+        if field_type in (str, int, bool, float):
+            items.append(f"{one.name!r}: v{n} if type(v{n}) in plain else generic(v{n})")
+        elif field_type is date:
+            items.append(f"{one.name!r}: v{n}.isoformat() if type(v{n}) is date else generic(v{n})")
+        else:
+            namespace[f"each{n}"] = _unstructurer(field_type)
+            items.append(f"{one.name!r}: each{n}(v{n})")
+    source = "\n".join(
+        [
+            "def unmake(value):",
+            "    if type(value) is not tp:",
+            "        return generic(value)",
+            *reads,
+            "    return {" + ", ".join(items) + "}",
+        ]
+    )
+    exec(compile(source, f"<goalplan unstructure {tp.__qualname__}>", "exec"), namespace)
+    unmake: _Unstructure = namespace["unmake"]
+    return unmake
 
 
 def _plain_value(value: Any) -> Any:

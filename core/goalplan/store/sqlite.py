@@ -8,9 +8,10 @@ Triggers refuse UPDATE and DELETE, so even a plain sqlite3 connection cannot rew
 from __future__ import annotations
 
 import logging
+import os
 import sqlite3
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -290,16 +291,35 @@ class SQLiteStore(InlineProjections):
         if not events:
             return AppendResult(plan_id, (), ())
         if self.read_only:
-            raise StoreError(
-                f"cannot write to the goalplan store at {self.path}: it is read-only here (the file "
-                "or its folder may not be written); nothing was written."
-            )
+            raise StoreError(self._read_only_refusal())
         try:
             return self._append(plan_id, events, expected_version, expect_hashes)
         except sqlite3.Error as exc:
+            if self._refused_write(exc) and not self._files_writable():
+                # A read-only file in a writable folder opens read-write as far as SQLite knows,
+                # and is found read-only only now: refused in the same words as a read-only folder.
+                self.read_only = True
+                raise StoreError(self._read_only_refusal()) from None
             raise StoreError(
                 f"cannot write to the goalplan store at {self.path}: {_reason(exc)}; nothing was written."
             ) from None
+
+    def rebuild_read_models(self, progress: Callable[[int], None] | None = None) -> int:
+        """As the base class; a store this process may not write is refused first, in one sentence."""
+        if self.read_only or not self._files_writable():
+            raise StoreError(self._read_only_refusal())
+        return super().rebuild_read_models(progress)
+
+    def _read_only_refusal(self) -> str:
+        return (
+            f"cannot write to the goalplan store at {self.path}: it is read-only here (the file "
+            "or its folder may not be written); nothing was written."
+        )
+
+    def _files_writable(self) -> bool:
+        """Whether this process may write the store's file and the -wal and -shm beside it."""
+        files = [self.path, *(self.path.with_name(self.path.name + s) for s in ("-wal", "-shm"))]
+        return all(os.access(f, os.W_OK) for f in files if f.exists())
 
     def _append(
         self,
@@ -332,7 +352,7 @@ class SQLiteStore(InlineProjections):
             last_position, prior = (last[0], (last[1], int(last[2]), last[3])) if last else (0, None)
             rows = event_rows(plan_id, events, links, last_position)
             conn.executemany(_INSERT, [(*row, self._user) for row in rows])
-            self._project(plan_id, (current, head), rows)
+            self._project(plan_id, (current, head), rows, events)
             checkpoint = self._seal(plan_id, rows, prior)
             self._insert_checkpoint(checkpoint)
             if self._bulk:

@@ -113,8 +113,8 @@ def test_the_whole_surface_works_as_written(run: Run, db: Path, tmp_path: Path) 
     assert "Join two social gatherings a month" in text and "baseline 0 → target 3" in text
 
     history = ok(run("history", plan, "--goal", goal[:4]))
-    assert "why: aim higher after review\n" in history and "target: 2 → 3\n" in history
-    assert "why: travelling for a month\n" in history and "status: active → on-hold\n" in history
+    assert "why: aim higher after review\n" in history and "Target: 2 → 3\n" in history
+    assert "why: travelling for a month\n" in history and "Status: active → on-hold\n" in history
     entries = json.loads(ok(run("history", plan, "--json")))
     assert {e["actor"] for e in entries} == {"dr.ruiz"}
 
@@ -196,7 +196,7 @@ def test_a_correction_by_event_id_prefix_from_the_history(run: Run, plan: str, g
     assert json.loads(ok(run("plan", "show", plan, "--json")))["goals"][0]["progress"] == []
     history = ok(run("history", plan))
     assert "why: entered for the wrong client\n" in history
-    assert "progress: 9 on 2026-01-10 → (removed)" in history
+    assert "Progress value: 9 on 2026-01-10 → (removed)" in history
 
 
 MEASURE = "--measure m --unit u --baseline 1"
@@ -371,3 +371,14 @@ def test_projections_check_and_rebuild(run: Run, db: Path, plan: str, goal: str)
     )
     assert "Someone Else" not in ok(run("plan", "list"))
     assert ok(run("verify")).startswith("OK: 1 plan(s)")
+
+
+def test_history_text_names_fields_as_a_clinician_reads_them_and_json_keeps_the_keys(
+    run: Run, plan: str, goal: str
+) -> None:
+    ok(run("goal", "revise", plan, goal, "--by", "2026-09-01", "--reason", "slower start"))
+    text = ok(run("history", plan))
+    assert "Target date: " in text and "→ 2026-09-01\n" in text and "Client: " in text
+    assert "target_date" not in text and "client_name" not in text
+    entries = json.loads(ok(run("history", plan, "--json")))
+    assert {"target_date", "client_name"} <= {e["field"] for e in entries}  # scripts read the keys
