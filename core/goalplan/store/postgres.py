@@ -44,7 +44,7 @@ from goalplan.store.base import (
 )
 from goalplan.store.checkpoints import CHECKPOINT_FIELDS, Checkpoint, checkpoint_from_row, seal_span
 from goalplan.store.claims import Claim, claim_holds, sign_claim
-from goalplan.store.keys import trusted_keys
+from goalplan.store.keys import load_key, trusted_keys
 from goalplan.store.projecting import READ_MODEL_TABLES, InlineProjections
 
 _GUARDS = "".join(
@@ -54,6 +54,25 @@ _GUARDS = "".join(
     "FOR EACH STATEMENT EXECUTE FUNCTION goalplan_refuse_change();\n"
     for table in ("checkpoints", "signing_keys", "goalplan_store")
 )
+
+# Also the body of migration 7's goalplan_try_claims: a change here needs a new migration.
+_CLAIMS_QUERY = """
+WITH top AS (
+    SELECT position, plan_id, version, hash FROM events
+    WHERE position IS NOT NULL ORDER BY position DESC NULLS LAST LIMIT 1
+)
+SELECT c.seq, c.plan_id, c.first_version, c.last_version, c.hash, c.key_id, c.signature,
+    (SELECT count(*) FROM events AS e WHERE e.plan_id = c.plan_id
+        AND e.version BETWEEN c.first_version AND c.last_version AND e.position IS NULL),
+    COALESCE((SELECT e.hash FROM events AS e WHERE e.plan_id = c.plan_id
+        AND e.version = c.last_version) = c.hash, false),
+    c.first_version = 1 OR (SELECT e.position FROM events AS e WHERE e.plan_id = c.plan_id
+        AND e.version = c.first_version - 1) IS NOT NULL,
+    top.position, top.plan_id, top.version, top.hash
+FROM append_claims AS c LEFT JOIN top ON true
+ORDER BY c.seq
+"""
+_STALE_HEAD = "GP409"  # SQLSTATE goalplan_begin_append raises when the plan's head moved
 
 # (version, name, SQL). Append new migrations; never edit one that has shipped.
 MIGRATIONS: tuple[tuple[int, str, str], ...] = (
@@ -328,6 +347,62 @@ COMMENT ON COLUMN append_claims.signature IS 'The Ed25519 signature over the cla
 """,
     ),
 )
+MIGRATIONS += (
+    (
+        7,
+        "goalplan_begin_append: an append's lock and head check in one statement",
+        f"""
+-- The first statement of an append whose writer already knows the plan's head (its last append
+-- to the plan, kept in memory): commit without waiting for the disk (group sequencing), take
+-- the plan's lock, then check that the head is still that sealed event. Anything else raises
+-- {_STALE_HEAD!r}, the transaction rolls back, and the writer reads the head and starts over.
+-- So the whole write phase goes to the server in one round trip; the hashes, the claim and its
+-- signature are still made by the writer.
+CREATE FUNCTION goalplan_begin_append(lock_key bigint, plan text, expected integer, head text)
+RETURNS void LANGUAGE plpgsql AS $$
+DECLARE
+    found_version integer;
+    found_hash text;
+    found_position bigint;
+BEGIN
+    PERFORM set_config('synchronous_commit', 'off', true);
+    PERFORM pg_advisory_xact_lock(lock_key);
+    -- A statement of its own after the lock: READ COMMITTED gives it a snapshot taken now.
+    SELECT e.version, e.hash, e.position INTO found_version, found_hash, found_position
+    FROM events AS e WHERE e.plan_id = plan ORDER BY e.version DESC LIMIT 1;
+    IF COALESCE(found_version, 0) <> expected
+       OR (expected > 0 AND (found_hash IS DISTINCT FROM head OR found_position IS NULL)) THEN
+        RAISE EXCEPTION 'plan % is not at version % with the head its writer expected', plan, expected
+            USING ERRCODE = '{_STALE_HEAD}';
+    END IF;
+END
+$$;
+-- The sequencer's first statement: try the store-wide positions lock; only if it was taken,
+-- read the claims. The claims query is a statement of its own, after the lock (a volatile
+-- function takes a new snapshot for each statement), so it sees every seal committed before.
+CREATE FUNCTION goalplan_try_claims(lock_key bigint)
+RETURNS TABLE (taken boolean, seq bigint, plan_id text, first_version integer, last_version integer,
+    hash text, key_id text, signature text, waiting bigint, ends_at_head boolean, after_sealed boolean,
+    top_position bigint, top_plan_id text, top_version integer, top_hash text)
+LANGUAGE plpgsql AS $$
+#variable_conflict use_column
+BEGIN
+    IF NOT pg_try_advisory_xact_lock(lock_key) THEN
+        taken := false;
+        RETURN NEXT;
+        RETURN;
+    END IF;
+    RETURN QUERY SELECT true, q.* FROM ({_CLAIMS_QUERY}) AS q ORDER BY q.seq;
+END
+$$;
+COMMENT ON FUNCTION goalplan_try_claims(bigint) IS
+    'The sequencer''s first step: the positions lock if free, then the pending claims.';
+COMMENT ON FUNCTION goalplan_begin_append(bigint, text, integer, text) IS
+    'Starts an append: asynchronous commit, the plan''s lock, and a check that the plan''s head '
+    'is the sealed event the writer expects (else SQLSTATE {_STALE_HEAD}).';
+""",
+    ),
+)
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 DEFAULT_SCHEMA = "goalplan"  # used when the connection names no search path of its own
 
@@ -353,22 +428,9 @@ _UNLOCK_AND_POSITIONS = (
     "SELECT pg_advisory_unlock_shared(%s), (SELECT array_agg(position ORDER BY version) FROM events "
     "WHERE plan_id = %s AND version BETWEEN %s AND %s)"
 )
-_CLAIMS_QUERY = """
-WITH top AS (
-    SELECT position, plan_id, version, hash FROM events
-    WHERE position IS NOT NULL ORDER BY position DESC NULLS LAST LIMIT 1
-)
-SELECT c.seq, c.plan_id, c.first_version, c.last_version, c.hash, c.key_id, c.signature,
-    (SELECT count(*) FROM events AS e WHERE e.plan_id = c.plan_id
-        AND e.version BETWEEN c.first_version AND c.last_version AND e.position IS NULL),
-    COALESCE((SELECT e.hash FROM events AS e WHERE e.plan_id = c.plan_id
-        AND e.version = c.last_version) = c.hash, false),
-    c.first_version = 1 OR (SELECT e.position FROM events AS e WHERE e.plan_id = c.plan_id
-        AND e.version = c.first_version - 1) IS NOT NULL,
-    top.position, top.plan_id, top.version, top.hash
-FROM append_claims AS c LEFT JOIN top ON true
-ORDER BY c.seq
-"""
+# Try the positions lock and, only if it was taken, read the claims, in one statement (so that
+# it can follow an append's write phase in the same round trip): (taken, *a claim's row).
+_TRY_LOCK_AND_CLAIMS = "SELECT * FROM goalplan_try_claims(%s)"
 # One round trip seals a group: positions, the plans' read-model positions, the claims, the
 # checkpoints. Data-modifying CTEs all run against the same snapshot, and touch different rows.
 _SEAL_STATEMENT = f"""
@@ -394,6 +456,11 @@ SELECT * FROM unnest(%s::bigint[], %s::bigint[], %s::text[], %s::integer[], %s::
 """
 _WAIT_FOR_SEQUENCER = 10.0  # seconds an append waits for another installation to seal before it
 _CHECKPOINT_COLUMNS = ", ".join(CHECKPOINT_FIELDS[1:])
+_BEGIN_APPEND = "SELECT goalplan_begin_append(%s, %s, %s, %s)"
+_INSERT_CLAIM = (
+    "INSERT INTO append_claims (plan_id, first_version, last_version, hash, key_id, signature) "
+    "VALUES (%s, %s, %s, %s, %s, %s)"
+)
 _LOCK = "SELECT pg_advisory_xact_lock(%s)"
 _TRY_LOCK = "SELECT pg_try_advisory_xact_lock(%s)"
 _REGISTER_KEY = "INSERT INTO signing_keys VALUES (%s, %s, %s, %s) ON CONFLICT (key_id) DO NOTHING"
@@ -475,6 +542,10 @@ class _Written:
     duplicate: bool = False
 
 
+def _claim_row(claim: Claim) -> tuple[str, int, int, str, str, str]:
+    return claim.plan_id, claim.first_version, claim.last_version, claim.hash, claim.key_id, claim.signature
+
+
 def _span(written: _Written) -> tuple[str, int, int]:
     return written.plan_id, written.first_version, written.last_version
 
@@ -489,6 +560,8 @@ class PostgresStore(InlineProjections):
         self, url: str, *, connect_timeout: int = 10, signing: bool = True, create: bool = True
     ) -> None:
         self.url = url
+        self._own_claims: dict[tuple[str, int], Claim] = {}  # claims of the append under way
+        self._untrusted_held: set[str] = set()  # plans the last seal left behind an untrusted claim
         self.signing = signing
         try:
             self._conn: psycopg.Connection[tuple[Any, ...]] = psycopg.connect(
@@ -626,11 +699,14 @@ class PostgresStore(InlineProjections):
         if not events:
             return AppendResult(plan_id, (), ())
         if self._bulk:  # one transaction for the whole import: write and sequence inside it
-            written = self._write_phase(plan_id, events, expected_version, expect_hashes)
-            if isinstance(written, AppendResult):
-                return written
-            self._conn.execute(_LOCK, (self._positions_key,))
-            sealed, _ = self._sequence_locked()
+            try:
+                written = self._write_phase(plan_id, events, expected_version, expect_hashes)
+                if isinstance(written, AppendResult):
+                    return written
+                self._conn.execute(_LOCK, (self._positions_key,))
+                sealed, _ = self._sequence_locked()
+            finally:
+                self._own_claims.clear()
             self._pending_witness = sealed or self._pending_witness
             result = self._positioned(written)
             if result is None:
@@ -639,12 +715,124 @@ class PostgresStore(InlineProjections):
                     "installation trusts (`goalplan verify` names it)."
                 )
             return result
-        with self._conn.transaction():
-            written = self._write_phase(plan_id, events, expected_version, expect_hashes, durable=False)
-        if isinstance(written, AppendResult):
-            return written
+        try:
+            head = self._known_head(plan_id, expected_version)
+            if head is not None:
+                result = self._append_known_head(plan_id, events, head, expect_hashes)
+                if result is not None:
+                    return result
+            with self._conn.transaction():
+                written = self._write_phase(plan_id, events, expected_version, expect_hashes, durable=False)
+            if isinstance(written, AppendResult):
+                return written
+            self._key_registered = self._key_registered or self.signing
+            return self._sequence_own(written)
+        finally:
+            self._own_claims.clear()
+
+    def _known_head(self, plan_id: str, expected_version: int) -> tuple[int, str] | None:
+        """(version, hash) the plan's head should be at, when this handle knows it without asking:
+        a new plan, or the plan as this handle's last append to it left it."""
+        if expected_version == 0:
+            return 0, GENESIS_HASH
+        cached = self._states.get(plan_id)
+        if cached is not None and cached.state.version == expected_version:
+            return expected_version, cached.state.head_hash
+        return None
+
+    def _append_known_head(
+        self,
+        plan_id: str,
+        events: Sequence[NewEvent],
+        head: tuple[int, str],
+        expect_hashes: Sequence[str] | None,
+    ) -> AppendResult | None:
+        """Both phases in two round trips, for a plan whose head this handle knows.
+
+        The first carries the whole write phase (goalplan_begin_append's lock and head check,
+        the read-model rows, the events, the claim, an asynchronous commit) and, behind it, the
+        start of the sequence phase (try the positions lock, read the claims); the second seals
+        and commits durably. None, with nothing written, when the head was not the one expected
+        or an event id is already stored: the caller then takes the path that reads the head
+        (a retry, ConcurrencyError, another writer's append).
+        """
+        conn = self._conn
+        current, head_hash = head
+        links = chain_batch(plan_id, events, current, head_hash, expect_hashes)
+        rows = [(0, *r[1:]) for r in event_rows(plan_id, events, links, 0)]
+        claim = self._claim(plan_id, current + 1, current + len(events), links[-1][2])
+        key_row = self._key_row()
+        written = _Written(plan_id, current + 1, current + len(events))
+        try:
+            with conn.pipeline(), conn.cursor() as cursor:
+                cursor.execute("BEGIN")
+                cursor.execute(_BEGIN_APPEND, (lock_key("stream", self.schema, plan_id), plan_id, *head))
+                self._writing = True
+                try:
+                    self._project(plan_id, head, rows, events)  # positions 0 until the sequencer sets them
+                finally:
+                    self._writing = False
+                if key_row is not None:
+                    cursor.execute(_REGISTER_KEY, key_row)
+                cursor.executemany(_INSERT_PENDING, [r[1:] for r in rows])
+                cursor.execute(_INSERT_CLAIM, _claim_row(claim))
+                cursor.execute("COMMIT")
+                cursor.execute("BEGIN")
+                claims = conn.execute(_TRY_LOCK_AND_CLAIMS, (self._positions_key,))
+                found = claims.fetchall()
+        except psycopg.Error as exc:
+            self._rollback()
+            if conn.info.transaction_status == psycopg.pq.TransactionStatus.IDLE and (
+                exc.sqlstate == _STALE_HEAD or isinstance(exc, psycopg.errors.UniqueViolation)
+            ):
+                # Rolled back: the state this handle folded was never stored.
+                self._states.pop(plan_id, None)
+                return None
+            if exc.sqlstate == _STALE_HEAD or isinstance(exc, psycopg.errors.UniqueViolation):
+                self._states.pop(plan_id, None)
+            raise
+        except BaseException:
+            self._rollback()
+            self._states.pop(plan_id, None)
+            raise
         self._key_registered = self._key_registered or self.signing
-        return self._sequence_own(written)
+        if not (found and found[0][0]):
+            # Another writer is sealing: end the empty transaction and wait for it, as below.
+            self._rollback()
+            return self._await_sealer(written) or self._sequence_own(written)
+        pending = [row[1:] for row in found if row[1] is not None]
+        try:
+            with conn.pipeline():
+                checkpoint, mine = self._seal_claims(pending, written)
+                conn.execute("COMMIT")
+        except BaseException:
+            self._rollback()
+            raise
+        if checkpoint is not None:
+            self._witness(checkpoint)
+        if mine:
+            return self._result(written, mine)
+        return self._positioned(written) or self._sequence_own(written)
+
+    def _rollback(self) -> None:
+        """End whatever transaction a failed pipeline left open (nothing if the connection is gone)."""
+        with suppress(psycopg.Error):
+            if self._conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+                self._conn.execute("ROLLBACK")
+
+    def _claim(self, plan_id: str, first_version: int, last_version: int, head: str) -> Claim:
+        """This append's claim, signed, and remembered so that this handle's sealer need not
+        verify its own signature a moment later."""
+        claim = sign_claim(
+            self.signing_key() if self.signing else None,
+            self.store_id,
+            plan_id,
+            first_version,
+            last_version,
+            head,
+        )
+        self._own_claims[(plan_id, first_version)] = claim
+        return claim
 
     def _write_phase(
         self,
@@ -697,24 +885,13 @@ class PostgresStore(InlineProjections):
             self._project(plan_id, (current, head), rows, events)  # positions 0 until the sequencer sets them
         finally:
             self._writing = False
-        claim = sign_claim(
-            self.signing_key() if self.signing else None,
-            self.store_id,
-            plan_id,
-            current + 1,
-            current + len(events),
-            links[-1][2],
-        )
+        claim = self._claim(plan_id, current + 1, current + len(events), links[-1][2])
         key_row = self._key_row()  # registered by the writer, whoever seals its appends
         with conn.pipeline(), conn.cursor() as cursor:  # the events and their claim, one round trip
             if key_row is not None:
                 cursor.execute(_REGISTER_KEY, key_row)
             cursor.executemany(_INSERT_PENDING, [r[1:] for r in rows])
-            cursor.execute(
-                "INSERT INTO append_claims (plan_id, first_version, last_version, hash, key_id, signature) "
-                "VALUES (%s, %s, %s, %s, %s, %s)",
-                (plan_id, claim.first_version, claim.last_version, claim.hash, claim.key_id, claim.signature),
-            )
+            cursor.execute(_INSERT_CLAIM, _claim_row(claim))
         return _Written(plan_id, current + 1, current + len(events))
 
     def _refuse_unclaimed_head(self, plan_id: str, version: int) -> None:
@@ -744,19 +921,9 @@ class PostgresStore(InlineProjections):
         while True:
             outcome = self._sequence(written, wait=False)
             if outcome is None:
-                # Another writer is sealing now. Wait for it with a shared lock, which every
-                # waiter gets at once when it commits, instead of queueing for the exclusive one
-                # just to learn that it sealed this append too.
-                self._conn.execute("SELECT pg_advisory_lock_shared(%s)", (self._positions_key,))
-                params = (self._positions_key, *_span(written))
-                try:
-                    row = self._conn.execute(_UNLOCK_AND_POSITIONS, params).fetchone()
-                except BaseException:  # a session lock left held would stop every sealer
-                    with suppress(psycopg.Error):
-                        self._conn.execute("SELECT pg_advisory_unlock_all()")
-                    raise
-                if row is not None and row[1] and None not in row[1]:
-                    return self._result(written, [int(p) for p in row[1]])
+                result = self._await_sealer(written)
+                if result is not None:
+                    return result
                 continue
             checkpoint, mine = outcome
             if checkpoint is not None:
@@ -767,13 +934,40 @@ class PostgresStore(InlineProjections):
             result = self._positioned(written)
             if result is not None:
                 return result
-            if time.monotonic() > deadline:
+            if written.plan_id in self._untrusted_held or time.monotonic() > deadline:
+                # Held behind a claim this installation does not trust: waiting cannot help
+                # unless the installation that made it seals it, so say so at once.
                 raise StoreError(
                     f"plan {written.plan_id} versions {written.first_version} to {written.last_version} "
                     "were written but could not be given positions: an earlier event of the plan "
                     "has no claim this installation trusts (`goalplan verify` names it)."
                 )
             time.sleep(0.05)
+
+    def _await_sealer(self, written: _Written) -> AppendResult | None:
+        """Wait for the writer sealing now; the append's result if it sealed this one too.
+
+        A shared lock, which every waiter gets at once when the sealer commits, instead of
+        queueing for the exclusive one just to learn that it sealed this append too.
+        """
+        conn = self._conn
+        try:
+            # One round trip; two statements, so that the second's snapshot (READ COMMITTED) is
+            # taken after the lock was granted, when the sealer has committed.
+            with conn.pipeline():
+                if conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+                    conn.execute("ROLLBACK")  # the empty transaction whose try-lock failed
+                conn.execute("SELECT pg_advisory_lock_shared(%s)", (self._positions_key,))
+                positions = conn.execute(_UNLOCK_AND_POSITIONS, (self._positions_key, *_span(written)))
+            row = positions.fetchone()
+        except BaseException:  # a session lock left held would stop every sealer
+            with suppress(psycopg.Error):
+                self._rollback()
+                conn.execute("SELECT pg_advisory_unlock_all()")
+            raise
+        if row is not None and row[1] and None not in row[1]:
+            return self._result(written, [int(p) for p in row[1]])
+        return None
 
     @staticmethod
     def _result(written: _Written, positions: Sequence[int]) -> AppendResult:
@@ -823,10 +1017,16 @@ class PostgresStore(InlineProjections):
         Returns at once, having written nothing, when ``own`` was already sealed by another
         writer: its commit was durable before this connection could take the lock.
         """
-        conn = self._conn
         # One round trip: each claim, whether its events still wait and end at its hash, whether
         # the event before it has a position, and the store's last sealed event.
-        claims = conn.execute(_CLAIMS_QUERY).fetchall()
+        return self._seal_claims(self._conn.execute(_CLAIMS_QUERY).fetchall(), own)
+
+    def _seal_claims(
+        self, claims: Sequence[tuple[Any, ...]], own: _Written | None
+    ) -> tuple[Checkpoint | None, list[int]]:
+        """Number and seal ``claims`` (as _CLAIMS_QUERY read them, under the positions lock)."""
+        conn = self._conn
+        self._untrusted_held = set()
         if not claims or (
             own is not None
             and not own.duplicate
@@ -858,9 +1058,12 @@ class PostgresStore(InlineProjections):
                 or waiting != last_version - first_version + 1
                 or not ends_at_head
                 or not (after_sealed or summaries.get(plan_id, (0,))[0] == first_version - 1)
-                or not self._claim_trusted(claim)
             ):
                 held.add(plan_id)  # later appends to this plan wait behind it
+                continue
+            if not self._claim_trusted(claim):
+                held.add(plan_id)
+                self._untrusted_held.add(plan_id)
                 continue
             first_position = last + 1
             for v in range(first_version, last_version + 1):
@@ -907,10 +1110,13 @@ class PostgresStore(InlineProjections):
         return (checkpoints[-1] if checkpoints else None), mine
 
     def _claim_trusted(self, claim: Claim) -> bool:
-        if not self.signing:
-            return True  # a store opened without signing seals nothing and vouches for nothing
+        if self._own_claims.get((claim.plan_id, claim.first_version)) == claim:
+            return True  # signed by this handle for the append it is making now
         if self._trusted is None or claim.key_id not in self._trusted:
-            self._trusted = {k: t.public_key for k, t in trusted_keys(self.signing_key()).items()}
+            # A store that does not sign still checks others' claims, with this installation's
+            # key if it has one (never creating one) and its trust list.
+            local = self.signing_key() if self.signing else self._key or load_key()
+            self._trusted = {k: t.public_key for k, t in trusted_keys(local).items()}
         return claim_holds(claim, self._trusted)
 
     @_connection_errors

@@ -98,9 +98,12 @@ CREATE TABLE IF NOT EXISTS read_model_state (
 """
 
 
+# A position of 0 (PostgreSQL's write phase: not numbered yet) keeps the position the row has;
+# the sequencer sets it when it numbers the append.
 UPSERT_SUMMARY = (
     "ON CONFLICT (plan_id) DO UPDATE SET "
-    "last_position = excluded.last_position, version = excluded.version, "
+    "last_position = CASE WHEN excluded.last_position > 0 THEN excluded.last_position "
+    "ELSE plan_summaries.last_position END, version = excluded.version, "
     "foldable = excluded.foldable, client_name = excluded.client_name, "
     "clinician_name = excluded.clinician_name, opened_on = excluded.opened_on, "
     "status = excluded.status, goals = excluded.goals, active_goals = excluded.active_goals, "
@@ -365,23 +368,27 @@ class InlineProjections(EventStore):
         return bool(rows) and rows[0][0] == FOLD_CODE_VERSION
 
     def plan_summaries(self) -> list[SummaryRow]:
-        """Every plan's summary row, oldest plan first."""
+        """Every plan's summary row, oldest plan first. A plan whose first append still waits for
+        its positions (first position 0, PostgreSQL) is left out, as its events are."""
         return [
             tuple(r)
-            for r in self._query(f"SELECT {SUMMARY_COLUMNS} FROM plan_summaries ORDER BY first_position")
+            for r in self._query(
+                f"SELECT {SUMMARY_COLUMNS} FROM plan_summaries WHERE first_position > 0 "
+                "ORDER BY first_position"
+            )
         ]
 
     def dated_plan_ids(self, *, changed_after: int | None = None) -> list[str]:
         """Plans whose calendar holds a date now (and, given a position, plans changed after it)."""
         statement = (
-            "SELECT plan_id, first_position FROM plan_summaries s WHERE "
+            "SELECT plan_id, first_position FROM plan_summaries s WHERE s.first_position > 0 AND ("
             "EXISTS (SELECT 1 FROM plan_dates d WHERE d.plan_id = s.plan_id) OR s.foldable = 0"
         )
         params: tuple[Any, ...] = ()
         if changed_after is not None:
             statement += " OR s.last_position > ?"
             params = (changed_after,)
-        return [str(r[0]) for r in self._query(statement + " ORDER BY first_position", params)]
+        return [str(r[0]) for r in self._query(statement + ") ORDER BY first_position", params)]
 
     def plan_dates(self) -> list[DateRow]:
         return [

@@ -7,12 +7,13 @@ catch-up reader without a position.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 
 import pytest
 
-from goalplan.errors import IntegrityError
+from goalplan.errors import ConcurrencyError, IntegrityError, StoreError
 from goalplan.store import open_store
+from goalplan.store.claims import Claim
 from goalplan.store.integrity import IntegrityReport, check_store, local_trust
 
 from .factory import new_events
@@ -185,6 +186,7 @@ def test_the_only_update_an_event_takes_is_its_position_once(
 
 def _back_to_schema_4(raw: psycopg.Connection) -> None:
     """The tables as goalplan 0.2.0 left them (schema 4): positions NOT NULL, no claims."""
+    raw.execute("DROP FUNCTION goalplan_begin_append, goalplan_try_claims")
     raw.execute("DROP TABLE append_claims")
     raw.execute("DROP INDEX events_pending")
     raw.execute("DROP TRIGGER events_no_update ON events")
@@ -210,7 +212,7 @@ def test_a_store_made_by_0_2_0_upgrades_and_still_verifies(
         assert upgraded.append("plan-a", new_events(1), 3).positions == (6,)
         assert integrity(upgraded).ok
     versions = [row[0] for row in raw.execute("SELECT version FROM goalplan_migrations ORDER BY version")]
-    assert versions == [1, 2, 3, 4, 5, 6]
+    assert versions == [1, 2, 3, 4, 5, 6, 7]
 
 
 @pytest.mark.postgres
@@ -220,3 +222,125 @@ def test_a_writer_registers_its_key_even_when_another_seals_its_appends(pg: Post
         assert sealer.append("plan-b", new_events(1), 0).positions == (2,)
     assert [k.key_id for k in pg.stored_keys()] == [pg.signing_key().key_id]
     assert pg.read_checkpoints() == []  # nothing signed: the sealer does not sign
+
+
+@pytest.mark.postgres
+def test_a_writer_whose_known_head_went_stale_gets_concurrency_error_and_writes_nothing(
+    pg: PostgresStore,
+) -> None:
+    pg.append("plan-a", new_events(2), 0)  # pg now knows plan-a's head without asking
+    with open_store(pg.url) as other:
+        other.append("plan-a", new_events(1), 2)
+    with pytest.raises(ConcurrencyError):
+        pg.append("plan-a", new_events(1), 2)
+    assert pg.stream_version("plan-a") == 3
+    assert pg.pending_events() == [] and pg.pending_claims() == []
+    assert pg.append("plan-a", new_events(1), 3).positions == (4,)
+    assert integrity(pg).ok
+    assert pg.check_read_models().mismatches == ()
+
+
+@pytest.mark.postgres
+def test_a_retry_from_the_writer_that_knows_the_head_returns_the_first_result(pg: PostgresStore) -> None:
+    events = new_events(2)
+    first = pg.append("plan-a", events, 0)
+    later = pg.append("plan-a", new_events(1), 2)
+    again = pg.append("plan-a", events, 0)
+    assert again.duplicate and again.positions == first.positions == (1, 2)
+    assert later.positions == (3,) and pg.stream_version("plan-a") == 3
+    assert integrity(pg).ok
+
+
+@pytest.mark.postgres
+def test_the_sealer_verifies_other_writers_claims_but_not_the_one_it_just_signed(
+    pg: PostgresStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from goalplan.store import postgres as module
+
+    verified: list[str] = []
+    real = module.claim_holds
+
+    def counting(claim: Claim, trusted: Mapping[str, str]) -> bool:
+        verified.append(claim.plan_id)
+        return real(claim, trusted)
+
+    monkeypatch.setattr(module, "claim_holds", counting)
+    pg.append("plan-a", new_events(1), 0)
+    pg.append("plan-a", new_events(1), 1)
+    assert verified == []
+    with open_store(pg.url) as other:
+        assert isinstance(other, PostgresStore)
+        write_phase_only(other, "plan-b", 1, 0)
+    assert pg.append("plan-a", new_events(1), 2).positions == (4,)
+    assert verified == ["plan-b"]
+    assert integrity(pg).ok
+
+
+@pytest.mark.postgres
+def test_an_append_behind_an_untrusted_installations_claim_fails_at_once(
+    pg: PostgresStore, signing_key_file: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from goalplan.store import postgres as module
+    from tests.conftest import KEY_FOLDER
+
+    pg.append("plan-a", new_events(1), 0)
+    with open_store(pg.url) as theirs:  # another installation (signing_key_file), not trusted here
+        assert isinstance(theirs, PostgresStore)
+        write_phase_only(theirs, "plan-a", 1, 1)
+    monkeypatch.setenv("GOALPLAN_KEY_FILE", str(KEY_FOLDER / "signing-key.pem"))  # back to ours
+
+    def no_waiting(seconds: float) -> None:
+        raise AssertionError(f"waited {seconds} s for a claim this installation does not trust")
+
+    monkeypatch.setattr(module.time, "sleep", no_waiting)
+    with open_store(pg.url) as ours, pytest.raises(StoreError, match="has no claim this installation trusts"):
+        ours.append("plan-a", new_events(1), 2)
+
+
+@pytest.mark.postgres
+def test_a_store_that_does_not_sign_still_seals_only_claims_it_can_check(
+    pg: PostgresStore, raw: psycopg.Connection
+) -> None:
+    pg.append("plan-a", new_events(1), 0)
+    write_phase_only(pg, "plan-b", 1, 0)  # a genuine claim, signed with this installation's key
+    head = pg.read_stream("plan-a")[-1]
+    forged = new_events(1)[0]
+    raw.execute(
+        "INSERT INTO events (event_id, plan_id, version, recorded_at, actor, type, schema_version, "
+        "payload, prev_hash, hash, hash_scheme) VALUES (%s, 'plan-a', 2, %s, %s, %s, %s, %s, %s, %s, 2)",
+        (
+            forged.event_id,
+            forged.recorded_at,
+            forged.actor,
+            forged.type,
+            forged.schema_version,
+            forged.payload,
+            head.hash,
+            "f" * 64,
+        ),
+    )
+    raw.execute(
+        "INSERT INTO append_claims (plan_id, first_version, last_version, hash, key_id, signature) "
+        "VALUES ('plan-a', 2, 2, %s, '', '')",
+        ("f" * 64,),
+    )
+    with open_store(pg.url, signing=False) as unsigned:
+        assert unsigned.append("plan-c", new_events(1), 0).positions == (3,)  # after plan-b's 2
+    assert pg.pending_events() == [("plan-a", 2, forged.event_id)]
+    assert [c.plan_id for c in pg.pending_claims()] == ["plan-a"]
+
+
+@pytest.mark.postgres
+def test_read_models_show_a_plan_only_from_its_first_numbered_event(pg: PostgresStore) -> None:
+    pg.append("plan-a", new_events(1), 0)
+    write_phase_only(pg, "plan-a", 1, 1)  # an existing plan's append waits: keeps its position
+    write_phase_only(pg, "plan-new", 1, 0)  # a new plan waits: not listed yet, like its events
+    summaries = {row[0]: row for row in pg.plan_summaries()}
+    assert list(summaries) == ["plan-a"] and summaries["plan-a"][1] == 1  # last_position
+    assert "plan-new" not in pg.dated_plan_ids(changed_after=0)
+    assert pg.seal_pending() == 2
+    summaries = {row[0]: row for row in pg.plan_summaries()}
+    assert list(summaries) == ["plan-a", "plan-new"]
+    assert summaries["plan-a"][1:3] == (2, 2) and summaries["plan-new"][1:3] == (3, 1)
+    assert "plan-new" in pg.dated_plan_ids(changed_after=0)
+    assert pg.check_read_models().mismatches == ()

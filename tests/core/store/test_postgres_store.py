@@ -173,6 +173,7 @@ def test_an_existing_schema_migrates_forward_and_builds_its_read_models(
     raw.execute("DROP VIEW events_audit")
     raw.execute("DROP INDEX events_actor_recorded_at, events_recorded_at")
     raw.execute("DROP TABLE plan_summaries, plan_dates, goal_index, plan_snapshots, read_model_state")
+    raw.execute("DROP FUNCTION goalplan_begin_append, goalplan_try_claims")
     raw.execute("DROP TABLE append_claims")
     raw.execute("DROP INDEX events_pending")
     raw.execute("DROP TRIGGER events_no_delete ON events")
