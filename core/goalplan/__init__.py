@@ -92,7 +92,15 @@ from goalplan.exporting import Exporter, parse_option_pairs
 from goalplan.files import WriteError, create_private_file, make_private_folder, write_atomically
 from goalplan.hookspecs import hookimpl
 from goalplan.log_import import ImportReport
-from goalplan.projections import Fingerprint, HistoryEntry, PlanLog, PlanSummary, goal_to_json, plan_to_json
+from goalplan.projections import (
+    Fingerprint,
+    HistoryEntry,
+    PlanLog,
+    PlanSummary,
+    field_label,
+    goal_to_json,
+    plan_to_json,
+)
 from goalplan.store import is_postgres
 
 try:
@@ -217,6 +225,7 @@ __all__ = [
     "content_digest",
     "create_private_file",
     "export_formats",
+    "field_label",
     "gas_summary",
     "gas_t_score",
     "goal_progress",

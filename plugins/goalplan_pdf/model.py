@@ -35,23 +35,6 @@ STATUS_LABELS = {
     "entered-in-error": "Entered in error",
     "rejected": "Rejected",
 }
-FIELD_LABELS = {
-    "statement": "Statement",
-    "focus": "Focus area",
-    "term": "Term",
-    "measure": "Measure",
-    "unit": "Unit",
-    "baseline": "Baseline",
-    "target": "Target",
-    "target_date": "Target date",
-    "relevance": "Why it matters",
-    "status": "Status",
-    "step": "Step",
-    "progress": "Progress value",
-    "gas_scale": "GAS scale",
-    "gas_level": "GAS level",
-    "score": "Instrument score",
-}
 EVENT_LABELS = {
     "goal_set": "Goal set",
     "step_added": "Step added",
@@ -248,7 +231,7 @@ def _revisions_by_goal(entries: Sequence[goalplan.HistoryEntry]) -> dict[str, li
                 )
             setting[key][entry.field] = entry.new
             continue
-        label = FIELD_LABELS.get(entry.field, entry.field.replace("_", " ").capitalize())
+        label = goalplan.field_label(entry.field)
         if entry.event_type in ("step_added", "step_completed"):
             label = EVENT_LABELS[entry.event_type]
         elif entry.event_type == "entry_corrected":

@@ -84,6 +84,7 @@ PUBLIC_NAMES = frozenset(
         "content_digest",
         "create_private_file",
         "export_formats",
+        "field_label",
         "gas_summary",
         "gas_t_score",
         "goal_progress",
