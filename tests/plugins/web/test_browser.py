@@ -141,7 +141,12 @@ def test_an_auditor_reads_but_cannot_write(web: Web, server: str, browser, shots
         page.goto(f"{server}/plans/{web.own_plan}/goals/{web.own_goal}")
         assert page.locator("form[action$='/progress']").count() == 0
         page.goto(server + "/audit")
+        assert page.locator("table tbody tr").count() > 0  # findings to lay out
+        assert sideways_overflow(page) == 0, size  # the findings stack on a phone
         page.screenshot(path=shots / f"audit-{size}.png", full_page=True)
+        if size == "phone":
+            page.set_viewport_size({"width": 375, "height": 812})
+            assert sideways_overflow(page) == 0, "375 px"
         page.context.close()
     page = browser.new_context().new_page()
     sign_in(page, server, "audit")
