@@ -12,7 +12,17 @@ from datetime import datetime
 from fpdf.enums import Align, XPos, YPos
 
 import goalplan
-from goalplan_pdf.document import ACCENT, BAD, MUTED, RULE, TINT, WARN, PlanDocument
+from goalplan_pdf.document import (
+    ACCENT,
+    BAD,
+    MUTED,
+    RULE,
+    RUNNING_RULE,
+    RUNNING_TOP,
+    TINT,
+    WARN,
+    PlanDocument,
+)
 
 SEVERITY_TONES = {"high": BAD, "medium": WARN, "low": MUTED}
 PAPERS = ("a4", "letter")
@@ -21,14 +31,27 @@ PAPERS = ("a4", "letter")
 class AuditDocument(PlanDocument):
     def _header(self) -> None:
         """The running title from page 2 on; the plan document's header draws any warning first."""
-        self.set_y(11)
+        self.set_y(RUNNING_TOP + self.banner_drop)
         self.style("running")
         self.cell(self.epw, 4, self.running_title, align=Align.L, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         self.set_draw_color(*RULE)
         self.set_line_width(0.2)
-        self.line(self.l_margin, 16, self.w - self.r_margin, 16)
-        self.set_y(22)
+        rule = RUNNING_RULE + self.banner_drop
+        self.line(self.l_margin, rule, self.w - self.r_margin, rule)
+        self.set_y(self.t_margin)
         self.style("body")
+
+
+def banner(report: goalplan.AuditReport) -> str:
+    """Every page's warning: one failing plan's own sentence, or for more a fixed sentence with
+    their count, so the banner keeps to two lines however many plans fail (the summary gives each)."""
+    if len(report.unverified) < 2:
+        return report.integrity_warning
+    return (
+        f"WARNING: this report fails verification: {len(report.unverified)} of the plans it read "
+        "may have been altered; the summary's list of plans that fail verification gives each "
+        "one's warning. Run `goalplan verify`."
+    )
 
 
 def _paper(options: Mapping[str, str]) -> str:
@@ -52,7 +75,7 @@ def render_audit_pdf(report: goalplan.AuditReport, options: Mapping[str, str]) -
             f"Caseload audit as of {report.as_of}",
             f"Read up to the {report.checkpoint_line()}",
         ),
-        warning=report.integrity_warning,
+        warning=banner(report),
     )
     made = datetime.fromisoformat(report.as_of.replace("Z", "+00:00")).replace(microsecond=0)
     pdf.set_title("Caseload audit")
@@ -98,6 +121,13 @@ def _summary(pdf: AuditDocument, report: goalplan.AuditReport) -> None:
     )
     severities = report.by_severity()
     pdf.label_value("Severity", ", ".join(f"{n} {name}" for name, n in severities.items()))
+    if report.unverified:
+        pdf.section(f"Plans that fail verification ({len(report.unverified)})", follow=10)
+        pdf.style("muted")
+        for _, warning in sorted(report.unverified.items()):
+            pdf.paragraph(warning)
+            pdf.ln(1)
+        pdf.style("body")
 
     pdf.section("Findings by rule", follow=40)
     counts = report.by_rule()

@@ -32,6 +32,9 @@ TINY = 7.0
 LINE = 4.6  # mm per body line
 MARGIN_X = 20.0
 MARGIN_TOP = 22.0
+RUNNING_TOP = 11.0  # the running title's top, below the --allow-broken banner's two lines
+RUNNING_RULE = 16.0
+BANNER_GAP = 1.7  # between the banner's last line and the running title
 MARGIN_BOTTOM = 24.0
 MISSING = "Not recorded (required)"  # the placeholder for a required element with no value
 COUNT_WIDTH = 24.0  # the footer's "Page x of y"
@@ -56,6 +59,8 @@ class PlanDocument(FPDF):
         super().__init__(orientation="portrait", unit="mm", format=paper, enforce_compliance=compliance)
         self.warning = warning
         """Printed at the top of every page: the log failed verification (--allow-broken)."""
+        self.banner_drop = 0.0
+        """How far a warning longer than two lines pushes the running title and the body down."""
         self.running_title = running_title
         self.footer_lines = tuple(footer_lines)
         self.current_field = "text"
@@ -217,8 +222,11 @@ class PlanDocument(FPDF):
                 self.set_font(fonts.FAMILY, "B", 6.6)
                 self.set_text_color(180, 0, 0)
                 self.multi_cell(self.w - 2 * MARGIN_X, 2.9, self.warning, align=Align.L)
+                # a banner longer than its two lines pushes the running title and the body down
+                self.banner_drop = max(0.0, round(self.get_y() + BANNER_GAP - RUNNING_TOP, 3))
+                self.set_top_margin(MARGIN_TOP + self.banner_drop)
                 self.style("body")
-                self.set_xy(self.l_margin, MARGIN_TOP)
+                self.set_xy(self.l_margin, self.t_margin)
             if self.page_no() == 1:
                 return
             self._header()
@@ -246,7 +254,7 @@ class PlanDocument(FPDF):
     def _header(self) -> None:
         # page furniture sits at the page margins whatever indentation the body is using
         left, width = MARGIN_X, self.w - 2 * MARGIN_X
-        self.set_xy(left, 11)
+        self.set_xy(left, RUNNING_TOP + self.banner_drop)
         self.style("running")
         tag = "Treatment plan"
         tag_w = self.get_string_width(tag) + 2
@@ -257,8 +265,9 @@ class PlanDocument(FPDF):
         self.cell(width - tag_w, 4, self.fit(self.running_title, width - tag_w - 4), align=Align.L)
         self.set_draw_color(*RULE)
         self.set_line_width(0.2)
-        self.line(left, 16, left + width, 16)
-        self.set_xy(self.l_margin, MARGIN_TOP)
+        rule = RUNNING_RULE + self.banner_drop
+        self.line(left, rule, left + width, rule)
+        self.set_xy(self.l_margin, self.t_margin)
         self.style("body")
 
     def _footer(self) -> None:
