@@ -11,6 +11,7 @@ from collections.abc import Iterator, Mapping
 
 import pytest
 
+from goalplan.codec import NewEvent
 from goalplan.errors import ConcurrencyError, IntegrityError, StoreError
 from goalplan.store import open_store
 from goalplan.store.claims import Claim
@@ -20,6 +21,28 @@ from .factory import new_events
 
 psycopg = pytest.importorskip("psycopg")
 from goalplan.store.postgres import PostgresStore  # noqa: E402
+
+
+def insert_forged_row(pg: PostgresStore, raw: psycopg.Connection, version: int) -> NewEvent:
+    """A correctly chained event added to plan-a with plain SQL: no position, no claim."""
+    head = pg.read_stream("plan-a")[-1]
+    forged = new_events(1)[0]
+    raw.execute(
+        "INSERT INTO events (event_id, plan_id, version, recorded_at, actor, type, schema_version, "
+        "payload, prev_hash, hash, hash_scheme) VALUES (%s, 'plan-a', %s, %s, %s, %s, %s, %s, %s, %s, 2)",
+        (
+            forged.event_id,
+            version,
+            forged.recorded_at,
+            forged.actor,
+            forged.type,
+            forged.schema_version,
+            forged.payload,
+            head.hash,
+            "f" * 64,
+        ),
+    )
+    return forged
 
 
 @pytest.fixture
@@ -121,22 +144,7 @@ def test_a_forged_row_without_a_valid_claim_is_never_sealed_and_verify_names_it(
     pg: PostgresStore, raw: psycopg.Connection, claim: str
 ) -> None:
     pg.append("plan-a", new_events(2), 0)
-    head = pg.read_stream("plan-a")[-1]
-    forged = new_events(1)[0]
-    raw.execute(
-        "INSERT INTO events (event_id, plan_id, version, recorded_at, actor, type, schema_version, "
-        "payload, prev_hash, hash, hash_scheme) VALUES (%s, 'plan-a', 3, %s, %s, %s, %s, %s, %s, %s, 2)",
-        (
-            forged.event_id,
-            forged.recorded_at,
-            forged.actor,
-            forged.type,
-            forged.schema_version,
-            forged.payload,
-            head.hash,
-            "f" * 64,
-        ),
-    )
+    forged = insert_forged_row(pg, raw, 3)
     if claim == "bad signature":
         key_id = pg.signing_key().key_id
         raw.execute(
@@ -303,22 +311,7 @@ def test_a_store_that_does_not_sign_still_seals_only_claims_it_can_check(
 ) -> None:
     pg.append("plan-a", new_events(1), 0)
     write_phase_only(pg, "plan-b", 1, 0)  # a genuine claim, signed with this installation's key
-    head = pg.read_stream("plan-a")[-1]
-    forged = new_events(1)[0]
-    raw.execute(
-        "INSERT INTO events (event_id, plan_id, version, recorded_at, actor, type, schema_version, "
-        "payload, prev_hash, hash, hash_scheme) VALUES (%s, 'plan-a', 2, %s, %s, %s, %s, %s, %s, %s, 2)",
-        (
-            forged.event_id,
-            forged.recorded_at,
-            forged.actor,
-            forged.type,
-            forged.schema_version,
-            forged.payload,
-            head.hash,
-            "f" * 64,
-        ),
-    )
+    forged = insert_forged_row(pg, raw, 2)
     raw.execute(
         "INSERT INTO append_claims (plan_id, first_version, last_version, hash, key_id, signature) "
         "VALUES ('plan-a', 2, 2, %s, '', '')",
