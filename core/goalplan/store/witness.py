@@ -68,9 +68,13 @@ def _pending_body(record: Mapping[str, Any], before: str, body: str | None = Non
     put together from ``body`` (``record``'s own body) when ``record`` is flat and every key
     sorts after "before": the record is then encoded once per append, not twice."""
     keys = sorted(record)
-    if body is None or not keys or keys[0] <= BEFORE or PENDING in record:
-        return _body({**record, PENDING: True, BEFORE: json.loads(before)})
-    if not all(isinstance(value, _SCALARS) for value in record.values()):
+    if (
+        body is None
+        or not keys
+        or keys[0] <= BEFORE
+        or PENDING in record
+        or not all(isinstance(value, _SCALARS) for value in record.values())
+    ):
         return _body({**record, PENDING: True, BEFORE: json.loads(before)})
     later = [key for key in keys if key > PENDING]
     # In a flat body a key's quote can only follow "{" or ",": a string's quotes are escaped.
@@ -134,21 +138,29 @@ def _other(index: int | None) -> int:
     return 0 if index is None else 1 - index
 
 
-def _open_witness(path: Path) -> tuple[int, bool, bytes]:
-    """(handle, whether the file was just created, its bytes)."""
+def _open_witness(path: Path) -> tuple[int, bool]:
+    """(handle, whether the file was just created), with the file locked (``flock``) against
+    other writers of this installation until it is unlocked or closed."""
     try:
         handle = os.open(path, os.O_RDWR)
+        created = False
     except FileNotFoundError:
         if not path.parent.is_dir():
             make_private_folder(path.parent)  # every missing level 0700, whatever the umask
         handle = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
-        os.fchmod(handle, 0o600)  # whatever the umask
-        return handle, True, b""
+        created = True
     try:
-        return handle, False, os.pread(handle, 2 * WITNESS_SLOT, 0)
+        if created:
+            os.fchmod(handle, 0o600)  # whatever the umask
+        _lock(handle)
     except OSError:
         os.close(handle)
         raise
+    return handle, created
+
+
+def _read_image(handle: int) -> bytes:
+    return os.pread(handle, 2 * WITNESS_SLOT, 0)
 
 
 def write_witness(path: Path, record: Mapping[str, Any]) -> None:
@@ -160,9 +172,10 @@ def write_witness(path: Path, record: Mapping[str, Any]) -> None:
     (a truncation would go unnoticed). Writing in place keeps that to one flush: a rename
     would also need the folder flushed every time.
     """
-    handle, created, data = _open_witness(path)
+    handle, created = _open_witness(path)
     try:
-        os.pwrite(handle, _slot(_body(record)), _other(_newest(_read_slots(data))) * WITNESS_SLOT)
+        newest = _newest(_read_slots(_read_image(handle)))
+        os.pwrite(handle, _slot(_body(record)), _other(newest) * WITNESS_SLOT)
         _flush(handle, created)
     finally:
         os.close(handle)
@@ -251,16 +264,15 @@ class WitnessFile:
                 same = False
             if same:
                 _lock(self._handle)
-                data = os.pread(self._handle, 2 * WITNESS_SLOT, 0)
+                data = _read_image(self._handle)
                 if data != self._image:  # written by someone else since
                     self._read(data)
                 return self._handle, False
             self._release()
-        handle, created, _ = _open_witness(self.path)
+        handle, created = _open_witness(self.path)
         try:
             found = os.fstat(handle)
-            _lock(handle)
-            data = b"" if created else os.pread(handle, 2 * WITNESS_SLOT, 0)
+            data = _read_image(handle)
         except OSError:
             os.close(handle)
             raise
