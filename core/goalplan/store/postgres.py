@@ -542,6 +542,20 @@ class _Written:
     duplicate: bool = False
 
 
+def _queue_pending(
+    cursor: psycopg.Cursor[Any],
+    key_row: tuple[str, str, str, str] | None,
+    rows: Sequence[Sequence[Any]],
+    claim: Claim,
+) -> None:
+    """The write phase's statements, queued in the caller's pipeline: this installation's key
+    the first time, the events without positions, their claim."""
+    if key_row is not None:
+        cursor.execute(_REGISTER_KEY, key_row)
+    cursor.executemany(_INSERT_PENDING, [r[1:] for r in rows])
+    cursor.execute(_INSERT_CLAIM, _claim_row(claim))
+
+
 def _claim_row(claim: Claim) -> tuple[str, int, int, str, str, str]:
     return claim.plan_id, claim.first_version, claim.last_version, claim.hash, claim.key_id, claim.signature
 
@@ -772,24 +786,17 @@ class PostgresStore(InlineProjections):
                     self._project(plan_id, head, rows, events)  # positions 0 until the sequencer sets them
                 finally:
                     self._writing = False
-                if key_row is not None:
-                    cursor.execute(_REGISTER_KEY, key_row)
-                cursor.executemany(_INSERT_PENDING, [r[1:] for r in rows])
-                cursor.execute(_INSERT_CLAIM, _claim_row(claim))
+                _queue_pending(cursor, key_row, rows, claim)
                 cursor.execute("COMMIT")
                 cursor.execute("BEGIN")
                 claims = conn.execute(_TRY_LOCK_AND_CLAIMS, (self._positions_key,))
                 found = claims.fetchall()
         except psycopg.Error as exc:
             self._rollback()
-            if conn.info.transaction_status == psycopg.pq.TransactionStatus.IDLE and (
-                exc.sqlstate == _STALE_HEAD or isinstance(exc, psycopg.errors.UniqueViolation)
-            ):
-                # Rolled back: the state this handle folded was never stored.
-                self._states.pop(plan_id, None)
-                return None
             if exc.sqlstate == _STALE_HEAD or isinstance(exc, psycopg.errors.UniqueViolation):
-                self._states.pop(plan_id, None)
+                self._states.pop(plan_id, None)  # rolled back: the state this handle folded was never stored
+                if conn.info.transaction_status == psycopg.pq.TransactionStatus.IDLE:
+                    return None
             raise
         except BaseException:
             self._rollback()
@@ -888,10 +895,7 @@ class PostgresStore(InlineProjections):
         claim = self._claim(plan_id, current + 1, current + len(events), links[-1][2])
         key_row = self._key_row()  # registered by the writer, whoever seals its appends
         with conn.pipeline(), conn.cursor() as cursor:  # the events and their claim, one round trip
-            if key_row is not None:
-                cursor.execute(_REGISTER_KEY, key_row)
-            cursor.executemany(_INSERT_PENDING, [r[1:] for r in rows])
-            cursor.execute(_INSERT_CLAIM, _claim_row(claim))
+            _queue_pending(cursor, key_row, rows, claim)
         return _Written(plan_id, current + 1, current + len(events))
 
     def _refuse_unclaimed_head(self, plan_id: str, version: int) -> None:
