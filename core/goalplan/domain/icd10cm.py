@@ -16,6 +16,7 @@ category's codes follow it directly.
 from __future__ import annotations
 
 import gzip
+import importlib.util
 import json
 import re
 import sys
@@ -132,6 +133,9 @@ def main(argv: list[str]) -> int:
     if argv != ["--write"]:
         print("usage: python -m goalplan.domain.icd10cm --write", file=sys.stderr)
         return 2
+    if importlib.util.find_spec("simple_icd_10_cm") is None:
+        print("the index is built from simple-icd-10-cm: pip install -e '.[test]' first.", file=sys.stderr)
+        return 1
     INDEX.write_bytes(gzip.compress(build_index().encode("utf-8"), compresslevel=9, mtime=0))
     print(f"wrote {INDEX}", file=sys.stderr)
     return 0
